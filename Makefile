@@ -1,0 +1,76 @@
+# keur — build, test, demo.  `make demo` and `make check` are the two commands a newcomer types;
+# both install missing Debian packages first (see `make deps`).
+
+CC      ?= cc
+PKGS     = libmosquitto libcoap-3-openssl libmodbus libxml-2.0 openssl
+WARN     = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wwrite-strings -Wvla -Wformat=2
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iharness -Idrivers -Ireports -Ibuild
+ifeq ($(CI),true)
+CFLAGS  += -Werror
+endif
+ifneq ($(SAN),)
+CFLAGS  += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SAN)
+endif
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS  += $(PKG_CFLAGS)
+LDLIBS  += $(PKG_LIBS)
+
+# Debian packages: to build, to test, to run the demo.
+DEB_BUILD = build-essential pkg-config libmosquitto-dev libcoap3-dev libmodbus-dev libxml2-dev libssl-dev
+DEB_TEST  = mosquitto mosquitto-clients libxml2-utils openssl perl
+DEB_ALL   = $(DEB_BUILD) $(DEB_TEST)
+
+HARNESS  = harness/util.o harness/sha256.o harness/verdict.o harness/input.o harness/scope.o \
+           harness/plan.o harness/journal.o harness/results.o harness/runner.o harness/ctx.o \
+           harness/cli.o build/schemas.o
+REPORTS  = reports/tap.o reports/junit.o reports/conformance.o reports/xmlout.o
+DRIVERS  = drivers/mqtt.o
+SUITES   = suites/mqtt_auth.o
+CORE     = $(HARNESS) $(REPORTS) $(DRIVERS) $(SUITES)
+TESTBINS = tests/unit tests/keur-selftest tests/peer
+
+.PHONY: all check demo deps deps-auto clean
+all: keur
+
+keur: harness/main.o harness/registry.o $(CORE)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+tests/keur-selftest: harness/main.o tests/selftest_registry.o tests/selftest_suite.o $(CORE)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+tests/unit: tests/unit.o tests/selftest_registry.o tests/selftest_suite.o $(CORE)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+tests/peer: tests/peer.o
+	$(CC) $(LDFLAGS) -o $@ $^
+
+%.o: %.c $(wildcard harness/*.h drivers/*.h reports/*.h)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The XSDs are compiled in, so keur validates its inputs wherever it is installed.
+build/schemas.c: profiles/profile.xsd profiles/dut.xsd profiles/lab.xsd
+	@mkdir -p build
+	{ for f in $^; do n=$$(basename $$f .xsd); echo "const char keur_xsd_$$n[] ="; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo ";"; done; } > $@
+
+check: deps-auto
+	$(MAKE) keur $(TESTBINS)
+	prove -v tests/*.t
+
+demo: deps-auto
+	$(MAKE) keur
+	bash hw/demo/run-demo.sh
+
+# Install what is missing (as root), or print the exact command to do so.
+deps:
+	@bash tests/deps.sh install $(DEB_ALL)
+
+# Quiet when everything is there; `check` and `demo` call this first.
+deps-auto:
+	@bash tests/deps.sh auto $(DEB_ALL)
+
+clean:
+	rm -rf keur $(TESTBINS) build */*.o hw/*/*.o tests/*.o

@@ -1,0 +1,236 @@
+/* mqtt.c — MQTT CONNECT probes on libmosquitto, with its own loop (no threads). */
+#include "mqtt.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <mosquitto.h>
+
+struct probe {
+	int got_connack, code;
+	mqtt_log_fn log;
+	void *log_arg;
+	char ssl_error[200];
+};
+
+static long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void on_connect(struct mosquitto *m, void *obj, int rc, int flags, const mosquitto_property *props)
+{
+	struct probe *p = obj;
+	(void)m;
+	(void)flags;
+	(void)props;
+	p->got_connack = 1;
+	p->code = rc;
+}
+
+static void on_log(struct mosquitto *m, void *obj, int level, const char *line)
+{
+	struct probe *p = obj;
+	(void)m;
+	(void)level;
+	if (strstr(line, "OpenSSL Error"))
+		snprintf(p->ssl_error, sizeof(p->ssl_error), "%s", line);
+	if (p->log)
+		p->log(p->log_arg, line);
+}
+
+int mqtt_init(void)
+{
+	return mosquitto_lib_init() == MOSQ_ERR_SUCCESS ? 0 : -1;
+}
+
+void mqtt_cleanup(void)
+{
+	mosquitto_lib_cleanup();
+}
+
+const char *mqtt_version_name(int version)
+{
+	return version == 5 ? "5.0" : "3.1.1";
+}
+
+const char *mqtt_outcome_name(enum mqtt_outcome o)
+{
+	static const char *const names[] = {
+		[MQTT_ACCEPTED] = "accepted", [MQTT_REFUSED] = "refused", [MQTT_CLOSED] = "closed",
+		[MQTT_SILENT] = "silent", [MQTT_UNREACHABLE] = "unreachable", [MQTT_TLS_FAILED] = "tls-failed",
+		[MQTT_BAD_REPLY] = "bad-reply", [MQTT_LOCAL_ERROR] = "local-error",
+	};
+	return (unsigned)o < sizeof(names) / sizeof(names[0]) ? names[o] : "?";
+}
+
+const char *mqtt_connack_text(int version, int code)
+{
+	if (version != 5) {
+		static const char *const v3[] = { "accepted", "unacceptable protocol version",
+			"identifier rejected", "server unavailable", "bad user name or password", "not authorised" };
+		return code >= 0 && code <= 5 ? v3[code] : "unknown return code";
+	}
+	switch (code) {
+	case 0x00: return "success";
+	case 0x80: return "unspecified error";
+	case 0x81: return "malformed packet";
+	case 0x82: return "protocol error";
+	case 0x83: return "implementation specific error";
+	case 0x84: return "unsupported protocol version";
+	case 0x85: return "client identifier not valid";
+	case 0x86: return "bad user name or password";
+	case 0x87: return "not authorized";
+	case 0x88: return "server unavailable";
+	case 0x89: return "server busy";
+	case 0x8A: return "banned";
+	case 0x8C: return "bad authentication method";
+	case 0x95: return "packet too large";
+	case 0x97: return "quota exceeded";
+	case 0x9C: return "use another server";
+	case 0x9D: return "server moved";
+	case 0x9F: return "connection rate exceeded";
+	default: return "unknown reason code";
+	}
+}
+
+int mqtt_connack_is_auth_refusal(int version, int code)
+{
+	if (version != 5)
+		return code == 4 || code == 5;
+	return code == 0x86 || code == 0x87 || code == 0x8A || code == 0x8C;
+}
+
+int mqtt_connack_is_version_refusal(int version, int code)
+{
+	return version == 5 ? code == 0x84 : code == 1;
+}
+
+static void set_outcome(struct mqtt_connack *ack, enum mqtt_outcome o, long t0, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void set_outcome(struct mqtt_connack *ack, enum mqtt_outcome o, long t0, const char *fmt, ...)
+{
+	va_list ap;
+
+	ack->outcome = o;
+	ack->ms = mono_ms() - t0;
+	va_start(ap, fmt);
+	vsnprintf(ack->detail, sizeof(ack->detail), fmt, ap);
+	va_end(ap);
+}
+
+/* Maps a failed mosquitto call to an outcome, using errno for socket errors. */
+static void classify_error(struct mqtt_connack *ack, int rc, int err, const struct probe *p, long t0)
+{
+	switch (rc) {
+	case MOSQ_ERR_ERRNO:
+		if (err == ECONNREFUSED || err == EHOSTUNREACH || err == ENETUNREACH || err == ETIMEDOUT)
+			set_outcome(ack, MQTT_UNREACHABLE, t0, "TCP connect failed: %s", strerror(err));
+		else if (err == 0 || err == ECONNRESET || err == EPIPE)
+			set_outcome(ack, MQTT_CLOSED, t0, "connection closed before CONNACK (%s)",
+				    err ? strerror(err) : "end of stream");
+		else
+			set_outcome(ack, MQTT_CLOSED, t0, "connection failed before CONNACK: %s", strerror(err));
+		break;
+	case MOSQ_ERR_TLS:
+	case MOSQ_ERR_TLS_HANDSHAKE:
+		set_outcome(ack, MQTT_TLS_FAILED, t0, "TLS handshake failed: %s",
+			    p->ssl_error[0] ? p->ssl_error : "no detail from OpenSSL");
+		break;
+	case MOSQ_ERR_CONN_LOST:
+	case MOSQ_ERR_NO_CONN:
+		set_outcome(ack, MQTT_CLOSED, t0, "connection closed before CONNACK");
+		break;
+	case MOSQ_ERR_PROTOCOL:
+	case MOSQ_ERR_MALFORMED_PACKET:
+	case MOSQ_ERR_MALFORMED_UTF8:
+	case MOSQ_ERR_DUPLICATE_PROPERTY:
+		set_outcome(ack, MQTT_BAD_REPLY, t0, "the reply is not a valid CONNACK (%s)", mosquitto_strerror(rc));
+		break;
+	case MOSQ_ERR_EAI:
+		set_outcome(ack, MQTT_UNREACHABLE, t0, "host name does not resolve");
+		break;
+	default:
+		set_outcome(ack, MQTT_CLOSED, t0, "connection ended before CONNACK (%s)", mosquitto_strerror(rc));
+		break;
+	}
+}
+
+int mqtt_try_connect(const struct mqtt_target *t, const char *client_id, const char *user,
+		     const char *pass, mqtt_log_fn log, void *log_arg, struct mqtt_connack *ack)
+{
+	struct probe p = { .log = log, .log_arg = log_arg };
+	struct mosquitto *m;
+	long t0 = mono_ms();
+	int rc;
+
+	memset(ack, 0, sizeof(*ack));
+	m = mosquitto_new(client_id, true, &p);
+	if (!m) {
+		set_outcome(ack, MQTT_LOCAL_ERROR, t0, "mosquitto_new: %s", strerror(errno));
+		return -1;
+	}
+	mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, t->version == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
+	mosquitto_connect_v5_callback_set(m, on_connect);
+	mosquitto_log_callback_set(m, on_log);
+	if (user && mosquitto_username_pw_set(m, user, pass) != MOSQ_ERR_SUCCESS) {
+		set_outcome(ack, MQTT_LOCAL_ERROR, t0, "cannot set credentials");
+		goto out;
+	}
+	if (t->tls) {
+		if (t->ca_file)
+			rc = mosquitto_tls_set(m, t->ca_file, NULL, NULL, NULL, NULL);
+		else
+			rc = mosquitto_int_option(m, MOSQ_OPT_TLS_USE_OS_CERTS, 1);
+		/* These cases are about admission, not names: the chain is verified, the name is
+		 * the certificate cases' business (MQTT-TLS-004). */
+		if (rc == MOSQ_ERR_SUCCESS)
+			rc = mosquitto_tls_insecure_set(m, true);
+		if (rc != MOSQ_ERR_SUCCESS) {
+			set_outcome(ack, MQTT_LOCAL_ERROR, t0, "TLS set-up failed: %s", mosquitto_strerror(rc));
+			goto out;
+		}
+	}
+	errno = 0;
+	rc = mosquitto_connect_async(m, t->host, t->port, 30);
+	if (rc != MOSQ_ERR_SUCCESS) {
+		classify_error(ack, rc, errno, &p, t0);
+		goto out;
+	}
+	for (;;) {
+		long left = t->timeout_ms - (mono_ms() - t0);
+		if (left <= 0) {
+			set_outcome(ack, MQTT_SILENT, t0, "no CONNACK within %d ms", t->timeout_ms);
+			break;
+		}
+		errno = 0;
+		rc = mosquitto_loop(m, left < 100 ? (int)left : 100, 1);
+		if (p.got_connack) {
+			if (p.code == 0) {
+				set_outcome(ack, MQTT_ACCEPTED, t0, "CONNACK 0 (%s)", mqtt_connack_text(t->version, 0));
+			} else {
+				set_outcome(ack, MQTT_REFUSED, t0, "CONNACK 0x%02x (%s)", p.code,
+					    mqtt_connack_text(t->version, p.code));
+				ack->code = p.code;
+			}
+			break;
+		}
+		if (rc != MOSQ_ERR_SUCCESS) {
+			classify_error(ack, rc, errno, &p, t0);
+			break;
+		}
+	}
+	if (ack->outcome == MQTT_ACCEPTED) {
+		mosquitto_disconnect(m);
+		mosquitto_loop(m, 100, 1);
+	}
+out:
+	mosquitto_destroy(m);
+	return ack->outcome == MQTT_LOCAL_ERROR ? -1 : 0;
+}

@@ -1,0 +1,59 @@
+/* mqtt.h — keur's MQTT driver on libmosquitto.  Used only inside a case's child process:
+ * mqtt_init() initialises libmosquitto (and with it OpenSSL), which the parent never does. */
+#ifndef KEUR_MQTT_H
+#define KEUR_MQTT_H
+
+#include <stddef.h>
+
+/* Where and how to connect.  version is 4 (MQTT 3.1.1) or 5 (MQTT 5.0). */
+struct mqtt_target {
+	const char *host;
+	int port;
+	int tls;
+	const char *ca_file;	/* NULL with tls: the system's trust store */
+	int version;
+	int timeout_ms;		/* for the TCP connect, the TLS handshake and the CONNACK together */
+};
+
+/* What a CONNECT came to. */
+enum mqtt_outcome {
+	MQTT_ACCEPTED,		/* CONNACK with code 0 */
+	MQTT_REFUSED,		/* CONNACK with a non-zero code (in .code) */
+	MQTT_CLOSED,		/* the broker closed or reset the connection before any CONNACK */
+	MQTT_SILENT,		/* no CONNACK within the timeout */
+	MQTT_UNREACHABLE,	/* TCP connect failed (refused, no route ...) */
+	MQTT_TLS_FAILED,	/* TLS handshake failed */
+	MQTT_BAD_REPLY,		/* the broker answered with something that is not a valid CONNACK */
+	MQTT_LOCAL_ERROR,	/* keur's side failed (out of memory, bad argument) */
+};
+
+struct mqtt_connack {
+	enum mqtt_outcome outcome;
+	int code;		/* CONNACK return code (3.1.1) or reason code (5.0) when REFUSED */
+	long ms;		/* time from connect to the outcome */
+	char detail[256];	/* one line: what happened, for the transcript and the verdict */
+};
+
+/* A sink for protocol log lines (no secrets are ever passed to it). */
+typedef void (*mqtt_log_fn)(void *arg, const char *line);
+
+/* Initialises libmosquitto once per process; 0 or -1. */
+int mqtt_init(void);
+void mqtt_cleanup(void);
+
+/* Connects with the given credentials (user and pass may be NULL), waits for the outcome and
+ * disconnects cleanly.  Always fills *ack; returns 0, or -1 on MQTT_LOCAL_ERROR. */
+int mqtt_try_connect(const struct mqtt_target *t, const char *client_id, const char *user,
+		     const char *pass, mqtt_log_fn log, void *log_arg, struct mqtt_connack *ack);
+
+const char *mqtt_outcome_name(enum mqtt_outcome o);
+/* The meaning of a CONNACK code for this protocol version ("not authorised" ...). */
+const char *mqtt_connack_text(int version, int code);
+/* Does the code say "your credentials are not good enough"? */
+int mqtt_connack_is_auth_refusal(int version, int code);
+/* Does the code say "I do not speak this protocol version"? */
+int mqtt_connack_is_version_refusal(int version, int code);
+/* "3.1.1" or "5.0". */
+const char *mqtt_version_name(int version);
+
+#endif

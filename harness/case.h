@@ -1,0 +1,74 @@
+/* case.h — the case API that suites implement (DESIGN.md, "Test cases"; STYLE.md rules 6, 7).
+ *
+ * A suite file exports one `const struct keur_suite`; harness/registry.c lists the suites.  A case
+ * runs in a forked child: it reads the DUT and lab descriptions, talks to the DUT through drivers,
+ * writes evidence files, and settles its verdict with keur_verdict() before returning.  Returning
+ * without a verdict, crashing or passing the deadline is the harness's `error` (or `fail` for a
+ * case flagged KEUR_HANG_IS_FAIL). */
+#ifndef KEUR_CASE_H
+#define KEUR_CASE_H
+
+#include <stdio.h>
+
+#include "input.h"
+#include "verdict.h"
+
+/* What a case needs.  A missing interface makes the case `na`; a missing fixture `inconc`. */
+enum keur_need {
+	NEED_MQTT_BROKER = 1u << 0,	/* DUT is an MQTT broker: <mqtt role="broker"> */
+	NEED_MQTT_CLIENT = 1u << 1,	/* DUT is an MQTT client: <mqtt role="client"> */
+	NEED_COAP = 1u << 2,
+	NEED_MODBUS = 1u << 3,
+	NEED_UPDATE = 1u << 4,		/* DUT declares <update> */
+	NEED_FIX_UPLINK = 1u << 8,	/* lab fixture <uplink> */
+	NEED_FIX_POWER = 1u << 9,	/* lab fixture <power> */
+};
+
+enum keur_case_flags {
+	KEUR_HANG_IS_FAIL = 1u << 0,	/* the DUT hanging the case is the finding: deadline → fail */
+};
+
+struct keur_ctx;
+
+struct keur_case {
+	const char *id;		/* AREA-TOPIC-NNN, stable, never reused */
+	const char *title;	/* one line, our own words */
+	const char *spec;	/* clauses it gives evidence for, by ID */
+	unsigned needs;		/* enum keur_need bits */
+	unsigned deadline_s;	/* the parent kills the case's process group after this */
+	unsigned flags;		/* enum keur_case_flags bits */
+	void (*run)(struct keur_ctx *ctx);
+};
+
+struct keur_suite {
+	const char *name;	/* file stem, e.g. "mqtt_auth"; the JUnit testsuite name */
+	const char *title;
+	const struct keur_case *cases;
+	unsigned ncases;
+};
+
+/* The suites of this build, NULL-terminated (harness/registry.c; tests link their own). */
+extern const struct keur_suite *const keur_suites[];
+
+/* Looks a case up by ID across keur_suites; NULL when unknown.  *suite is set when found. */
+const struct keur_case *keur_case_find(const char *id, const struct keur_suite **suite);
+
+/* What the running case may read. */
+const struct keur_dut *keur_dut(const struct keur_ctx *ctx);
+const struct keur_lab *keur_lab(const struct keur_ctx *ctx);
+const struct keur_case *keur_this_case(const struct keur_ctx *ctx);
+
+/* Settles the verdict with a one-line reason (printf format).  The first call wins; a case
+ * that calls it twice keeps the first verdict and gets a note in its evidence. */
+void keur_verdict(struct keur_ctx *ctx, enum keur_verdict v, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Opens (creates or appends to) an evidence file under OUT/evidence/CASE-ID/; NULL on error.
+ * name is a plain file name.  The caller closes it; the parent hashes it after the case. */
+FILE *keur_evidence(struct keur_ctx *ctx, const char *name);
+
+/* Adds a time-stamped line to evidence file "transcript.txt".  Never pass secrets: callers
+ * write "***" in their place. */
+void keur_note(struct keur_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

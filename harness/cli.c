@@ -1,0 +1,668 @@
+/* cli.c — the commands: run, list, lint, report (sign, verify and lab come with later issues). */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+
+#include "case.h"
+#include "input.h"
+#include "journal.h"
+#include "plan.h"
+#include "reports.h"
+#include "results.h"
+#include "runner.h"
+#include "scope.h"
+#include "util.h"
+
+static const char usage_text[] =
+	"usage: keur COMMAND [OPTIONS]\n"
+	"\n"
+	"keur is a certification test harness for connected devices (MQTT, CoAP, Modbus).\n"
+	"\n"
+	"commands:\n"
+	"  run --profile P --dut D [--lab L] [--out DIR] [--only CASE,..] [--level L]\n"
+	"                        run the cases; TAP on stdout, results in DIR\n"
+	"  run --resume DIR      finish an interrupted run\n"
+	"  list [--profile P] [--dut D] [--lab L]\n"
+	"                        the cases, or the plan a profile and DUT resolve to\n"
+	"  lint FILE...          validate profile, DUT and lab files\n"
+	"  report DIR            rewrite DIR/results.tap, junit.xml and report.xml from the journal\n"
+	"\n"
+	"exit codes: 0 every mandatory requirement passed, 1 some failed,\n"
+	"            2 bad command line or input file, 3 inconclusive (lab or harness problem)\n"
+	"`keur COMMAND --help` says more.  Formats: the XSDs in profiles/ and README.md.\n";
+
+static const char run_help[] =
+	"usage: keur run --dut D [--profile P] [--lab L] [--out DIR] [--only CASE,..] [--level L]\n"
+	"       keur run --resume DIR\n"
+	"\n"
+	"  --dut D        the DUT description (what the manufacturer declares)\n"
+	"  --profile P    the profile (requirements and the cases behind them); without it every\n"
+	"                 case that applies to the DUT runs and each counts for the exit code\n"
+	"  --lab L        the lab description (scope, fixtures); without it only loopback is in scope\n"
+	"  --out DIR      where the journal, reports and evidence go\n"
+	"                 (default ./keur-out/DUT-ID-UTCTIME; must not hold a run already)\n"
+	"  --only LIST    run only these cases (comma-separated IDs)\n"
+	"  --level L      only the requirements of this profile level and those it includes\n"
+	"  --resume DIR   finish a run that was interrupted; finished cases are not run again\n"
+	"  -v, --verbose  show each case's own output as TAP comments\n"
+	"  --no-progress  no progress lines on stderr (they appear only on a terminal anyway)\n";
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "keur: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(see `keur --help`)\n");
+	return EXIT_USAGE;
+}
+
+static char *abs_path(const char *p)
+{
+	char buf[PATH_MAX];
+
+	if (p && realpath(p, buf))
+		return xstrdup(buf);
+	return p ? xstrdup(p) : NULL;
+}
+
+/* ---- loading everything a run needs ---- */
+
+struct inputs {
+	struct keur_profile *profile;
+	struct keur_dut *dut;
+	struct keur_lab *lab;
+	struct plan plan;
+};
+
+static void inputs_release(struct inputs *in)
+{
+	plan_release(&in->plan);
+	profile_free(in->profile);
+	dut_free(in->dut);
+	lab_free(in->lab);
+	memset(in, 0, sizeof(*in));
+}
+
+static int inputs_load(struct inputs *in, const char *profile, const char *dut, const char *lab,
+		       const char *only, const char *level)
+{
+	struct input_errors err = { 0 };
+
+	memset(in, 0, sizeof(*in));
+	if (profile)
+		profile_load(profile, &in->profile, &err);
+	dut_load(dut, &in->dut, &err);
+	if (lab)
+		lab_load(lab, &in->lab, &err);
+	else
+		in->lab = lab_default();
+	if (err.n == 0 && in->dut && in->lab)
+		scope_check_dut(in->lab, in->dut, &err);
+	if (err.n == 0)
+		plan_build(in->profile, in->dut, in->lab, only, level, &in->plan, &err);
+	if (err.n) {
+		input_errors_print(&err);
+		input_errors_release(&err);
+		inputs_release(in);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the journal's header: everything the reports need, no secrets ---- */
+
+static void header_records(const struct inputs *in, const char *outdir, const char *only,
+			   const char *level, int64_t started, struct jrecs *rs)
+{
+	const struct keur_dut *d = in->dut;
+	const struct keur_lab *l = in->lab;
+	struct jrec r;
+
+#define PUSH() do { rs->r = xrealloc(rs->r, (rs->n + 1) * sizeof(*rs->r)); rs->r[rs->n++] = r; } while (0)
+	jrec_init(&r, "keur-journal");
+	jrec_add(&r, "format", "1");
+	PUSH();
+
+	jrec_init(&r, "run");
+	jrec_add(&r, "keur-version", KEUR_VERSION);
+	jrec_addf(&r, "started", "%lld", (long long)started);
+	jrec_add(&r, "out", outdir);
+	jrec_add(&r, "dut-file", d->path);
+	jrec_add(&r, "dut-sha256", d->sha256);
+	if (in->profile) {
+		jrec_add(&r, "profile-file", in->profile->path);
+		jrec_add(&r, "profile-sha256", in->profile->sha256);
+	}
+	if (l->path) {
+		jrec_add(&r, "lab-file", l->path);
+		jrec_add(&r, "lab-sha256", l->sha256);
+	}
+	jrec_add(&r, "only", only);
+	jrec_add(&r, "level", level);
+	PUSH();
+
+	jrec_init(&r, "dut");
+	jrec_add(&r, "id", d->id);
+	jrec_add(&r, "vendor", d->vendor);
+	jrec_add(&r, "model", d->model);
+	jrec_add(&r, "firmware", d->firmware);
+	jrec_add(&r, "serial", d->serial);
+	jrec_add(&r, "support-until", d->support_until);
+	jrec_add(&r, "market-date", d->market_date);
+	if (d->automatic_updates >= 0)
+		jrec_add(&r, "automatic-updates", d->automatic_updates ? "true" : "false");
+	jrec_add(&r, "sbom", d->sbom);
+	for (size_t i = 0; i < d->nmqtt; i++) {
+		const struct dut_mqtt *m = &d->mqtt[i];
+		if (m->broker)
+			jrec_addf(&r, "interface", "mqtt-broker %s://%s:%d", m->tls ? "mqtts" : "mqtt", m->host, m->port);
+		else
+			jrec_add(&r, "interface", "mqtt-client");
+	}
+	for (size_t i = 0; i < d->ncoap; i++)
+		jrec_addf(&r, "interface", "coap %s", d->coap[i].uri);
+	for (size_t i = 0; i < d->nmodbus; i++)
+		if (d->modbus[i].host)
+			jrec_addf(&r, "interface", "modbus tcp://%s:%d", d->modbus[i].host, d->modbus[i].port);
+		else
+			jrec_add(&r, "interface", "modbus rtu");
+	PUSH();
+
+	jrec_init(&r, "lab");
+	jrec_add(&r, "id", l->id);
+	jrec_add(&r, "name", l->name);
+	jrec_add(&r, "accreditation", l->accreditation);
+	for (size_t i = 0; i < l->nscope; i++)
+		jrec_add(&r, "scope", l->scope[i].text);
+	PUSH();
+
+	if (in->profile) {
+		const struct keur_profile *p = in->profile;
+		jrec_init(&r, "profile");
+		jrec_add(&r, "id", p->id);
+		jrec_add(&r, "version", p->version);
+		jrec_add(&r, "title", p->title);
+		jrec_add(&r, "sha256", p->sha256);
+		PUSH();
+		for (size_t i = 0; i < in->plan.nreqs; i++) {
+			const struct profile_req *q = in->plan.reqs[i];
+			struct strbuf cases;
+			sb_init(&cases);
+			for (size_t c = 0; c < q->ncases; c++)
+				sb_addf(&cases, "%s%s", c ? "," : "", q->cases[c]);
+			jrec_init(&r, "req");
+			jrec_add(&r, "id", q->id);
+			jrec_add(&r, "source", q->source);
+			jrec_add(&r, "kind", q->kind);
+			jrec_add(&r, "level", q->level);
+			jrec_add(&r, "summary", q->summary);
+			jrec_add(&r, "cases", cases.buf ? cases.buf : "");
+			sb_release(&cases);
+			PUSH();
+		}
+	}
+	for (size_t i = 0; i < in->plan.n; i++) {
+		runner_plan_record(&in->plan.items[i], &r);
+		PUSH();
+	}
+#undef PUSH
+}
+
+static int finish_run(const char *outdir, struct journal *j, int rc)
+{
+	struct run_view rv;
+	char why[512];
+	int code;
+
+	if (rc == 0) {
+		struct jrec end;
+		jrec_init(&end, "end");
+		jrec_addf(&end, "finished", "%lld", (long long)time_now_ms());
+		rc = journal_append(j, &end, 1);
+		jrec_release(&end);
+	}
+	journal_close(j);
+	if (rc == -EINTR)
+		printf("Bail out! interrupted; finish with: keur run --resume %s\n", outdir);
+	else if (rc < 0)
+		printf("Bail out! the journal could not be written: %s\n", strerror(-rc));
+	fflush(stdout);
+	/* Reports from whatever the journal holds, also after an interruption. */
+	if (reports_write_all(outdir) < 0)
+		return EXIT_INCONC;
+	if (run_view_load(outdir, &rv, why, sizeof(why)) < 0) {
+		fprintf(stderr, "keur: %s\n", why);
+		return EXIT_INCONC;
+	}
+	code = rc < 0 ? EXIT_INCONC : run_view_exit(&rv);
+	fprintf(stderr, "keur: %zu/%zu cases done; results in %s (exit %d)\n", rv.done, rv.ncases, outdir, code);
+	run_view_release(&rv);
+	return code;
+}
+
+static int run_new(const char *profile, const char *dut, const char *lab, const char *out,
+		   const char *only, const char *level, int verbose, int progress)
+{
+	struct inputs in;
+	struct jrecs hdr = { 0 };
+	struct journal *j = NULL;
+	char *outdir = NULL, *jpath = NULL;
+	int64_t started = time_now_ms();
+	int rc, code = EXIT_USAGE;
+
+	if (inputs_load(&in, profile, dut, lab, only, level) < 0)
+		return EXIT_USAGE;
+	/* Store absolute paths so that --resume works from any directory. */
+	free(in.dut->path);
+	in.dut->path = abs_path(dut);
+	if (in.profile) {
+		free(in.profile->path);
+		in.profile->path = abs_path(profile);
+	}
+	if (in.lab->path) {
+		free(in.lab->path);
+		in.lab->path = abs_path(lab);
+	}
+	if (out) {
+		outdir = xstrdup(out);
+	} else {
+		char t[32];
+		outdir = xasprintf("keur-out/%s-%s", in.dut->id, time_compact(started, t, sizeof(t)));
+	}
+	if ((rc = mkdir_p(outdir, 0755)) < 0) {
+		fprintf(stderr, "keur: cannot create output directory '%s': %s\n", outdir, strerror(-rc));
+		goto out;
+	}
+	jpath = path_join(outdir, "journal");
+	if ((rc = journal_create(jpath, &j)) < 0) {
+		if (rc == -EEXIST)
+			fprintf(stderr, "keur: '%s' holds a run already; finish it with `keur run --resume %s` or choose another --out\n",
+				outdir, outdir);
+		else
+			fprintf(stderr, "keur: cannot create '%s': %s\n", jpath, strerror(-rc));
+		goto out;
+	}
+	{
+		char *abs = abs_path(outdir);
+		header_records(&in, abs, only, level, started, &hdr);
+		free(abs);
+	}
+	if ((rc = journal_append(j, hdr.r, hdr.n)) < 0) {
+		fprintf(stderr, "keur: cannot write '%s': %s\n", jpath, strerror(-rc));
+		journal_close(j);
+		code = EXIT_INCONC;
+		goto out;
+	}
+	printf("TAP version 14\n1..%zu\n", in.plan.n);
+	fflush(stdout);
+	struct runner r = {
+		.outdir = outdir, .journal = j, .plan = &in.plan, .dut = in.dut, .lab = in.lab,
+		.prior = NULL, .verbose = verbose, .progress = progress,
+	};
+	rc = runner_run(&r);
+	code = finish_run(outdir, j, rc);
+out:
+	jrecs_release(&hdr);
+	inputs_release(&in);
+	free(jpath);
+	free(outdir);
+	return code;
+}
+
+static int same_sha(const char *what, const char *path, const char *now, const char *then)
+{
+	if (then && strcmp(now, then)) {
+		fprintf(stderr, "keur: the %s '%s' changed since the run started (sha256 %.12s… then, %.12s… now); "
+			"a resumed run must use the same inputs\n", what, path, then, now);
+		return -1;
+	}
+	return 0;
+}
+
+static int run_resume(const char *dir, int verbose, int progress)
+{
+	struct run_view rv;
+	struct inputs in;
+	struct journal *j = NULL;
+	char why[512], *jpath;
+	int rc, code = EXIT_USAGE;
+
+	if (run_view_load(dir, &rv, why, sizeof(why)) < 0) {
+		fprintf(stderr, "keur: %s\n", why);
+		return EXIT_USAGE;
+	}
+	const char *profile = jrec_get(rv.run, "profile-file"), *dut = jrec_get(rv.run, "dut-file");
+	const char *lab = jrec_get(rv.run, "lab-file");
+	if (!dut || inputs_load(&in, profile, dut, lab, jrec_get(rv.run, "only"), jrec_get(rv.run, "level")) < 0) {
+		fprintf(stderr, "keur: cannot resume %s: its inputs do not load any more\n", dir);
+		run_view_release(&rv);
+		return EXIT_USAGE;
+	}
+	if (same_sha("DUT description", dut, in.dut->sha256, jrec_get(rv.run, "dut-sha256")) < 0 ||
+	    (in.profile && same_sha("profile", profile, in.profile->sha256, jrec_get(rv.run, "profile-sha256")) < 0) ||
+	    (lab && same_sha("lab description", lab, in.lab->sha256, jrec_get(rv.run, "lab-sha256")) < 0))
+		goto out;
+	int same = in.plan.n == rv.ncases;
+	for (size_t i = 0; same && i < in.plan.n; i++)
+		same = !strcmp(in.plan.items[i].c->id, jrec_get(rv.cases[i].plan, "id"));
+	if (!same) {
+		fprintf(stderr, "keur: cannot resume %s: this keur plans other cases than the journal holds "
+			"(keur %s then, %s now)\n", dir, jrec_get(rv.run, "keur-version"), KEUR_VERSION);
+		goto out;
+	}
+	if (rv.end) {
+		fprintf(stderr, "keur: the run in %s is complete already; reports rewritten\n", dir);
+		printf("TAP version 14\n1..%zu\n", rv.ncases);
+		for (size_t i = 0; i < rv.ncases; i++)
+			tap_case(stdout, i + 1, &rv.cases[i]);
+		fflush(stdout);
+		code = reports_write_all(dir) < 0 ? EXIT_INCONC : run_view_exit(&rv);
+		goto out;
+	}
+	jpath = path_join(dir, "journal");
+	rc = journal_open(jpath, &j);
+	free(jpath);
+	if (rc < 0) {
+		fprintf(stderr, "keur: cannot reopen %s/journal: %s\n", dir, strerror(-rc));
+		code = EXIT_INCONC;
+		goto out;
+	}
+	struct jrec res;
+	jrec_init(&res, "resume");
+	jrec_addf(&res, "at", "%lld", (long long)time_now_ms());
+	jrec_addf(&res, "done", "%zu", rv.done);
+	rc = journal_append(j, &res, 1);
+	jrec_release(&res);
+	if (rc < 0) {
+		fprintf(stderr, "keur: cannot write %s/journal: %s\n", dir, strerror(-rc));
+		journal_close(j);
+		code = EXIT_INCONC;
+		goto out;
+	}
+	fprintf(stderr, "keur: resuming %s: %zu of %zu cases done\n", dir, rv.done, rv.ncases);
+	printf("TAP version 14\n1..%zu\n", in.plan.n);
+	fflush(stdout);
+	struct runner r = {
+		.outdir = dir, .journal = j, .plan = &in.plan, .dut = in.dut, .lab = in.lab,
+		.prior = &rv, .verbose = verbose, .progress = progress,
+	};
+	rc = runner_run(&r);
+	code = finish_run(dir, j, rc);
+out:
+	inputs_release(&in);
+	run_view_release(&rv);
+	return code;
+}
+
+enum { OPT_PROFILE = 256, OPT_DUT, OPT_LAB, OPT_OUT, OPT_ONLY, OPT_LEVEL, OPT_RESUME, OPT_NOPROG };
+
+static const struct option run_opts[] = {
+	{ "profile", required_argument, NULL, OPT_PROFILE },
+	{ "dut", required_argument, NULL, OPT_DUT },
+	{ "lab", required_argument, NULL, OPT_LAB },
+	{ "out", required_argument, NULL, OPT_OUT },
+	{ "only", required_argument, NULL, OPT_ONLY },
+	{ "level", required_argument, NULL, OPT_LEVEL },
+	{ "resume", required_argument, NULL, OPT_RESUME },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "no-progress", no_argument, NULL, OPT_NOPROG },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct run_args {
+	const char *profile, *dut, *lab, *out, *only, *level, *resume;
+	int verbose, progress;
+};
+
+static int parse_run_args(int argc, char **argv, struct run_args *a, int *help)
+{
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->progress = isatty(2);
+	*help = 0;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":vh", run_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_PROFILE: a->profile = optarg; break;
+		case OPT_DUT: a->dut = optarg; break;
+		case OPT_LAB: a->lab = optarg; break;
+		case OPT_OUT: a->out = optarg; break;
+		case OPT_ONLY: a->only = optarg; break;
+		case OPT_LEVEL: a->level = optarg; break;
+		case OPT_RESUME: a->resume = optarg; break;
+		case 'v': a->verbose = 1; break;
+		case OPT_NOPROG: a->progress = 0; break;
+		case 'h': *help = 1; return 0;
+		case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
+		default: return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct run_args a;
+	int help, rc = parse_run_args(argc, argv, &a, &help);
+
+	if (rc)
+		return rc;
+	if (help) {
+		fputs(run_help, stdout);
+		return EXIT_OK;
+	}
+	if (a.resume) {
+		if (a.profile || a.dut || a.lab || a.out || a.only || a.level)
+			return usage_error("%s: --resume takes the inputs and options of the run it finishes", "run");
+		runner_signals();
+		return run_resume(a.resume, a.verbose, a.progress);
+	}
+	if (!a.dut)
+		return usage_error("%s: --dut FILE is required (the DUT description)", "run");
+	runner_signals();
+	return run_new(a.profile, a.dut, a.lab, a.out, a.only, a.level, a.verbose, a.progress);
+}
+
+static void needs_text(unsigned needs, char *buf, size_t len)
+{
+	static const struct { unsigned bit; const char *name; } names[] = {
+		{ NEED_MQTT_BROKER, "mqtt-broker" }, { NEED_MQTT_CLIENT, "mqtt-client" },
+		{ NEED_COAP, "coap" }, { NEED_MODBUS, "modbus" }, { NEED_UPDATE, "update" },
+		{ NEED_FIX_UPLINK, "uplink-fixture" }, { NEED_FIX_POWER, "power-fixture" },
+	};
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (needs & names[i].bit)
+			off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%s", off ? "," : "", names[i].name);
+	if (!off)
+		snprintf(buf, len, "-");
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	struct run_args a;
+	int help, rc = parse_run_args(argc, argv, &a, &help);
+
+	if (rc)
+		return rc;
+	if (help) {
+		fputs("usage: keur list                       every case: id, needs, deadline, spec, title\n"
+		      "       keur list --dut D [--profile P] [--lab L] [--level L] [--only ..]\n"
+		      "                                       the resolved plan, with the reason a case is na\n", stdout);
+		return EXIT_OK;
+	}
+	if (!a.dut && !a.profile) {
+		printf("%-20s %-28s %8s  %-40s %s\n", "ID", "NEEDS", "DEADLINE", "SPEC", "TITLE");
+		for (size_t s = 0; keur_suites[s]; s++)
+			for (unsigned k = 0; k < keur_suites[s]->ncases; k++) {
+				const struct keur_case *c = &keur_suites[s]->cases[k];
+				char needs[128];
+				needs_text(c->needs, needs, sizeof(needs));
+				printf("%-20s %-28s %7us  %-40s %s\n", c->id, needs, c->deadline_s, c->spec, c->title);
+			}
+		return EXIT_OK;
+	}
+	if (!a.dut) {
+		/* A profile alone: the cases it refers to. */
+		struct input_errors err = { 0 };
+		struct keur_profile *p = NULL;
+		if (profile_load(a.profile, &p, &err) < 0) {
+			input_errors_print(&err);
+			input_errors_release(&err);
+			return EXIT_USAGE;
+		}
+		printf("%-24s %-12s %-12s %s\n", "REQUIREMENT", "KIND", "LEVEL", "CASES");
+		for (size_t i = 0; i < p->nreqs; i++) {
+			printf("%-24s %-12s %-12s", p->reqs[i].id, p->reqs[i].kind, p->reqs[i].level);
+			for (size_t c = 0; c < p->reqs[i].ncases; c++)
+				printf("%s%s", c ? "," : " ", p->reqs[i].cases[c]);
+			printf("\n");
+		}
+		profile_free(p);
+		return EXIT_OK;
+	}
+	struct inputs in;
+	if (inputs_load(&in, a.profile, a.dut, a.lab, a.only, a.level) < 0)
+		return EXIT_USAGE;
+	printf("%-20s %-7s %s\n", "ID", "PLAN", "REASON / REQUIREMENTS");
+	for (size_t i = 0; i < in.plan.n; i++) {
+		const struct plan_item *it = &in.plan.items[i];
+		printf("%-20s %-7s %s\n", it->c->id, it->pre == KEUR_NONE ? "run" : verdict_name(it->pre),
+		       it->pre_reason ? it->pre_reason : (it->reqs ? it->reqs : ""));
+	}
+	inputs_release(&in);
+	return EXIT_OK;
+}
+
+static int cmd_lint(int argc, char **argv)
+{
+	int bad = 0;
+
+	if (argc < 2)
+		return usage_error("%s: name at least one file", "lint");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs("usage: keur lint FILE...\n"
+		      "validates profile, DUT and lab files against their schemas and keur's own rules;\n"
+		      "each problem is one line FILE:LINE: what is wrong; exit 2 if any file is bad\n", stdout);
+		return EXIT_OK;
+	}
+	for (int i = 1; i < argc; i++) {
+		struct input_errors err = { 0 };
+		enum input_kind k = input_detect(argv[i], &err);
+		int ok = 0;
+
+		if (k == INPUT_PROFILE) {
+			struct keur_profile *p;
+			if (profile_load(argv[i], &p, &err) == 0) {
+				printf("%s: ok: profile '%s' version %s, %zu requirements\n", argv[i], p->id, p->version, p->nreqs);
+				profile_free(p);
+				ok = 1;
+			}
+		} else if (k == INPUT_DUT) {
+			struct keur_dut *d;
+			if (dut_load(argv[i], &d, &err) == 0) {
+				printf("%s: ok: DUT '%s', %zu interface(s)\n", argv[i], d->id, d->nmqtt + d->ncoap + d->nmodbus);
+				dut_free(d);
+				ok = 1;
+			}
+		} else if (k == INPUT_LAB) {
+			struct keur_lab *l;
+			if (lab_load(argv[i], &l, &err) == 0) {
+				printf("%s: ok: lab '%s', %zu scope entries\n", argv[i], l->id, l->nscope);
+				lab_free(l);
+				ok = 1;
+			}
+		}
+		if (!ok) {
+			input_errors_print(&err);
+			bad = 1;
+		}
+		input_errors_release(&err);
+	}
+	return bad ? EXIT_USAGE : EXIT_OK;
+}
+
+static int cmd_report(int argc, char **argv)
+{
+	struct run_view rv;
+	char why[512];
+
+	if (argc != 2)
+		return usage_error("%s: name one run directory (keur report DIR)", "report");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs("usage: keur report DIR\n"
+		      "rewrites DIR/results.tap, DIR/junit.xml and DIR/report.xml from DIR/journal\n", stdout);
+		return EXIT_OK;
+	}
+	if (run_view_load(argv[1], &rv, why, sizeof(why)) < 0) {
+		fprintf(stderr, "keur: %s\n", why);
+		return EXIT_USAGE;
+	}
+	run_view_release(&rv);
+	if (reports_write_all(argv[1]) < 0)
+		return EXIT_INCONC;
+	printf("%s: results.tap, junit.xml, report.xml written\n", argv[1]);
+	return EXIT_OK;
+}
+
+int cli_main(int argc, char **argv)
+{
+	static const char *const later[] = { "sign", "verify", "lab" };
+	int rc;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		fputs(usage_text, stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(cmd, "--version")) {
+		printf("keur %s\n", KEUR_VERSION);
+		return EXIT_OK;
+	}
+	xmlInitParser();
+	if (!strcmp(cmd, "run"))
+		rc = cmd_run(argc - 1, argv + 1);
+	else if (!strcmp(cmd, "list"))
+		rc = cmd_list(argc - 1, argv + 1);
+	else if (!strcmp(cmd, "lint"))
+		rc = cmd_lint(argc - 1, argv + 1);
+	else if (!strcmp(cmd, "report"))
+		rc = cmd_report(argc - 1, argv + 1);
+	else {
+		rc = -1;
+		for (size_t i = 0; i < ARRAY_SIZE(later); i++)
+			if (!strcmp(cmd, later[i]))
+				rc = usage_error("'%s' is not in this version of keur yet", cmd);
+		if (rc < 0)
+			rc = usage_error("unknown command '%s'", cmd);
+	}
+	xmlCleanupParser();
+	return rc;
+}

@@ -1,0 +1,88 @@
+/* ctx.c — what a running case can do: read its inputs, write evidence, settle its verdict.
+ * Runs in the forked child only. */
+#include "ctx.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+const struct keur_dut *keur_dut(const struct keur_ctx *ctx)
+{
+	return ctx->dut;
+}
+
+const struct keur_lab *keur_lab(const struct keur_ctx *ctx)
+{
+	return ctx->lab;
+}
+
+const struct keur_case *keur_this_case(const struct keur_ctx *ctx)
+{
+	return ctx->c;
+}
+
+void keur_verdict(struct keur_ctx *ctx, enum keur_verdict v, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ctx->verdict != KEUR_NONE) {
+		keur_note(ctx, "harness: a second verdict (%s) ignored; the first stands", verdict_name(v));
+		return;
+	}
+	ctx->verdict = v;
+	va_start(ap, fmt);
+	vsnprintf(ctx->reason, sizeof(ctx->reason), fmt, ap);
+	va_end(ap);
+	for (char *p = ctx->reason; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+}
+
+FILE *keur_evidence(struct keur_ctx *ctx, const char *name)
+{
+	char *path;
+	FILE *f;
+
+	for (const char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-' && *p != '_')
+			return NULL;
+	if (!*name || name[0] == '.' || mkdir_p(ctx->evdir, 0755) < 0)
+		return NULL;
+	path = path_join(ctx->evdir, name);
+	f = fopen(path, "a");
+	free(path);
+	return f;
+}
+
+void keur_note(struct keur_ctx *ctx, const char *fmt, ...)
+{
+	FILE *f = keur_evidence(ctx, "transcript.txt");
+	va_list ap;
+
+	if (!f)
+		return;
+	fprintf(f, "[%7.3f] ", (double)(time_mono_ms() - ctx->t0) / 1000.0);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+	fclose(f);
+}
+
+void ctx_run_case(struct keur_ctx *ctx, int fd)
+{
+	char *msg;
+
+	ctx->t0 = time_mono_ms();
+	ctx->c->run(ctx);
+	if (ctx->verdict == KEUR_NONE)
+		msg = xasprintf("error\tcase returned without a verdict (harness bug in %s)\n", ctx->c->id);
+	else
+		msg = xasprintf("%s\t%s\n", verdict_name(ctx->verdict), ctx->reason);
+	write_all(fd, msg, strlen(msg));
+	free(msg);
+}

@@ -1,0 +1,768 @@
+/* input.c — loading and checking profile, DUT and lab files with libxml2. */
+#include "input.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlschemas.h>
+
+#include "case.h"
+#include "sha256.h"
+#include "util.h"
+
+extern const char keur_xsd_profile[], keur_xsd_dut[], keur_xsd_lab[];
+
+#define NS_PROFILE "urn:keur:profile:1"
+#define NS_DUT "urn:keur:dut:1"
+#define NS_LAB "urn:keur:lab:1"
+
+static void err_add(struct input_errors *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void err_add(struct input_errors *e, const char *fmt, ...)
+{
+	struct strbuf sb;
+	va_list ap;
+	char buf[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	/* One line per error, whatever the message carried. */
+	sb_init(&sb);
+	for (char *p = buf; *p; p++)
+		sb_add(&sb, (*p == '\n' || *p == '\r') ? " " : p, 1);
+	while (sb.len && sb.buf[sb.len - 1] == ' ')
+		sb.buf[--sb.len] = '\0';
+	e->msg = xrealloc(e->msg, (e->n + 1) * sizeof(*e->msg));
+	e->msg[e->n++] = sb_detach(&sb);
+}
+
+void input_errors_release(struct input_errors *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		free(e->msg[i]);
+	free(e->msg);
+	e->msg = NULL;
+	e->n = 0;
+}
+
+void input_errors_print(const struct input_errors *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		fprintf(stderr, "keur: %s\n", e->msg[i]);
+}
+
+/* libxml2 reports through this; we keep file, line and message, one line. */
+static void xml_error(void *data, xmlErrorPtr xe)
+{
+	struct input_errors *e = data;
+	char msg[512];
+	size_t n;
+
+	if (e->n >= 50)
+		return;
+	snprintf(msg, sizeof(msg), "%s", xe->message ? xe->message : "malformed XML");
+	n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		msg[--n] = '\0';
+	if (xe->line > 0)
+		err_add(e, "%s:%d: %s", xe->file ? xe->file : "?", xe->line, msg);
+	else
+		err_add(e, "%s: %s", xe->file ? xe->file : "?", msg);
+}
+
+/* Reads and parses a file; the root element is returned through *doc. */
+static int xml_read(const char *path, xmlDocPtr *doc, char sha[65], struct input_errors *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int r = file_read(path, &buf, &len);
+
+	if (r < 0) {
+		err_add(err, "%s: cannot read: %s", path, strerror(-r));
+		return -1;
+	}
+	if (sha)
+		sha256_hex(buf, len, sha);
+	xmlSetStructuredErrorFunc(err, xml_error);
+	*doc = xmlReadMemory(buf, (int)len, path, NULL,
+			     XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES);
+	xmlSetStructuredErrorFunc(NULL, NULL);
+	free(buf);
+	if (!*doc || !xmlDocGetRootElement(*doc)) {
+		if (*doc)
+			xmlFreeDoc(*doc);
+		*doc = NULL;
+		if (err->n == 0)
+			err_add(err, "%s: not an XML document", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int xml_validate(xmlDocPtr doc, const char *xsd, struct input_errors *err)
+{
+	xmlSchemaParserCtxtPtr pc = xmlSchemaNewMemParserCtxt(xsd, (int)strlen(xsd));
+	xmlSchemaPtr schema = NULL;
+	xmlSchemaValidCtxtPtr vc = NULL;
+	int r = -1;
+
+	if (!pc)
+		goto out;
+	schema = xmlSchemaParse(pc);
+	if (!schema) {
+		err_add(err, "internal error: a compiled-in schema does not parse");
+		goto out;
+	}
+	vc = xmlSchemaNewValidCtxt(schema);
+	if (!vc)
+		goto out;
+	xmlSchemaSetValidStructuredErrors(vc, xml_error, err);
+	r = xmlSchemaValidateDoc(vc, doc) == 0 ? 0 : -1;
+out:
+	if (vc)
+		xmlSchemaFreeValidCtxt(vc);
+	if (schema)
+		xmlSchemaFree(schema);
+	if (pc)
+		xmlSchemaFreeParserCtxt(pc);
+	return r;
+}
+
+static const char *root_ns(xmlDocPtr doc)
+{
+	xmlNodePtr root = xmlDocGetRootElement(doc);
+	return root && root->ns ? (const char *)root->ns->href : "";
+}
+
+enum input_kind input_detect(const char *path, struct input_errors *err)
+{
+	xmlDocPtr doc;
+	enum input_kind k = INPUT_UNKNOWN;
+
+	if (xml_read(path, &doc, NULL, err) < 0)
+		return INPUT_UNKNOWN;
+	const char *ns = root_ns(doc);
+	const char *name = (const char *)xmlDocGetRootElement(doc)->name;
+	if (!strcmp(ns, NS_PROFILE) && !strcmp(name, "profile"))
+		k = INPUT_PROFILE;
+	else if (!strcmp(ns, NS_DUT) && !strcmp(name, "dut"))
+		k = INPUT_DUT;
+	else if (!strcmp(ns, NS_LAB) && !strcmp(name, "lab"))
+		k = INPUT_LAB;
+	else
+		err_add(err, "%s:%ld: root element <%s xmlns=\"%s\"> is not a keur profile, DUT or lab file",
+			path, xmlGetLineNo(xmlDocGetRootElement(doc)), name, ns);
+	xmlFreeDoc(doc);
+	return k;
+}
+
+/* Loads and validates a file of the expected kind. */
+static xmlDocPtr load_checked(const char *path, const char *ns, const char *rootname,
+			      const char *xsd, char sha[65], struct input_errors *err)
+{
+	xmlDocPtr doc;
+
+	if (xml_read(path, &doc, sha, err) < 0)
+		return NULL;
+	if (strcmp(root_ns(doc), ns) || strcmp((const char *)xmlDocGetRootElement(doc)->name, rootname)) {
+		err_add(err, "%s:%ld: expected <%s xmlns=\"%s\">, found <%s xmlns=\"%s\">", path,
+			xmlGetLineNo(xmlDocGetRootElement(doc)), rootname, ns,
+			(const char *)xmlDocGetRootElement(doc)->name, root_ns(doc));
+		xmlFreeDoc(doc);
+		return NULL;
+	}
+	if (xml_validate(doc, xsd, err) < 0) {
+		xmlFreeDoc(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+static char *attr(xmlNodePtr n, const char *name)
+{
+	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	char *s;
+
+	if (!v)
+		return NULL;
+	s = xstrdup((const char *)v);
+	xmlFree(v);
+	return s;
+}
+
+static int attr_bool(xmlNodePtr n, const char *name, int dflt)
+{
+	char *v = attr(n, name);
+	int r = dflt;
+
+	if (v)
+		r = !strcmp(v, "true") || !strcmp(v, "1");
+	free(v);
+	return r;
+}
+
+static int attr_int(xmlNodePtr n, const char *name, int dflt)
+{
+	char *v = attr(n, name);
+	int r = v ? atoi(v) : dflt;	/* the XSD has already checked that it is numeric */
+	free(v);
+	return r;
+}
+
+static int attr_ms(xmlNodePtr n, const char *name, int dflt)
+{
+	char *v = attr(n, name);
+	int r = v ? (int)(strtod(v, NULL) * 1000.0 + 0.5) : dflt;
+	free(v);
+	return r;
+}
+
+static int is_el(xmlNodePtr n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name);
+}
+
+static long line_of(xmlNodePtr n)
+{
+	return xmlGetLineNo(n);
+}
+
+/* Reads a secret from a file named relative to the DUT description; trailing newline dropped. */
+static char *secret_file(const char *base, const char *name, const char *path, long line,
+			 struct input_errors *err)
+{
+	char *full = path_join(base, name), *buf = NULL;
+	size_t len;
+	int r = file_read(full, &buf, &len);
+
+	if (r < 0) {
+		err_add(err, "%s:%ld: cannot read '%s': %s", path, line, full, strerror(-r));
+		free(full);
+		return NULL;
+	}
+	free(full);
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		buf[--len] = '\0';
+	return buf;
+}
+
+static char *readable_file(const char *base, const char *name, const char *path, long line,
+			   const char *what, struct input_errors *err)
+{
+	char *full = path_join(base, name);
+
+	if (access(full, R_OK) < 0) {
+		err_add(err, "%s:%ld: %s '%s': %s", path, line, what, full, strerror(errno));
+		free(full);
+		return NULL;
+	}
+	return full;
+}
+
+/* "coap://host:port/..." or "coaps://[v6]:port/..." into host and port. */
+static int parse_coap_uri(const char *uri, char **host, int *port)
+{
+	const char *p;
+	int secure;
+
+	if (!strncmp(uri, "coaps://", 8)) {
+		secure = 1;
+		p = uri + 8;
+	} else if (!strncmp(uri, "coap://", 7)) {
+		secure = 0;
+		p = uri + 7;
+	} else {
+		return -1;
+	}
+	const char *end;
+	if (*p == '[') {
+		end = strchr(p, ']');
+		if (!end)
+			return -1;
+		*host = xstrndup(p + 1, (size_t)(end - p - 1));
+		end++;
+	} else {
+		end = p + strcspn(p, ":/");
+		if (end == p)
+			return -1;
+		*host = xstrndup(p, (size_t)(end - p));
+	}
+	*port = secure ? 5684 : 5683;
+	if (*end == ':') {
+		char *e;
+		long v = strtol(end + 1, &e, 10);
+		if (e == end + 1 || v < 1 || v > 65535 || (*e && *e != '/')) {
+			free(*host);
+			*host = NULL;
+			return -1;
+		}
+		*port = (int)v;
+	}
+	return 0;
+}
+
+static void dut_mqtt_load(struct keur_dut *d, xmlNodePtr n, const char *base, struct input_errors *err)
+{
+	struct dut_mqtt *m;
+	char *role = attr(n, "role"), *v;
+
+	d->mqtt = xrealloc(d->mqtt, (d->nmqtt + 1) * sizeof(*d->mqtt));
+	m = &d->mqtt[d->nmqtt++];
+	memset(m, 0, sizeof(*m));
+	m->line = (int)line_of(n);
+	m->broker = role && !strcmp(role, "broker");
+	free(role);
+	m->host = attr(n, "host");
+	m->tls = attr_bool(n, "tls", 0);
+	m->port = attr_int(n, "port", m->tls ? 8883 : 1883);
+	m->username = attr(n, "username");
+	m->client_id = attr(n, "client-id");
+	m->timeout_ms = attr_ms(n, "timeout", 5000);
+	if (m->broker && !m->host)
+		err_add(err, "%s:%d: <mqtt role=\"broker\"> needs host=\"...\" (where keur connects)",
+			d->path, m->line);
+	if ((v = attr(n, "ca-file"))) {
+		m->ca_file = readable_file(base, v, d->path, m->line, "ca-file", err);
+		free(v);
+		if (m->ca_file && !m->tls)
+			err_add(err, "%s:%d: ca-file given but tls is not \"true\"", d->path, m->line);
+	}
+	m->password = attr(n, "password");
+	if ((v = attr(n, "password-file"))) {
+		if (m->password)
+			err_add(err, "%s:%d: give password or password-file, not both", d->path, m->line);
+		else
+			m->password = secret_file(base, v, d->path, m->line, err);
+		free(v);
+	}
+	if (m->password && !m->username)
+		err_add(err, "%s:%d: a password without a username", d->path, m->line);
+	m->versions = 0;
+	if ((v = attr(n, "versions"))) {
+		if (strstr(v, "3.1.1"))
+			m->versions |= MQTT_V311;
+		if (strstr(v, "5.0"))
+			m->versions |= MQTT_V5;
+		free(v);
+	} else {
+		m->versions = MQTT_V311 | MQTT_V5;
+	}
+}
+
+int dut_load(const char *path, struct keur_dut **out, struct input_errors *err)
+{
+	struct keur_dut *d = xcalloc(1, sizeof(*d));
+	size_t nerr = err->n;
+	char *base = path_dir(path);
+	xmlDocPtr doc = load_checked(path, NS_DUT, "dut", keur_xsd_dut, d->sha256, err);
+	xmlNodePtr root;
+
+	d->path = xstrdup(path);
+	d->automatic_updates = -1;
+	if (!doc)
+		goto out;
+	root = xmlDocGetRootElement(doc);
+	d->id = attr(root, "id");
+	for (xmlNodePtr n = root->children; n; n = n->next) {
+		if (is_el(n, "identity")) {
+			d->vendor = attr(n, "vendor");
+			d->model = attr(n, "model");
+			d->firmware = attr(n, "firmware");
+			d->serial = attr(n, "serial");
+		} else if (is_el(n, "declares")) {
+			d->support_until = attr(n, "support-until");
+			d->market_date = attr(n, "market-date");
+			d->sbom = attr(n, "sbom");
+			char *au = attr(n, "automatic-updates");
+			if (au)
+				d->automatic_updates = !strcmp(au, "true") || !strcmp(au, "1");
+			free(au);
+		} else if (is_el(n, "mqtt")) {
+			dut_mqtt_load(d, n, base, err);
+		} else if (is_el(n, "coap")) {
+			struct dut_coap *c;
+			d->coap = xrealloc(d->coap, (d->ncoap + 1) * sizeof(*d->coap));
+			c = &d->coap[d->ncoap++];
+			memset(c, 0, sizeof(*c));
+			c->line = (int)line_of(n);
+			c->uri = attr(n, "uri");
+			if (parse_coap_uri(c->uri, &c->host, &c->port) < 0)
+				err_add(err, "%s:%d: uri '%s' is not coap://HOST[:PORT]/ or coaps://HOST[:PORT]/",
+					path, c->line, c->uri);
+		} else if (is_el(n, "modbus")) {
+			struct dut_modbus *m;
+			d->modbus = xrealloc(d->modbus, (d->nmodbus + 1) * sizeof(*d->modbus));
+			m = &d->modbus[d->nmodbus++];
+			memset(m, 0, sizeof(*m));
+			m->line = (int)line_of(n);
+			m->host = attr(n, "host");
+			m->port = attr_int(n, "port", 502);
+			char *serial = attr(n, "serial");
+			if (!m->host && !serial)
+				err_add(err, "%s:%d: <modbus> needs host=\"...\" (TCP) or serial=\"...\" (RTU)",
+					path, m->line);
+			free(serial);
+		} else if (is_el(n, "update")) {
+			d->has_update = 1;
+		} else if (is_el(n, "function")) {
+			d->nfunctions++;
+		}
+	}
+	if (d->nmqtt + d->ncoap + d->nmodbus == 0)
+		err_add(err, "%s:%ld: the DUT declares no interface (<mqtt>, <coap> or <modbus>): nothing to test",
+			path, line_of(root));
+out:
+	if (doc)
+		xmlFreeDoc(doc);
+	free(base);
+	if (err->n > nerr) {
+		dut_free(d);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+void dut_free(struct keur_dut *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->nmqtt; i++) {
+		struct dut_mqtt *m = &d->mqtt[i];
+		free(m->host);
+		free(m->ca_file);
+		free(m->username);
+		if (m->password)
+			memset(m->password, 0, strlen(m->password));
+		free(m->password);
+		free(m->client_id);
+	}
+	for (size_t i = 0; i < d->ncoap; i++) {
+		free(d->coap[i].uri);
+		free(d->coap[i].host);
+	}
+	for (size_t i = 0; i < d->nmodbus; i++)
+		free(d->modbus[i].host);
+	free(d->mqtt);
+	free(d->coap);
+	free(d->modbus);
+	free(d->path);
+	free(d->id);
+	free(d->vendor);
+	free(d->model);
+	free(d->firmware);
+	free(d->serial);
+	free(d->support_until);
+	free(d->market_date);
+	free(d->sbom);
+	free(d);
+}
+
+/* "127.0.0.1", "::1", "198.18.0.0/15" into a scope entry. */
+static int scope_parse(const char *text, int want_prefix, struct lab_scope *s)
+{
+	char buf[128];
+	char *slash;
+	int max;
+
+	if (strlen(text) >= sizeof(buf))
+		return -1;
+	strcpy(buf, text);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	if ((slash != NULL) != want_prefix)
+		return -1;
+	memset(s, 0, sizeof(*s));
+	if (inet_pton(AF_INET, buf, s->addr) == 1) {
+		s->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, buf, s->addr) == 1) {
+		s->family = AF_INET6;
+		max = 128;
+	} else {
+		return -1;
+	}
+	s->prefix = max;
+	if (slash) {
+		char *e;
+		long p = strtol(slash + 1, &e, 10);
+		if (e == slash + 1 || *e || p < 0 || p > max)
+			return -1;
+		s->prefix = (int)p;
+	}
+	s->text = xstrdup(text);
+	return 0;
+}
+
+int lab_load(const char *path, struct keur_lab **out, struct input_errors *err)
+{
+	struct keur_lab *l = xcalloc(1, sizeof(*l));
+	size_t nerr = err->n;
+	xmlDocPtr doc = load_checked(path, NS_LAB, "lab", keur_xsd_lab, l->sha256, err);
+	xmlNodePtr root;
+
+	l->path = xstrdup(path);
+	if (!doc)
+		goto out;
+	root = xmlDocGetRootElement(doc);
+	l->id = attr(root, "id");
+	l->name = attr(root, "name");
+	l->accreditation = attr(root, "accreditation");
+	for (xmlNodePtr n = root->children; n; n = n->next) {
+		if (is_el(n, "scope")) {
+			for (xmlNodePtr a = n->children; a; a = a->next) {
+				if (!is_el(a, "allow"))
+					continue;
+				char *host = attr(a, "host"), *net = attr(a, "net");
+				struct lab_scope s;
+				if ((host != NULL) == (net != NULL))
+					err_add(err, "%s:%ld: <allow> needs exactly one of host=\"ADDRESS\" or net=\"ADDRESS/PREFIX\"",
+						path, line_of(a));
+				else if (scope_parse(host ? host : net, net != NULL, &s) < 0)
+					err_add(err, "%s:%ld: '%s' is not an IP %s", path, line_of(a),
+						host ? host : net, host ? "address" : "network (ADDRESS/PREFIX)");
+				else {
+					l->scope = xrealloc(l->scope, (l->nscope + 1) * sizeof(*l->scope));
+					l->scope[l->nscope++] = s;
+				}
+				free(host);
+				free(net);
+			}
+		} else if (is_el(n, "uplink")) {
+			l->uplink_method = attr(n, "method");
+		} else if (is_el(n, "power")) {
+			l->power_method = attr(n, "method");
+		} else if (is_el(n, "broker")) {
+			l->broker_listen = attr(n, "listen");
+			l->broker_port = attr_int(n, "port", 0);
+		}
+	}
+out:
+	if (doc)
+		xmlFreeDoc(doc);
+	if (err->n > nerr) {
+		lab_free(l);
+		return -1;
+	}
+	*out = l;
+	return 0;
+}
+
+struct keur_lab *lab_default(void)
+{
+	struct keur_lab *l = xcalloc(1, sizeof(*l));
+	static const char *const loopback[] = { "127.0.0.0/8", "::1/128" };
+
+	l->id = xstrdup("default");
+	l->name = xstrdup("no lab description (loopback only)");
+	l->scope = xcalloc(ARRAY_SIZE(loopback), sizeof(*l->scope));
+	for (size_t i = 0; i < ARRAY_SIZE(loopback); i++)
+		if (scope_parse(loopback[i], 1, &l->scope[l->nscope]) == 0)
+			l->nscope++;
+	return l;
+}
+
+void lab_free(struct keur_lab *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->nscope; i++)
+		free(l->scope[i].text);
+	free(l->scope);
+	free(l->path);
+	free(l->id);
+	free(l->name);
+	free(l->accreditation);
+	free(l->uplink_method);
+	free(l->power_method);
+	free(l->broker_listen);
+	free(l);
+}
+
+const struct profile_level *profile_level_find(const struct keur_profile *p, const char *id)
+{
+	for (size_t i = 0; i < p->nlevels; i++)
+		if (!strcmp(p->levels[i].id, id))
+			return &p->levels[i];
+	return NULL;
+}
+
+int profile_level_includes(const struct keur_profile *p, const char *level, const char *other)
+{
+	/* Bounded walk: a cycle (rejected at load) could not loop forever here either. */
+	for (size_t hops = 0; level && hops <= p->nlevels; hops++) {
+		if (!strcmp(level, other))
+			return 1;
+		const struct profile_level *l = profile_level_find(p, level);
+		level = l ? l->includes : NULL;
+	}
+	return 0;
+}
+
+static const struct profile_req *profile_req_find(const struct keur_profile *p, const char *id)
+{
+	for (size_t i = 0; i < p->nreqs; i++)
+		if (!strcmp(p->reqs[i].id, id))
+			return &p->reqs[i];
+	return NULL;
+}
+
+static void profile_check(struct keur_profile *p, xmlNodePtr root, struct input_errors *err)
+{
+	for (size_t i = 0; i < p->nlevels; i++) {
+		const struct profile_level *l = &p->levels[i];
+		if (profile_level_find(p, l->id) != l)
+			err_add(err, "%s: level '%s' is defined twice", p->path, l->id);
+		if (l->includes && !profile_level_find(p, l->includes))
+			err_add(err, "%s: level '%s' includes undefined level '%s'", p->path, l->id, l->includes);
+		else if (l->includes && profile_level_includes(p, l->includes, l->id))
+			err_add(err, "%s: level '%s' includes itself through '%s'", p->path, l->id, l->includes);
+	}
+	for (size_t i = 0; i < p->nreqs; i++) {
+		const struct profile_req *r = &p->reqs[i];
+		if (profile_req_find(p, r->id) != r)
+			err_add(err, "%s:%d: requirement '%s' is defined twice", p->path, r->line, r->id);
+		if (!profile_level_find(p, r->level))
+			err_add(err, "%s:%d: requirement '%s' names undefined level '%s'", p->path, r->line,
+				r->id, r->level);
+		if (r->ncases == 0 && strcmp(r->kind, "docs"))
+			err_add(err, "%s:%d: requirement '%s' has no <check> and is not kind=\"docs\": it could never be judged",
+				p->path, r->line, r->id);
+		for (size_t c = 0; c < r->ncases; c++)
+			if (!keur_case_find(r->cases[c], NULL))
+				err_add(err, "%s:%d: requirement '%s' checks unknown case '%s' (see `keur list`)",
+					p->path, r->line, r->id, r->cases[c]);
+	}
+	for (size_t i = 0; i < p->nfields; i++)
+		if (p->fields[i].from_requirement && !profile_req_find(p, p->fields[i].from_requirement))
+			err_add(err, "%s: label field '%s' refers to undefined requirement '%s'", p->path,
+				p->fields[i].name, p->fields[i].from_requirement);
+	(void)root;
+}
+
+static char *text_of(xmlNodePtr n)
+{
+	xmlChar *t = xmlNodeGetContent(n);
+	char *s = xstrdup(t ? (const char *)t : "");
+	xmlFree(t);
+	/* Collapse runs of white space: summaries are one line. */
+	char *w = s;
+	int space = 1;
+	for (char *r = s; *r; r++) {
+		if (*r == ' ' || *r == '\t' || *r == '\n' || *r == '\r') {
+			if (!space)
+				*w++ = ' ';
+			space = 1;
+		} else {
+			*w++ = *r;
+			space = 0;
+		}
+	}
+	if (w > s && w[-1] == ' ')
+		w--;
+	*w = '\0';
+	return s;
+}
+
+int profile_load(const char *path, struct keur_profile **out, struct input_errors *err)
+{
+	struct keur_profile *p = xcalloc(1, sizeof(*p));
+	size_t nerr = err->n;
+	xmlDocPtr doc = load_checked(path, NS_PROFILE, "profile", keur_xsd_profile, p->sha256, err);
+	xmlNodePtr root;
+
+	p->path = xstrdup(path);
+	if (!doc)
+		goto out;
+	root = xmlDocGetRootElement(doc);
+	p->id = attr(root, "id");
+	p->version = attr(root, "version");
+	for (xmlNodePtr n = root->children; n; n = n->next) {
+		if (is_el(n, "title")) {
+			p->title = text_of(n);
+		} else if (is_el(n, "requirement")) {
+			struct profile_req *r;
+			p->reqs = xrealloc(p->reqs, (p->nreqs + 1) * sizeof(*p->reqs));
+			r = &p->reqs[p->nreqs++];
+			memset(r, 0, sizeof(*r));
+			r->line = (int)line_of(n);
+			r->id = attr(n, "id");
+			r->source = attr(n, "source");
+			r->kind = attr(n, "kind");
+			r->level = attr(n, "level");
+			for (xmlNodePtr c = n->children; c; c = c->next) {
+				if (is_el(c, "summary")) {
+					r->summary = text_of(c);
+				} else if (is_el(c, "check")) {
+					r->cases = xrealloc(r->cases, (r->ncases + 1) * sizeof(*r->cases));
+					r->cases[r->ncases++] = attr(c, "case");
+				}
+			}
+		} else if (is_el(n, "level")) {
+			p->levels = xrealloc(p->levels, (p->nlevels + 1) * sizeof(*p->levels));
+			p->levels[p->nlevels].id = attr(n, "id");
+			p->levels[p->nlevels].includes = attr(n, "includes");
+			p->nlevels++;
+		} else if (is_el(n, "label")) {
+			for (xmlNodePtr f = n->children; f; f = f->next) {
+				if (!is_el(f, "field"))
+					continue;
+				p->fields = xrealloc(p->fields, (p->nfields + 1) * sizeof(*p->fields));
+				p->fields[p->nfields].name = attr(f, "name");
+				p->fields[p->nfields].from_requirement = attr(f, "from-requirement");
+				p->nfields++;
+			}
+		}
+	}
+	profile_check(p, root, err);
+out:
+	if (doc)
+		xmlFreeDoc(doc);
+	if (err->n > nerr) {
+		profile_free(p);
+		return -1;
+	}
+	*out = p;
+	return 0;
+}
+
+void profile_free(struct keur_profile *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nreqs; i++) {
+		struct profile_req *r = &p->reqs[i];
+		free(r->id);
+		free(r->source);
+		free(r->kind);
+		free(r->level);
+		free(r->summary);
+		for (size_t c = 0; c < r->ncases; c++)
+			free(r->cases[c]);
+		free(r->cases);
+	}
+	for (size_t i = 0; i < p->nlevels; i++) {
+		free(p->levels[i].id);
+		free(p->levels[i].includes);
+	}
+	for (size_t i = 0; i < p->nfields; i++) {
+		free(p->fields[i].name);
+		free(p->fields[i].from_requirement);
+	}
+	free(p->reqs);
+	free(p->levels);
+	free(p->fields);
+	free(p->path);
+	free(p->id);
+	free(p->version);
+	free(p->title);
+	free(p);
+}

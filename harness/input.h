@@ -1,0 +1,137 @@
+/* input.h — the three input files: profile, DUT description and lab description (DESIGN.md,
+ * "Inputs").  Each is validated against its XSD (compiled in from profiles/) and then checked for
+ * what an XSD cannot say; every error names the file and line. */
+#ifndef KEUR_INPUT_H
+#define KEUR_INPUT_H
+
+#include <stddef.h>
+
+enum input_kind { INPUT_UNKNOWN = 0, INPUT_PROFILE, INPUT_DUT, INPUT_LAB };
+
+/* ---- DUT description ---- */
+
+#define MQTT_V311 (1u << 0)
+#define MQTT_V5   (1u << 1)
+
+struct dut_mqtt {
+	int broker;		/* role="broker" (else client) */
+	char *host;		/* NULL for a client DUT */
+	int port;		/* 0 when not given: 1883, or 8883 with TLS */
+	int tls;
+	char *ca_file;		/* absolute or relative to cwd; NULL: system trust store */
+	char *username;
+	char *password;		/* secret: inline or read from password-file; never written out */
+	char *client_id;
+	unsigned versions;	/* MQTT_V311 | MQTT_V5 */
+	int timeout_ms;		/* per exchange; default 5000 */
+	int line;
+};
+
+struct dut_coap {
+	char *uri;
+	char *host;
+	int port;
+	int line;
+};
+
+struct dut_modbus {
+	char *host;		/* NULL for a serial-only device */
+	int port;
+	int line;
+};
+
+struct keur_dut {
+	char *path;
+	char sha256[65];
+	char *id;
+	char *vendor, *model, *firmware, *serial;
+	char *support_until, *market_date, *sbom;
+	int automatic_updates;	/* -1 undeclared, 0, 1 */
+	struct dut_mqtt *mqtt;
+	size_t nmqtt;
+	struct dut_coap *coap;
+	size_t ncoap;
+	struct dut_modbus *modbus;
+	size_t nmodbus;
+	int has_update;
+	size_t nfunctions;
+};
+
+/* ---- Lab description ---- */
+
+struct lab_scope {
+	int family;		/* AF_INET or AF_INET6 */
+	unsigned char addr[16];
+	int prefix;
+	char *text;		/* as written */
+};
+
+struct keur_lab {
+	char *path;
+	char sha256[65];
+	char *id, *name, *accreditation;
+	struct lab_scope *scope;
+	size_t nscope;
+	char *uplink_method;	/* NULL when the lab has no uplink fixture */
+	char *power_method;
+	char *broker_listen;
+	int broker_port;
+};
+
+/* ---- Profile ---- */
+
+struct profile_req {
+	char *id, *source, *kind, *level, *summary;
+	char **cases;
+	size_t ncases;
+	int line;
+};
+
+struct profile_level {
+	char *id, *includes;
+};
+
+struct profile_field {
+	char *name, *from_requirement;
+};
+
+struct keur_profile {
+	char *path;
+	char sha256[65];
+	char *id, *version, *title;
+	struct profile_req *reqs;
+	size_t nreqs;
+	struct profile_level *levels;
+	size_t nlevels;
+	struct profile_field *fields;
+	size_t nfields;
+};
+
+/* Errors collected while loading: one line each, "FILE:LINE: what is wrong". */
+struct input_errors {
+	char **msg;
+	size_t n;
+};
+void input_errors_release(struct input_errors *e);
+/* Prints each error as "keur: LINE" to stderr. */
+void input_errors_print(const struct input_errors *e);
+
+/* Which kind of file this is (by the root element's namespace), without full validation. */
+enum input_kind input_detect(const char *path, struct input_errors *err);
+
+/* Loaders: 0 and *out set (caller frees with *_free), or -1 with errors appended to err. */
+int dut_load(const char *path, struct keur_dut **out, struct input_errors *err);
+int lab_load(const char *path, struct keur_lab **out, struct input_errors *err);
+int profile_load(const char *path, struct keur_profile **out, struct input_errors *err);
+void dut_free(struct keur_dut *d);
+void lab_free(struct keur_lab *l);
+void profile_free(struct keur_profile *p);
+
+/* The default lab when none is given: loopback only, no fixtures. */
+struct keur_lab *lab_default(void);
+
+/* Does the level `level` include `other` (directly or through includes)? */
+int profile_level_includes(const struct keur_profile *p, const char *level, const char *other);
+const struct profile_level *profile_level_find(const struct keur_profile *p, const char *id);
+
+#endif

@@ -1,0 +1,180 @@
+/* plan.c — selecting and ordering cases. */
+#include "plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static int dut_has_mqtt(const struct keur_dut *d, int broker)
+{
+	for (size_t i = 0; i < d->nmqtt; i++)
+		if (d->mqtt[i].broker == broker)
+			return 1;
+	return 0;
+}
+
+const char *plan_na_reason(const struct keur_case *c, const struct keur_dut *d)
+{
+	if ((c->needs & NEED_MQTT_BROKER) && !dut_has_mqtt(d, 1))
+		return "the DUT declares no MQTT broker interface (<mqtt role=\"broker\">)";
+	if ((c->needs & NEED_MQTT_CLIENT) && !dut_has_mqtt(d, 0))
+		return "the DUT declares no MQTT client interface (<mqtt role=\"client\">)";
+	if ((c->needs & NEED_COAP) && d->ncoap == 0)
+		return "the DUT declares no CoAP interface (<coap>)";
+	if ((c->needs & NEED_MODBUS) && d->nmodbus == 0)
+		return "the DUT declares no Modbus interface (<modbus>)";
+	if ((c->needs & NEED_UPDATE) && !d->has_update)
+		return "the DUT declares no update channel (<update>)";
+	return NULL;
+}
+
+const char *plan_fixture_missing(const struct keur_case *c, const struct keur_lab *l)
+{
+	if ((c->needs & NEED_FIX_UPLINK) && !l->uplink_method)
+		return "the lab has no uplink fixture (<uplink> in the lab description)";
+	if ((c->needs & NEED_FIX_POWER) && !l->power_method)
+		return "the lab has no power fixture (<power> in the lab description)";
+	return NULL;
+}
+
+static int list_has(const char *list, const char *id)
+{
+	size_t n = strlen(id);
+
+	for (const char *p = list; p && *p;) {
+		size_t l = strcspn(p, ",");
+		if (l == n && !strncmp(p, id, n))
+			return 1;
+		p += l;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+static void add_err(struct input_errors *err, char *msg)
+{
+	err->msg = xrealloc(err->msg, (err->n + 1) * sizeof(*err->msg));
+	err->msg[err->n++] = msg;
+}
+
+int plan_build(const struct keur_profile *profile, const struct keur_dut *dut,
+	       const struct keur_lab *lab, const char *only, const char *level,
+	       struct plan *out, struct input_errors *err)
+{
+	size_t nerr = err->n;
+
+	memset(out, 0, sizeof(*out));
+	if (level && !profile)
+		add_err(err, xstrdup("--level needs --profile: levels are defined by a profile"));
+	if (level && profile && !profile_level_find(profile, level)) {
+		struct strbuf sb;
+		sb_init(&sb);
+		for (size_t i = 0; i < profile->nlevels; i++)
+			sb_addf(&sb, "%s%s", i ? ", " : "", profile->levels[i].id);
+		add_err(err, xasprintf("profile '%s' has no level '%s' (it has: %s)", profile->id, level,
+				       sb.buf ? sb.buf : "none"));
+		sb_release(&sb);
+	}
+	if (only) {
+		for (const char *p = only; *p;) {
+			size_t l = strcspn(p, ",");
+			char *id = xstrndup(p, l);
+			if (l && !keur_case_find(id, NULL))
+				add_err(err, xasprintf("--only: unknown case '%s' (see `keur list`)", id));
+			free(id);
+			p += l;
+			if (*p == ',')
+				p++;
+		}
+	}
+	if (err->n > nerr)
+		return -1;
+
+	if (profile) {
+		for (size_t i = 0; i < profile->nreqs; i++) {
+			const struct profile_req *r = &profile->reqs[i];
+			if (level && !profile_level_includes(profile, level, r->level))
+				continue;
+			out->reqs = xrealloc(out->reqs, (out->nreqs + 1) * sizeof(*out->reqs));
+			out->reqs[out->nreqs++] = r;
+		}
+	}
+
+	for (size_t s = 0; keur_suites[s]; s++) {
+		const struct keur_suite *suite = keur_suites[s];
+		for (unsigned k = 0; k < suite->ncases; k++) {
+			const struct keur_case *c = &suite->cases[k];
+			struct strbuf reqs;
+			int wanted = !profile;
+
+			sb_init(&reqs);
+			for (size_t i = 0; i < out->nreqs; i++) {
+				const struct profile_req *r = out->reqs[i];
+				for (size_t j = 0; j < r->ncases; j++) {
+					if (strcmp(r->cases[j], c->id))
+						continue;
+					sb_addf(&reqs, "%s%s", reqs.len ? "," : "", r->id);
+					wanted = 1;
+					break;
+				}
+			}
+			if (only)
+				wanted = wanted && list_has(only, c->id);
+			if (!wanted) {
+				if (only && list_has(only, c->id))
+					add_err(err, xasprintf("--only: case '%s' is not part of profile '%s'%s%s",
+							       c->id, profile->id, level ? " at level " : "",
+							       level ? level : ""));
+				sb_release(&reqs);
+				continue;
+			}
+			struct plan_item *it;
+			out->items = xrealloc(out->items, (out->n + 1) * sizeof(*out->items));
+			it = &out->items[out->n++];
+			it->c = c;
+			it->suite = suite;
+			it->pre = KEUR_NONE;
+			it->pre_reason = NULL;
+			it->reqs = reqs.len ? sb_detach(&reqs) : NULL;
+			sb_release(&reqs);
+			const char *why = plan_na_reason(c, dut);
+			if (why) {
+				it->pre = KEUR_NA;
+				it->pre_reason = xstrdup(why);
+			} else if ((why = plan_fixture_missing(c, lab))) {
+				it->pre = KEUR_INCONC;
+				it->pre_reason = xstrdup(why);
+			}
+		}
+	}
+	if (err->n > nerr) {
+		plan_release(out);
+		return -1;
+	}
+	return 0;
+}
+
+void plan_release(struct plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->items[i].pre_reason);
+		free(p->items[i].reqs);
+	}
+	free(p->items);
+	free(p->reqs);
+	memset(p, 0, sizeof(*p));
+}
+
+const struct keur_case *keur_case_find(const char *id, const struct keur_suite **suite)
+{
+	for (size_t s = 0; keur_suites[s]; s++)
+		for (unsigned k = 0; k < keur_suites[s]->ncases; k++)
+			if (!strcmp(keur_suites[s]->cases[k].id, id)) {
+				if (suite)
+					*suite = keur_suites[s];
+				return &keur_suites[s]->cases[k];
+			}
+	return NULL;
+}

@@ -1,0 +1,36 @@
+/* plan.h — from profile, DUT and lab to the ordered list of cases, each to run or already
+ * decided (`na` when the DUT lacks the interface, `inconc` when the lab lacks the fixture). */
+#ifndef KEUR_PLAN_H
+#define KEUR_PLAN_H
+
+#include "case.h"
+#include "input.h"
+
+struct plan_item {
+	const struct keur_case *c;
+	const struct keur_suite *suite;
+	enum keur_verdict pre;	/* KEUR_NONE: run it; else the verdict it gets without running */
+	char *pre_reason;
+	char *reqs;		/* comma-separated IDs of the requirements it gives evidence for */
+};
+
+struct plan {
+	struct plan_item *items;
+	size_t n;
+	/* The requirements in play (all of the profile's, or those of the chosen level). */
+	const struct profile_req **reqs;
+	size_t nreqs;
+};
+
+/* Builds the plan.  profile may be NULL (every case that exists); only is a comma-separated
+ * list of case IDs or NULL; level a profile level or NULL (all).  0, or -1 with errors. */
+int plan_build(const struct keur_profile *profile, const struct keur_dut *dut,
+	       const struct keur_lab *lab, const char *only, const char *level,
+	       struct plan *out, struct input_errors *err);
+void plan_release(struct plan *p);
+
+/* Why a case does not apply to this DUT / lab: a static string, or NULL when it applies. */
+const char *plan_na_reason(const struct keur_case *c, const struct keur_dut *dut);
+const char *plan_fixture_missing(const struct keur_case *c, const struct keur_lab *lab);
+
+#endif

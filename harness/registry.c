@@ -1,0 +1,11 @@
+/* registry.c — the suites of keur, in the order they run.  One line per suite file. */
+#include <stddef.h>
+
+#include "case.h"
+
+extern const struct keur_suite mqtt_auth_suite;
+
+const struct keur_suite *const keur_suites[] = {
+	&mqtt_auth_suite,
+	NULL,
+};

@@ -1,0 +1,398 @@
+/* runner.c — fork per case, deadlines, evidence, journal, TAP. */
+#include "runner.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ctx.h"
+#include "reports.h"
+#include "sha256.h"
+#include "util.h"
+
+#define OUTPUT_CAP (1u << 20)	/* bytes of a case's stdout/stderr kept as evidence */
+#define RESULT_CAP 4096
+#define KILL_GRACE_MS 2000	/* after SIGKILL, how long we wait for the group to go */
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+void runner_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+struct outcome {
+	enum keur_verdict verdict;
+	char *reason;
+	int64_t start_ms, duration_ms;
+};
+
+static void child_main(const struct plan_item *it, const struct runner *r, const char *evdir,
+		       int resfd, int outfd, pid_t parent)
+{
+	struct keur_ctx ctx;
+	int devnull;
+
+	setpgid(0, 0);
+	/* If keur itself dies, its cases die with it rather than talk to the DUT unsupervised. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(70);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	devnull = open("/dev/null", O_RDONLY);
+	if (devnull >= 0) {
+		dup2(devnull, 0);
+		close(devnull);
+	}
+	dup2(outfd, 1);
+	dup2(outfd, 2);
+	close(outfd);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.c = it->c;
+	ctx.dut = r->dut;
+	ctx.lab = r->lab;
+	ctx.evdir = (char *)evdir;
+	ctx_run_case(&ctx, resfd);
+	fflush(NULL);
+	_exit(0);
+}
+
+/* Appends captured output to the evidence file, up to OUTPUT_CAP bytes in all. */
+static void keep_output(const char *evdir, int *fd, size_t *kept, size_t *dropped,
+			const char *buf, size_t n, int verbose)
+{
+	if (verbose) {
+		/* Shown as TAP comments: never a bare line that a TAP reader could take for a result. */
+		static int at_start = 1;
+		for (size_t i = 0; i < n; i++) {
+			if (at_start)
+				fputs("# ", stdout);
+			fputc(buf[i], stdout);
+			at_start = buf[i] == '\n';
+		}
+	}
+	if (*kept >= OUTPUT_CAP) {
+		*dropped += n;
+		return;
+	}
+	if (*fd < 0) {
+		char *path = path_join(evdir, "output.log");
+		mkdir_p(evdir, 0755);
+		*fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		free(path);
+		if (*fd < 0)
+			return;
+	}
+	size_t take = n > OUTPUT_CAP - *kept ? OUTPUT_CAP - *kept : n;
+	write_all(*fd, buf, take);
+	*kept += take;
+	*dropped += n - take;
+}
+
+static void kill_group(pid_t pgid)
+{
+	if (pgid > 1)
+		kill(-pgid, SIGKILL);
+}
+
+/* Runs one case in a child.  0 with *o filled, or -EINTR when a signal stopped us. */
+static int run_child(const struct plan_item *it, const struct runner *r, struct outcome *o)
+{
+	char *evdir = xasprintf("%s/evidence/%s", r->outdir, it->c->id);
+	int resp[2] = { -1, -1 }, outp[2] = { -1, -1 }, outfd = -1, status = 0, ret = 0;
+	char res[RESULT_CAP];
+	size_t reslen = 0, kept = 0, dropped = 0;
+	int64_t deadline_ms = (int64_t)it->c->deadline_s * 1000, m0;
+	int timed_out = 0, reaped = 0, res_open = 1, out_open = 1;
+	pid_t pid;
+
+	o->start_ms = time_now_ms();
+	m0 = time_mono_ms();
+	if (pipe2(resp, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0) {
+		o->verdict = KEUR_ERROR;
+		o->reason = xasprintf("harness: pipe: %s", strerror(errno));
+		goto out;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		o->verdict = KEUR_ERROR;
+		o->reason = xasprintf("harness: fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		close(resp[0]);
+		close(outp[0]);
+		child_main(it, r, evdir, resp[1], outp[1], getppid());
+	}
+	setpgid(pid, pid);	/* also in the parent, so that a kill never races the child's own call */
+	close(resp[1]);
+	close(outp[1]);
+	resp[1] = outp[1] = -1;
+
+	while (!reaped) {
+		struct pollfd pf[2];
+		int npf = 0;
+		int64_t left = deadline_ms - (time_mono_ms() - m0);
+
+		if (stop_signal) {
+			kill_group(pid);
+			waitpid(pid, &status, 0);
+			ret = -EINTR;
+			goto out;
+		}
+		if (left <= 0) {
+			timed_out = 1;
+			kill_group(pid);
+			waitpid(pid, &status, 0);
+			reaped = 1;
+			break;
+		}
+		if (res_open)
+			pf[npf].fd = resp[0], pf[npf++].events = POLLIN;
+		if (out_open)
+			pf[npf].fd = outp[0], pf[npf++].events = POLLIN;
+		/* Short polls: a grandchild may hold the pipes open after the case itself exited. */
+		poll(pf, (nfds_t)npf, left < 50 ? (int)left : 50);
+		for (int i = 0; i < npf; i++) {
+			char buf[8192];
+			ssize_t n;
+			if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			n = read(pf[i].fd, buf, sizeof(buf));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				if (pf[i].fd == resp[0])
+					res_open = 0;
+				else
+					out_open = 0;
+				continue;
+			}
+			if (pf[i].fd == resp[0]) {
+				size_t take = (size_t)n < sizeof(res) - 1 - reslen ? (size_t)n : sizeof(res) - 1 - reslen;
+				memcpy(res + reslen, buf, take);
+				reslen += take;
+			} else {
+				keep_output(evdir, &outfd, &kept, &dropped, buf, (size_t)n, r->verbose);
+			}
+		}
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			reaped = 1;
+	}
+	/* Drain what the child left in the pipes, without waiting for grandchildren. */
+	fcntl(resp[0], F_SETFL, O_NONBLOCK);
+	fcntl(outp[0], F_SETFL, O_NONBLOCK);
+	for (;;) {
+		char buf[8192];
+		ssize_t n = read(resp[0], buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		size_t take = (size_t)n < sizeof(res) - 1 - reslen ? (size_t)n : sizeof(res) - 1 - reslen;
+		memcpy(res + reslen, buf, take);
+		reslen += take;
+	}
+	for (;;) {
+		char buf[8192];
+		ssize_t n = read(outp[0], buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		keep_output(evdir, &outfd, &kept, &dropped, buf, (size_t)n, r->verbose);
+	}
+	/* Whatever the case started and left behind goes with its group. */
+	kill_group(pid);
+	res[reslen] = '\0';
+
+	char *tab = strchr(res, '\t'), *nl = strchr(res, '\n');
+	enum keur_verdict v = KEUR_NONE;
+	if (tab && nl && nl > tab) {
+		*tab = '\0';
+		*nl = '\0';
+		v = verdict_parse(res);
+	}
+	if (timed_out && v != KEUR_NONE) {
+		o->verdict = v;
+		o->reason = xasprintf("%s (the case process did not exit after its verdict and was killed at its deadline)",
+				      tab + 1);
+	} else if (timed_out && (it->c->flags & KEUR_HANG_IS_FAIL)) {
+		o->verdict = KEUR_FAIL;
+		o->reason = xasprintf("the DUT held the case past its deadline of %u s", it->c->deadline_s);
+	} else if (timed_out) {
+		o->verdict = KEUR_ERROR;
+		o->reason = xasprintf("case passed its deadline of %u s and was killed", it->c->deadline_s);
+	} else if (WIFSIGNALED(status)) {
+		o->verdict = KEUR_ERROR;
+		o->reason = xasprintf("case crashed: signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+	} else if (v == KEUR_NONE) {
+		o->verdict = KEUR_ERROR;
+		o->reason = xasprintf("case ended without a verdict (exit status %d)",
+				      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	} else {
+		o->verdict = v;
+		o->reason = xstrdup(tab + 1);
+	}
+	if (dropped && outfd >= 0) {
+		char note[96];
+		int n = snprintf(note, sizeof(note), "\n[keur: %zu further bytes of output dropped]\n", dropped);
+		write_all(outfd, note, (size_t)n);
+	}
+out:
+	o->duration_ms = time_mono_ms() - m0;
+	if (outfd >= 0)
+		close(outfd);
+	for (int i = 0; i < 2; i++) {
+		if (resp[i] >= 0)
+			close(resp[i]);
+		if (outp[i] >= 0)
+			close(outp[i]);
+	}
+	free(evdir);
+	return ret;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds one `ev=NAME:SHA256:SIZE` per evidence file, in name order. */
+static void add_evidence(struct jrec *rec, const char *outdir, const char *id)
+{
+	char *dir = xasprintf("%s/evidence/%s", outdir, id);
+	DIR *d = opendir(dir);
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *e;
+
+	if (!d) {
+		free(dir);
+		return;
+	}
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		names = xrealloc(names, (n + 1) * sizeof(*names));
+		names[n++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		char *path = path_join(dir, names[i]), hex[65];
+		struct stat st;
+		int64_t size;
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && sha256_file(path, hex, &size) == 0)
+			jrec_addf(rec, "ev", "%s:%s:%lld", names[i], hex, (long long)size);
+		free(path);
+		free(names[i]);
+	}
+	free(names);
+	free(dir);
+}
+
+static void progress_line(const struct runner *r, size_t n, const struct plan_item *it,
+			  const struct outcome *o)
+{
+	if (!r->progress)
+		return;
+	if (!o) {
+		fprintf(stderr, "\r\033[K[%zu/%zu] %s running (deadline %u s)", n, r->plan->n, it->c->id,
+			it->c->deadline_s);
+	} else {
+		fprintf(stderr, "\r\033[K[%zu/%zu] %-20s %-6s %6.1f s  %.*s\n", n, r->plan->n, it->c->id,
+			verdict_name(o->verdict), (double)o->duration_ms / 1000.0, 90, o->reason);
+	}
+	fflush(stderr);
+}
+
+void runner_plan_record(const struct plan_item *it, struct jrec *rec)
+{
+	jrec_init(rec, "plan");
+	jrec_add(rec, "id", it->c->id);
+	jrec_add(rec, "suite", it->suite->name);
+	jrec_add(rec, "suite-title", it->suite->title);
+	jrec_add(rec, "title", it->c->title);
+	jrec_add(rec, "spec", it->c->spec);
+	jrec_addf(rec, "deadline-s", "%u", it->c->deadline_s);
+	jrec_add(rec, "reqs", it->reqs);
+}
+
+int runner_run(struct runner *r)
+{
+	for (size_t i = 0; i < r->plan->n; i++) {
+		const struct plan_item *it = &r->plan->items[i];
+		const struct rv_case *done = r->prior ? run_view_case(r->prior, it->c->id) : NULL;
+		struct outcome o = { 0 };
+		struct jrec rec;
+		int err;
+
+		if (done && done->result) {
+			tap_case(stdout, i + 1, done);
+			fflush(stdout);
+			continue;
+		}
+		if (stop_signal)
+			return -EINTR;
+		if (it->pre != KEUR_NONE) {
+			o.verdict = it->pre;
+			o.reason = xstrdup(it->pre_reason);
+			o.start_ms = time_now_ms();
+		} else {
+			progress_line(r, i + 1, it, NULL);
+			if (run_child(it, r, &o) == -EINTR) {
+				if (r->progress)
+					fputs("\r\033[K", stderr);
+				return -EINTR;
+			}
+		}
+		jrec_init(&rec, "case");
+		jrec_add(&rec, "id", it->c->id);
+		jrec_add(&rec, "verdict", verdict_name(o.verdict));
+		jrec_add(&rec, "reason", o.reason);
+		jrec_addf(&rec, "start", "%lld", (long long)o.start_ms);
+		jrec_addf(&rec, "duration-ms", "%lld", (long long)o.duration_ms);
+		add_evidence(&rec, r->outdir, it->c->id);
+		/* Journal first, fsync'ed; only then does the result exist for anyone. */
+		err = journal_append(r->journal, &rec, 1);
+		if (err == 0) {
+			struct jrec plan;
+			struct rv_case c = { &plan, &rec, o.verdict };
+			runner_plan_record(it, &plan);
+			tap_case(stdout, i + 1, &c);
+			fflush(stdout);
+			jrec_release(&plan);
+			progress_line(r, i + 1, it, &o);
+		}
+		jrec_release(&rec);
+		free(o.reason);
+		if (err < 0) {
+			fprintf(stderr, "keur: cannot write the journal: %s\n", strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,33 @@
+/* runner.h — runs a plan: each case in a forked child in its own process group, with its
+ * deadline enforced by the parent; each result journaled (fsync) before its TAP line. */
+#ifndef KEUR_RUNNER_H
+#define KEUR_RUNNER_H
+
+#include "input.h"
+#include "journal.h"
+#include "plan.h"
+#include "results.h"
+
+struct runner {
+	const char *outdir;
+	struct journal *journal;
+	const struct plan *plan;
+	const struct keur_dut *dut;
+	const struct keur_lab *lab;
+	const struct run_view *prior;	/* cases already finished (resume), or NULL */
+	int verbose;			/* echo each case's output as TAP comments */
+	int progress;			/* a compact line per case on stderr */
+};
+
+/* Runs every case of the plan not finished already, printing TAP on stdout.
+ * 0 when all ran; -EINTR when a signal stopped the run (the case in flight is not journaled);
+ * another -errno when the journal could not be written (the run stops: nothing may be lost). */
+int runner_run(struct runner *r);
+
+/* The journal record of a planned case (type "plan"); release with jrec_release(). */
+void runner_plan_record(const struct plan_item *it, struct jrec *rec);
+
+/* Installs the signal handlers that let a run stop cleanly (SIGINT, SIGTERM, SIGHUP). */
+void runner_signals(void);
+
+#endif

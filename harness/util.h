@@ -1,0 +1,59 @@
+/* util.h — allocation, strings, time and file helpers shared by the harness and reports. */
+#ifndef KEUR_UTIL_H
+#define KEUR_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define KEUR_VERSION "0.1.0"
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Allocation that never returns NULL: out of memory ends the process with a message. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable string; the buffer is always NUL-terminated once anything was added. */
+struct strbuf {
+	char *buf;
+	size_t len, cap;
+};
+void sb_init(struct strbuf *sb);
+void sb_add(struct strbuf *sb, const char *s, size_t n);
+void sb_adds(struct strbuf *sb, const char *s);
+void sb_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Hands the buffer to the caller (who frees it) and leaves sb empty. */
+char *sb_detach(struct strbuf *sb);
+void sb_release(struct strbuf *sb);
+
+/* Wall-clock milliseconds since the epoch, and a monotonic clock for deadlines. */
+int64_t time_now_ms(void);
+int64_t time_mono_ms(void);
+/* "2026-11-23T10:00:00.123Z" into buf (at least 32 bytes); returns buf. */
+char *time_iso(int64_t ms, char *buf, size_t len);
+/* "20261123T100000Z", for directory names. */
+char *time_compact(int64_t ms, char *buf, size_t len);
+
+/* mkdir -p; 0 or -errno. */
+int mkdir_p(const char *path, mode_t mode);
+/* Writes all of buf, retrying on EINTR and short writes; 0 or -errno. */
+int write_all(int fd, const void *buf, size_t len);
+/* Reads a whole file (NUL-terminated, caller frees *out); 0 or -errno. */
+int file_read(const char *path, char **out, size_t *len);
+/* Writes a file atomically (temporary name, fsync, rename); 0 or -errno. */
+int file_write_atomic(const char *path, const char *data, size_t len);
+
+/* Joins dir and a relative name; absolute names are returned as they are. Caller frees. */
+char *path_join(const char *dir, const char *name);
+/* The directory part of a path ("." when it has none). Caller frees. */
+char *path_dir(const char *path);
+
+/* Case IDs are AREA-TOPIC-NNN: capitals, digits and dashes. */
+int id_valid(const char *id);
+
+#endif

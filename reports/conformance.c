@@ -1,0 +1,160 @@
+/* conformance.c — report.xml, keur's conformance report (first form: lab, DUT identity and
+ * declarations, profile, each requirement and case with its verdict, evidence with SHA-256).
+ * Secrets never reach it: the journal holds none. */
+#include "reports.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "xmlout.h"
+
+static void attrs_of(struct xo *x, const struct jrec *r, const char *const *keys)
+{
+	for (; *keys; keys++)
+		xo_attr(x, *keys, jrec_get(r, *keys));
+}
+
+int conformance_write(const struct run_view *rv, const char *dir)
+{
+	static const char *const dut_keys[] = { "id", "vendor", "model", "firmware", "serial", NULL };
+	static const char *const decl_keys[] = { "support-until", "market-date", "automatic-updates", "sbom", NULL };
+	static const char *const lab_keys[] = { "id", "name", "accreditation", NULL };
+	static const char *const prof_keys[] = { "id", "version", "title", "sha256", NULL };
+	struct xo x;
+	int counts[KEUR_NA + 1] = { 0 };
+	char ename[256], sha[65];
+	long long size;
+
+	if (xo_start(&x) < 0)
+		return -1;
+	xo_open(&x, "report");
+	xmlTextWriterWriteAttribute(x.w, BAD_CAST "xmlns", BAD_CAST "urn:keur:report:1");
+	xo_attr(&x, "keur-version", jrec_get(rv->run, "keur-version"));
+	xo_attr_time(&x, "started", jrec_get_i64(rv->run, "started", 0));
+	if (rv->end)
+		xo_attr_time(&x, "finished", jrec_get_i64(rv->end, "finished", 0));
+	xo_attr(&x, "complete", rv->end && rv->done == rv->ncases ? "true" : "false");
+
+	xo_open(&x, "lab");
+	attrs_of(&x, rv->lab, lab_keys);
+	for (size_t i = 0; rv->lab && i < rv->lab->n; i++)
+		if (!strcmp(rv->lab->key[i], "scope")) {
+			xo_open(&x, "scope");
+			xo_attr(&x, "allow", rv->lab->val[i]);
+			xo_close(&x);
+		}
+	xo_close(&x);
+
+	xo_open(&x, "dut");
+	attrs_of(&x, rv->dut, dut_keys);
+	xo_open(&x, "declares");
+	attrs_of(&x, rv->dut, decl_keys);
+	xo_close(&x);
+	for (size_t i = 0; rv->dut && i < rv->dut->n; i++)
+		if (!strcmp(rv->dut->key[i], "interface"))
+			xo_elem(&x, "interface", rv->dut->val[i]);
+	xo_close(&x);
+
+	if (rv->profile) {
+		xo_open(&x, "profile");
+		attrs_of(&x, rv->profile, prof_keys);
+		xo_close(&x);
+	}
+	if (jrec_get(rv->run, "only") || jrec_get(rv->run, "level")) {
+		xo_open(&x, "selection");
+		xo_attr(&x, "only", jrec_get(rv->run, "only"));
+		xo_attr(&x, "level", jrec_get(rv->run, "level"));
+		xo_close(&x);
+	}
+
+	xo_open(&x, "requirements");
+	for (size_t i = 0; i < rv->nreqs; i++) {
+		const struct rv_req *q = &rv->reqs[i];
+		xo_open(&x, "requirement");
+		xo_attr(&x, "id", jrec_get(q->rec, "id"));
+		xo_attr(&x, "source", jrec_get(q->rec, "source"));
+		xo_attr(&x, "kind", jrec_get(q->rec, "kind"));
+		xo_attr(&x, "level", jrec_get(q->rec, "level"));
+		xo_attr(&x, "verdict", verdict_name(q->verdict));
+		xo_elem(&x, "summary", jrec_get(q->rec, "summary"));
+		const char *cases = jrec_get(q->rec, "cases");
+		for (const char *p = cases ? cases : ""; *p;) {
+			size_t l = strcspn(p, ",");
+			char *id = xstrndup(p, l);
+			const struct rv_case *c = run_view_case(rv, id);
+			xo_open(&x, "case");
+			xo_attr(&x, "ref", id);
+			xo_attr(&x, "verdict", c && c->verdict != KEUR_NONE ? verdict_name(c->verdict) : "not-run");
+			xo_close(&x);
+			free(id);
+			p += l;
+			if (*p == ',')
+				p++;
+		}
+		xo_close(&x);
+	}
+	xo_close(&x);
+
+	xo_open(&x, "cases");
+	for (size_t i = 0; i < rv->ncases; i++) {
+		const struct rv_case *c = &rv->cases[i];
+		counts[c->verdict]++;
+		xo_open(&x, "case");
+		xo_attr(&x, "id", jrec_get(c->plan, "id"));
+		xo_attr(&x, "suite", jrec_get(c->plan, "suite"));
+		xo_attr(&x, "spec", jrec_get(c->plan, "spec"));
+		xo_attr(&x, "verdict", c->verdict == KEUR_NONE ? "not-run" : verdict_name(c->verdict));
+		if (c->result) {
+			xo_attr_time(&x, "started", jrec_get_i64(c->result, "start", 0));
+			xo_attr(&x, "duration-ms", jrec_get(c->result, "duration-ms"));
+		}
+		xo_elem(&x, "title", jrec_get(c->plan, "title"));
+		xo_elem(&x, "reason", c->result ? jrec_get(c->result, "reason") : "not run: the run ended before this case");
+		for (size_t k = 0; (k = evidence_next(c->result, k, ename, sha, &size));) {
+			xo_open(&x, "evidence");
+			xo_attrf(&x, "file", "evidence/%s/%s", jrec_get(c->plan, "id"), ename);
+			xo_attr(&x, "sha256", sha);
+			xo_attrf(&x, "size", "%lld", size);
+			xo_close(&x);
+		}
+		xo_close(&x);
+	}
+	xo_close(&x);
+
+	xo_open(&x, "summary");
+	for (int v = KEUR_PASS; v <= KEUR_NA; v++)
+		xo_attrf(&x, verdict_name((enum keur_verdict)v), "%d", counts[v]);
+	xo_attrf(&x, "not-run", "%d", counts[KEUR_NONE]);
+	xo_attrf(&x, "exit-code", "%d", run_view_exit(rv));
+	xo_close(&x);
+
+	xo_close(&x);
+	return xo_finish(&x, dir, "report.xml");
+}
+
+int reports_write_all(const char *dir)
+{
+	struct run_view rv;
+	char why[512];
+	int r = 0;
+
+	if (run_view_load(dir, &rv, why, sizeof(why)) < 0) {
+		fprintf(stderr, "keur: %s\n", why);
+		return -1;
+	}
+	if (tap_write(&rv, dir) < 0) {
+		fprintf(stderr, "keur: cannot write %s/results.tap\n", dir);
+		r = -1;
+	}
+	if (junit_write(&rv, dir) < 0) {
+		fprintf(stderr, "keur: cannot write %s/junit.xml\n", dir);
+		r = -1;
+	}
+	if (conformance_write(&rv, dir) < 0) {
+		fprintf(stderr, "keur: cannot write %s/report.xml\n", dir);
+		r = -1;
+	}
+	run_view_release(&rv);
+	return r;
+}

@@ -1,0 +1,77 @@
+/* tap.c — TAP 14 with YAML diagnostics: `ok` for pass, `ok # SKIP` for na, `not ok` for fail,
+ * inconc and error, the verdict itself always spelled out in the diagnostics. */
+#include "reports.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static void yaml_str(FILE *f, const char *key, const char *v)
+{
+	fprintf(f, "  %s: \"", key);
+	for (const unsigned char *p = (const unsigned char *)(v ? v : ""); *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(f, "\\x%02x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputs("\"\n", f);
+}
+
+/* A TAP description must not contain '#' (it would start a directive). */
+static void tap_desc(FILE *f, const char *s)
+{
+	for (; s && *s; s++)
+		fputc(*s == '#' ? '_' : (*s == '\n' ? ' ' : *s), f);
+}
+
+void tap_case(FILE *f, size_t n, const struct rv_case *c)
+{
+	const char *id = jrec_get(c->plan, "id");
+	const char *reason = c->result ? jrec_get(c->result, "reason") : "not run";
+	enum keur_verdict v = c->verdict;
+
+	fprintf(f, "%s %zu - %s ", v == KEUR_PASS || v == KEUR_NA ? "ok" : "not ok", n, id);
+	tap_desc(f, jrec_get(c->plan, "title"));
+	if (v == KEUR_NA) {
+		fputs(" # SKIP ", f);
+		tap_desc(f, reason);
+	}
+	fputs("\n  ---\n", f);
+	yaml_str(f, "id", id);
+	yaml_str(f, "spec", jrec_get(c->plan, "spec"));
+	fprintf(f, "  verdict: %s\n", verdict_name(v));
+	yaml_str(f, "reason", reason);
+	if (c->result)
+		fprintf(f, "  duration_ms: %lld\n", (long long)jrec_get_i64(c->result, "duration-ms", 0));
+	if (jrec_get(c->plan, "reqs"))
+		yaml_str(f, "requirements", jrec_get(c->plan, "reqs"));
+	fputs("  ...\n", f);
+}
+
+int tap_write(const struct run_view *rv, const char *dir)
+{
+	char *buf = NULL, *path;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int r;
+
+	if (!f)
+		return -1;
+	fprintf(f, "TAP version 14\n1..%zu\n", rv->ncases);
+	for (size_t i = 0; i < rv->ncases; i++)
+		if (rv->cases[i].result)
+			tap_case(f, i + 1, &rv->cases[i]);
+	if (rv->done < rv->ncases)
+		fprintf(f, "# %zu of %zu cases not finished: resume with `keur run --resume DIR`\n",
+			rv->ncases - rv->done, rv->ncases);
+	fclose(f);
+	path = path_join(dir, "results.tap");
+	r = file_write_atomic(path, buf, len);
+	free(path);
+	free(buf);
+	return r;
+}

@@ -1,0 +1,14 @@
+/* selftest_registry.c — the suites of tests/keur-selftest: keur's real suites plus the
+ * selftest suite whose cases pass, fail, crash, hang and print noise on purpose. */
+#include <stddef.h>
+
+#include "case.h"
+
+extern const struct keur_suite mqtt_auth_suite;
+extern const struct keur_suite selftest_suite;
+
+const struct keur_suite *const keur_suites[] = {
+	&selftest_suite,
+	&mqtt_auth_suite,
+	NULL,
+};
