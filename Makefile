@@ -61,7 +61,7 @@ check: deps-auto
 	prove -v tests/*.t
 
 demo: deps-auto
-	$(MAKE) keur
+	$(MAKE) keur tests/peer
 	bash hw/demo/run-demo.sh
 
 # Install what is missing (as root), or print the exact command to do so.

@@ -54,6 +54,8 @@ static const char run_help[] =
 	"  --only LIST    run only these cases (comma-separated IDs)\n"
 	"  --level L      only the requirements of this profile level and those it includes\n"
 	"  --resume DIR   finish a run that was interrupted; finished cases are not run again\n"
+	"  --tap-version N  13 or 14 (default): the version line of the TAP stream; 13 for\n"
+	"                 harnesses that stop at TAP 13, such as prove from Test::Harness 3.44\n"
 	"  -v, --verbose  show each case's own output as TAP comments\n"
 	"  --no-progress  no progress lines on stderr (they appear only on a terminal anyway)\n";
 
@@ -127,7 +129,7 @@ static int inputs_load(struct inputs *in, const char *profile, const char *dut, 
 /* ---- the journal's header: everything the reports need, no secrets ---- */
 
 static void header_records(const struct inputs *in, const char *outdir, const char *only,
-			   const char *level, int64_t started, struct jrecs *rs)
+			   const char *level, const char *tapv, int64_t started, struct jrecs *rs)
 {
 	const struct keur_dut *d = in->dut;
 	const struct keur_lab *l = in->lab;
@@ -154,6 +156,7 @@ static void header_records(const struct inputs *in, const char *outdir, const ch
 	}
 	jrec_add(&r, "only", only);
 	jrec_add(&r, "level", level);
+	jrec_add(&r, "tap-version", tapv ? tapv : "14");
 	PUSH();
 
 	jrec_init(&r, "dut");
@@ -256,7 +259,7 @@ static int finish_run(const char *outdir, struct journal *j, int rc)
 }
 
 static int run_new(const char *profile, const char *dut, const char *lab, const char *out,
-		   const char *only, const char *level, int verbose, int progress)
+		   const char *only, const char *level, const char *tapv, int verbose, int progress)
 {
 	struct inputs in;
 	struct jrecs hdr = { 0 };
@@ -299,7 +302,7 @@ static int run_new(const char *profile, const char *dut, const char *lab, const 
 	}
 	{
 		char *abs = abs_path(outdir);
-		header_records(&in, abs, only, level, started, &hdr);
+		header_records(&in, abs, only, level, tapv, started, &hdr);
 		free(abs);
 	}
 	if ((rc = journal_append(j, hdr.r, hdr.n)) < 0) {
@@ -308,7 +311,7 @@ static int run_new(const char *profile, const char *dut, const char *lab, const 
 		code = EXIT_INCONC;
 		goto out;
 	}
-	printf("TAP version 14\n1..%zu\n", in.plan.n);
+	printf("TAP version %s\n1..%zu\n", tapv ? tapv : "14", in.plan.n);
 	fflush(stdout);
 	struct runner r = {
 		.outdir = outdir, .journal = j, .plan = &in.plan, .dut = in.dut, .lab = in.lab,
@@ -367,7 +370,7 @@ static int run_resume(const char *dir, int verbose, int progress)
 	}
 	if (rv.end) {
 		fprintf(stderr, "keur: the run in %s is complete already; reports rewritten\n", dir);
-		printf("TAP version 14\n1..%zu\n", rv.ncases);
+		printf("TAP version %s\n1..%zu\n", tap_version(&rv), rv.ncases);
 		for (size_t i = 0; i < rv.ncases; i++)
 			tap_case(stdout, i + 1, &rv.cases[i]);
 		fflush(stdout);
@@ -395,7 +398,7 @@ static int run_resume(const char *dir, int verbose, int progress)
 		goto out;
 	}
 	fprintf(stderr, "keur: resuming %s: %zu of %zu cases done\n", dir, rv.done, rv.ncases);
-	printf("TAP version 14\n1..%zu\n", in.plan.n);
+	printf("TAP version %s\n1..%zu\n", tap_version(&rv), in.plan.n);
 	fflush(stdout);
 	struct runner r = {
 		.outdir = dir, .journal = j, .plan = &in.plan, .dut = in.dut, .lab = in.lab,
@@ -409,7 +412,7 @@ out:
 	return code;
 }
 
-enum { OPT_PROFILE = 256, OPT_DUT, OPT_LAB, OPT_OUT, OPT_ONLY, OPT_LEVEL, OPT_RESUME, OPT_NOPROG };
+enum { OPT_PROFILE = 256, OPT_DUT, OPT_LAB, OPT_OUT, OPT_ONLY, OPT_LEVEL, OPT_RESUME, OPT_NOPROG, OPT_TAPV };
 
 static const struct option run_opts[] = {
 	{ "profile", required_argument, NULL, OPT_PROFILE },
@@ -421,12 +424,13 @@ static const struct option run_opts[] = {
 	{ "resume", required_argument, NULL, OPT_RESUME },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "no-progress", no_argument, NULL, OPT_NOPROG },
+	{ "tap-version", required_argument, NULL, OPT_TAPV },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
 struct run_args {
-	const char *profile, *dut, *lab, *out, *only, *level, *resume;
+	const char *profile, *dut, *lab, *out, *only, *level, *resume, *tapv;
 	int verbose, progress;
 };
 
@@ -450,6 +454,11 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, int *help)
 		case OPT_RESUME: a->resume = optarg; break;
 		case 'v': a->verbose = 1; break;
 		case OPT_NOPROG: a->progress = 0; break;
+		case OPT_TAPV:
+			if (strcmp(optarg, "13") && strcmp(optarg, "14"))
+				return usage_error("--tap-version: '%s' is neither 13 nor 14", optarg);
+			a->tapv = optarg;
+			break;
 		case 'h': *help = 1; return 0;
 		case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
 		default: return usage_error("unknown option '%s'", argv[optind - 1]);
@@ -472,7 +481,7 @@ static int cmd_run(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (a.resume) {
-		if (a.profile || a.dut || a.lab || a.out || a.only || a.level)
+		if (a.profile || a.dut || a.lab || a.out || a.only || a.level || a.tapv)
 			return usage_error("%s: --resume takes the inputs and options of the run it finishes", "run");
 		runner_signals();
 		return run_resume(a.resume, a.verbose, a.progress);
@@ -480,7 +489,7 @@ static int cmd_run(int argc, char **argv)
 	if (!a.dut)
 		return usage_error("%s: --dut FILE is required (the DUT description)", "run");
 	runner_signals();
-	return run_new(a.profile, a.dut, a.lab, a.out, a.only, a.level, a.verbose, a.progress);
+	return run_new(a.profile, a.dut, a.lab, a.out, a.only, a.level, a.tapv, a.verbose, a.progress);
 }
 
 static void needs_text(unsigned needs, char *buf, size_t len)

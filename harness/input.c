@@ -90,6 +90,7 @@ static int xml_read(const char *path, xmlDocPtr *doc, char sha[65], struct input
 	}
 	if (sha)
 		sha256_hex(buf, len, sha);
+	size_t before = err->n;
 	xmlSetStructuredErrorFunc(err, xml_error);
 	*doc = xmlReadMemory(buf, (int)len, path, NULL,
 			     XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES);
@@ -99,7 +100,10 @@ static int xml_read(const char *path, xmlDocPtr *doc, char sha[65], struct input
 		if (*doc)
 			xmlFreeDoc(*doc);
 		*doc = NULL;
-		if (err->n == 0)
+		/* The first complaint of the parser is the cause; the rest are echoes of it. */
+		while (err->n > before + 1)
+			free(err->msg[--err->n]);
+		if (err->n == before)
 			err_add(err, "%s: not an XML document", path);
 		return -1;
 	}

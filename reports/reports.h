@@ -9,6 +9,8 @@
 
 /* The TAP lines of one case: "ok N - ID title", with the YAML diagnostics block. */
 void tap_case(FILE *f, size_t n, const struct rv_case *c);
+/* "14", or "13" when the run asked for it (--tap-version 13). */
+const char *tap_version(const struct run_view *rv);
 /* The whole TAP stream of a run into DIR/results.tap. */
 int tap_write(const struct run_view *rv, const char *dir);
 /* DIR/junit.xml (JUnit XML as Jenkins and GitLab read it). */

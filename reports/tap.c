@@ -52,6 +52,12 @@ void tap_case(FILE *f, size_t n, const struct rv_case *c)
 	fputs("  ...\n", f);
 }
 
+const char *tap_version(const struct run_view *rv)
+{
+	const char *v = jrec_get(rv->run, "tap-version");
+	return v && !strcmp(v, "13") ? "13" : "14";
+}
+
 int tap_write(const struct run_view *rv, const char *dir)
 {
 	char *buf = NULL, *path;
@@ -61,7 +67,7 @@ int tap_write(const struct run_view *rv, const char *dir)
 
 	if (!f)
 		return -1;
-	fprintf(f, "TAP version 14\n1..%zu\n", rv->ncases);
+	fprintf(f, "TAP version %s\n1..%zu\n", tap_version(rv), rv->ncases);
 	for (size_t i = 0; i < rv->ncases; i++)
 		if (rv->cases[i].result)
 			tap_case(f, i + 1, &rv->cases[i]);

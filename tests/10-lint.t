@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# keur lint and input loading: good files pass, each kind of bad input is one clear line naming
+# file and line, exit 2, never a crash.
+. "$(dirname "$0")/lib.sh"
+plan 22
+
+D=$TOP/tests/data
+out=$("$KEUR" lint "$TOP/profiles/csr-label.xml" "$D/self-dut.xml" "$D/lab.xml" 2>&1); rc=$?
+is "$rc" 0 "bundled profile, a DUT and a lab lint clean"
+like "$out" "profile 'csr-label'" "lint names what it found"
+
+# Each bad file: its expected message, exit 2, and nothing like a crash.
+check_bad() {
+	local file=$1 pattern=$2 what=$3 out rc
+	out=$("$KEUR" lint "$file" 2>&1); rc=$?
+	is "$rc" 2 "$what: exit 2"
+	like "$out" "$pattern" "$what: says so"
+}
+
+cat > "$TMP/noiface.xml" <<'X'
+<dut xmlns="urn:keur:dut:1" id="empty">
+  <identity vendor="A" model="B"/>
+</dut>
+X
+check_bad "$TMP/noiface.xml" "noiface.xml:1: the DUT declares no interface" "DUT without interface"
+
+cat > "$TMP/port.xml" <<'X'
+<dut xmlns="urn:keur:dut:1" id="p">
+  <mqtt role="broker" host="127.0.0.1" port="eighty"/>
+</dut>
+X
+check_bad "$TMP/port.xml" "port.xml:2: .*port.*'eighty' is not a valid value" "non-numeric port"
+
+check_bad "$TMP/does-not-exist.xml" "does-not-exist.xml: cannot read: No such file" "missing file"
+
+cat > "$TMP/unknown-case.xml" <<'X'
+<profile xmlns="urn:keur:profile:1" id="p" version="1">
+  <title>t</title>
+  <requirement id="R1" source="s" kind="mandatory" level="basic">
+    <summary>s</summary>
+    <check case="MQTT-NOPE-999"/>
+  </requirement>
+  <level id="basic"/>
+</profile>
+X
+check_bad "$TMP/unknown-case.xml" "unknown-case.xml:3: requirement 'R1' checks unknown case 'MQTT-NOPE-999'" "unknown case ID in a profile"
+
+printf '<dut xmlns="urn:keur:dut:1" id="x">\n  <mqtt role="broker" host="h"\n</dut>\n' > "$TMP/broken.xml"
+check_bad "$TMP/broken.xml" "broken.xml:[0-9]+: " "malformed XML"
+
+cat > "$TMP/pwfile.xml" <<'X'
+<dut xmlns="urn:keur:dut:1" id="x">
+  <mqtt role="broker" host="127.0.0.1" username="u" password-file="no-such.pw"/>
+</dut>
+X
+check_bad "$TMP/pwfile.xml" "pwfile.xml:2: cannot read '.*no-such.pw'" "missing password file"
+
+cat > "$TMP/scope.xml" <<'X'
+<lab xmlns="urn:keur:lab:1" id="l">
+  <scope> <allow net="198.18.0.0/99"/> </scope>
+</lab>
+X
+check_bad "$TMP/scope.xml" "scope.xml:2: '198.18.0.0/99' is not an IP network" "bad scope network"
+
+printf '<foo/>\n' > "$TMP/foo.xml"
+check_bad "$TMP/foo.xml" "foo.xml:1: root element <foo" "not a keur file"
+
+# The same checks guard `keur run`: bad input stops before anything is sent.
+out=$("$KEUR" run --dut "$TMP/noiface.xml" --out "$TMP/never" 2>&1); rc=$?
+is "$rc" 2 "run with a bad DUT: exit 2"
+[ ! -e "$TMP/never/journal" ]; ok $? "run with a bad DUT: no journal created"
+
+# Scope guard: a DUT outside the (default, loopback-only) scope is refused before any traffic.
+cat > "$TMP/outside.xml" <<'X'
+<dut xmlns="urn:keur:dut:1" id="x">
+  <mqtt role="broker" host="198.51.100.7" port="1883"/>
+</dut>
+X
+out=$("$KEUR" run --dut "$TMP/outside.xml" --out "$TMP/never2" 2>&1); rc=$?
+is "$rc" 2 "DUT outside the lab's scope: exit 2"
+like "$out" "outside.xml:2: host '198.51.100.7' .*outside the lab's scope" "DUT outside the scope: says which host and line"
+done_testing

@@ -1,0 +1,113 @@
+# lib.sh — shared by the tests/*.t scripts: TAP output, temporary files, and processes that
+# are started here, polled for readiness, and stopped by PID (never by name).
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+KEUR=$TOP/keur
+SELF=$TOP/tests/keur-selftest
+PEER=$TOP/tests/peer
+TMP=$(mktemp -d /tmp/keur-test.XXXXXX)
+chmod 755 "$TMP"
+T_N=0
+T_FAILED=0
+PIDS=()
+
+plan() { echo "1..$1"; }
+
+# ok COND DESCRIPTION: COND is an exit status (0 = good).
+ok() {
+	T_N=$((T_N + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $T_N - $2"
+	else
+		echo "not ok $T_N - $2"
+		T_FAILED=$((T_FAILED + 1))
+	fi
+}
+
+# is GOT WANT DESCRIPTION
+is() {
+	if [ "$1" = "$2" ]; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		printf '#   got:  %s\n#   want: %s\n' "$1" "$2"
+	fi
+}
+
+# like TEXT REGEX DESCRIPTION
+like() {
+	if printf '%s' "$1" | grep -Eq -- "$2"; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		printf '#   %s\n' "does not match /$2/:" "$(printf '%s' "$1" | head -c 600)"
+	fi
+}
+
+# Starts a command in the background and remembers its PID for cleanup.  The PID is in $BG.
+bg() {
+	"$@" &
+	BG=$!
+	PIDS+=("$BG")
+}
+
+stop_pid() {
+	local pid=$1
+	kill -0 "$pid" 2>/dev/null || return 0
+	kill "$pid" 2>/dev/null
+	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+cleanup() {
+	for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+freeport() { "$PEER" freeport; }
+
+# Polls until something accepts TCP connections on 127.0.0.1:PORT (5 s at most).
+wait_port() { "$PEER" wait-port "$1" 5000; }
+
+# start_mosquitto NAME CONFIG-BODY: writes $TMP/NAME.conf, starts mosquitto, waits for every
+# listener port named in the body.  Sets BG to its PID.
+start_mosquitto() {
+	local name=$1 body=$2
+	printf '%s\npersistence false\nlog_dest file %s/%s.log\n' "$body" "$TMP" "$name" > "$TMP/$name.conf"
+	bg mosquitto -c "$TMP/$name.conf"
+	local pid=$BG
+	for p in $(printf '%s\n' "$body" | sed -n 's/^listener \([0-9]*\).*/\1/p'); do
+		if ! wait_port "$p"; then
+			echo "Bail out! mosquitto $name did not listen on $p: $(cat "$TMP/$name.log" 2>/dev/null)"
+			exit 1
+		fi
+	done
+	BG=$pid
+}
+
+# A CA and a server certificate for 127.0.0.1/localhost, under $TMP/NAME-*.pem.
+make_tls() {
+	local n=$1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-subj "/CN=keur test CA $n" -keyout "$TMP/$n-ca.key" -out "$TMP/$n-ca.pem" 2>/dev/null &&
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+		-keyout "$TMP/$n-server.key" -out "$TMP/$n-server.csr" 2>/dev/null &&
+	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' > "$TMP/$n-ext.cnf" &&
+	openssl x509 -req -in "$TMP/$n-server.csr" -CA "$TMP/$n-ca.pem" -CAkey "$TMP/$n-ca.key" \
+		-CAcreateserial -days 2 -extfile "$TMP/$n-ext.cnf" -out "$TMP/$n-server.pem" 2>/dev/null &&
+	chmod 644 "$TMP/$n-"*
+}
+
+# The verdict of CASE in the TAP stream FILE.
+verdict_of() {
+	awk -v id="$2" '$0 ~ "^(not )?ok [0-9]+ - " id " " { hit = 1; next }
+		hit && /^  verdict: / { print $2; exit }' "$1"
+}
+
+done_testing() {
+	[ "$T_FAILED" -eq 0 ]
+	exit $?
+}
