@@ -166,7 +166,7 @@ int jrec_decode(const char *line, size_t len, struct jrec *out)
 	char crc[9];
 	char *type;
 
-	if (len < 12)
+	if (len < 11)	/* a one-letter type, " ~" and eight hex digits */
 		return -1;
 	tilde = line + len - 10;
 	if (tilde[0] != ' ' || tilde[1] != '~')

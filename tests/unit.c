@@ -1,0 +1,236 @@
+/* unit.c — unit tests of the parts below the command line: SHA-256, CRC-32, journal encoding
+ * and torn-tail handling, the verdict fold, the scope guard, input loading and the plan.
+ * Prints TAP; run by tests/00-unit.t. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "case.h"
+#include "input.h"
+#include "journal.h"
+#include "plan.h"
+#include "scope.h"
+#include "sha256.h"
+#include "util.h"
+
+static int n, failed;
+
+static void ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %d - ", cond ? "ok" : "not ok", ++n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (!cond)
+		failed++;
+}
+
+static void is_str(const char *got, const char *want, const char *what)
+{
+	int same = got && want && !strcmp(got, want);
+	ok(same, "%s", what);
+	if (!same)
+		printf("#   got:  %s\n#   want: %s\n", got ? got : "(null)", want ? want : "(null)");
+}
+
+static void test_sha256(void)
+{
+	char hex[65];
+	char *million = xmalloc(1000000);
+
+	sha256_hex("", 0, hex);
+	is_str(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "sha256 of nothing");
+	sha256_hex("abc", 3, hex);
+	is_str(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "sha256 of abc");
+	const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	sha256_hex(two, strlen(two), hex);
+	is_str(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1", "sha256 of the two-block vector");
+	memset(million, 'a', 1000000);
+	sha256_hex(million, 1000000, hex);
+	is_str(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0", "sha256 of a million a");
+	free(million);
+	ok(crc32_ieee("123456789", 9) == 0xcbf43926u, "crc32 check value");
+}
+
+static void test_journal_codec(void)
+{
+	struct jrec r, back;
+	const char *tricky = "a b=c%d~e\nf\tg \x01 ünïcode";
+	char *line;
+
+	jrec_init(&r, "case");
+	jrec_add(&r, "id", "MQTT-AUTH-001");
+	jrec_add(&r, "reason", tricky);
+	jrec_add(&r, "ev", "one");
+	jrec_add(&r, "ev", "two");
+	jrec_add(&r, "empty", "");
+	line = jrec_encode(&r);
+	ok(strchr(line, '\n') == line + strlen(line) - 1, "a record is exactly one line");
+	ok(jrec_decode(line, strlen(line) - 1, &back) == 0, "an encoded record decodes");
+	is_str(back.type, "case", "type survives");
+	is_str(jrec_get(&back, "reason"), tricky, "spaces, =, %, ~, newlines, control bytes and UTF-8 survive");
+	ok(back.n == 5 && !strcmp(back.val[3], "two"), "repeated keys keep their order");
+	is_str(jrec_get(&back, "empty"), "", "empty values survive");
+	jrec_release(&back);
+	line[10] ^= 1;
+	ok(jrec_decode(line, strlen(line) - 1, &back) < 0, "a flipped bit fails the CRC");
+	ok(jrec_decode("case ~0000", 10, &back) < 0, "a short line is rejected");
+	free(line);
+	jrec_release(&r);
+}
+
+static void test_journal_file(void)
+{
+	char dir[] = "/tmp/keur-unit.XXXXXX", why[256];
+	struct journal *j;
+	struct jrecs rs;
+	struct jrec r[2];
+	size_t valid;
+	FILE *f;
+
+	if (!mkdtemp(dir)) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	char *path = path_join(dir, "journal");
+	ok(journal_create(path, &j) == 0, "journal created");
+	jrec_init(&r[0], "a");
+	jrec_add(&r[0], "k", "1");
+	jrec_init(&r[1], "b");
+	jrec_add(&r[1], "k", "2");
+	ok(journal_append(j, r, 2) == 0, "a batch appended");
+	journal_close(j);
+	ok(journal_create(path, &j) == -EEXIST, "an existing journal is never recreated");
+
+	f = fopen(path, "a");
+	fputs("c k=3 ~1234", f);	/* torn: no newline */
+	fclose(f);
+	ok(journal_read(path, &rs, &valid, why, sizeof(why)) == 0 && rs.n == 2, "a torn tail is skipped");
+	jrecs_release(&rs);
+	ok(journal_open(path, &j) == 0, "journal reopened for appending");
+	jrec_release(&r[0]);
+	jrec_init(&r[0], "d");
+	ok(journal_append(j, r, 1) == 0, "appended after the torn tail");
+	journal_close(j);
+	ok(journal_read(path, &rs, NULL, why, sizeof(why)) == 0 && rs.n == 3 && !strcmp(rs.r[2].type, "d"),
+	   "the torn tail was cut off, the new record follows the whole ones");
+	jrecs_release(&rs);
+
+	/* Damage in the middle is reported, not skipped. */
+	char *buf;
+	size_t len;
+	file_read(path, &buf, &len);
+	buf[2] = buf[2] == 'k' ? 'K' : 'k';
+	file_write_atomic(path, buf, len);
+	free(buf);
+	ok(journal_read(path, &rs, NULL, why, sizeof(why)) < 0 && strstr(why, ":1: damaged record"),
+	   "a damaged first record is reported with its line (%s)", why);
+	jrec_release(&r[0]);
+	jrec_release(&r[1]);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+}
+
+static void test_fold(void)
+{
+	struct { int n; enum keur_verdict in[3]; enum keur_verdict want; const char *what; } t[] = {
+		{ 2, { KEUR_PASS, KEUR_PASS }, KEUR_PASS, "pass + pass = pass" },
+		{ 3, { KEUR_PASS, KEUR_FAIL, KEUR_INCONC }, KEUR_FAIL, "any fail = fail" },
+		{ 2, { KEUR_PASS, KEUR_ERROR }, KEUR_INCONC, "pass + error = inconc" },
+		{ 2, { KEUR_PASS, KEUR_NA }, KEUR_PASS, "pass + na = pass" },
+		{ 2, { KEUR_NA, KEUR_NA }, KEUR_NA, "na + na = na" },
+		{ 2, { KEUR_PASS, KEUR_NONE }, KEUR_INCONC, "a case not run keeps a requirement from passing" },
+		{ 1, { KEUR_NONE }, KEUR_INCONC, "nothing run = inconc" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		struct verdict_fold f = { 0 };
+		for (int k = 0; k < t[i].n; k++)
+			verdict_fold_add(&f, t[i].in[k]);
+		ok(verdict_fold_result(&f) == t[i].want, "%s", t[i].what);
+	}
+	for (int v = KEUR_PASS; v <= KEUR_NA; v++)
+		ok(verdict_parse(verdict_name((enum keur_verdict)v)) == (enum keur_verdict)v, "verdict %s round-trips",
+		   verdict_name((enum keur_verdict)v));
+	ok(verdict_parse("passed") == KEUR_NONE, "an unknown verdict name is not taken for one");
+}
+
+static void test_scope(void)
+{
+	struct keur_lab *def = lab_default(), *lab = NULL;
+	struct input_errors err = { 0 };
+	char why[256];
+
+	ok(scope_check(def, "127.0.0.1", why, sizeof(why)) == 0, "loopback is in the default scope");
+	ok(scope_check(def, "127.45.0.9", why, sizeof(why)) == 0, "all of 127/8 is");
+	ok(scope_check(def, "::1", why, sizeof(why)) == 0, "::1 is");
+	ok(scope_check(def, "198.18.0.1", why, sizeof(why)) < 0, "198.18/15 is not, without a lab");
+	ok(scope_check(def, "192.0.2.1", why, sizeof(why)) < 0 && strstr(why, "outside the lab's scope"),
+	   "a documentation address is refused: %s", why);
+	ok(lab_load("tests/data/lab.xml", &lab, &err) == 0, "test lab loads");
+	if (lab) {
+		ok(scope_check(lab, "198.19.255.254", why, sizeof(why)) == 0, "the lab allows 198.18.0.0/15");
+		ok(scope_check(lab, "198.20.0.1", why, sizeof(why)) < 0, "but not the next /15");
+	}
+	input_errors_release(&err);
+	lab_free(lab);
+	lab_free(def);
+}
+
+static void test_inputs_and_plan(void)
+{
+	struct input_errors err = { 0 };
+	struct keur_dut *dut = NULL;
+	struct keur_profile *prof = NULL;
+	struct keur_lab *lab = lab_default();
+	struct plan p;
+
+	ok(dut_load("tests/data/self-dut.xml", &dut, &err) == 0, "self-test DUT loads");
+	ok(profile_load("tests/data/self-profile.xml", &prof, &err) == 0, "self-test profile loads");
+	if (!dut || !prof)
+		goto out;
+	ok(dut->nmqtt == 1 && dut->mqtt[0].broker && dut->mqtt[0].port == 1 && dut->mqtt[0].timeout_ms == 1000 &&
+	   dut->mqtt[0].versions == (MQTT_V311 | MQTT_V5), "DUT fields and defaults");
+	ok(profile_level_includes(prof, "high", "basic") && !profile_level_includes(prof, "basic", "high"),
+	   "level inclusion follows includes=");
+	ok(plan_build(prof, dut, lab, NULL, "basic", &p, &err) == 0, "plan at level basic");
+	ok(p.n == 3 && p.nreqs == 3, "basic: three cases from three requirements (%zu, %zu)", p.n, p.nreqs);
+	for (size_t i = 0; i < p.n; i++)
+		if (!strcmp(p.items[i].c->id, "SELF-NA-001"))
+			ok(p.items[i].pre == KEUR_NA && strstr(p.items[i].pre_reason, "no Modbus"), "na with the reason");
+	plan_release(&p);
+	ok(plan_build(prof, dut, lab, "SELF-CRASH-001", NULL, &p, &err) < 0 && err.n == 1 &&
+	   strstr(err.msg[0], "not part of profile"), "--only a case outside the profile is an error");
+	input_errors_release(&err);
+	ok(plan_build(NULL, dut, lab, "NOPE-NOPE-001", NULL, &p, &err) < 0 && strstr(err.msg[0], "unknown case"),
+	   "--only an unknown case is an error");
+	input_errors_release(&err);
+	ok(plan_build(NULL, dut, lab, NULL, "basic", &p, &err) < 0 && strstr(err.msg[0], "--level needs --profile"),
+	   "--level without a profile is an error");
+out:
+	input_errors_release(&err);
+	profile_free(prof);
+	dut_free(dut);
+	lab_free(lab);
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	test_sha256();
+	test_journal_codec();
+	test_journal_file();
+	test_fold();
+	test_scope();
+	test_inputs_and_plan();
+	printf("1..%d\n", n);
+	return failed ? 1 : 0;
+}
