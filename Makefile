@@ -58,7 +58,7 @@ build/schemas.c: profiles/profile.xsd profiles/dut.xsd profiles/lab.xsd
 
 check: deps-auto
 	$(MAKE) keur $(TESTBINS)
-	prove -v tests/*.t
+	prove tests/*.t
 
 demo: deps-auto
 	$(MAKE) keur tests/peer
