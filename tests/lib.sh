@@ -77,6 +77,9 @@ wait_port() { "$PEER" wait-port "$1" 5000; }
 start_mosquitto() {
 	local name=$1 body=$2
 	printf '%s\npersistence false\nlog_dest file %s/%s.log\n' "$body" "$TMP" "$name" > "$TMP/$name.conf"
+	# Started as root, mosquitto drops to its own user: the log must be writable for it.
+	: > "$TMP/$name.log"
+	chmod 666 "$TMP/$name.log"
 	bg mosquitto -c "$TMP/$name.conf"
 	local pid=$BG
 	for p in $(printf '%s\n' "$body" | sed -n 's/^listener \([0-9]*\).*/\1/p'); do

@@ -37,6 +37,8 @@ password_file $work/passwd
 persistence false
 log_dest file $work/mosquitto.log
 CONF
+: > "$work/mosquitto.log"
+chmod 666 "$work/mosquitto.log"	# started as root, mosquitto drops to its own user
 mosquitto -c "$work/mosquitto.conf" >/dev/null 2>&1 &
 broker=$!
 if ! "$peer" wait-port "$port" 5000; then
