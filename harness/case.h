@@ -58,6 +58,10 @@ const struct keur_dut *keur_dut(const struct keur_ctx *ctx);
 const struct keur_lab *keur_lab(const struct keur_ctx *ctx);
 const struct keur_case *keur_this_case(const struct keur_ctx *ctx);
 
+/* Milliseconds until the parent kills this case.  A case that talks to a slow DUT checks it
+ * before each exchange, so that it ends with a verdict and a reason rather than be killed. */
+long keur_time_left_ms(const struct keur_ctx *ctx);
+
 /* Settles the verdict with a one-line reason (printf format).  The first call wins; a case
  * that calls it twice keeps the first verdict and gets a note in its evidence. */
 void keur_verdict(struct keur_ctx *ctx, enum keur_verdict v, const char *fmt, ...)

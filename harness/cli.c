@@ -53,6 +53,7 @@ static const char run_help[] =
 	"                 (default ./keur-out/DUT-ID-UTCTIME; must not hold a run already)\n"
 	"  --only LIST    run only these cases (comma-separated IDs)\n"
 	"  --level L      only the requirements of this profile level and those it includes\n"
+	"  --deadline-scale F  multiply every case's deadline by F (0.1 to 100), for slow devices\n"
 	"  --resume DIR   finish a run that was interrupted; finished cases are not run again\n"
 	"  --tap-version N  13 or 14 (default): the version line of the TAP stream; 13 for\n"
 	"                 harnesses that stop at TAP 13, such as prove from Test::Harness 3.44\n"
@@ -82,6 +83,12 @@ static char *abs_path(const char *p)
 	return p ? xstrdup(p) : NULL;
 }
 
+struct run_args {
+	const char *profile, *dut, *lab, *out, *resume, *tapv;
+	struct plan_opts plan;
+	int verbose, progress;
+};
+
 /* ---- loading everything a run needs ---- */
 
 struct inputs {
@@ -101,7 +108,7 @@ static void inputs_release(struct inputs *in)
 }
 
 static int inputs_load(struct inputs *in, const char *profile, const char *dut, const char *lab,
-		       const char *only, const char *level)
+		       const struct plan_opts *opts)
 {
 	struct input_errors err = { 0 };
 
@@ -116,7 +123,7 @@ static int inputs_load(struct inputs *in, const char *profile, const char *dut, 
 	if (err.n == 0 && in->dut && in->lab)
 		scope_check_dut(in->lab, in->dut, &err);
 	if (err.n == 0)
-		plan_build(in->profile, in->dut, in->lab, only, level, &in->plan, &err);
+		plan_build(in->profile, in->dut, in->lab, opts, &in->plan, &err);
 	if (err.n) {
 		input_errors_print(&err);
 		input_errors_release(&err);
@@ -128,8 +135,8 @@ static int inputs_load(struct inputs *in, const char *profile, const char *dut, 
 
 /* ---- the journal's header: everything the reports need, no secrets ---- */
 
-static void header_records(const struct inputs *in, const char *outdir, const char *only,
-			   const char *level, const char *tapv, int64_t started, struct jrecs *rs)
+static void header_records(const struct inputs *in, const char *outdir, const struct plan_opts *opts,
+			   const char *tapv, int64_t started, struct jrecs *rs)
 {
 	const struct keur_dut *d = in->dut;
 	const struct keur_lab *l = in->lab;
@@ -154,8 +161,10 @@ static void header_records(const struct inputs *in, const char *outdir, const ch
 		jrec_add(&r, "lab-file", l->path);
 		jrec_add(&r, "lab-sha256", l->sha256);
 	}
-	jrec_add(&r, "only", only);
-	jrec_add(&r, "level", level);
+	jrec_add(&r, "only", opts->only);
+	jrec_add(&r, "level", opts->level);
+	if (opts->deadline_scale > 0)
+		jrec_addf(&r, "deadline-scale", "%g", opts->deadline_scale);
 	jrec_add(&r, "tap-version", tapv ? tapv : "14");
 	PUSH();
 
@@ -226,6 +235,35 @@ static void header_records(const struct inputs *in, const char *outdir, const ch
 #undef PUSH
 }
 
+/* What a lab engineer reads at the end of a run, on stderr. */
+static void summary(const struct run_view *rv, const char *outdir, int code)
+{
+	int n[KEUR_NA + 1] = { 0 };
+	struct strbuf failed, open;
+
+	for (size_t i = 0; i < rv->ncases; i++)
+		n[rv->cases[i].verdict]++;
+	fprintf(stderr, "keur: %zu/%zu cases done: %d pass, %d fail, %d inconc, %d error, %d na\n", rv->done,
+		rv->ncases, n[KEUR_PASS], n[KEUR_FAIL], n[KEUR_INCONC], n[KEUR_ERROR], n[KEUR_NA]);
+	sb_init(&failed);
+	sb_init(&open);
+	for (size_t i = 0; i < rv->nreqs; i++) {
+		if (!run_view_req_counts(&rv->reqs[i]))
+			continue;
+		if (rv->reqs[i].verdict == KEUR_FAIL)
+			sb_addf(&failed, " %s", jrec_get(rv->reqs[i].rec, "id"));
+		else if (rv->reqs[i].verdict == KEUR_INCONC)
+			sb_addf(&open, " %s", jrec_get(rv->reqs[i].rec, "id"));
+	}
+	if (failed.len)
+		fprintf(stderr, "keur: mandatory requirements failed:%s\n", failed.buf);
+	if (open.len)
+		fprintf(stderr, "keur: mandatory requirements not decided:%s\n", open.buf);
+	sb_release(&failed);
+	sb_release(&open);
+	fprintf(stderr, "keur: results in %s (exit %d)\n", outdir, code);
+}
+
 static int finish_run(const char *outdir, struct journal *j, int rc)
 {
 	struct run_view rv;
@@ -253,14 +291,14 @@ static int finish_run(const char *outdir, struct journal *j, int rc)
 		return EXIT_INCONC;
 	}
 	code = rc < 0 ? EXIT_INCONC : run_view_exit(&rv);
-	fprintf(stderr, "keur: %zu/%zu cases done; results in %s (exit %d)\n", rv.done, rv.ncases, outdir, code);
+	summary(&rv, outdir, code);
 	run_view_release(&rv);
 	return code;
 }
 
-static int run_new(const char *profile, const char *dut, const char *lab, const char *out,
-		   const char *only, const char *level, const char *tapv, int verbose, int progress)
+static int run_new(const struct run_args *a)
 {
+	const char *profile = a->profile, *dut = a->dut, *lab = a->lab, *out = a->out;
 	struct inputs in;
 	struct jrecs hdr = { 0 };
 	struct journal *j = NULL;
@@ -268,7 +306,7 @@ static int run_new(const char *profile, const char *dut, const char *lab, const 
 	int64_t started = time_now_ms();
 	int rc, code = EXIT_USAGE;
 
-	if (inputs_load(&in, profile, dut, lab, only, level) < 0)
+	if (inputs_load(&in, profile, dut, lab, &a->plan) < 0)
 		return EXIT_USAGE;
 	/* Store absolute paths so that --resume works from any directory. */
 	free(in.dut->path);
@@ -302,7 +340,7 @@ static int run_new(const char *profile, const char *dut, const char *lab, const 
 	}
 	{
 		char *abs = abs_path(outdir);
-		header_records(&in, abs, only, level, tapv, started, &hdr);
+		header_records(&in, abs, &a->plan, a->tapv, started, &hdr);
 		free(abs);
 	}
 	if ((rc = journal_append(j, hdr.r, hdr.n)) < 0) {
@@ -311,11 +349,11 @@ static int run_new(const char *profile, const char *dut, const char *lab, const 
 		code = EXIT_INCONC;
 		goto out;
 	}
-	printf("TAP version %s\n1..%zu\n", tapv ? tapv : "14", in.plan.n);
+	printf("TAP version %s\n1..%zu\n", a->tapv ? a->tapv : "14", in.plan.n);
 	fflush(stdout);
 	struct runner r = {
 		.outdir = outdir, .journal = j, .plan = &in.plan, .dut = in.dut, .lab = in.lab,
-		.prior = NULL, .verbose = verbose, .progress = progress,
+		.prior = NULL, .verbose = a->verbose, .progress = a->progress,
 	};
 	rc = runner_run(&r);
 	code = finish_run(outdir, j, rc);
@@ -351,7 +389,11 @@ static int run_resume(const char *dir, int verbose, int progress)
 	}
 	const char *profile = jrec_get(rv.run, "profile-file"), *dut = jrec_get(rv.run, "dut-file");
 	const char *lab = jrec_get(rv.run, "lab-file");
-	if (!dut || inputs_load(&in, profile, dut, lab, jrec_get(rv.run, "only"), jrec_get(rv.run, "level")) < 0) {
+	struct plan_opts opts = {
+		.only = jrec_get(rv.run, "only"), .level = jrec_get(rv.run, "level"),
+		.deadline_scale = jrec_get(rv.run, "deadline-scale") ? atof(jrec_get(rv.run, "deadline-scale")) : 0,
+	};
+	if (!dut || inputs_load(&in, profile, dut, lab, &opts) < 0) {
 		fprintf(stderr, "keur: cannot resume %s: its inputs do not load any more\n", dir);
 		run_view_release(&rv);
 		return EXIT_USAGE;
@@ -412,7 +454,7 @@ out:
 	return code;
 }
 
-enum { OPT_PROFILE = 256, OPT_DUT, OPT_LAB, OPT_OUT, OPT_ONLY, OPT_LEVEL, OPT_RESUME, OPT_NOPROG, OPT_TAPV };
+enum { OPT_PROFILE = 256, OPT_DUT, OPT_LAB, OPT_OUT, OPT_ONLY, OPT_LEVEL, OPT_RESUME, OPT_NOPROG, OPT_TAPV, OPT_SCALE };
 
 static const struct option run_opts[] = {
 	{ "profile", required_argument, NULL, OPT_PROFILE },
@@ -425,13 +467,9 @@ static const struct option run_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "no-progress", no_argument, NULL, OPT_NOPROG },
 	{ "tap-version", required_argument, NULL, OPT_TAPV },
+	{ "deadline-scale", required_argument, NULL, OPT_SCALE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
-};
-
-struct run_args {
-	const char *profile, *dut, *lab, *out, *only, *level, *resume, *tapv;
-	int verbose, progress;
 };
 
 static int parse_run_args(int argc, char **argv, struct run_args *a, int *help)
@@ -449,8 +487,15 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, int *help)
 		case OPT_DUT: a->dut = optarg; break;
 		case OPT_LAB: a->lab = optarg; break;
 		case OPT_OUT: a->out = optarg; break;
-		case OPT_ONLY: a->only = optarg; break;
-		case OPT_LEVEL: a->level = optarg; break;
+		case OPT_ONLY: a->plan.only = optarg; break;
+		case OPT_LEVEL: a->plan.level = optarg; break;
+		case OPT_SCALE: {
+			char *e;
+			a->plan.deadline_scale = strtod(optarg, &e);
+			if (e == optarg || *e || a->plan.deadline_scale <= 0)
+				return usage_error("--deadline-scale: '%s' is not a positive number", optarg);
+			break;
+		}
 		case OPT_RESUME: a->resume = optarg; break;
 		case 'v': a->verbose = 1; break;
 		case OPT_NOPROG: a->progress = 0; break;
@@ -481,7 +526,7 @@ static int cmd_run(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (a.resume) {
-		if (a.profile || a.dut || a.lab || a.out || a.only || a.level || a.tapv)
+		if (a.profile || a.dut || a.lab || a.out || a.plan.only || a.plan.level || a.tapv || a.plan.deadline_scale)
 			return usage_error("%s: --resume takes the inputs and options of the run it finishes", "run");
 		runner_signals();
 		return run_resume(a.resume, a.verbose, a.progress);
@@ -489,7 +534,7 @@ static int cmd_run(int argc, char **argv)
 	if (!a.dut)
 		return usage_error("%s: --dut FILE is required (the DUT description)", "run");
 	runner_signals();
-	return run_new(a.profile, a.dut, a.lab, a.out, a.only, a.level, a.tapv, a.verbose, a.progress);
+	return run_new(&a);
 }
 
 static void needs_text(unsigned needs, char *buf, size_t len)
@@ -553,7 +598,7 @@ static int cmd_list(int argc, char **argv)
 		return EXIT_OK;
 	}
 	struct inputs in;
-	if (inputs_load(&in, a.profile, a.dut, a.lab, a.only, a.level) < 0)
+	if (inputs_load(&in, a.profile, a.dut, a.lab, &a.plan) < 0)
 		return EXIT_USAGE;
 	printf("%-20s %-7s %s\n", "ID", "PLAN", "REASON / REQUIREMENTS");
 	for (size_t i = 0; i < in.plan.n; i++) {

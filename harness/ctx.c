@@ -25,6 +25,11 @@ const struct keur_case *keur_this_case(const struct keur_ctx *ctx)
 	return ctx->c;
 }
 
+long keur_time_left_ms(const struct keur_ctx *ctx)
+{
+	return (long)(ctx->deadline_ms - (time_mono_ms() - ctx->t0));
+}
+
 void keur_verdict(struct keur_ctx *ctx, enum keur_verdict v, const char *fmt, ...)
 {
 	va_list ap;

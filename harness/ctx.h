@@ -13,7 +13,8 @@ struct keur_ctx {
 	char *evdir;		/* OUT/evidence/CASE-ID, created on first use */
 	enum keur_verdict verdict;
 	char reason[1024];
-	int64_t t0;
+	int64_t t0;		/* monotonic ms when the case started */
+	int64_t deadline_ms;
 };
 
 /* Runs a case in the current (child) process and writes "VERDICT\tREASON" to fd. */

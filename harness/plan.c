@@ -60,9 +60,11 @@ static void add_err(struct input_errors *err, char *msg)
 }
 
 int plan_build(const struct keur_profile *profile, const struct keur_dut *dut,
-	       const struct keur_lab *lab, const char *only, const char *level,
+	       const struct keur_lab *lab, const struct plan_opts *opts,
 	       struct plan *out, struct input_errors *err)
 {
+	const char *only = opts->only, *level = opts->level;
+	double scale = opts->deadline_scale > 0 ? opts->deadline_scale : 1.0;
 	size_t nerr = err->n;
 
 	memset(out, 0, sizeof(*out));
@@ -89,6 +91,9 @@ int plan_build(const struct keur_profile *profile, const struct keur_dut *dut,
 				p++;
 		}
 	}
+	if (scale < DEADLINE_SCALE_MIN || scale > DEADLINE_SCALE_MAX)
+		add_err(err, xasprintf("--deadline-scale %g is outside %g..%g", scale, DEADLINE_SCALE_MIN,
+				       DEADLINE_SCALE_MAX));
 	if (err->n > nerr)
 		return -1;
 
@@ -138,6 +143,7 @@ int plan_build(const struct keur_profile *profile, const struct keur_dut *dut,
 			it->pre = KEUR_NONE;
 			it->pre_reason = NULL;
 			it->reqs = reqs.len ? sb_detach(&reqs) : NULL;
+			it->deadline_ms = (int64_t)(c->deadline_s * 1000.0 * scale + 0.5);
 			sb_release(&reqs);
 			const char *why = plan_na_reason(c, dut);
 			if (why) {

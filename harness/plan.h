@@ -3,6 +3,8 @@
 #ifndef KEUR_PLAN_H
 #define KEUR_PLAN_H
 
+#include <stdint.h>
+
 #include "case.h"
 #include "input.h"
 
@@ -12,6 +14,7 @@ struct plan_item {
 	enum keur_verdict pre;	/* KEUR_NONE: run it; else the verdict it gets without running */
 	char *pre_reason;
 	char *reqs;		/* comma-separated IDs of the requirements it gives evidence for */
+	int64_t deadline_ms;	/* the case's deadline times the run's --deadline-scale */
 };
 
 struct plan {
@@ -22,10 +25,19 @@ struct plan {
 	size_t nreqs;
 };
 
-/* Builds the plan.  profile may be NULL (every case that exists); only is a comma-separated
- * list of case IDs or NULL; level a profile level or NULL (all).  0, or -1 with errors. */
+/* What narrows or stretches a plan: only is a comma-separated list of case IDs or NULL; level a
+ * profile level or NULL (all levels); deadline_scale multiplies every case's deadline (0 = 1). */
+struct plan_opts {
+	const char *only, *level;
+	double deadline_scale;
+};
+
+#define DEADLINE_SCALE_MIN 0.1
+#define DEADLINE_SCALE_MAX 100.0
+
+/* Builds the plan.  profile may be NULL (every case that exists).  0, or -1 with errors. */
 int plan_build(const struct keur_profile *profile, const struct keur_dut *dut,
-	       const struct keur_lab *lab, const char *only, const char *level,
+	       const struct keur_lab *lab, const struct plan_opts *opts,
 	       struct plan *out, struct input_errors *err);
 void plan_release(struct plan *p);
 

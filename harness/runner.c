@@ -76,6 +76,7 @@ static void child_main(const struct plan_item *it, const struct runner *r, const
 	ctx.dut = r->dut;
 	ctx.lab = r->lab;
 	ctx.evdir = (char *)evdir;
+	ctx.deadline_ms = it->deadline_ms;
 	ctx_run_case(&ctx, resfd);
 	fflush(NULL);
 	_exit(0);
@@ -126,7 +127,7 @@ static int run_child(const struct plan_item *it, const struct runner *r, struct 
 	int resp[2] = { -1, -1 }, outp[2] = { -1, -1 }, outfd = -1, status = 0, ret = 0;
 	char res[RESULT_CAP];
 	size_t reslen = 0, kept = 0, dropped = 0;
-	int64_t deadline_ms = (int64_t)it->c->deadline_s * 1000, m0;
+	int64_t deadline_ms = it->deadline_ms, m0;
 	int timed_out = 0, reaped = 0, res_open = 1, out_open = 1;
 	pid_t pid;
 
@@ -241,10 +242,10 @@ static int run_child(const struct plan_item *it, const struct runner *r, struct 
 				      tab + 1);
 	} else if (timed_out && (it->c->flags & KEUR_HANG_IS_FAIL)) {
 		o->verdict = KEUR_FAIL;
-		o->reason = xasprintf("the DUT held the case past its deadline of %u s", it->c->deadline_s);
+		o->reason = xasprintf("the DUT held the case past its deadline of %.1f s", (double)deadline_ms / 1000.0);
 	} else if (timed_out) {
 		o->verdict = KEUR_ERROR;
-		o->reason = xasprintf("case passed its deadline of %u s and was killed", it->c->deadline_s);
+		o->reason = xasprintf("case passed its deadline of %.1f s and was killed", (double)deadline_ms / 1000.0);
 	} else if (WIFSIGNALED(status)) {
 		o->verdict = KEUR_ERROR;
 		o->reason = xasprintf("case crashed: signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
@@ -320,8 +321,8 @@ static void progress_line(const struct runner *r, size_t n, const struct plan_it
 	if (!r->progress)
 		return;
 	if (!o) {
-		fprintf(stderr, "\r\033[K[%zu/%zu] %s running (deadline %u s)", n, r->plan->n, it->c->id,
-			it->c->deadline_s);
+		fprintf(stderr, "\r\033[K[%zu/%zu] %s running (deadline %.0f s)", n, r->plan->n, it->c->id,
+			(double)it->deadline_ms / 1000.0);
 	} else {
 		fprintf(stderr, "\r\033[K[%zu/%zu] %-20s %-6s %6.1f s  %.*s\n", n, r->plan->n, it->c->id,
 			verdict_name(o->verdict), (double)o->duration_ms / 1000.0, 90, o->reason);
@@ -337,7 +338,7 @@ void runner_plan_record(const struct plan_item *it, struct jrec *rec)
 	jrec_add(rec, "suite-title", it->suite->title);
 	jrec_add(rec, "title", it->c->title);
 	jrec_add(rec, "spec", it->c->spec);
-	jrec_addf(rec, "deadline-s", "%u", it->c->deadline_s);
+	jrec_addf(rec, "deadline-ms", "%lld", (long long)it->deadline_ms);
 	jrec_add(rec, "reqs", it->reqs);
 }
 

@@ -17,8 +17,25 @@
 
 struct tally {
 	struct strbuf fail, inconc, pass;
-	int nfail, ninconc, npass, unsupported, local_error;
+	int nfail, ninconc, npass, unsupported, local_error, untried;
+	int timeout_ms;		/* the longest exchange timeout among the untried */
 };
+
+#define MARGIN_MS 1500		/* kept free before the deadline for settling the verdict */
+
+/* Is there time for one more exchange before the parent's deadline?  If not, the combination
+ * is counted as untried: the case ends with a verdict that says so instead of being killed. */
+static int have_time(struct keur_ctx *ctx, const struct mqtt_target *t, struct tally *tl)
+{
+	if (keur_time_left_ms(ctx) > t->timeout_ms + MARGIN_MS)
+		return 1;
+	tl->untried++;
+	if (t->timeout_ms > tl->timeout_ms)
+		tl->timeout_ms = t->timeout_ms;
+	keur_note(ctx, "deadline: %ld ms left, an exchange may take %d ms: not tried", keur_time_left_ms(ctx),
+		  t->timeout_ms);
+	return 0;
+}
 
 static void tally_add(struct strbuf *sb, int *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -60,6 +77,10 @@ static void settle(struct keur_ctx *ctx, struct tally *t, const char *passed)
 		keur_verdict(ctx, KEUR_ERROR, "keur's MQTT client failed: %s", t->inconc.buf ? t->inconc.buf : "");
 	else if (t->nfail)
 		keur_verdict(ctx, KEUR_FAIL, "%s", t->fail.buf);
+	else if (t->untried)
+		keur_verdict(ctx, KEUR_INCONC, "the case's deadline left no time for %d endpoint/version combination(s) "
+			     "(exchanges may take %d ms each): raise --deadline-scale or lower the timeout in the DUT description%s%s",
+			     t->untried, t->timeout_ms, t->ninconc ? "; also: " : "", t->ninconc ? t->inconc.buf : "");
 	else if (t->ninconc)
 		keur_verdict(ctx, KEUR_INCONC, "%s", t->inconc.buf);
 	else if (t->npass)
@@ -111,6 +132,8 @@ static void auth_anonymous(struct keur_ctx *ctx)
 			if (!(m->versions & (v == 5 ? MQTT_V5 : MQTT_V311)))
 				continue;
 			target_of(m, v, &tg, label, sizeof(label));
+			if (!have_time(ctx, &tg, &t))
+				continue;
 			attempt(ctx, &tg, label, "without credentials", NULL, NULL, &a);
 			switch (a.outcome) {
 			case MQTT_ACCEPTED:
@@ -133,6 +156,8 @@ static void auth_anonymous(struct keur_ctx *ctx)
 						  label, a.detail);
 					break;
 				}
+				if (!have_time(ctx, &tg, &t))
+					break;
 				attempt(ctx, &tg, label, "with the declared test identity (control)", m->username, m->password, &c);
 				if (c.outcome == MQTT_ACCEPTED)
 					tally_add(&t.pass, &t.npass, "%s: anonymous CONNECT got %s while the test identity is admitted",
@@ -192,6 +217,8 @@ static void auth_wrong_password(struct keur_ctx *ctx)
 			if (!(m->versions & (v == 5 ? MQTT_V5 : MQTT_V311)))
 				continue;
 			target_of(m, v, &tg, label, sizeof(label));
+			if (!have_time(ctx, &tg, &t))
+				continue;
 			attempt(ctx, &tg, label, "with the declared test identity (control)", m->username, m->password, &c);
 			if (c.outcome == MQTT_REFUSED && mqtt_connack_is_version_refusal(v, c.code)) {
 				t.unsupported++;
@@ -207,6 +234,8 @@ static void auth_wrong_password(struct keur_ctx *ctx)
 				continue;
 			}
 			wrong_password(m->password, bad, sizeof(bad));
+			if (!have_time(ctx, &tg, &t))
+				continue;
 			attempt(ctx, &tg, label, "with a wrong password", m->username, bad, &w);
 			switch (w.outcome) {
 			case MQTT_ACCEPTED:

@@ -2,7 +2,7 @@
 # MQTT-AUTH-001/002 end to end on real mosquitto brokers (plain TCP and TLS, MQTT 3.1.1 and 5.0)
 # and on peers that misbehave: silent, closing at once, not listening.
 . "$(dirname "$0")/lib.sh"
-plan 27
+plan 30
 
 mosquitto_passwd -c -b "$TMP/passwd" lab-test 'pw-only-for-tests' >/dev/null 2>&1
 chmod 644 "$TMP/passwd"
@@ -93,6 +93,19 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 is "$(verdict_of "$TMP/nobody.tap" MQTT-AUTH-001)" inconc "nothing listening: inconc"
 like "$(cat "$TMP/nobody.tap")" "TCP connect failed: Connection refused" "and says the connection was refused"
 [ "$ms" -lt 10000 ]; ok $? "nothing listening: decided quickly (${ms} ms)"
+
+# A DUT whose exchanges cannot all fit in the case's deadline: the case stops in time and says
+# what it did not try, instead of being killed (deadline 60 s x 0.1 = 6 s; 8 exchanges of 1 s).
+dut slowpoke "  <mqtt role=\"broker\" host=\"127.0.0.1\" port=\"$ps\" timeout=\"1\"/>
+  <mqtt role=\"broker\" host=\"127.0.0.1\" port=\"$ps\" tls=\"true\" timeout=\"1\"/>
+  <mqtt role=\"broker\" host=\"127.0.0.1\" port=\"$ps\" versions=\"5.0\" timeout=\"1\"/>
+  <mqtt role=\"broker\" host=\"127.0.0.1\" port=\"$ps\" versions=\"3.1.1\" timeout=\"1\"/>
+  <mqtt role=\"broker\" host=\"127.0.0.1\" port=\"$ps\" versions=\"3.1.1\" timeout=\"1\"/>"
+"$KEUR" run --dut "$TMP/slowpoke.xml" --out "$TMP/out-slowpoke" --only MQTT-AUTH-001 --deadline-scale 0.1 > "$TMP/slowpoke.tap" 2>/dev/null
+is "$(verdict_of "$TMP/slowpoke.tap" MQTT-AUTH-001)" inconc "too many slow exchanges for the deadline: inconc, not a killed case"
+like "$(cat "$TMP/slowpoke.tap")" "deadline left no time for [0-9]+ endpoint/version combination" "and it says what was not tried"
+"$KEUR" run --dut "$TMP/slowpoke.xml" --out "$TMP/never" --deadline-scale 0 > /dev/null 2>&1
+is $? 2 "--deadline-scale 0 is a usage error"
 
 stop_pid "$silent_pid"
 kill -0 "$silent_pid" 2>/dev/null; is $? 1 "the silent peer this test started is stopped by its PID"

@@ -69,6 +69,9 @@ trap cleanup EXIT
 
 freeport() { "$PEER" freeport; }
 
+# mosquitto is in /usr/sbin, which not every PATH holds.
+MOSQUITTO=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+
 # Polls until something accepts TCP connections on 127.0.0.1:PORT (5 s at most).
 wait_port() { "$PEER" wait-port "$1" 5000; }
 
@@ -80,7 +83,7 @@ start_mosquitto() {
 	# Started as root, mosquitto drops to its own user: the log must be writable for it.
 	: > "$TMP/$name.log"
 	chmod 666 "$TMP/$name.log"
-	bg mosquitto -c "$TMP/$name.conf"
+	bg "$MOSQUITTO" -c "$TMP/$name.conf"
 	local pid=$BG
 	for p in $(printf '%s\n' "$body" | sed -n 's/^listener \([0-9]*\).*/\1/p'); do
 		if ! wait_port "$p"; then

@@ -24,7 +24,8 @@ trap 'exit 130' INT TERM
 for f in "$keur" "$peer"; do
 	[ -x "$f" ] || { echo "demo: $f is missing; run 'make demo'" >&2; exit 2; }
 done
-command -v mosquitto >/dev/null || { echo "demo: mosquitto is not installed; run 'make deps'" >&2; exit 2; }
+mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)	# /usr/sbin is not on every PATH
+[ -x "$mosquitto" ] || { echo "demo: mosquitto is not installed; run 'make deps'" >&2; exit 2; }
 
 port=$("$peer" freeport) || { echo "demo: no free port" >&2; exit 2; }
 mosquitto_passwd -c -b "$work/passwd" lab-test demo-only-secret >/dev/null 2>&1
@@ -39,7 +40,7 @@ log_dest file $work/mosquitto.log
 CONF
 : > "$work/mosquitto.log"
 chmod 666 "$work/mosquitto.log"	# started as root, mosquitto drops to its own user
-mosquitto -c "$work/mosquitto.conf" >/dev/null 2>&1 &
+"$mosquitto" -c "$work/mosquitto.conf" >/dev/null 2>&1 &
 broker=$!
 if ! "$peer" wait-port "$port" 5000; then
 	echo "demo: mosquitto did not start on 127.0.0.1:$port:" >&2
@@ -49,7 +50,7 @@ fi
 cat > "$work/dut.xml" <<DUT
 <?xml version="1.0"?>
 <dut xmlns="urn:keur:dut:1" id="demo-mosquitto">
-  <identity vendor="Eclipse" model="mosquitto (demo, misconfigured)" firmware="$(mosquitto -h 2>/dev/null | sed -n 's/^mosquitto version \([^ ]*\).*/\1/p')"/>
+  <identity vendor="Eclipse" model="mosquitto (demo, misconfigured)" firmware="$("$mosquitto" -h 2>/dev/null | sed -n 's/^mosquitto version \([^ ]*\).*/\1/p')"/>
   <mqtt role="broker" host="127.0.0.1" port="$port" username="lab-test" password="demo-only-secret" timeout="3"/>
 </dut>
 DUT
