@@ -619,7 +619,7 @@ static const struct profile_req *profile_req_find(const struct keur_profile *p, 
 	return NULL;
 }
 
-static void profile_check(struct keur_profile *p, xmlNodePtr root, struct input_errors *err)
+static void profile_check(struct keur_profile *p, struct input_errors *err)
 {
 	for (size_t i = 0; i < p->nlevels; i++) {
 		const struct profile_level *l = &p->levels[i];
@@ -649,7 +649,6 @@ static void profile_check(struct keur_profile *p, xmlNodePtr root, struct input_
 		if (p->fields[i].from_requirement && !profile_req_find(p, p->fields[i].from_requirement))
 			err_add(err, "%s: label field '%s' refers to undefined requirement '%s'", p->path,
 				p->fields[i].name, p->fields[i].from_requirement);
-	(void)root;
 }
 
 static char *text_of(xmlNodePtr n)
@@ -726,7 +725,7 @@ int profile_load(const char *path, struct keur_profile **out, struct input_error
 			}
 		}
 	}
-	profile_check(p, root, err);
+	profile_check(p, err);
 out:
 	if (doc)
 		xmlFreeDoc(doc);

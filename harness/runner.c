@@ -82,36 +82,62 @@ static void child_main(const struct plan_item *it, const struct runner *r, const
 	_exit(0);
 }
 
-/* Appends captured output to the evidence file, up to OUTPUT_CAP bytes in all. */
-static void keep_output(const char *evdir, int *fd, size_t *kept, size_t *dropped,
-			const char *buf, size_t n, int verbose)
+/* A case's captured stdout and stderr: kept as evidence up to OUTPUT_CAP bytes, and with
+ * --verbose shown as TAP comments, never as bare lines a TAP reader could take for results. */
+struct capture {
+	const char *evdir;
+	int fd, verbose, midline;
+	size_t kept, dropped;
+};
+
+static void capture_add(struct capture *cap, const char *buf, size_t n)
 {
-	if (verbose) {
-		/* Shown as TAP comments: never a bare line that a TAP reader could take for a result. */
-		static int at_start = 1;
+	if (cap->verbose) {
 		for (size_t i = 0; i < n; i++) {
-			if (at_start)
+			if (!cap->midline)
 				fputs("# ", stdout);
 			fputc(buf[i], stdout);
-			at_start = buf[i] == '\n';
+			cap->midline = buf[i] != '\n';
 		}
 	}
-	if (*kept >= OUTPUT_CAP) {
-		*dropped += n;
+	if (cap->kept >= OUTPUT_CAP) {
+		cap->dropped += n;
 		return;
 	}
-	if (*fd < 0) {
-		char *path = path_join(evdir, "output.log");
-		mkdir_p(evdir, 0755);
-		*fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (cap->fd < 0) {
+		char *path = path_join(cap->evdir, "output.log");
+		mkdir_p(cap->evdir, 0755);
+		cap->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		free(path);
-		if (*fd < 0)
+		if (cap->fd < 0)
 			return;
 	}
-	size_t take = n > OUTPUT_CAP - *kept ? OUTPUT_CAP - *kept : n;
-	write_all(*fd, buf, take);
-	*kept += take;
-	*dropped += n - take;
+	size_t take = n > OUTPUT_CAP - cap->kept ? OUTPUT_CAP - cap->kept : n;
+	write_all(cap->fd, buf, take);
+	cap->kept += take;
+	cap->dropped += n - take;
+}
+
+/* Ends the capture: the shown output ends its line before the TAP line comes. */
+static void capture_end(struct capture *cap)
+{
+	if (cap->midline)
+		fputc('\n', stdout);
+	if (cap->dropped && cap->fd >= 0) {
+		char note[96];
+		int n = snprintf(note, sizeof(note), "\n[keur: %zu further bytes of output dropped]\n", cap->dropped);
+		write_all(cap->fd, note, (size_t)n);
+	}
+	if (cap->fd >= 0)
+		close(cap->fd);
+}
+
+/* The verdict line a child writes, up to RESULT_CAP - 1 bytes. */
+static void result_add(char *res, size_t *len, const char *buf, size_t n)
+{
+	size_t room = RESULT_CAP - 1 - *len;
+	memcpy(res + *len, buf, n < room ? n : room);
+	*len += n < room ? n : room;
 }
 
 static void kill_group(pid_t pgid)
@@ -124,9 +150,10 @@ static void kill_group(pid_t pgid)
 static int run_child(const struct plan_item *it, const struct runner *r, struct outcome *o)
 {
 	char *evdir = xasprintf("%s/evidence/%s", r->outdir, it->c->id);
-	int resp[2] = { -1, -1 }, outp[2] = { -1, -1 }, outfd = -1, status = 0, ret = 0;
+	int resp[2] = { -1, -1 }, outp[2] = { -1, -1 }, status = 0, ret = 0;
 	char res[RESULT_CAP];
-	size_t reslen = 0, kept = 0, dropped = 0;
+	size_t reslen = 0;
+	struct capture cap = { .evdir = evdir, .fd = -1, .verbose = r->verbose };
 	int64_t deadline_ms = it->deadline_ms, m0;
 	int timed_out = 0, reaped = 0, res_open = 1, out_open = 1;
 	pid_t pid;
@@ -195,13 +222,10 @@ static int run_child(const struct plan_item *it, const struct runner *r, struct 
 					out_open = 0;
 				continue;
 			}
-			if (pf[i].fd == resp[0]) {
-				size_t take = (size_t)n < sizeof(res) - 1 - reslen ? (size_t)n : sizeof(res) - 1 - reslen;
-				memcpy(res + reslen, buf, take);
-				reslen += take;
-			} else {
-				keep_output(evdir, &outfd, &kept, &dropped, buf, (size_t)n, r->verbose);
-			}
+			if (pf[i].fd == resp[0])
+				result_add(res, &reslen, buf, (size_t)n);
+			else
+				capture_add(&cap, buf, (size_t)n);
 		}
 		if (waitpid(pid, &status, WNOHANG) == pid)
 			reaped = 1;
@@ -214,16 +238,14 @@ static int run_child(const struct plan_item *it, const struct runner *r, struct 
 		ssize_t n = read(resp[0], buf, sizeof(buf));
 		if (n <= 0)
 			break;
-		size_t take = (size_t)n < sizeof(res) - 1 - reslen ? (size_t)n : sizeof(res) - 1 - reslen;
-		memcpy(res + reslen, buf, take);
-		reslen += take;
+		result_add(res, &reslen, buf, (size_t)n);
 	}
 	for (;;) {
 		char buf[8192];
 		ssize_t n = read(outp[0], buf, sizeof(buf));
 		if (n <= 0)
 			break;
-		keep_output(evdir, &outfd, &kept, &dropped, buf, (size_t)n, r->verbose);
+		capture_add(&cap, buf, (size_t)n);
 	}
 	/* Whatever the case started and left behind goes with its group. */
 	kill_group(pid);
@@ -257,15 +279,9 @@ static int run_child(const struct plan_item *it, const struct runner *r, struct 
 		o->verdict = v;
 		o->reason = xstrdup(tab + 1);
 	}
-	if (dropped && outfd >= 0) {
-		char note[96];
-		int n = snprintf(note, sizeof(note), "\n[keur: %zu further bytes of output dropped]\n", dropped);
-		write_all(outfd, note, (size_t)n);
-	}
 out:
 	o->duration_ms = time_mono_ms() - m0;
-	if (outfd >= 0)
-		close(outfd);
+	capture_end(&cap);
 	for (int i = 0; i < 2; i++) {
 		if (resp[i] >= 0)
 			close(resp[i]);

@@ -67,30 +67,26 @@ int scope_check(const struct keur_lab *lab, const char *host, char *why, size_t 
 	return 0;
 }
 
-int scope_check_dut(const struct keur_lab *lab, const struct keur_dut *dut, struct input_errors *err)
+static void check_endpoint(const struct keur_lab *lab, const struct keur_dut *dut, const char *host,
+			   int line, struct input_errors *err)
 {
 	char why[512];
-	int bad = 0;
 
-	struct { const char *host; int line; } eps[64];
-	size_t n = 0;
+	if (!host || scope_check(lab, host, why, sizeof(why)) == 0)
+		return;
+	err->msg = xrealloc(err->msg, (err->n + 1) * sizeof(*err->msg));
+	err->msg[err->n++] = xasprintf("%s:%d: %s", dut->path, line, why);
+}
 
-	for (size_t i = 0; i < dut->nmqtt && n < ARRAY_SIZE(eps); i++)
-		if (dut->mqtt[i].host)
-			eps[n].host = dut->mqtt[i].host, eps[n++].line = dut->mqtt[i].line;
-	for (size_t i = 0; i < dut->ncoap && n < ARRAY_SIZE(eps); i++)
-		if (dut->coap[i].host)
-			eps[n].host = dut->coap[i].host, eps[n++].line = dut->coap[i].line;
-	for (size_t i = 0; i < dut->nmodbus && n < ARRAY_SIZE(eps); i++)
-		if (dut->modbus[i].host)
-			eps[n].host = dut->modbus[i].host, eps[n++].line = dut->modbus[i].line;
-	for (size_t i = 0; i < n; i++) {
-		if (scope_check(lab, eps[i].host, why, sizeof(why)) < 0) {
-			char *m = xasprintf("%s:%d: %s", dut->path, eps[i].line, why);
-			err->msg = xrealloc(err->msg, (err->n + 1) * sizeof(*err->msg));
-			err->msg[err->n++] = m;
-			bad = 1;
-		}
-	}
-	return bad ? -1 : 0;
+int scope_check_dut(const struct keur_lab *lab, const struct keur_dut *dut, struct input_errors *err)
+{
+	size_t before = err->n;
+
+	for (size_t i = 0; i < dut->nmqtt; i++)
+		check_endpoint(lab, dut, dut->mqtt[i].host, dut->mqtt[i].line, err);
+	for (size_t i = 0; i < dut->ncoap; i++)
+		check_endpoint(lab, dut, dut->coap[i].host, dut->coap[i].line, err);
+	for (size_t i = 0; i < dut->nmodbus; i++)
+		check_endpoint(lab, dut, dut->modbus[i].host, dut->modbus[i].line, err);
+	return err->n > before ? -1 : 0;
 }

@@ -2,7 +2,7 @@
 # keur lint and input loading: good files pass, each kind of bad input is one clear line naming
 # file and line, exit 2, never a crash.
 . "$(dirname "$0")/lib.sh"
-plan 22
+plan 24
 
 D=$TOP/tests/data
 out=$("$KEUR" lint "$TOP/profiles/csr-label.xml" "$D/self-dut.xml" "$D/lab.xml" 2>&1); rc=$?
@@ -79,4 +79,14 @@ X
 out=$("$KEUR" run --dut "$TMP/outside.xml" --out "$TMP/never2" 2>&1); rc=$?
 is "$rc" 2 "DUT outside the lab's scope: exit 2"
 like "$out" "outside.xml:2: host '198.51.100.7' .*outside the lab's scope" "DUT outside the scope: says which host and line"
+# Every endpoint is checked, however many there are: the 70th is outside the scope.
+{
+	echo '<dut xmlns="urn:keur:dut:1" id="many">'
+	for i in $(seq 69); do echo "  <mqtt role=\"broker\" host=\"127.0.0.1\" port=\"$((10000 + i))\"/>"; done
+	echo '  <mqtt role="broker" host="192.0.2.70" port="1883"/>'
+	echo '</dut>'
+} > "$TMP/many.xml"
+out=$("$KEUR" run --dut "$TMP/many.xml" --out "$TMP/never3" 2>&1); rc=$?
+is "$rc" 2 "70 endpoints, the last outside the scope: refused (exit 2)"
+like "$out" "many.xml:71: host '192.0.2.70'" "the message names the 70th endpoint's line"
 done_testing

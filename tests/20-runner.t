@@ -2,7 +2,7 @@
 # The runner, on cases that pass, fail, crash, hang, print noise, leave processes behind and
 # write evidence (tests/selftest_suite.c): TAP, deadlines, journal, JUnit, report.xml, exit codes.
 . "$(dirname "$0")/lib.sh"
-plan 31
+plan 34
 
 D=$TOP/tests/data
 CASES=SELF-PASS-001,SELF-FAIL-001,SELF-INCONC-001,SELF-CRASH-001,SELF-HANG-001,SELF-HANGFAIL-001,SELF-NOVERDICT-001,SELF-NOISE-001,SELF-EVIDENCE-001,SELF-SPAWN-001,SELF-TWICE-001,SELF-NA-001,SELF-FIXTURE-001
@@ -34,6 +34,13 @@ grep -q 'I am not a test result' "$out/evidence/SELF-NOISE-001/output.log"; ok $
 "$SELF" run --dut "$D/self-dut.xml" --out "$TMP/run13" --only SELF-PASS-001,SELF-NA-001,SELF-NOISE-001 --tap-version 13 > "$TMP/t13.tap" 2>/dev/null
 prove -e cat "$TMP/t13.tap" > "$TMP/prove.out" 2>&1; ok $? "prove accepts keur's TAP (passing run, --tap-version 13)"
 head -1 "$TMP/run13/results.tap" | grep -qx 'TAP version 13'; ok $? "results.tap keeps the run's TAP version"
+
+# --verbose shows a case's output, as TAP comments only, even when it does not end its line.
+"$SELF" run --dut "$D/self-dut.xml" --out "$TMP/verbose" -v --only SELF-PARTIAL-001,SELF-NOISE-001,SELF-PASS-001 > "$TMP/v.tap" 2>/dev/null
+bad=$(grep -Ev '^(TAP version 14|1\.\.[0-9]+|(not )?ok [0-9]+ - .*|  .*|# .*)$' "$TMP/v.tap" | head -3)
+is "$bad" "" "-v: the cases' output appears only as '# ' comments"
+grep -qx '# a line without its end' "$TMP/v.tap"; ok $? "-v: half a line is shown and ended before the next TAP line"
+is "$(grep -cE '^ok [0-9]+ - ' "$TMP/v.tap")" 3 "-v: all three result lines intact"
 
 # Deadlines: hanging cases end at their deadline (1 s) plus a small grace, not later.
 for id in SELF-HANG-001 SELF-HANGFAIL-001; do

@@ -53,6 +53,14 @@ static void noise(struct keur_ctx *ctx)
 	keur_verdict(ctx, KEUR_PASS, "printed noise and passed");
 }
 
+/* Output without a final newline: shown with -v, it must not swallow the next TAP line. */
+static void partial(struct keur_ctx *ctx)
+{
+	fputs("a line without its end", stdout);
+	fflush(stdout);
+	keur_verdict(ctx, KEUR_PASS, "printed half a line");
+}
+
 /* Writes a known evidence file; the test compares its hash with sha256sum's. */
 static void evidence(struct keur_ctx *ctx)
 {
@@ -107,6 +115,7 @@ static const struct keur_case cases[] = {
 	{ "SELF-HANGFAIL-001", "a case where hanging is the finding", "selftest", 0, 1, KEUR_HANG_IS_FAIL, hang },
 	{ "SELF-NOVERDICT-001", "a case that returns without a verdict", "selftest", 0, 5, 0, no_verdict },
 	{ "SELF-NOISE-001", "a case that prints noise", "selftest", 0, 5, 0, noise },
+	{ "SELF-PARTIAL-001", "a case that prints half a line", "selftest", 0, 5, 0, partial },
 	{ "SELF-EVIDENCE-001", "a case that writes evidence", "selftest", 0, 5, 0, evidence },
 	{ "SELF-SPAWN-001", "a case that leaves a process behind", "selftest", 0, 10, 0, spawn },
 	{ "SELF-TWICE-001", "a case that settles twice", "selftest", 0, 5, 0, twice },
