@@ -30,12 +30,17 @@ REPORTS  = reports/tap.o reports/junit.o reports/conformance.o reports/xmlout.o
 DRIVERS  = drivers/mqtt.o
 SUITES   = suites/mqtt_auth.o
 CORE     = $(HARNESS) $(REPORTS) $(DRIVERS) $(SUITES)
+SIMDEV   = hw/simdev/main.o hw/simdev/state.o hw/simdev/modbus_server.o hw/simdev/coap_server.o \
+           hw/simdev/mqtt_link.o hw/simdev/extra.o hw/simdev/update.o hw/simdev/image.o hw/simdev/httpd.o
 TESTBINS = tests/unit tests/keur-selftest tests/peer
 
 .PHONY: all check demo deps deps-auto clean
-all: keur
+all: keur keur-simdev
 
 keur: harness/main.o harness/registry.o $(CORE)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+keur-simdev: $(SIMDEV)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 tests/keur-selftest: harness/main.o tests/selftest_registry.o tests/selftest_suite.o $(CORE)
@@ -47,7 +52,7 @@ tests/unit: tests/unit.o tests/selftest_registry.o tests/selftest_suite.o $(CORE
 tests/peer: tests/peer.o
 	$(CC) $(LDFLAGS) -o $@ $^
 
-%.o: %.c $(wildcard harness/*.h drivers/*.h reports/*.h)
+%.o: %.c $(wildcard harness/*.h drivers/*.h reports/*.h hw/simdev/*.h)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 # The XSDs are compiled in, so keur validates its inputs wherever it is installed.
@@ -57,7 +62,7 @@ build/schemas.c: profiles/profile.xsd profiles/dut.xsd profiles/lab.xsd
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo ";"; done; } > $@
 
 check: deps-auto
-	$(MAKE) keur $(TESTBINS)
+	$(MAKE) keur keur-simdev $(TESTBINS)
 	prove tests/*.t
 
 demo: deps-auto
@@ -73,4 +78,4 @@ deps-auto:
 	@bash tests/deps.sh auto $(DEB_ALL)
 
 clean:
-	rm -rf keur $(TESTBINS) build */*.o hw/*/*.o tests/*.o
+	rm -rf keur keur-simdev $(TESTBINS) build */*.o hw/*/*.o tests/*.o
