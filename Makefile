@@ -5,7 +5,7 @@ CC      ?= cc
 PKGS     = libmosquitto libcoap-3-openssl libmodbus libxml-2.0 openssl
 WARN     = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wwrite-strings -Wvla -Wformat=2
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iharness -Idrivers -Ireports -Ibuild
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iharness -Idrivers -Ireports -Ibuild -Ihw/simdev
 ifeq ($(CI),true)
 CFLAGS  += -Werror
 endif
@@ -20,7 +20,7 @@ LDLIBS  += $(PKG_LIBS)
 
 # Debian packages: to build, to test, to run the demo.
 DEB_BUILD = build-essential pkg-config libmosquitto-dev libcoap3-dev libmodbus-dev libxml2-dev libssl-dev
-DEB_TEST  = mosquitto mosquitto-clients libxml2-utils openssl perl procps
+DEB_TEST  = mosquitto mosquitto-clients libxml2-utils openssl perl procps libcoap3-bin mbpoll
 DEB_ALL   = $(DEB_BUILD) $(DEB_TEST)
 
 HARNESS  = harness/util.o harness/sha256.o harness/verdict.o harness/input.o harness/scope.o \
@@ -46,7 +46,7 @@ keur-simdev: $(SIMDEV)
 tests/keur-selftest: harness/main.o tests/selftest_registry.o tests/selftest_suite.o $(CORE)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-tests/unit: tests/unit.o tests/selftest_registry.o tests/selftest_suite.o $(CORE)
+tests/unit: tests/unit.o tests/selftest_registry.o tests/selftest_suite.o hw/simdev/image.o $(CORE)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 tests/peer: tests/peer.o

@@ -63,7 +63,8 @@ stop_pid() {
 
 cleanup() {
 	for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
-	rm -rf "$TMP"
+	# KEEP_TMP=1 keeps the logs and files of a run, for a look at what went wrong.
+	if [ "${KEEP_TMP:-0}" = 1 ]; then echo "# kept $TMP" >&2; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
 
@@ -116,4 +117,37 @@ verdict_of() {
 done_testing() {
 	[ "$T_FAILED" -eq 0 ]
 	exit $?
+}
+
+# ---- keur-simdev ----
+SIMDEV=$TOP/keur-simdev
+
+# start_simdev NAME ARGS...: starts the reference device, waits for its ready file (every
+# listener up); its log is $TMP/NAME.log.  Sets BG to its PID.
+start_simdev() {
+	local name=$1
+	shift
+	rm -f "$TMP/$name.ready"
+	bg "$SIMDEV" --ready-file "$TMP/$name.ready" "$@" 2> "$TMP/$name.log"
+	for _ in $(seq 100); do
+		[ -s "$TMP/$name.ready" ] && return 0
+		kill -0 "$BG" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "Bail out! keur-simdev $name did not start: $(tail -3 "$TMP/$name.log")"
+	exit 1
+}
+
+# coap ARGS...: one CoAP exchange with libcoap's client, bounded to 2 s; payload and codes on stdout.
+coap() { coap-client-openssl -B 2 "$@" 2>&1; }
+
+# poll_until SECONDS COMMAND...: runs COMMAND every 0.1 s until it succeeds (0) or time is up (1).
+poll_until() {
+	local end=$(( $(date +%s%N) + $1 * 1000000000 ))
+	shift
+	while [ "$(date +%s%N)" -lt "$end" ]; do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "case.h"
+#include "image.h"
 #include "input.h"
 #include "journal.h"
 #include "plan.h"
@@ -222,6 +223,57 @@ out:
 	lab_free(lab);
 }
 
+/* KFW1 images: genuine, tampered, stripped, foreign-signed, truncated; keys made with openssl. */
+static void test_image(void)
+{
+	char dir[] = "/tmp/keur-img.XXXXXX", cmd[1600], vkey[300], vpub[300], ekey[300];
+	uint8_t payload[3000], *img = NULL, *other = NULL;
+	size_t len = 0, olen = 0;
+	struct image im;
+
+	if (!mkdtemp(dir)) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	snprintf(vkey, sizeof(vkey), "%s/vendor.key", dir);
+	snprintf(vpub, sizeof(vpub), "%s/vendor.pub", dir);
+	snprintf(ekey, sizeof(ekey), "%s/evil.key", dir);
+	snprintf(cmd, sizeof(cmd), "openssl genpkey -algorithm ed25519 -out %s 2>/dev/null && "
+		 "openssl pkey -in %s -pubout -out %s 2>/dev/null && openssl genpkey -algorithm ed25519 -out %s 2>/dev/null",
+		 vkey, vkey, vpub, ekey);
+	ok(system(cmd) == 0, "openssl made Ed25519 keys");
+	for (size_t i = 0; i < sizeof(payload); i++)
+		payload[i] = (uint8_t)(i * 7);
+	ok(image_build("1.4.3", payload, sizeof(payload), vkey, &img, &len) == 0 && len == IMAGE_HEADER + 64 + sizeof(payload),
+	   "a signed image is built");
+	ok(img && image_parse(img, len, &im) == 0 && !strcmp(im.version, "1.4.3") && im.sig_alg == IMAGE_SIG_ED25519 &&
+	   im.payload_len == sizeof(payload), "and parses back");
+	ok(img && image_verify(img, len, vpub) == IMAGE_OK, "the genuine image verifies");
+	if (img) {
+		img[len - 1] ^= 0x01;
+		ok(image_verify(img, len, vpub) == IMAGE_BAD_SIGNATURE, "one payload byte flipped: bad signature");
+		img[len - 1] ^= 0x01;
+		img[5] = '9';	/* the version, inside the signed header */
+		ok(image_verify(img, len, vpub) == IMAGE_BAD_SIGNATURE, "the version changed: bad signature");
+		img[5] = '.';
+		ok(image_verify(img, len - 100, vpub) == IMAGE_MALFORMED, "truncated: malformed");
+		ok(image_verify(img, 10, vpub) == IMAGE_MALFORMED, "a stub of a header: malformed");
+	}
+	ok(image_build("1.4.3", payload, sizeof(payload), ekey, &other, &olen) == 0 &&
+	   image_verify(other, olen, vpub) == IMAGE_BAD_SIGNATURE, "signed by a foreign key: bad signature");
+	free(other);
+	ok(image_build("1.4.3", payload, sizeof(payload), NULL, &other, &olen) == 0 &&
+	   image_verify(other, olen, vpub) == IMAGE_UNSIGNED, "without a signature: unsigned");
+	free(other);
+	ok(img && image_verify(img, len, "/nonexistent.pem") == IMAGE_NO_KEY, "no key file: said so");
+	ok(image_build("12345678901234567", payload, 1, NULL, &other, &olen) < 0, "a version longer than 16 bytes is refused");
+	ok(version_cmp("1.4.3", "1.4.10") < 0 && version_cmp("2.0", "1.9.9") > 0 && version_cmp("1.2.0", "1.2.0") == 0 &&
+	   version_cmp("1.2", "1.2.0") < 0, "versions compare numerically");
+	free(img);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ok(system(cmd) == 0, "temporary keys removed");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -231,6 +283,7 @@ int main(void)
 	test_fold();
 	test_scope();
 	test_inputs_and_plan();
+	test_image();
 	printf("1..%d\n", n);
 	return failed ? 1 : 0;
 }

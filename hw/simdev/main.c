@@ -27,7 +27,7 @@ static const char usage[] =
 	"  --ready-file FILE       written once every listener is up\n"
 	"cloud (MQTT, libmosquitto; TLS with CA verification):\n"
 	"  --mqtt-host A --mqtt-port P (8883) --mqtt-plain-port P (1883, used with --flaw no-tls)\n"
-	"  --mqtt-ca FILE --mqtt-user U --mqtt-password-file FILE --mqtt-prefix T --mqtt-keepalive S (10)\n"
+	"  --mqtt-ca FILE --mqtt-user U --mqtt-password-file FILE --mqtt-prefix T --mqtt-keepalive S (10, at least 5)\n"
 	"  publishes PREFIX/telemetry, PREFIX/version (retained), PREFIX/update/status; takes\n"
 	"  PREFIX/cmd (\"setpoint=21.5\", \"relay=1\", \"mode=1\", \"report-interval=30\") and\n"
 	"  PREFIX/update (\"version=V url=http://A:P/path\"); reconnects with back-off 1 s .. 30 s and jitter\n"
@@ -203,6 +203,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "keur-simdev: bad option (see --help)\n");
 			return 2;
 		}
+	}
+	if (mo.keepalive < 5 || mo.keepalive > 65535) {
+		/* libmosquitto refuses anything shorter; say so now rather than fail every connect. */
+		fprintf(stderr, "keur-simdev: --mqtt-keepalive must be 5 to 65535 s\n");
+		return 2;
 	}
 	if (pwfile && !(mo.password = read_secret(pwfile))) {
 		fprintf(stderr, "keur-simdev: cannot read %s\n", pwfile);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <mosquitto.h>
 
@@ -20,7 +21,8 @@ struct mlink {
 	struct simdev *d;
 	struct mlink_opts o;
 	struct mosquitto *m;
-	int connected;		/* TCP (and TLS) session exists */
+	int connected;		/* a socket exists (connecting or connected) */
+	int tcp_pending;	/* the non-blocking TCP connect has not completed yet */
 	int attempts;		/* connection attempts since the last CONNACK */
 	int ever_connected;
 	int64_t next_try;	/* when to reconnect; 0: not scheduled */
@@ -74,15 +76,31 @@ static void on_connect(struct mosquitto *m, void *obj, int rc)
 	mosquitto_publish(m, NULL, topic(l, "version"), (int)strlen(l->d->firmware), l->d->firmware, 1, true);
 }
 
-static void on_disconnect(struct mosquitto *m, void *obj, int rc)
+/* The session is gone, however we learnt it (a callback, or an error from a loop call). */
+static void lost(struct mlink *l, int rc)
 {
-	struct mlink *l = obj;
-	(void)m;
-	if (l->d->online || l->connected)
-		simdev_log("mqtt: disconnected (%s)", rc ? mosquitto_strerror(rc) : "clean");
+	if (!l->connected && !l->d->online)
+		return;	/* told twice */
+	simdev_log("mqtt: disconnected (%s)", rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
 	l->d->online = 0;
 	l->connected = 0;
+	l->tcp_pending = 0;
+	mosquitto_disconnect(l->m);	/* lets go of the socket; the next connect opens a new one */
 	schedule(l);
+}
+
+static void on_disconnect(struct mosquitto *m, void *obj, int rc)
+{
+	(void)m;
+	lost(obj, rc ? rc : MOSQ_ERR_CONN_LOST);
+}
+
+static void on_log(struct mosquitto *m, void *obj, int level, const char *line)
+{
+	(void)m;
+	(void)obj;
+	if (level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING))
+		simdev_log("mqtt: %s", line);
 }
 
 static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg)
@@ -115,6 +133,7 @@ static void try_connect(struct mlink *l)
 	rc = mosquitto_connect_async(l->m, l->o.host, port, l->o.keepalive);
 	if (rc == MOSQ_ERR_SUCCESS) {
 		l->connected = 1;
+		l->tcp_pending = 1;
 	} else {
 		simdev_log("mqtt: connect to %s:%d failed: %s", l->o.host, port,
 			   rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
@@ -139,6 +158,7 @@ struct mlink *mlink_new(struct simdev *d, const struct mlink_opts *o)
 	mosquitto_connect_callback_set(l->m, on_connect);
 	mosquitto_disconnect_callback_set(l->m, on_disconnect);
 	mosquitto_message_callback_set(l->m, on_message);
+	mosquitto_log_callback_set(l->m, on_log);
 	if (!has_flaw(d, FLAW_ANONYMOUS) && o->user)
 		mosquitto_username_pw_set(l->m, o->user, o->password);
 	if (!has_flaw(d, FLAW_NO_TLS)) {
@@ -165,7 +185,8 @@ int mlink_pollfds(struct mlink *l, struct pollfd *pf, int max)
 	if (!l || max < 1 || !l->connected || (fd = mosquitto_socket(l->m)) < 0)
 		return 0;
 	pf[0].fd = fd;
-	pf[0].events = POLLIN | (mosquitto_want_write(l->m) ? POLLOUT : 0);
+	/* While the TCP connect is pending, writability tells when it completed or failed. */
+	pf[0].events = l->tcp_pending ? POLLOUT : POLLIN | (mosquitto_want_write(l->m) ? POLLOUT : 0);
 	pf[0].revents = 0;
 	return 1;
 }
@@ -174,10 +195,40 @@ void mlink_dispatch(struct mlink *l, const struct pollfd *pf, int n)
 {
 	if (!l || n < 1)
 		return;
+	int rc = MOSQ_ERR_SUCCESS;
+
+	if (l->tcp_pending) {
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		if (!pf[0].revents)
+			return;
+		/* libmosquitto 2.0 does not notice a failed non-blocking connect (it reports success
+		 * from its read and write calls, and its TLS code may have taken the socket's error
+		 * already), so the device asks the socket, and takes a hang-up as the answer too. */
+		if (getsockopt(pf[0].fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			err = errno;
+		if (err) {
+			errno = err;
+			lost(l, MOSQ_ERR_ERRNO);
+			return;
+		}
+		if (pf[0].revents & (POLLHUP | POLLERR)) {
+			lost(l, MOSQ_ERR_CONN_REFUSED);
+			return;
+		}
+		l->tcp_pending = 0;
+	}
+	/* A failed connect shows as POLLERR or POLLHUP; libmosquitto's read or write then fails,
+	 * and that failure, not only its callback, ends the session here. */
 	if (pf[0].revents & (POLLIN | POLLHUP | POLLERR))
-		mosquitto_loop_read(l->m, 1);
-	if (l->connected && (pf[0].revents & POLLOUT))
-		mosquitto_loop_write(l->m, 1);
+		rc = mosquitto_loop_read(l->m, 1);
+	if (rc == MOSQ_ERR_SUCCESS && l->connected && (pf[0].revents & POLLOUT))
+		rc = mosquitto_loop_write(l->m, 1);
+	if (rc == MOSQ_ERR_SUCCESS && (pf[0].revents & (POLLHUP | POLLERR)))
+		rc = MOSQ_ERR_CONN_LOST;	/* hung up, though libmosquitto's read said nothing */
+	if (rc != MOSQ_ERR_SUCCESS)
+		lost(l, rc);
 }
 
 int mlink_tick(struct mlink *l)
@@ -188,10 +239,9 @@ int mlink_tick(struct mlink *l)
 	if (!l)
 		return wait;
 	if (l->connected) {
-		if (mosquitto_loop_misc(l->m) != MOSQ_ERR_SUCCESS && l->connected) {
-			/* keepalive expired: libmosquitto closed the socket without a callback from misc */
-			on_disconnect(l->m, l, MOSQ_ERR_KEEPALIVE);
-		}
+		int rc = mosquitto_loop_misc(l->m);
+		if (rc != MOSQ_ERR_SUCCESS)
+			lost(l, rc);	/* e.g. the keepalive expired */
 	} else if (l->next_try && now >= l->next_try) {
 		try_connect(l);
 	}
