@@ -5,7 +5,7 @@ CC      ?= cc
 PKGS     = libmosquitto libcoap-3-openssl libmodbus libxml-2.0 openssl
 WARN     = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wwrite-strings -Wvla -Wformat=2
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iharness -Idrivers -Ireports -Ibuild -Ihw/simdev
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iharness -Idrivers -Ireports -Ibuild -Ihw -Ihw/simdev
 ifeq ($(CI),true)
 CFLAGS  += -Werror
 endif
@@ -28,8 +28,9 @@ HARNESS  = harness/util.o harness/sha256.o harness/verdict.o harness/input.o har
            harness/cli.o build/schemas.o
 REPORTS  = reports/tap.o reports/junit.o reports/conformance.o reports/xmlout.o
 DRIVERS  = drivers/mqtt.o
+HW       = hw/lab.o hw/fixture.o
 SUITES   = suites/mqtt_auth.o
-CORE     = $(HARNESS) $(REPORTS) $(DRIVERS) $(SUITES)
+CORE     = $(HARNESS) $(REPORTS) $(DRIVERS) $(HW) $(SUITES)
 SIMDEV   = hw/simdev/main.o hw/simdev/state.o hw/simdev/modbus_server.o hw/simdev/coap_server.o \
            hw/simdev/mqtt_link.o hw/simdev/extra.o hw/simdev/update.o hw/simdev/image.o hw/simdev/httpd.o
 TESTBINS = tests/unit tests/keur-selftest tests/peer
@@ -52,7 +53,7 @@ tests/unit: tests/unit.o tests/selftest_registry.o tests/selftest_suite.o hw/sim
 tests/peer: tests/peer.o
 	$(CC) $(LDFLAGS) -o $@ $^
 
-%.o: %.c $(wildcard harness/*.h drivers/*.h reports/*.h hw/simdev/*.h)
+%.o: %.c $(wildcard harness/*.h drivers/*.h reports/*.h hw/*.h hw/simdev/*.h)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 # The XSDs are compiled in, so keur validates its inputs wherever it is installed.

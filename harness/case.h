@@ -62,6 +62,13 @@ const struct keur_case *keur_this_case(const struct keur_ctx *ctx);
  * before each exchange, so that it ends with a verdict and a reason rather than be killed. */
 long keur_time_left_ms(const struct keur_ctx *ctx);
 
+/* The lab's fixtures for this DUT (the parent restores them after the case, however it ends).
+ * Each returns 0, or -1 after noting the reason in the transcript. */
+int keur_uplink_cut(struct keur_ctx *ctx);
+int keur_uplink_restore(struct keur_ctx *ctx);
+int keur_power_off(struct keur_ctx *ctx);
+int keur_power_on(struct keur_ctx *ctx);
+
 /* Settles the verdict with a one-line reason (printf format).  The first call wins; a case
  * that calls it twice keeps the first verdict and gets a note in its evidence. */
 void keur_verdict(struct keur_ctx *ctx, enum keur_verdict v, const char *fmt, ...)

@@ -16,6 +16,7 @@
 #include "case.h"
 #include "input.h"
 #include "journal.h"
+#include "lab.h"
 #include "plan.h"
 #include "reports.h"
 #include "results.h"
@@ -36,6 +37,9 @@ static const char usage_text[] =
 	"                        the cases, or the plan a profile and DUT resolve to\n"
 	"  lint FILE...          validate profile, DUT and lab files\n"
 	"  report DIR            rewrite DIR/results.tap, junit.xml and report.xml from the journal\n"
+	"  lab up [--dir DIR] [--duts N] [--flaw [I:]NAME]...   build the simulated lab (root)\n"
+	"  lab down [--dir DIR]  remove it, also after a crash\n"
+	"  lab power on|off --dut ID [--dir DIR]                cycle a simulated device\n"
 	"\n"
 	"exit codes: 0 every mandatory requirement passed, 1 some failed,\n"
 	"            2 bad command line or input file, 3 inconclusive (lab or harness problem)\n"
@@ -280,6 +284,8 @@ static int finish_run(const char *outdir, struct journal *j, int rc)
 	journal_close(j);
 	if (rc == -EINTR)
 		printf("Bail out! interrupted; finish with: keur run --resume %s\n", outdir);
+	else if (rc == -EIO)
+		fprintf(stderr, "keur: a fixture could not be restored; the run stopped. Check the DUT, then: keur run --resume %s\n", outdir);
 	else if (rc < 0)
 		printf("Bail out! the journal could not be written: %s\n", strerror(-rc));
 	fflush(stdout);
@@ -681,9 +687,114 @@ static int cmd_report(int argc, char **argv)
 	return EXIT_OK;
 }
 
+static const char lab_help[] =
+	"usage: keur lab up [--dir DIR] [--name NAME] [--duts N] [--flaw [I:]NAME]...\n"
+	"       keur lab down [--dir DIR]\n"
+	"       keur lab power on|off --dut devI [--dir DIR]\n"
+	"\n"
+	"The simulated lab (needs root): network namespaces keur-NAME-cloud and keur-NAME-dutI; in the\n"
+	"cloud a mosquitto broker (TLS, passwords, ACL) and the update service; per DUT a keur-simdev\n"
+	"with a LAN link to this host (198.18.10+I.2) and a WAN link to the cloud (198.19.I.1).\n"
+	"DIR (default ./keur-lab) receives lab.xml and devI.xml, ready for keur run, and lab.state,\n"
+	"which lab down reads to remove every namespace, process and file, also after a crash.\n"
+	"  --duts N           how many devices (default 1)\n"
+	"  --flaw NAME        a flaw of keur-simdev (see keur-simdev --help) for every device;\n"
+	"  --flaw I:NAME      for device I only\n"
+	"  --name NAME        1-8 of a-z0-9 (default lab)\n";
+
+/* keur-simdev beside this keur, else from PATH. */
+static char *sibling(const char *prog)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n > 0) {
+		self[n] = '\0';
+		char *dir = path_dir(self), *p = path_join(dir, prog);
+		free(dir);
+		if (access(p, X_OK) == 0)
+			return p;
+		free(p);
+	}
+	return xstrdup(prog);
+}
+
+static int cmd_lab(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' }, { "duts", required_argument, NULL, 'n' },
+		{ "flaw", required_argument, NULL, 'f' }, { "name", required_argument, NULL, 'N' },
+		{ "dut", required_argument, NULL, 'u' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct lab_up_opts o = { .dir = "keur-lab", .name = "lab", .nduts = 1 };
+	const char *dut = NULL, *verb = argc > 1 ? argv[1] : "", *onoff = NULL;
+	int c, first = 2, rc;
+
+	if (!strcmp(verb, "--help") || !strcmp(verb, "-h") || argc < 2) {
+		fputs(lab_help, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	}
+	if (!strcmp(verb, "power")) {
+		onoff = argc > 2 ? argv[2] : "";
+		first = 3;
+		if (strcmp(onoff, "on") && strcmp(onoff, "off"))
+			return usage_error("lab power: say on or off");
+	} else if (strcmp(verb, "up") && strcmp(verb, "down")) {
+		return usage_error("lab: '%s' is not up, down or power", verb);
+	}
+	optind = first;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o.dir = optarg; break;
+		case 'n': {
+			char *e;
+			long n = strtol(optarg, &e, 10);
+			if (*e || e == optarg || n < 1 || n > 200)
+				return usage_error("lab: --duts '%s' is not a number from 1 to 200", optarg);
+			o.nduts = (int)n;
+			break;
+		}
+		case 'f':
+			if (o.nflaws == 64)
+				return usage_error("lab: too many --flaw options");
+			o.flaws[o.nflaws++] = optarg;
+			break;
+		case 'N': o.name = optarg; break;
+		case 'u': dut = optarg; break;
+		case 'h': fputs(lab_help, stdout); return EXIT_OK;
+		case ':': return usage_error("lab: option '%s' needs a value", argv[optind - 1]);
+		default: return usage_error("lab: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("lab: unexpected argument '%s'", argv[optind]);
+	if (!strcmp(verb, "up")) {
+		char abs[PATH_MAX];
+		if (mkdir_p(o.dir, 0755) < 0 || !realpath(o.dir, abs)) {
+			fprintf(stderr, "keur lab: cannot create %s: %s\n", o.dir, strerror(errno));
+			return EXIT_INCONC;
+		}
+		o.dir = abs;
+		char *self = sibling("keur"), *simdev = sibling("keur-simdev");
+		o.keur = self;
+		o.simdev = simdev;
+		rc = lab_up(&o);
+		free(self);
+		free(simdev);
+		return rc;
+	}
+	if (!strcmp(verb, "down"))
+		return lab_down(o.dir);
+	if (!dut)
+		return usage_error("lab power: --dut devI is required");
+	return lab_power(o.dir, dut, !strcmp(onoff, "on"));
+}
+
 int cli_main(int argc, char **argv)
 {
-	static const char *const later[] = { "sign", "verify", "lab" };
+	static const char *const later[] = { "sign", "verify" };
 	int rc;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -709,6 +820,8 @@ int cli_main(int argc, char **argv)
 		rc = cmd_lint(argc - 1, argv + 1);
 	else if (!strcmp(cmd, "report"))
 		rc = cmd_report(argc - 1, argv + 1);
+	else if (!strcmp(cmd, "lab"))
+		rc = cmd_lab(argc - 1, argv + 1);
 	else {
 		rc = -1;
 		for (size_t i = 0; i < ARRAY_SIZE(later); i++)

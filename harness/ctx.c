@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fixture.h"
 #include "util.h"
 
 const struct keur_dut *keur_dut(const struct keur_ctx *ctx)
@@ -76,6 +77,42 @@ void keur_note(struct keur_ctx *ctx, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', f);
 	fclose(f);
+}
+
+static int fixture(struct keur_ctx *ctx, int (*fn)(const struct lab_fixture *, char *, size_t),
+		   int uplink, const char *what)
+{
+	const struct keur_lab *l = ctx->lab;
+	const struct lab_fixture *f = uplink ? lab_fixture_for(l->uplinks, l->nuplinks, ctx->dut->id)
+					     : lab_fixture_for(l->powers, l->npowers, ctx->dut->id);
+	char why[512];
+
+	if (fn(f, why, sizeof(why)) < 0) {
+		keur_note(ctx, "fixture: %s failed: %s", what, why);
+		return -1;
+	}
+	keur_note(ctx, "fixture: %s", what);
+	return 0;
+}
+
+int keur_uplink_cut(struct keur_ctx *ctx)
+{
+	return fixture(ctx, hw_uplink_cut, 1, "uplink cut");
+}
+
+int keur_uplink_restore(struct keur_ctx *ctx)
+{
+	return fixture(ctx, hw_uplink_restore, 1, "uplink restored");
+}
+
+int keur_power_off(struct keur_ctx *ctx)
+{
+	return fixture(ctx, hw_power_off, 0, "power off");
+}
+
+int keur_power_on(struct keur_ctx *ctx)
+{
+	return fixture(ctx, hw_power_on, 0, "power on");
 }
 
 void ctx_run_case(struct keur_ctx *ctx, int fd)

@@ -506,6 +506,55 @@ static int scope_parse(const char *text, int want_prefix, struct lab_scope *s)
 	return 0;
 }
 
+static void fixture_load(struct keur_lab *l, struct lab_fixture **fx, size_t *n, xmlNodePtr node,
+			 const char *kind, struct input_errors *err)
+{
+	struct lab_fixture f = {
+		.dut = attr(node, "dut"), .method = attr(node, "method"), .ns = attr(node, "namespace"),
+		.iface = attr(node, "interface"), .on = attr(node, "on"), .off = attr(node, "off"),
+		.line = (int)line_of(node),
+	};
+
+	if (!strcmp(f.method, "netns") && (!f.ns || !f.iface))
+		err_add(err, "%s:%d: <%s method=\"netns\"> needs namespace=\"...\" and interface=\"...\"", l->path, f.line, kind);
+	if (!strcmp(f.method, "netns") && !strcmp(kind, "power"))
+		err_add(err, "%s:%d: power cannot be switched by a namespace; use method=\"command\" or \"manual\"", l->path, f.line);
+	if (!strcmp(f.method, "command") && (!f.on || !f.off))
+		err_add(err, "%s:%d: <%s method=\"command\"> needs on=\"...\" and off=\"...\"", l->path, f.line, kind);
+	for (size_t i = 0; i < *n; i++)
+		if ((!f.dut && !(*fx)[i].dut) || (f.dut && (*fx)[i].dut && !strcmp(f.dut, (*fx)[i].dut)))
+			err_add(err, "%s:%d: a second <%s> for %s%s (the first is on line %d)", l->path, f.line, kind,
+				f.dut ? "DUT " : "any DUT", f.dut ? f.dut : "", (*fx)[i].line);
+	*fx = xrealloc(*fx, (*n + 1) * sizeof(**fx));
+	(*fx)[(*n)++] = f;
+}
+
+static void fixtures_free(struct lab_fixture *fx, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(fx[i].dut);
+		free(fx[i].method);
+		free(fx[i].ns);
+		free(fx[i].iface);
+		free(fx[i].on);
+		free(fx[i].off);
+	}
+	free(fx);
+}
+
+const struct lab_fixture *lab_fixture_for(const struct lab_fixture *fx, size_t n, const char *dut_id)
+{
+	const struct lab_fixture *any = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		if (fx[i].dut && dut_id && !strcmp(fx[i].dut, dut_id))
+			return &fx[i];
+		if (!fx[i].dut)
+			any = &fx[i];
+	}
+	return any;
+}
+
 int lab_load(const char *path, struct keur_lab **out, struct input_errors *err)
 {
 	struct keur_lab *l = xcalloc(1, sizeof(*l));
@@ -541,9 +590,9 @@ int lab_load(const char *path, struct keur_lab **out, struct input_errors *err)
 				free(net);
 			}
 		} else if (is_el(n, "uplink")) {
-			l->uplink_method = attr(n, "method");
+			fixture_load(l, &l->uplinks, &l->nuplinks, n, "uplink", err);
 		} else if (is_el(n, "power")) {
-			l->power_method = attr(n, "method");
+			fixture_load(l, &l->powers, &l->npowers, n, "power", err);
 		} else if (is_el(n, "broker")) {
 			l->broker_listen = attr(n, "listen");
 			l->broker_port = attr_int(n, "port", 0);
@@ -585,8 +634,8 @@ void lab_free(struct keur_lab *l)
 	free(l->id);
 	free(l->name);
 	free(l->accreditation);
-	free(l->uplink_method);
-	free(l->power_method);
+	fixtures_free(l->uplinks, l->nuplinks);
+	fixtures_free(l->powers, l->npowers);
 	free(l->broker_listen);
 	free(l);
 }

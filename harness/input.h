@@ -66,17 +66,29 @@ struct lab_scope {
 	char *text;		/* as written */
 };
 
+/* A fixture: how this lab cuts a DUT's uplink or switches its power (hw/fixture.h). */
+struct lab_fixture {
+	char *dut;		/* for this DUT id only; NULL: for any */
+	char *method;		/* "netns", "command" or "manual" */
+	char *ns, *iface;	/* netns: the namespace and interface whose link goes down */
+	char *on, *off;		/* command: shell commands */
+	int line;
+};
+
 struct keur_lab {
 	char *path;
 	char sha256[65];
 	char *id, *name, *accreditation;
 	struct lab_scope *scope;
 	size_t nscope;
-	char *uplink_method;	/* NULL when the lab has no uplink fixture */
-	char *power_method;
+	struct lab_fixture *uplinks, *powers;
+	size_t nuplinks, npowers;
 	char *broker_listen;
 	int broker_port;
 };
+
+/* The fixture of this kind for the DUT: one naming it, else one naming no DUT; NULL if none. */
+const struct lab_fixture *lab_fixture_for(const struct lab_fixture *fx, size_t n, const char *dut_id);
 
 /* ---- Profile ---- */
 

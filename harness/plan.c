@@ -29,12 +29,12 @@ const char *plan_na_reason(const struct keur_case *c, const struct keur_dut *d)
 	return NULL;
 }
 
-const char *plan_fixture_missing(const struct keur_case *c, const struct keur_lab *l)
+const char *plan_fixture_missing(const struct keur_case *c, const struct keur_lab *l, const struct keur_dut *d)
 {
-	if ((c->needs & NEED_FIX_UPLINK) && !l->uplink_method)
-		return "the lab has no uplink fixture (<uplink> in the lab description)";
-	if ((c->needs & NEED_FIX_POWER) && !l->power_method)
-		return "the lab has no power fixture (<power> in the lab description)";
+	if ((c->needs & NEED_FIX_UPLINK) && !lab_fixture_for(l->uplinks, l->nuplinks, d->id))
+		return "the lab has no uplink fixture for this DUT (<uplink> in the lab description)";
+	if ((c->needs & NEED_FIX_POWER) && !lab_fixture_for(l->powers, l->npowers, d->id))
+		return "the lab has no power fixture for this DUT (<power> in the lab description)";
 	return NULL;
 }
 
@@ -149,7 +149,7 @@ int plan_build(const struct keur_profile *profile, const struct keur_dut *dut,
 			if (why) {
 				it->pre = KEUR_NA;
 				it->pre_reason = xstrdup(why);
-			} else if ((why = plan_fixture_missing(c, lab))) {
+			} else if ((why = plan_fixture_missing(c, lab, dut))) {
 				it->pre = KEUR_INCONC;
 				it->pre_reason = xstrdup(why);
 			}

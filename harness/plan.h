@@ -43,6 +43,6 @@ void plan_release(struct plan *p);
 
 /* Why a case does not apply to this DUT / lab: a static string, or NULL when it applies. */
 const char *plan_na_reason(const struct keur_case *c, const struct keur_dut *dut);
-const char *plan_fixture_missing(const struct keur_case *c, const struct keur_lab *lab);
+const char *plan_fixture_missing(const struct keur_case *c, const struct keur_lab *lab, const struct keur_dut *dut);
 
 #endif

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ctx.h"
+#include "fixture.h"
 #include "reports.h"
 #include "sha256.h"
 #include "util.h"
@@ -358,6 +359,46 @@ void runner_plan_record(const struct plan_item *it, struct jrec *rec)
 	jrec_add(rec, "reqs", it->reqs);
 }
 
+/* Puts back what a case may have changed, whatever became of the case: 0, or -1 with why.
+ * What was done goes into the case's evidence (fixtures.txt) before the evidence is hashed. */
+static int restore_fixtures(const struct runner *r, const struct plan_item *it, char *why, size_t len)
+{
+	const struct keur_lab *l = r->lab;
+	int rc = 0;
+	char msg[512];
+	FILE *ev = NULL;
+	char *path = xasprintf("%s/evidence/%s/fixtures.txt", r->outdir, it->c->id);
+
+	if (it->c->needs & (NEED_FIX_UPLINK | NEED_FIX_POWER)) {
+		char *dir = path_dir(path);
+		mkdir_p(dir, 0755);
+		free(dir);
+		ev = fopen(path, "a");
+	}
+	if ((it->c->needs & NEED_FIX_UPLINK)) {
+		int e = hw_uplink_restore(lab_fixture_for(l->uplinks, l->nuplinks, r->dut->id), msg, sizeof(msg));
+		if (ev)
+			fprintf(ev, "after the case: uplink restore: %s\n", e ? msg : "done");
+		if (e) {
+			snprintf(why, len, "uplink restore failed: %s", msg);
+			rc = -1;
+		}
+	}
+	if ((it->c->needs & NEED_FIX_POWER)) {
+		int e = hw_power_on(lab_fixture_for(l->powers, l->npowers, r->dut->id), msg, sizeof(msg));
+		if (ev)
+			fprintf(ev, "after the case: power on: %s\n", e ? msg : "done");
+		if (e && rc == 0) {
+			snprintf(why, len, "power restore failed: %s", msg);
+			rc = -1;
+		}
+	}
+	if (ev)
+		fclose(ev);
+	free(path);
+	return rc;
+}
+
 int runner_run(struct runner *r)
 {
 	for (size_t i = 0; i < r->plan->n; i++) {
@@ -365,7 +406,8 @@ int runner_run(struct runner *r)
 		const struct rv_case *done = r->prior ? run_view_case(r->prior, it->c->id) : NULL;
 		struct outcome o = { 0 };
 		struct jrec rec;
-		int err;
+		char restore_why[600];
+		int err, restored = 0;
 
 		if (done && done->result) {
 			tap_case(stdout, i + 1, done);
@@ -380,9 +422,13 @@ int runner_run(struct runner *r)
 			o.start_ms = time_now_ms();
 		} else {
 			progress_line(r, i + 1, it, NULL);
-			if (run_child(it, r, &o) == -EINTR) {
+			int ir = run_child(it, r, &o);
+			restored = restore_fixtures(r, it, restore_why, sizeof(restore_why));
+			if (ir == -EINTR) {
 				if (r->progress)
 					fputs("\r\033[K", stderr);
+				if (restored < 0)
+					printf("Bail out! %s\n", restore_why);
 				return -EINTR;
 			}
 		}
@@ -409,6 +455,12 @@ int runner_run(struct runner *r)
 		if (err < 0) {
 			fprintf(stderr, "keur: cannot write the journal: %s\n", strerror(-err));
 			return err;
+		}
+		if (restored < 0) {
+			/* Every later verdict would be about a DUT in an unknown state. */
+			printf("Bail out! %s\n", restore_why);
+			fflush(stdout);
+			return -EIO;
 		}
 	}
 	return 0;

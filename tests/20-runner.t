@@ -2,7 +2,7 @@
 # The runner, on cases that pass, fail, crash, hang, print noise, leave processes behind and
 # write evidence (tests/selftest_suite.c): TAP, deadlines, journal, JUnit, report.xml, exit codes.
 . "$(dirname "$0")/lib.sh"
-plan 34
+plan 42
 
 D=$TOP/tests/data
 CASES=SELF-PASS-001,SELF-FAIL-001,SELF-INCONC-001,SELF-CRASH-001,SELF-HANG-001,SELF-HANGFAIL-001,SELF-NOVERDICT-001,SELF-NOISE-001,SELF-EVIDENCE-001,SELF-SPAWN-001,SELF-TWICE-001,SELF-NA-001,SELF-FIXTURE-001
@@ -95,6 +95,28 @@ v=$(xmllint --xpath 'string(//*[local-name()="requirement"][@id="SELF-REQ-3"]/@v
 is "$v" "inconc" "a requirement with an inconc case is inconc, never pass"
 "$SELF" run --profile "$D/self-profile.xml" --dut "$D/self-dut.xml" --out "$TMP/p3" --level nope > /dev/null 2> "$TMP/err"
 is $? 2 "an unknown level is a usage error"
+
+# Fixtures: whatever a case did to the uplink or the power, the parent puts it back, also when
+# the case crashed or hung; a restore that fails stops the run.
+cat > "$TMP/fixlab.xml" <<X
+<lab xmlns="urn:keur:lab:1" id="fixture-test">
+  <scope> <allow net="127.0.0.0/8"/> </scope>
+  <uplink method="command" off="rm -f $TMP/uplink" on="touch $TMP/uplink"/>
+  <power dut="selftest-dut" method="command" off="rm -f $TMP/power" on="touch $TMP/power"/>
+</lab>
+X
+touch "$TMP/uplink" "$TMP/power"
+"$SELF" run --dut "$D/self-dut.xml" --lab "$TMP/fixlab.xml" --out "$TMP/fix" --only SELF-UPLINK-001,SELF-UPLINK-002,SELF-POWER-001 > "$TMP/fix.tap" 2>&1
+grep -q "fixture: uplink cut" "$TMP/fix/evidence/SELF-UPLINK-001/transcript.txt"; ok $? "the crashing case did cut the uplink"
+[ -e "$TMP/uplink" ] && [ -e "$TMP/power" ]; ok $? "uplink and power are restored after a crash, a hang and a case that left the DUT off"
+grep -q "uplink restore: done" "$TMP/fix/evidence/SELF-UPLINK-002/fixtures.txt"; ok $? "the restore is in the hanging case's evidence"
+grep -q "^case id=SELF-UPLINK-002 .*ev=fixtures.txt:" "$TMP/fix/journal"; ok $? "and hashed with it"
+is "$(verdict_of "$TMP/fix.tap" SELF-POWER-001)" pass "the power case itself passed"
+sed "s|on=\"touch $TMP/uplink\"|on=\"false\"|" "$TMP/fixlab.xml" > "$TMP/badlab.xml"
+"$SELF" run --dut "$D/self-dut.xml" --lab "$TMP/badlab.xml" --out "$TMP/bad" --only SELF-UPLINK-001,SELF-SLOW-001 > "$TMP/bad.tap" 2>/dev/null
+is $? 3 "a restore that fails stops the run (exit 3)"
+like "$(cat "$TMP/bad.tap")" "^Bail out! uplink restore failed: the uplink on command 'false' failed" "with Bail out! and the reason"
+grep -q "SELF-SLOW-001" "$TMP/bad/journal" && ! grep -q "^case id=SELF-SLOW-001" "$TMP/bad/journal"; ok $? "the cases after it are not run"
 
 # keur list resolves the plan, with reasons.
 l=$("$SELF" list --profile "$D/self-profile.xml" --dut "$D/self-dut.xml")

@@ -88,6 +88,34 @@ static void spawn(struct keur_ctx *ctx)
 	keur_verdict(ctx, KEUR_PASS, "left a grandchild behind");
 }
 
+/* Fixture cases: change something, then end badly; the parent must put it back. */
+static void cut_and_crash(struct keur_ctx *ctx)
+{
+	if (keur_uplink_cut(ctx) < 0) {
+		keur_verdict(ctx, KEUR_ERROR, "the uplink fixture did not cut");
+		return;
+	}
+	raise(SIGSEGV);
+}
+
+static void cut_and_hang(struct keur_ctx *ctx)
+{
+	if (keur_uplink_cut(ctx) < 0) {
+		keur_verdict(ctx, KEUR_ERROR, "the uplink fixture did not cut");
+		return;
+	}
+	for (;;)
+		pause();
+}
+
+static void power_off(struct keur_ctx *ctx)
+{
+	if (keur_power_off(ctx) < 0)
+		keur_verdict(ctx, KEUR_ERROR, "the power fixture did not switch off");
+	else
+		keur_verdict(ctx, KEUR_PASS, "switched the DUT off and left it so");
+}
+
 static void twice(struct keur_ctx *ctx)
 {
 	keur_verdict(ctx, KEUR_FAIL, "first verdict");
@@ -121,6 +149,9 @@ static const struct keur_case cases[] = {
 	{ "SELF-TWICE-001", "a case that settles twice", "selftest", 0, 5, 0, twice },
 	{ "SELF-NA-001", "a case for Modbus devices", "selftest", NEED_MODBUS, 5, 0, pass },
 	{ "SELF-FIXTURE-001", "a case that needs the uplink fixture", "selftest", NEED_FIX_UPLINK, 5, 0, pass },
+	{ "SELF-UPLINK-001", "a case that cuts the uplink and crashes", "selftest", NEED_FIX_UPLINK, 10, 0, cut_and_crash },
+	{ "SELF-UPLINK-002", "a case that cuts the uplink and hangs", "selftest", NEED_FIX_UPLINK, 1, 0, cut_and_hang },
+	{ "SELF-POWER-001", "a case that switches the DUT off", "selftest", NEED_FIX_POWER, 10, 0, power_off },
 	{ "SELF-SLOW-001", "slow case 1", "selftest", 0, 30, 0, slow },
 	{ "SELF-SLOW-002", "slow case 2", "selftest", 0, 30, 0, slow },
 	{ "SELF-SLOW-003", "slow case 3", "selftest", 0, 30, 0, slow },

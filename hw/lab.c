@@ -1,0 +1,812 @@
+/* lab.c — building and removing the simulated lab.
+ *
+ * Everything made is first written to DIR/lab.state (fsync'ed) and only then created, so that
+ * `keur lab down` finds all of it after any crash: namespaces, processes (PID and start time,
+ * so that a reused PID is never killed) and files. */
+#include "lab.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#define CLOUD_MGMT "198.18.0.2"
+
+struct lab {
+	char dir[3072];
+	char name[16];
+	int state_fd;
+	FILE *log;
+};
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("keur lab: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Appends one line to lab.state and makes it durable before the thing it names exists. */
+static int record(struct lab *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int record(struct lab *l, const char *fmt, ...)
+{
+	char line[4096];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0 || n >= (int)sizeof(line) - 1)
+		return -1;
+	line[n++] = '\n';
+	if (write(l->state_fd, line, (size_t)n) != n || fdatasync(l->state_fd) < 0)
+		return -1;
+	return 0;
+}
+
+static char *path(struct lab *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* DIR/..., in a rotating set of buffers (enough for one command line). */
+static char *path(struct lab *l, const char *fmt, ...)
+{
+	static char bufs[12][4096];
+	static int next;
+	char rel[1024];
+	va_list ap;
+	char *b = bufs[next++ % 12];
+
+	va_start(ap, fmt);
+	vsnprintf(rel, sizeof(rel), fmt, ap);
+	va_end(ap);
+	snprintf(b, sizeof(bufs[0]), "%s/%s", l->dir, rel);
+	return b;
+}
+
+/* Runs argv to completion, output into the lab's log; its exit status, or -1. */
+static int run(struct lab *l, char *const argv[])
+{
+	pid_t pid;
+	int status;
+
+	fflush(l->log);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int fd = fileno(l->log);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Runs a command written as one string of words separated by single spaces (no quoting). */
+static int sh(struct lab *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int sh(struct lab *l, const char *fmt, ...)
+{
+	char line[8192], *argv[64];
+	int argc = 0;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(l->log, "+ %s\n", line);
+	for (char *tok = strtok(line, " "); tok && argc < 63; tok = strtok(NULL, " "))
+		argv[argc++] = tok;
+	argv[argc] = NULL;
+	int r = run(l, argv);
+	if (r != 0)
+		fprintf(l->log, "  (exit %d)\n", r);
+	return r;
+}
+
+static unsigned long long start_time(pid_t pid)
+{
+	char p[64], buf[2048];
+	unsigned long long t = 0;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+	if (!(f = fopen(p, "r")))
+		return 0;
+	if (fgets(buf, sizeof(buf), f)) {
+		char *s = strrchr(buf, ')');	/* the command name may hold spaces */
+		if (s && sscanf(s + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", &t) != 1)
+			t = 0;
+	}
+	fclose(f);
+	return t;
+}
+
+/* Starts argv in network namespace ns (NULL: here), detached, output in DIR/logs/LOG.
+ * The PID and start time go into lab.state as "pid PID START ROLE". */
+static pid_t spawn(struct lab *l, const char *ns, const char *role, const char *logname, char *const argv[])
+{
+	char *full[80];
+	int n = 0;
+	pid_t pid;
+
+	if (ns) {
+		full[n++] = (char *)"ip";
+		full[n++] = (char *)"netns";
+		full[n++] = (char *)"exec";
+		full[n++] = (char *)ns;
+	}
+	for (int i = 0; argv[i] && n < 79; i++)
+		full[n++] = argv[i];
+	full[n] = NULL;
+	fflush(l->log);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int fd = open(path(l, "logs/%s.log", logname), O_WRONLY | O_CREAT | O_APPEND, 0644);
+		int nul = open("/dev/null", O_RDONLY);
+		setsid();
+		if (nul >= 0)
+			dup2(nul, 0);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execvp(full[0], full);
+		_exit(127);
+	}
+	/* The start time is read once the child exists; a PID alone could be reused later. */
+	for (int i = 0; i < 50 && !start_time(pid); i++)
+		usleep(1000);
+	record(l, "pid %d %llu %s", (int)pid, start_time(pid), role);
+	return pid;
+}
+
+static int wait_tcp(const char *addr, int port, int ms)
+{
+	struct sockaddr_in a;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	inet_pton(AF_INET, addr, &a.sin_addr);
+	for (int t = 0; t < ms; t += 50) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+		if (fd >= 0)
+			close(fd);
+		if (ok)
+			return 0;
+		poll(NULL, 0, 50);
+	}
+	return -1;
+}
+
+static int write_file(struct lab *l, const char *rel, const char *text, mode_t mode)
+{
+	char *p = path(l, "%s", rel);
+	FILE *f;
+
+	record(l, "file %s", rel);
+	if (!(f = fopen(p, "w")))
+		return -1;
+	fputs(text, f);
+	if (fclose(f) != 0)
+		return -1;
+	return chmod(p, mode);
+}
+
+static int mkdir_rec(struct lab *l, const char *rel)
+{
+	record(l, "dir %s", rel);
+	return mkdir(path(l, "%s", rel), 0755) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+static int have(const char *prog)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1 || test -x /usr/sbin/%s", prog, prog);
+	return system(cmd) == 0;
+}
+
+static int name_ok(const char *n)
+{
+	size_t len = strlen(n);
+
+	if (len == 0 || len > 8)
+		return 0;
+	for (const char *p = n; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+			return 0;
+	return 1;
+}
+
+static int open_lab(struct lab *l, const char *dir, int create)
+{
+	char *p;
+
+	memset(l, 0, sizeof(*l));
+	l->state_fd = -1;
+	if (snprintf(l->dir, sizeof(l->dir), "%s", dir) >= (int)sizeof(l->dir))
+		return -1;
+	if (create && mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		say("cannot create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	chmod(dir, 0755);	/* mosquitto drops root and must read its files here */
+	p = path(l, "logs");
+	if (create)
+		mkdir(p, 0755);
+	l->log = fopen(path(l, "logs/lab.log"), "a");
+	if (!l->log)
+		l->log = fopen("/dev/null", "w");
+	l->state_fd = open(path(l, "lab.state"), O_WRONLY | O_APPEND | (create ? O_CREAT | O_EXCL : 0) | O_CLOEXEC, 0644);
+	if (l->state_fd < 0) {
+		if (create && errno == EEXIST)
+			say("%s holds a lab already (see %s/lab.state); remove it with: keur lab down --dir %s", dir, dir, dir);
+		else if (!create)
+			say("%s holds no lab (no lab.state)", dir);
+		else
+			say("cannot create %s/lab.state: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void close_lab(struct lab *l)
+{
+	if (l->state_fd >= 0)
+		close(l->state_fd);
+	if (l->log)
+		fclose(l->log);
+}
+
+static const char *flaws_for(const struct lab_up_opts *o, int i, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int k = 0; k < o->nflaws; k++) {
+		const char *f = o->flaws[k], *colon = strchr(f, ':');
+		if (colon) {
+			if (atoi(f) != i)
+				continue;
+			f = colon + 1;
+		}
+		off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%s", off ? " " : "", f);
+	}
+	return buf;
+}
+
+static int certificates(struct lab *l, int nduts)
+{
+	char san[8192];
+	size_t off = 0;
+	int r = 0;
+
+	off += (size_t)snprintf(san + off, sizeof(san) - off, "subjectAltName=DNS:broker.lab,IP:%s", CLOUD_MGMT);
+	for (int i = 0; i < nduts && off < sizeof(san) - 32; i++)
+		off += (size_t)snprintf(san + off, sizeof(san) - off, ",IP:198.19.%d.1", i);
+	strcat(san, "\n");
+	r |= write_file(l, "pki/broker.ext", san, 0644);
+	record(l, "file pki/ca.key");
+	record(l, "file pki/ca.pem");
+	record(l, "file pki/ca.srl");
+	r |= sh(l, "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=keur-simulated-lab-CA -keyout %s -out %s",
+		path(l, "pki/ca.key"), path(l, "pki/ca.pem"));
+	const char *certs[] = { "broker", "lab-client" };
+	for (int c = 0; c < 2 + nduts; c++) {
+		char who[32], ext[64];
+		if (c < 2)
+			snprintf(who, sizeof(who), "%s", certs[c]);
+		else
+			snprintf(who, sizeof(who), "dev%d", c - 2);
+		if (c == 0)
+			snprintf(ext, sizeof(ext), "pki/broker.ext");
+		else {
+			char line[64];
+			snprintf(ext, sizeof(ext), "pki/%s.ext", who);
+			if (c == 1)
+				snprintf(line, sizeof(line), "extendedKeyUsage=clientAuth\n");
+			else
+				snprintf(line, sizeof(line), "subjectAltName=IP:198.18.%d.2\n", 10 + c - 2);
+			r |= write_file(l, ext, line, 0644);
+		}
+		record(l, "file pki/%s.key", who);
+		record(l, "file pki/%s.csr", who);
+		record(l, "file pki/%s.pem", who);
+		r |= sh(l, "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=%s -keyout %s -out %s",
+			who, path(l, "pki/%s.key", who), path(l, "pki/%s.csr", who));
+		r |= sh(l, "openssl x509 -req -in %s -CA %s -CAkey %s -CAcreateserial -days 30 -extfile %s -out %s",
+			path(l, "pki/%s.csr", who), path(l, "pki/ca.pem"), path(l, "pki/ca.key"), path(l, "%s", ext),
+			path(l, "pki/%s.pem", who));
+		chmod(path(l, "pki/%s.key", who), 0644);
+	}
+	return r ? -1 : 0;
+}
+
+static int broker(struct lab *l, const char *ns, int nduts)
+{
+	char conf[4096];
+	int r = 0;
+
+	record(l, "file cloud/passwd");
+	r |= sh(l, "mosquitto_passwd -c -b %s lab lab-observer-pw", path(l, "cloud/passwd"));
+	for (int i = 0; i < nduts; i++) {
+		char pw[64];
+		snprintf(pw, sizeof(pw), "dev%d-mqtt-pw\n", i);
+		r |= sh(l, "mosquitto_passwd -b %s dev%d dev%d-mqtt-pw", path(l, "cloud/passwd"), i, i);
+		char rel[64];
+		snprintf(rel, sizeof(rel), "dev%d/mqtt.pw", i);
+		r |= write_file(l, rel, pw, 0644);
+	}
+	chmod(path(l, "cloud/passwd"), 0644);
+	r |= write_file(l, "lab-observer.pw", "lab-observer-pw\n", 0644);
+	/* Each device reads and writes only below keur/ITS-USER/; the lab account sees everything. */
+	r |= write_file(l, "cloud/acl", "user lab\ntopic readwrite keur/#\ntopic read $SYS/#\n\npattern readwrite keur/%u/#\n", 0644);
+	record(l, "file logs/broker.log");
+	close(open(path(l, "logs/broker.log"), O_WRONLY | O_CREAT, 0666));
+	chmod(path(l, "logs/broker.log"), 0666);
+	snprintf(conf, sizeof(conf),
+		 "# keur simulated lab: the vendor's cloud broker\n"
+		 "per_listener_settings false\nallow_anonymous false\npassword_file %s\nacl_file %s\n"
+		 "persistence false\nlog_dest file %s\nconnection_messages true\n"
+		 "listener 8883\ncafile %s\ncertfile %s\nkeyfile %s\n"
+		 "# plain text too, so that a device with --flaw no-tls can show its flaw\nlistener 1883\n",
+		 path(l, "cloud/passwd"), path(l, "cloud/acl"), path(l, "logs/broker.log"), path(l, "pki/ca.pem"),
+		 path(l, "pki/broker.pem"), path(l, "pki/broker.key"));
+	r |= write_file(l, "cloud/mosquitto.conf", conf, 0644);
+	if (r)
+		return -1;
+	char *argv[] = { (char *)"mosquitto", (char *)"-c", path(l, "cloud/mosquitto.conf"), NULL };
+	if (access("/usr/sbin/mosquitto", X_OK) == 0)
+		argv[0] = (char *)"/usr/sbin/mosquitto";
+	return spawn(l, ns, "broker", "broker-stdout", argv) > 0 ? 0 : -1;
+}
+
+/* The simdev of DUT i: its command line is kept in DIR/devI/cmdline for `keur lab power on`. */
+static int simdev_cmdline(struct lab *l, const struct lab_up_opts *o, int i, char *buf, size_t len)
+{
+	char flaws[1024], fl[2048];
+	size_t off = 0;
+
+	flaws_for(o, i, flaws, sizeof(flaws));
+	fl[0] = '\0';
+	for (char *f = strtok(flaws, " "); f; f = strtok(NULL, " "))
+		off += (size_t)snprintf(fl + off, sizeof(fl) - off, " --flaw %s", f);
+	return snprintf(buf, len,
+			"%s --id dev%d --firmware 1.0.0 --state %s --ready-file %s --lan 198.18.%d.2 "
+			"--coap-port 5683 --coaps-port 5684 --modbus-port 502 --extra-port 2323 "
+			"--psk-identity lab --psk-key-file %s --coap-cert %s --coap-key %s --coap-ca %s "
+			"--mqtt-host 198.19.%d.1 --mqtt-port 8883 --mqtt-plain-port 1883 --mqtt-ca %s "
+			"--mqtt-user dev%d --mqtt-password-file %s --mqtt-keepalive 5 --update-key %s "
+			"--update-check-url http://198.19.%d.1:8080/dev%d/latest.txt --update-check-interval 10%s",
+			o->simdev, i, path(l, "dev%d/state", i), path(l, "dev%d/ready", i), 10 + i, path(l, "dev%d/psk", i),
+			path(l, "pki/dev%d.pem", i), path(l, "pki/dev%d.key", i), path(l, "pki/ca.pem"), i,
+			path(l, "pki/ca.pem"), i, path(l, "dev%d/mqtt.pw", i), path(l, "vendor.pub"), i, i, fl) >= (int)len ? -1 : 0;
+}
+
+static pid_t start_simdev(struct lab *l, int i, const char *cmdline)
+{
+	char buf[8192], *argv[80], ns[64], role[32], logname[32];
+	int argc = 0;
+
+	snprintf(buf, sizeof(buf), "%s", cmdline);
+	for (char *t = strtok(buf, " "); t && argc < 79; t = strtok(NULL, " "))
+		argv[argc++] = t;
+	argv[argc] = NULL;
+	snprintf(ns, sizeof(ns), "keur-%s-dut%d", l->name, i);
+	snprintf(role, sizeof(role), "simdev dev%d", i);
+	snprintf(logname, sizeof(logname), "dev%d", i);
+	unlink(path(l, "dev%d/ready", i));
+	return spawn(l, ns, role, logname, argv);
+}
+
+static int wait_ready(struct lab *l, int i, int ms)
+{
+	for (int t = 0; t < ms; t += 50) {
+		if (access(path(l, "dev%d/ready", i), R_OK) == 0)
+			return 0;
+		poll(NULL, 0, 50);
+	}
+	return -1;
+}
+
+static int dut_files(struct lab *l, const struct lab_up_opts *o, int i)
+{
+	char text[4096], rel[64], flaws[1024];
+
+	snprintf(text, sizeof(text),
+		 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		 "<!-- keur simulated lab: reference device dev%d (flaws: %s) -->\n"
+		 "<dut xmlns=\"urn:keur:dut:1\" id=\"dev%d\">\n"
+		 "  <identity vendor=\"keur\" model=\"simdev thermostat\" firmware=\"1.0.0\" serial=\"SIM-%04d\"/>\n"
+		 "  <declares support-until=\"2031-12\" market-date=\"2026-01\" automatic-updates=\"true\"/>\n"
+		 "  <mqtt role=\"client\" client-id=\"simdev-dev%d\" username=\"dev%d\" broker-host=\"198.19.%d.1\" status-topic=\"keur/dev%d/telemetry\"/>\n"
+		 "  <coap uri=\"coaps://198.18.%d.2:5684\" psk-identity=\"lab\" psk-key-file=\"dev%d/psk\"/>\n"
+		 "  <modbus host=\"198.18.%d.2\" port=\"502\" unit=\"1\" safe-register=\"100\"/>\n"
+		 "  <update channel=\"mqtt\" topic=\"keur/dev%d/update\" image=\"updates/fw-1.1.0.bin\" older-image=\"updates/fw-0.9.0.bin\" version-topic=\"keur/dev%d/version\" check-interval=\"10\"/>\n"
+		 "  <function name=\"read-temperature\" protocol=\"coap\" get=\"/sensors/temp\"/>\n"
+		 "  <function name=\"relay-on\" protocol=\"modbus\" write-coil=\"0\" value=\"1\"/>\n"
+		 "</dut>\n",
+		 i, *flaws_for(o, i, flaws, sizeof(flaws)) ? flaws : "none", i, i, i, i, i, i, 10 + i, i, 10 + i, i, i);
+	snprintf(rel, sizeof(rel), "dev%d.xml", i);
+	return write_file(l, rel, text, 0644);
+}
+
+static int lab_file(struct lab *l, const struct lab_up_opts *o)
+{
+	char text[65536];
+	size_t off = 0;
+
+	off += (size_t)snprintf(text + off, sizeof(text) - off,
+				"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+				"<!-- keur simulated lab '%s', made by keur lab up; keur lab down removes it (directory %s) -->\n"
+				"<lab xmlns=\"urn:keur:lab:1\" id=\"keur-sim-%s\" name=\"keur simulated lab\" accreditation=\"none (simulated)\">\n"
+				"  <scope> <allow net=\"198.18.0.0/15\"/> </scope>\n",
+				l->name, l->dir, l->name);
+	for (int i = 0; i < o->nduts && off < sizeof(text) - 1024; i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off,
+					"  <uplink dut=\"dev%d\" method=\"netns\" namespace=\"keur-%s-dut%d\" interface=\"wan0\"/>\n",
+					i, l->name, i);
+	for (int i = 0; i < o->nduts && off < sizeof(text) - 1024; i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off,
+					"  <power dut=\"dev%d\" method=\"command\" off=\"%s lab power off --dir %s --dut dev%d\" on=\"%s lab power on --dir %s --dut dev%d\"/>\n",
+					i, o->keur, l->dir, i, o->keur, l->dir, i);
+	snprintf(text + off, sizeof(text) - off, "  <broker listen=\"%s\" port=\"8883\"/>\n</lab>\n", CLOUD_MGMT);
+	return write_file(l, "lab.xml", text, 0644);
+}
+
+int lab_up(const struct lab_up_opts *o)
+{
+	static const char *const tools[] = { "ip", "openssl", "mosquitto", "mosquitto_passwd" };
+	struct lab l;
+	char cloud[64];
+	int r = 0;
+
+	if (!name_ok(o->name)) {
+		say("--name must be 1 to 8 of a-z and 0-9");
+		return 2;
+	}
+	if (o->nduts < 1 || o->nduts > 200) {
+		say("--duts must be 1 to 200");
+		return 2;
+	}
+	if (geteuid() != 0) {
+		say("building network namespaces needs root: run keur lab up as root (or with sudo)");
+		return 3;
+	}
+	for (size_t t = 0; t < sizeof(tools) / sizeof(tools[0]); t++)
+		if (!have(tools[t])) {
+			say("'%s' is not installed (make deps installs what the lab needs)", tools[t]);
+			return 3;
+		}
+	snprintf(cloud, sizeof(cloud), "keur-%s-cloud", o->name);
+	char probe[128];
+	snprintf(probe, sizeof(probe), "/var/run/netns/%s", cloud);
+	if (access(probe, F_OK) == 0) {
+		say("namespace %s exists: a lab named '%s' is up already (keur lab down --dir ITS-DIR, or --name)", cloud, o->name);
+		return 3;
+	}
+	if (open_lab(&l, o->dir, 1) < 0)
+		return 3;
+	snprintf(l.name, sizeof(l.name), "%s", o->name);
+	record(&l, "name %s", o->name);
+	r |= mkdir_rec(&l, "pki") | mkdir_rec(&l, "cloud") | mkdir_rec(&l, "updates");
+	for (int i = 0; i < o->nduts; i++) {
+		char rel[32];
+		snprintf(rel, sizeof(rel), "dev%d", i);
+		r |= mkdir_rec(&l, rel);
+	}
+	if (r || certificates(&l, o->nduts) < 0) {
+		say("could not make the lab's certificates (see %s/logs/lab.log)", o->dir);
+		goto fail;
+	}
+
+	/* The network: a cloud, and per DUT a namespace with a LAN and a WAN link. */
+	record(&l, "netns %s", cloud);
+	r |= sh(&l, "ip netns add %s", cloud);
+	r |= sh(&l, "ip -n %s link set lo up", cloud);
+	r |= sh(&l, "ip link add k-%s-c type veth peer name mgmt0 netns %s", o->name, cloud);
+	r |= sh(&l, "ip addr add 198.18.0.1/30 dev k-%s-c", o->name);
+	r |= sh(&l, "ip link set k-%s-c up", o->name);
+	r |= sh(&l, "ip -n %s addr add %s/30 dev mgmt0", cloud, CLOUD_MGMT);
+	r |= sh(&l, "ip -n %s link set mgmt0 up", cloud);
+	for (int i = 0; i < o->nduts && !r; i++) {
+		char ns[64];
+		snprintf(ns, sizeof(ns), "keur-%s-dut%d", o->name, i);
+		record(&l, "netns %s", ns);
+		r |= sh(&l, "ip netns add %s", ns);
+		r |= sh(&l, "ip -n %s link set lo up", ns);
+		r |= sh(&l, "ip link add k-%s-%d type veth peer name lan0 netns %s", o->name, i, ns);
+		r |= sh(&l, "ip addr add 198.18.%d.1/24 dev k-%s-%d", 10 + i, o->name, i);
+		r |= sh(&l, "ip link set k-%s-%d up", o->name, i);
+		r |= sh(&l, "ip -n %s addr add 198.18.%d.2/24 dev lan0", ns, 10 + i);
+		r |= sh(&l, "ip -n %s link set lan0 up", ns);
+		r |= sh(&l, "ip -n %s link add wan%d type veth peer name wan0 netns %s", cloud, i, ns);
+		r |= sh(&l, "ip -n %s addr add 198.19.%d.1/24 dev wan%d", cloud, i, i);
+		r |= sh(&l, "ip -n %s link set wan%d up", cloud, i);
+		r |= sh(&l, "ip -n %s addr add 198.19.%d.2/24 dev wan0", ns, i);
+		r |= sh(&l, "ip -n %s link set wan0 up", ns);
+	}
+	if (r) {
+		say("could not build the lab's network (see %s/logs/lab.log)", o->dir);
+		goto fail;
+	}
+
+	/* The cloud: broker and update service. */
+	if (broker(&l, cloud, o->nduts) < 0 || wait_tcp(CLOUD_MGMT, 8883, 5000) < 0) {
+		say("the lab's broker did not start (see %s/logs/broker.log)", o->dir);
+		goto fail;
+	}
+	record(&l, "file vendor.key");
+	record(&l, "file vendor.pub");
+	record(&l, "file updates/payload");
+	record(&l, "file updates/fw-1.1.0.bin");
+	record(&l, "file updates/fw-0.9.0.bin");
+	r |= sh(&l, "openssl genpkey -algorithm ed25519 -out %s", path(&l, "vendor.key"));
+	r |= sh(&l, "openssl pkey -in %s -pubout -out %s", path(&l, "vendor.key"), path(&l, "vendor.pub"));
+	r |= sh(&l, "openssl rand -out %s 65536", path(&l, "updates/payload"));
+	r |= sh(&l, "%s image --version 1.1.0 --payload %s --key %s --out %s", o->simdev, path(&l, "updates/payload"),
+		path(&l, "vendor.key"), path(&l, "updates/fw-1.1.0.bin"));
+	r |= sh(&l, "%s image --version 0.9.0 --payload %s --key %s --out %s", o->simdev, path(&l, "updates/payload"),
+		path(&l, "vendor.key"), path(&l, "updates/fw-0.9.0.bin"));
+	for (int i = 0; i < o->nduts; i++) {
+		char rel[32];
+		snprintf(rel, sizeof(rel), "updates/dev%d", i);
+		r |= mkdir_rec(&l, rel);
+	}
+	char *upd[] = { (char *)o->simdev, (char *)"update-service", (char *)"--dir", path(&l, "updates"),
+			(char *)"--listen", (char *)"0.0.0.0", (char *)"--port", (char *)"8080", NULL };
+	if (r || spawn(&l, cloud, "update-service", "update-service", upd) < 0 || wait_tcp(CLOUD_MGMT, 8080, 5000) < 0) {
+		say("the lab's update service did not start (see %s/logs/)", o->dir);
+		goto fail;
+	}
+
+	/* The devices. */
+	for (int i = 0; i < o->nduts; i++) {
+		char cmd[8192], rel[64], key[64];
+		snprintf(key, sizeof(key), "dev%d-psk-key\n", i);
+		snprintf(rel, sizeof(rel), "dev%d/psk", i);
+		r |= write_file(&l, rel, key, 0644);
+		record(&l, "file dev%d/state", i);
+		record(&l, "file dev%d/state.tmp", i);
+		record(&l, "file dev%d/ready", i);
+		snprintf(rel, sizeof(rel), "dev%d/cmdline", i);
+		if (r || simdev_cmdline(&l, o, i, cmd, sizeof(cmd)) < 0 || write_file(&l, rel, cmd, 0644) < 0 ||
+		    start_simdev(&l, i, cmd) < 0 || wait_ready(&l, i, 5000) < 0) {
+			say("reference device dev%d did not start (see %s/logs/dev%d.log)", i, o->dir, i);
+			goto fail;
+		}
+		r |= dut_files(&l, o, i);
+	}
+	if (r || lab_file(&l, o) < 0) {
+		say("could not write the lab's descriptions into %s", o->dir);
+		goto fail;
+	}
+	for (int i = 0; i < o->nduts; i++) {
+		char flaws[1024];
+		printf("dev%d  LAN 198.18.%d.2 (CoAP 5683/5684, Modbus 502)  WAN 198.19.%d.2  flaws: %s  -> %s/dev%d.xml\n", i,
+		       10 + i, i, *flaws_for(o, i, flaws, sizeof(flaws)) ? flaws : "none", o->dir, i);
+	}
+	printf("cloud broker %s:8883 (TLS), update service %s:8080; lab description %s/lab.xml\n", CLOUD_MGMT,
+	       CLOUD_MGMT, o->dir);
+	record(&l, "up");
+	close_lab(&l);
+	return 0;
+fail:
+	close_lab(&l);
+	lab_down(o->dir);
+	return 3;
+}
+
+struct state {
+	char name[16];
+	char netns[256][64];
+	int nnetns;
+	struct { int pid; unsigned long long start; char role[32]; } pids[1024];
+	int npids;
+	char files[4096][64];
+	int nfiles;
+	char dirs[512][64];
+	int ndirs;
+};
+
+static int read_state(const char *dir, struct state *s)
+{
+	char p[4096], line[4096];
+	FILE *f;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(p, sizeof(p), "%s/lab.state", dir);
+	if (!(f = fopen(p, "r")))
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strncmp(line, "name ", 5))
+			snprintf(s->name, sizeof(s->name), "%.15s", line + 5);
+		else if (!strncmp(line, "netns ", 6) && s->nnetns < 256)
+			snprintf(s->netns[s->nnetns++], 64, "%.63s", line + 6);
+		else if (!strncmp(line, "pid ", 4) && s->npids < 1024) {
+			int n = 0;
+			if (sscanf(line + 4, "%d %llu %n", &s->pids[s->npids].pid, &s->pids[s->npids].start, &n) == 2) {
+				snprintf(s->pids[s->npids].role, 32, "%.31s", line + 4 + n);
+				s->npids++;
+			}
+		} else if (!strncmp(line, "file ", 5) && s->nfiles < 4096)
+			snprintf(s->files[s->nfiles++], 64, "%.63s", line + 5);
+		else if (!strncmp(line, "dir ", 4) && s->ndirs < 512)
+			snprintf(s->dirs[s->ndirs++], 64, "%.63s", line + 4);
+	}
+	fclose(f);
+	return 0;
+}
+
+/* Stops a recorded process if it is still the one we started; 0 when it is gone. */
+static int stop_recorded(int pid, unsigned long long start)
+{
+	if (pid <= 1 || !start || start_time(pid) != start)
+		return 0;	/* gone already, or the PID now belongs to someone else */
+	kill(pid, SIGTERM);
+	for (int t = 0; t < 3000; t += 20) {
+		waitpid(pid, NULL, WNOHANG);
+		if (start_time(pid) != start)
+			return 0;
+		poll(NULL, 0, 20);
+	}
+	kill(pid, SIGKILL);
+	for (int t = 0; t < 2000; t += 20) {
+		waitpid(pid, NULL, WNOHANG);
+		if (start_time(pid) != start)
+			return 0;
+		poll(NULL, 0, 20);
+	}
+	return -1;
+}
+
+int lab_down(const char *dir)
+{
+	static struct state s;
+	int bad = 0;
+	char p[4096];
+
+	if (geteuid() != 0) {
+		say("removing network namespaces needs root: run keur lab down as root (or with sudo)");
+		return 3;
+	}
+	if (read_state(dir, &s) < 0) {
+		say("%s holds no lab (no lab.state): nothing to remove", dir);
+		return 0;
+	}
+	for (int i = s.npids - 1; i >= 0; i--)
+		if (stop_recorded(s.pids[i].pid, s.pids[i].start) < 0) {
+			say("process %d (%s) would not stop", s.pids[i].pid, s.pids[i].role);
+			bad = 1;
+		}
+	for (int i = s.nnetns - 1; i >= 0; i--) {
+		snprintf(p, sizeof(p), "/var/run/netns/%s", s.netns[i]);
+		if (access(p, F_OK) != 0)
+			continue;
+		char cmd[512];
+		snprintf(cmd, sizeof(cmd), "ip netns del %s 2>/dev/null", s.netns[i]);
+		if (system(cmd) != 0) {
+			say("could not remove namespace %s", s.netns[i]);
+			bad = 1;
+		}
+	}
+	/* The harness-side ends of the veth pairs go with their peers; a half-built lab may have
+	 * left one whose peer never moved: remove those by the names this lab uses. */
+	if (s.name[0]) {
+		char cmd[512];
+		/* They may be vanishing by themselves right now: delete what is left, then check. */
+		snprintf(cmd, sizeof(cmd),
+			 "for l in $(ip -o link show 2>/dev/null | sed -n 's/^[0-9]*: \\(k-%s-[^@:]*\\).*/\\1/p'); do ip link del \"$l\" 2>/dev/null; done; "
+			 "sleep 0.2; ! ip -o link show 2>/dev/null | grep -q ': k-%s-'", s.name, s.name);
+		if (system(cmd) != 0) {
+			say("links named k-%s-* are left on this host", s.name);
+			bad = 1;
+		}
+	}
+	for (int i = s.nfiles - 1; i >= 0; i--) {
+		snprintf(p, sizeof(p), "%s/%s", dir, s.files[i]);
+		unlink(p);
+	}
+	static const char *const logs[] = { "logs/lab.log", "logs/broker-stdout.log", "logs/update-service.log" };
+	for (size_t i = 0; i < sizeof(logs) / sizeof(logs[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, logs[i]);
+		unlink(p);
+	}
+	for (int i = 0; i < 256; i++) {
+		snprintf(p, sizeof(p), "%s/logs/dev%d.log", dir, i);
+		unlink(p);
+	}
+	snprintf(p, sizeof(p), "%s/logs", dir);
+	rmdir(p);
+	for (int i = s.ndirs - 1; i >= 0; i--) {
+		snprintf(p, sizeof(p), "%s/%s", dir, s.dirs[i]);
+		rmdir(p);
+	}
+	if (!bad) {
+		snprintf(p, sizeof(p), "%s/lab.state", dir);
+		unlink(p);
+		rmdir(dir);	/* only if nothing else is left in it */
+	}
+	return bad ? 3 : 0;
+}
+
+int lab_power(const char *dir, const char *dut, int on)
+{
+	static struct state s;
+	struct lab l;
+	char role[48], *cmd = NULL;
+	int i, running = -1;
+
+	if (sscanf(dut, "dev%d", &i) != 1 || i < 0 || i > 255) {
+		say("--dut names a device of this lab (dev0, dev1, ...)");
+		return 2;
+	}
+	if (read_state(dir, &s) < 0) {
+		say("%s holds no lab", dir);
+		return 3;
+	}
+	snprintf(role, sizeof(role), "simdev dev%d", i);
+	for (int k = 0; k < s.npids; k++)
+		if (!strcmp(s.pids[k].role, role) && start_time(s.pids[k].pid) == s.pids[k].start)
+			running = k;
+	if (!on) {
+		/* Idempotent: a device that is off stays off. */
+		if (running >= 0 && stop_recorded(s.pids[running].pid, s.pids[running].start) < 0) {
+			say("dev%d would not stop", i);
+			return 3;
+		}
+		return 0;
+	}
+	if (running >= 0)
+		return 0;	/* on already */
+	if (open_lab(&l, dir, 0) < 0)
+		return 3;
+	snprintf(l.name, sizeof(l.name), "%s", s.name);
+	char p[4096];
+	size_t len;
+	snprintf(p, sizeof(p), "%s/dev%d/cmdline", dir, i);
+	FILE *f = fopen(p, "r");
+	if (f) {
+		cmd = malloc(8192);
+		len = cmd ? fread(cmd, 1, 8191, f) : 0;
+		if (cmd)
+			cmd[len] = '\0';
+		fclose(f);
+	}
+	int rc = 0;
+	if (!cmd || start_simdev(&l, i, cmd) < 0 || wait_ready(&l, i, 5000) < 0) {
+		say("dev%d did not start again (see %s/logs/dev%d.log)", i, dir, i);
+		rc = 3;
+	}
+	free(cmd);
+	close_lab(&l);
+	return rc;
+}
