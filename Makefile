@@ -20,7 +20,7 @@ LDLIBS  += $(PKG_LIBS)
 
 # Debian packages: to build, to test, to run the demo.
 DEB_BUILD = build-essential pkg-config libmosquitto-dev libcoap3-dev libmodbus-dev libxml2-dev libssl-dev
-DEB_TEST  = mosquitto mosquitto-clients libxml2-utils openssl perl procps libcoap3-bin mbpoll
+DEB_TEST  = mosquitto mosquitto-clients libxml2-utils openssl perl procps libcoap3-bin mbpoll iproute2 util-linux
 DEB_ALL   = $(DEB_BUILD) $(DEB_TEST)
 
 HARNESS  = harness/util.o harness/sha256.o harness/verdict.o harness/input.o harness/scope.o \

@@ -771,12 +771,6 @@ static int cmd_lab(int argc, char **argv)
 	if (optind < argc)
 		return usage_error("lab: unexpected argument '%s'", argv[optind]);
 	if (!strcmp(verb, "up")) {
-		char abs[PATH_MAX];
-		if (mkdir_p(o.dir, 0755) < 0 || !realpath(o.dir, abs)) {
-			fprintf(stderr, "keur lab: cannot create %s: %s\n", o.dir, strerror(errno));
-			return EXIT_INCONC;
-		}
-		o.dir = abs;
 		char *self = sibling("keur"), *simdev = sibling("keur-simdev");
 		o.keur = self;
 		o.simdev = simdev;

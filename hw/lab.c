@@ -6,6 +6,7 @@
 #include "lab.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -512,7 +513,13 @@ int lab_up(const struct lab_up_opts *o)
 		say("namespace %s exists: a lab named '%s' is up already (keur lab down --dir ITS-DIR, or --name)", cloud, o->name);
 		return 3;
 	}
-	if (open_lab(&l, o->dir, 1) < 0)
+	/* Every path written into the lab's files is absolute. */
+	char abs[PATH_MAX];
+	if ((mkdir(o->dir, 0755) < 0 && errno != EEXIST) || !realpath(o->dir, abs)) {
+		say("cannot create %s: %s", o->dir, strerror(errno));
+		return 3;
+	}
+	if (open_lab(&l, abs, 1) < 0)
 		return 3;
 	snprintf(l.name, sizeof(l.name), "%s", o->name);
 	record(&l, "name %s", o->name);
@@ -523,7 +530,7 @@ int lab_up(const struct lab_up_opts *o)
 		r |= mkdir_rec(&l, rel);
 	}
 	if (r || certificates(&l, o->nduts) < 0) {
-		say("could not make the lab's certificates (see %s/logs/lab.log)", o->dir);
+		say("could not make the lab's certificates (see %s/logs/lab.log)", l.dir);
 		goto fail;
 	}
 
@@ -554,13 +561,13 @@ int lab_up(const struct lab_up_opts *o)
 		r |= sh(&l, "ip -n %s link set wan0 up", ns);
 	}
 	if (r) {
-		say("could not build the lab's network (see %s/logs/lab.log)", o->dir);
+		say("could not build the lab's network (see %s/logs/lab.log)", l.dir);
 		goto fail;
 	}
 
 	/* The cloud: broker and update service. */
 	if (broker(&l, cloud, o->nduts) < 0 || wait_tcp(CLOUD_MGMT, 8883, 5000) < 0) {
-		say("the lab's broker did not start (see %s/logs/broker.log)", o->dir);
+		say("the lab's broker did not start (see %s/logs/broker.log)", l.dir);
 		goto fail;
 	}
 	record(&l, "file vendor.key");
@@ -583,7 +590,7 @@ int lab_up(const struct lab_up_opts *o)
 	char *upd[] = { (char *)o->simdev, (char *)"update-service", (char *)"--dir", path(&l, "updates"),
 			(char *)"--listen", (char *)"0.0.0.0", (char *)"--port", (char *)"8080", NULL };
 	if (r || spawn(&l, cloud, "update-service", "update-service", upd) < 0 || wait_tcp(CLOUD_MGMT, 8080, 5000) < 0) {
-		say("the lab's update service did not start (see %s/logs/)", o->dir);
+		say("the lab's update service did not start (see %s/logs/)", l.dir);
 		goto fail;
 	}
 
@@ -599,28 +606,28 @@ int lab_up(const struct lab_up_opts *o)
 		snprintf(rel, sizeof(rel), "dev%d/cmdline", i);
 		if (r || simdev_cmdline(&l, o, i, cmd, sizeof(cmd)) < 0 || write_file(&l, rel, cmd, 0644) < 0 ||
 		    start_simdev(&l, i, cmd) < 0 || wait_ready(&l, i, 5000) < 0) {
-			say("reference device dev%d did not start (see %s/logs/dev%d.log)", i, o->dir, i);
+			say("reference device dev%d did not start (see %s/logs/dev%d.log)", i, l.dir, i);
 			goto fail;
 		}
 		r |= dut_files(&l, o, i);
 	}
 	if (r || lab_file(&l, o) < 0) {
-		say("could not write the lab's descriptions into %s", o->dir);
+		say("could not write the lab's descriptions into %s", l.dir);
 		goto fail;
 	}
 	for (int i = 0; i < o->nduts; i++) {
 		char flaws[1024];
 		printf("dev%d  LAN 198.18.%d.2 (CoAP 5683/5684, Modbus 502)  WAN 198.19.%d.2  flaws: %s  -> %s/dev%d.xml\n", i,
-		       10 + i, i, *flaws_for(o, i, flaws, sizeof(flaws)) ? flaws : "none", o->dir, i);
+		       10 + i, i, *flaws_for(o, i, flaws, sizeof(flaws)) ? flaws : "none", l.dir, i);
 	}
 	printf("cloud broker %s:8883 (TLS), update service %s:8080; lab description %s/lab.xml\n", CLOUD_MGMT,
-	       CLOUD_MGMT, o->dir);
+	       CLOUD_MGMT, l.dir);
 	record(&l, "up");
 	close_lab(&l);
 	return 0;
 fail:
 	close_lab(&l);
-	lab_down(o->dir);
+	lab_down(l.dir);
 	return 3;
 }
 
