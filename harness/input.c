@@ -408,6 +408,10 @@ int dut_load(const char *path, struct keur_dut **out, struct input_errors *err)
 			m->line = (int)line_of(n);
 			m->host = attr(n, "host");
 			m->port = attr_int(n, "port", 502);
+			m->unit = attr_int(n, "unit", 1);
+			m->safe_register = attr_int(n, "safe-register", -1);
+			m->safe_coil = attr_int(n, "safe-coil", -1);
+			m->timeout_ms = attr_ms(n, "timeout", 2000);
 			char *serial = attr(n, "serial");
 			if (!m->host && !serial)
 				err_add(err, "%s:%d: <modbus> needs host=\"...\" (TCP) or serial=\"...\" (RTU)",

@@ -37,6 +37,10 @@ struct dut_coap {
 struct dut_modbus {
 	char *host;		/* NULL for a serial-only device */
 	int port;
+	int unit;		/* default 1 */
+	int safe_register;	/* holding register the manufacturer declares safe to write; -1: none */
+	int safe_coil;		/* likewise a coil; -1: none */
+	int timeout_ms;		/* per request; default 2000 */
 	int line;
 };
 

@@ -4,8 +4,10 @@
 #include "case.h"
 
 extern const struct keur_suite mqtt_auth_suite;
+extern const struct keur_suite modbus_write_suite;
 
 const struct keur_suite *const keur_suites[] = {
 	&mqtt_auth_suite,
+	&modbus_write_suite,
 	NULL,
 };

@@ -6,9 +6,11 @@
 
 extern const struct keur_suite mqtt_auth_suite;
 extern const struct keur_suite selftest_suite;
+extern const struct keur_suite modbus_write_suite;
 
 const struct keur_suite *const keur_suites[] = {
 	&selftest_suite,
 	&mqtt_auth_suite,
+	&modbus_write_suite,
 	NULL,
 };

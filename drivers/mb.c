@@ -1,0 +1,97 @@
+/* mb.c — Modbus TCP requests on libmodbus, with timeouts and readable failures. */
+#include "mb.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <modbus.h>
+
+struct mb_session {
+	modbus_t *ctx;
+	int timeout_ms;
+};
+
+int mb_open(const struct mb_target *t, struct mb_session **out, char *why, size_t len)
+{
+	char port[16];
+	modbus_t *ctx;
+
+	snprintf(port, sizeof(port), "%d", t->port);
+	ctx = modbus_new_tcp_pi(t->host, port);
+	if (!ctx) {
+		snprintf(why, len, "libmodbus: %s", modbus_strerror(errno));
+		return -1;
+	}
+	modbus_set_slave(ctx, t->unit);
+	modbus_set_response_timeout(ctx, (uint32_t)(t->timeout_ms / 1000), (uint32_t)(t->timeout_ms % 1000) * 1000);
+	if (modbus_connect(ctx) < 0) {
+		snprintf(why, len, "TCP connect to %s:%d failed: %s", t->host, t->port, modbus_strerror(errno));
+		modbus_free(ctx);
+		return -1;
+	}
+	*out = calloc(1, sizeof(**out));
+	if (!*out) {
+		modbus_close(ctx);
+		modbus_free(ctx);
+		snprintf(why, len, "out of memory");
+		return -1;
+	}
+	(*out)->ctx = ctx;
+	(*out)->timeout_ms = t->timeout_ms;
+	return 0;
+}
+
+void mb_close(struct mb_session *s)
+{
+	if (!s)
+		return;
+	modbus_close(s->ctx);
+	modbus_free(s->ctx);
+	free(s);
+}
+
+/* Turns libmodbus's errno into an exception code (or 0) and a sentence. */
+static int failed(struct mb_session *s, int *exception, char *why, size_t len)
+{
+	int e = errno;
+
+	*exception = e > MODBUS_ENOBASE && e <= MODBUS_ENOBASE + 11 ? e - MODBUS_ENOBASE : 0;
+	if (*exception)
+		snprintf(why, len, "exception %02x (%s)", *exception, modbus_strerror(e));
+	else if (e == ETIMEDOUT)
+		snprintf(why, len, "no answer within %d ms", s->timeout_ms);
+	else
+		snprintf(why, len, "%s", modbus_strerror(e));
+	return -1;
+}
+
+int mb_read_holding(struct mb_session *s, int addr, uint16_t *v, int *exception, char *why, size_t len)
+{
+	*exception = 0;
+	return modbus_read_registers(s->ctx, addr, 1, v) == 1 ? 0 : failed(s, exception, why, len);
+}
+
+int mb_read_coil(struct mb_session *s, int addr, uint8_t *v, int *exception, char *why, size_t len)
+{
+	*exception = 0;
+	return modbus_read_bits(s->ctx, addr, 1, v) == 1 ? 0 : failed(s, exception, why, len);
+}
+
+int mb_write(struct mb_session *s, int fc, int addr, uint16_t v, int *exception, char *why, size_t len)
+{
+	uint8_t bit = v ? 1 : 0;
+	int r;
+
+	*exception = 0;
+	switch (fc) {
+	case 5: r = modbus_write_bit(s->ctx, addr, bit); break;
+	case 15: r = modbus_write_bits(s->ctx, addr, 1, &bit); break;
+	case 6: r = modbus_write_register(s->ctx, addr, v); break;
+	case 16: r = modbus_write_registers(s->ctx, addr, 1, &v); break;
+	default:
+		snprintf(why, len, "function code %d is not a write keur makes", fc);
+		return -1;
+	}
+	return r == 1 ? 0 : failed(s, exception, why, len);
+}
