@@ -67,7 +67,7 @@ check: deps-auto
 	prove tests/*.t
 
 demo: deps-auto
-	$(MAKE) keur tests/peer
+	$(MAKE) keur keur-simdev tests/peer
 	bash hw/demo/run-demo.sh
 
 # Install what is missing (as root), or print the exact command to do so.

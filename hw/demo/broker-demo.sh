@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The broker demo: keur audits a bundled, deliberately misconfigured mosquitto broker (anonymous
+# access on, a password file for the lab's test identity) on a free loopback port.
+# Stops exactly the broker it started, by PID.  KEUR_DEMO_OUT sets the output directory.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+keur=$top/keur
+peer=$top/tests/peer
+work=$(mktemp -d /tmp/keur-demo.XXXXXX)
+chmod 755 "$work"
+broker=
+
+cleanup() {
+	if [ -n "$broker" ] && kill -0 "$broker" 2>/dev/null; then
+		kill "$broker" 2>/dev/null
+		for _ in $(seq 50); do kill -0 "$broker" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$broker" 2>/dev/null
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+for f in "$keur" "$peer"; do
+	[ -x "$f" ] || { echo "demo: $f is missing; run 'make demo'" >&2; exit 2; }
+done
+mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)	# /usr/sbin is not on every PATH
+[ -x "$mosquitto" ] || { echo "demo: mosquitto is not installed; run 'make deps'" >&2; exit 2; }
+
+port=$("$peer" freeport) || { echo "demo: no free port" >&2; exit 2; }
+mosquitto_passwd -c -b "$work/passwd" lab-test demo-only-secret >/dev/null 2>&1
+chmod 644 "$work/passwd"
+cat > "$work/mosquitto.conf" <<CONF
+# The misconfiguration keur should catch: anonymous clients are admitted.
+listener $port 127.0.0.1
+allow_anonymous true
+password_file $work/passwd
+persistence false
+log_dest file $work/mosquitto.log
+CONF
+: > "$work/mosquitto.log"
+chmod 666 "$work/mosquitto.log"	# started as root, mosquitto drops to its own user
+"$mosquitto" -c "$work/mosquitto.conf" >/dev/null 2>&1 &
+broker=$!
+if ! "$peer" wait-port "$port" 5000; then
+	echo "demo: mosquitto did not start on 127.0.0.1:$port:" >&2
+	cat "$work/mosquitto.log" >&2 2>/dev/null
+	exit 3
+fi
+cat > "$work/dut.xml" <<DUT
+<?xml version="1.0"?>
+<dut xmlns="urn:keur:dut:1" id="demo-mosquitto">
+  <identity vendor="Eclipse" model="mosquitto (demo, misconfigured)" firmware="$("$mosquitto" -h 2>/dev/null | sed -n 's/^mosquitto version \([^ ]*\).*/\1/p')"/>
+  <mqtt role="broker" host="127.0.0.1" port="$port" username="lab-test" password="demo-only-secret" timeout="3"/>
+</dut>
+DUT
+
+out=${KEUR_DEMO_OUT:-$top/keur-out/demo-$(date -u +%Y%m%dT%H%M%SZ)}
+echo "demo: mosquitto (PID $broker) on 127.0.0.1:$port with anonymous access on; keur audits it:" >&2
+echo >&2
+"$keur" run --profile "$top/profiles/csr-label.xml" --dut "$work/dut.xml" --out "$out"
+rc=$?
+echo >&2
+case $rc in
+1)
+	echo "demo: as expected, keur found the broker admits anonymous clients (exit 1: a mandatory requirement failed)." >&2
+	echo "demo: results: $out/results.tap, $out/junit.xml, $out/report.xml, evidence in $out/evidence/" >&2
+	exit 0 ;;
+0)
+	echo "demo: keur passed a broker that admits anonymous clients: that is a bug in keur." >&2
+	exit 1 ;;
+*)
+	echo "demo: keur could not complete the audit (exit $rc)." >&2
+	exit "$rc" ;;
+esac
