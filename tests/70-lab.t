@@ -83,7 +83,7 @@ K=$TMP/killed
 LABS+=("$K")
 bg "$KEUR" lab up --dir "$K" --name t70k --duts 3
 pid=$BG
-poll_until 20 grep -q "^netns keur-t70k-dut1" "$K/lab.state"
+poll_until 20 grep -qs "^netns keur-t70k-dut1" "$K/lab.state"
 kill -9 "$pid"; wait "$pid" 2>/dev/null
 ip netns list | grep -q "^keur-t70k-"; ok $? "lab up killed half way, with namespaces made"
 "$KEUR" lab down --dir "$K"; is $? 0 "keur lab down after the kill"
