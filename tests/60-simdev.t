@@ -2,7 +2,7 @@
 # keur-simdev, the reference device, with real peers (mosquitto, libcoap's client, mbpoll): what a
 # good device does, and for every --flaw that the flawed behaviour is there, and only with it.
 . "$(dirname "$0")/lib.sh"
-plan 52
+plan 54
 
 make_tls a && make_tls other || { echo "Bail out! openssl could not make certificates"; exit 1; }
 mosquitto_passwd -c -b "$TMP/passwd" dev dev-secret >/dev/null 2>&1
@@ -200,6 +200,11 @@ bad_frame() { printf '\x00\x01\x00\x01\x00\x06\x01\x03\x00\x00\x00\x01' > "/dev/
 bad_frame "$fragile_mb" 2>/dev/null; bad_frame "$good_mb" 2>/dev/null
 poll_until 3 bash -c "! kill -0 $fragile_pid 2>/dev/null"; ok $? "crash-on-malformed: a Modbus frame with protocol id 1 ends the device"
 like "$(mbpoll -m tcp -p "$good_mb" -a 1 -t 3 -r 1 -c 1 -1 127.0.0.1 2>&1)" '\[1\]:' "without it: the device drops the frame and answers the next"
+dev fragile2 --flaw crash-on-malformed
+disown "$fragile2_pid"
+coap -m get "coap://127.0.0.1:$fragile2_coap/%01x" > /dev/null
+poll_until 3 bash -c "! kill -0 $fragile2_pid 2>/dev/null"; ok $? "crash-on-malformed: a CoAP Uri-Path with a control byte ends the device"
+like "$(coap -m get "coap://127.0.0.1:$good_coap/%01x")" "4\.04" "without it: the same request gets 4.04"
 dev amp --flaw amplifier
 n=$(coap -m get "coap://127.0.0.1:$amp_coap/diag" | wc -c)
 [ "$n" -ge 1000 ]; ok $? "amplifier: GET /diag answers with $n bytes"

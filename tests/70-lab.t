@@ -22,6 +22,7 @@ gone() {
 	local name=$1 dir=$2
 	! ip netns list | grep -q "^keur-$name-" &&
 	! ip -o link show | grep -q ": k-$name-" &&
+	! grep -q "netns/keur-$name-" /proc/mounts &&
 	! ps -eo args | grep -v grep | grep -q -- "$dir/" &&
 	[ ! -e "$dir" ]
 }
@@ -76,7 +77,7 @@ coap-client-openssl -B 1 -m get coap://198.18.10.2/diag 2>&1 | grep -q ok; is $?
 is "$(coap -m get coap://198.18.10.2/setpoint)" "23.5" "powered on: the setpoint survived"
 
 "$KEUR" lab down --dir "$L"; is $? 0 "keur lab down"
-gone t70 "$L"; ok $? "nothing of the lab is left: namespaces, links, processes, files"
+gone t70 "$L"; ok $? "nothing of the lab is left: namespaces, their mounts, links, processes, files"
 
 # SIGKILL in the middle of lab up; lab down still removes all of it.
 K=$TMP/killed
