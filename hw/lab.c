@@ -262,7 +262,7 @@ static int open_lab(struct lab *l, const char *dir, int create)
 	p = path(l, "logs");
 	if (create)
 		mkdir(p, 0755);
-	l->log = fopen(path(l, "logs/lab.log"), "a");
+	l->log = fopen(path(l, "logs/lab.log"), "ae");	/* not inherited by the lab's daemons */
 	if (!l->log)
 		l->log = fopen("/dev/null", "w");
 	l->state_fd = open(path(l, "lab.state"), O_WRONLY | O_APPEND | (create ? O_CREAT | O_EXCL : 0) | O_CLOEXEC, 0644);
@@ -673,26 +673,27 @@ static int read_state(const char *dir, struct state *s)
 	return 0;
 }
 
-/* Stops a recorded process if it is still the one we started; 0 when it is gone. */
-static int stop_recorded(int pid, unsigned long long start)
+/* Sends sig to a recorded process and waits up to ms for it to go; 0 when it is gone. */
+static int signal_and_wait(int pid, unsigned long long start, int sig, int ms)
 {
-	if (pid <= 1 || !start || start_time(pid) != start)
-		return 0;	/* gone already, or the PID now belongs to someone else */
-	kill(pid, SIGTERM);
-	for (int t = 0; t < 3000; t += 20) {
-		waitpid(pid, NULL, WNOHANG);
-		if (start_time(pid) != start)
-			return 0;
-		poll(NULL, 0, 20);
-	}
-	kill(pid, SIGKILL);
-	for (int t = 0; t < 2000; t += 20) {
+	kill(pid, sig);
+	for (int t = 0; t < ms; t += 20) {
 		waitpid(pid, NULL, WNOHANG);
 		if (start_time(pid) != start)
 			return 0;
 		poll(NULL, 0, 20);
 	}
 	return -1;
+}
+
+/* Stops a recorded process if it is still the one we started; 0 when it is gone. */
+static int stop_recorded(int pid, unsigned long long start)
+{
+	if (pid <= 1 || !start || start_time(pid) != start)
+		return 0;	/* gone already, or the PID now belongs to someone else */
+	if (signal_and_wait(pid, start, SIGTERM, 3000) == 0)
+		return 0;
+	return signal_and_wait(pid, start, SIGKILL, 2000);
 }
 
 int lab_down(const char *dir)

@@ -13,6 +13,9 @@ openssl genpkey -algorithm ed25519 -out "$TMP/vendor.key" 2>/dev/null
 openssl pkey -in "$TMP/vendor.key" -pubout -out "$TMP/vendor.pub"
 openssl genpkey -algorithm ed25519 -out "$TMP/evil.key" 2>/dev/null
 
+# tls_listener PORT CA: a mosquitto listener with the server certificate of CA a or other.
+tls_listener() { printf 'listener %s 127.0.0.1\ncafile %s\ncertfile %s\nkeyfile %s' "$1" "$TMP/$2-ca.pem" "$TMP/$2-server.pem" "$TMP/$2-server.key"; }
+
 # The cloud: a TLS broker (lab CA) with a plain listener beside it, and one whose certificate
 # comes from another CA.
 BT=$(freeport); BP=$(freeport); BW=$(freeport); NOPE=$(freeport)
@@ -21,17 +24,11 @@ allow_anonymous false
 password_file $TMP/passwd
 log_type all
 connection_messages true
-listener $BT 127.0.0.1
-cafile $TMP/a-ca.pem
-certfile $TMP/a-server.pem
-keyfile $TMP/a-server.key
+$(tls_listener "$BT" a)
 listener $BP 127.0.0.1"
 start_mosquitto wrongcert "allow_anonymous false
 password_file $TMP/passwd
-listener $BW 127.0.0.1
-cafile $TMP/other-ca.pem
-certfile $TMP/other-server.pem
-keyfile $TMP/other-server.key"
+$(tls_listener "$BW" other)"
 
 # dev NAME [ARGS...]: a device with its own LAN ports ($NAME_coap, $NAME_coaps, $NAME_mb) and state.
 dev() {
@@ -166,10 +163,7 @@ like "$(mbpoll -m tcp -p "$dies_mb" -a 1 -t 3 -r 1 -c 1 -1 127.0.0.1 2>&1)" "Sla
 BR=$(freeport)
 start_mosquitto flaky "allow_anonymous false
 password_file $TMP/passwd
-listener $BR 127.0.0.1
-cafile $TMP/a-ca.pem
-certfile $TMP/a-server.pem
-keyfile $TMP/a-server.key"
+$(tls_listener "$BR" a)"
 flaky=$BG
 dev back --mqtt-port "$BR"
 dev gone --flaw no-reconnect --mqtt-port "$BR"
@@ -179,10 +173,7 @@ poll_until 5 offline back; ok $? "broker stopped: the device notices"
 sleep 1
 start_mosquitto flaky "allow_anonymous false
 password_file $TMP/passwd
-listener $BR 127.0.0.1
-cafile $TMP/a-ca.pem
-certfile $TMP/a-server.pem
-keyfile $TMP/a-server.key"
+$(tls_listener "$BR" a)"
 poll_until 15 online back; ok $? "broker back: the device reconnects by itself"
 offline gone; ok $? "no-reconnect: stays offline"
 
