@@ -78,6 +78,10 @@ void keur_verdict(struct keur_ctx *ctx, enum keur_verdict v, const char *fmt, ..
  * name is a plain file name.  The caller closes it; the parent hashes it after the case. */
 FILE *keur_evidence(struct keur_ctx *ctx, const char *name);
 
+/* The full path of evidence file name (the folder is created), for writers that want a path
+ * rather than a FILE; NULL if name is not a plain file name.  The caller frees it. */
+char *keur_evidence_path(struct keur_ctx *ctx, const char *name);
+
 /* Adds a time-stamped line to evidence file "transcript.txt".  Never pass secrets: callers
  * write "***" in their place. */
 void keur_note(struct keur_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -48,18 +48,21 @@ void keur_verdict(struct keur_ctx *ctx, enum keur_verdict v, const char *fmt, ..
 			*p = ' ';
 }
 
-FILE *keur_evidence(struct keur_ctx *ctx, const char *name)
+char *keur_evidence_path(struct keur_ctx *ctx, const char *name)
 {
-	char *path;
-	FILE *f;
-
 	for (const char *p = name; *p; p++)
 		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-' && *p != '_')
 			return NULL;
 	if (!*name || name[0] == '.' || mkdir_p(ctx->evdir, 0755) < 0)
 		return NULL;
-	path = path_join(ctx->evdir, name);
-	f = fopen(path, "a");
+	return path_join(ctx->evdir, name);
+}
+
+FILE *keur_evidence(struct keur_ctx *ctx, const char *name)
+{
+	char *path = keur_evidence_path(ctx, name);
+	FILE *f = path ? fopen(path, "a") : NULL;
+
 	free(path);
 	return f;
 }

@@ -348,6 +348,13 @@ static void dut_mqtt_load(struct keur_dut *d, xmlNodePtr n, const char *base, st
 	}
 	if (m->password && !m->username)
 		err_add(err, "%s:%d: a password without a username", d->path, m->line);
+	if ((v = attr(n, "plaintext-ports"))) {
+		for (char *p = strtok(v, " \t\n"); p && m->nplaintext < 8; p = strtok(NULL, " \t\n"))
+			m->plaintext_ports[m->nplaintext++] = atoi(p);
+		free(v);
+	} else {
+		m->plaintext_ports[m->nplaintext++] = 1883;
+	}
 	m->versions = 0;
 	if ((v = attr(n, "versions"))) {
 		if (strstr(v, "3.1.1"))

@@ -24,6 +24,8 @@ struct dut_mqtt {
 	char *client_id;
 	unsigned versions;	/* MQTT_V311 | MQTT_V5 */
 	int timeout_ms;		/* per exchange; default 5000 */
+	int plaintext_ports[8];	/* where a plaintext listener would sit (default 1883) */
+	int nplaintext;
 	int line;
 };
 

@@ -5,12 +5,14 @@
 #include "case.h"
 
 extern const struct keur_suite mqtt_auth_suite;
+extern const struct keur_suite mqtt_tls_suite;
 extern const struct keur_suite selftest_suite;
 extern const struct keur_suite modbus_write_suite;
 
 const struct keur_suite *const keur_suites[] = {
 	&selftest_suite,
 	&mqtt_auth_suite,
+	&mqtt_tls_suite,
 	&modbus_write_suite,
 	NULL,
 };

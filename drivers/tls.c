@@ -1,0 +1,366 @@
+/* tls.c — TLS probes with OpenSSL, each with its own security level and version range. */
+#include "tls.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+static const int proto[TLS_NVERSIONS] = { TLS1_VERSION, TLS1_1_VERSION, TLS1_2_VERSION, TLS1_3_VERSION };
+
+static struct {
+	char **names;
+	size_t n;
+	int done;
+} suites[TLS_NVERSIONS];
+
+const char *tls_version_name(enum tls_version v)
+{
+	static const char *const names[TLS_NVERSIONS] = { "TLS 1.0", "TLS 1.1", "TLS 1.2", "TLS 1.3" };
+	return (unsigned)v < TLS_NVERSIONS ? names[v] : "?";
+}
+
+/* A TCP connection within timeout_ms, then blocking with the same timeout for the handshake. */
+static int tcp_connect(const struct tls_target *t, char *detail, size_t len, enum tls_result *why)
+{
+	struct addrinfo hints, *res = NULL;
+	char port[16];
+	int fd = -1;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(port, sizeof(port), "%d", t->port);
+	if (getaddrinfo(t->host, port, &hints, &res) != 0 || !res) {
+		snprintf(detail, len, "cannot resolve %s", t->host);
+		*why = TLS_UNREACHABLE;
+		return -1;
+	}
+	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd >= 0 && connect(fd, res->ai_addr, res->ai_addrlen) < 0 && errno != EINPROGRESS) {
+		snprintf(detail, len, "TCP connect failed: %s", strerror(errno));
+		goto bad;
+	}
+	struct pollfd pf = { .fd = fd, .events = POLLOUT };
+	int err = 0;
+	socklen_t el = sizeof(err);
+	if (poll(&pf, 1, t->timeout_ms) <= 0) {
+		snprintf(detail, len, "TCP connect: no answer within %d ms", t->timeout_ms);
+		*why = TLS_TIMEOUT;
+		close(fd);
+		freeaddrinfo(res);
+		return -1;
+	}
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
+	if (err) {
+		snprintf(detail, len, "TCP connect failed: %s", strerror(err));
+		goto bad;
+	}
+	freeaddrinfo(res);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	struct timeval tv = { t->timeout_ms / 1000, (t->timeout_ms % 1000) * 1000 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	return fd;
+bad:
+	*why = TLS_UNREACHABLE;
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(res);
+	return -1;
+}
+
+/* A client context for exactly version v (or v_min..v_max) at security level 0. */
+static SSL_CTX *make_ctx(enum tls_version vmin, enum tls_version vmax, const char *cipher)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	char list[256];
+
+	if (!ctx)
+		return NULL;
+	SSL_CTX_set_security_level(ctx, 0);
+	SSL_CTX_set_options(ctx, SSL_OP_LEGACY_SERVER_CONNECT);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	if (!SSL_CTX_set_min_proto_version(ctx, proto[vmin]) || !SSL_CTX_set_max_proto_version(ctx, proto[vmax]))
+		goto bad;
+	if (vmax < TLS_V1_3 || vmin < TLS_V1_3) {
+		snprintf(list, sizeof(list), "%s:@SECLEVEL=0", cipher && vmax < TLS_V1_3 ? cipher : "ALL:COMPLEMENTOFALL");
+		if (!SSL_CTX_set_cipher_list(ctx, list))
+			goto bad;
+	}
+	if (vmax == TLS_V1_3 && cipher && !SSL_CTX_set_ciphersuites(ctx, cipher))
+		goto bad;
+	return ctx;
+bad:
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+static void ssl_error(char *detail, size_t len, const char *what)
+{
+	unsigned long e = ERR_get_error();
+	char buf[256];
+
+	if (e) {
+		ERR_error_string_n(e, buf, sizeof(buf));
+		snprintf(detail, len, "%s: %s", what, buf);
+	} else {
+		snprintf(detail, len, "%s: %s", what, errno ? strerror(errno) : "connection closed");
+	}
+	ERR_clear_error();
+}
+
+/* Connects and shakes hands; *ssl_out (when given) keeps the session open for the caller. */
+static enum tls_result handshake(const struct tls_target *t, SSL_CTX *ctx, char *detail, size_t len, SSL **ssl_out)
+{
+	enum tls_result r = TLS_REFUSED;
+	int fd = tcp_connect(t, detail, len, &r);
+	SSL *ssl;
+
+	if (fd < 0)
+		return r;
+	ssl = SSL_new(ctx);
+	if (!ssl) {
+		close(fd);
+		snprintf(detail, len, "SSL_new failed");
+		return TLS_UNTESTABLE;
+	}
+	SSL_set_fd(ssl, fd);
+	if (t->sni)
+		SSL_set_tlsext_host_name(ssl, t->sni);
+	errno = 0;
+	ERR_clear_error();
+	int ok = SSL_connect(ssl);
+	if (ok == 1) {
+		snprintf(detail, len, "%s with %s", SSL_get_version(ssl), SSL_get_cipher_name(ssl));
+		r = TLS_ACCEPTED;
+	} else if (SSL_get_error(ssl, ok) == SSL_ERROR_WANT_READ || SSL_get_error(ssl, ok) == SSL_ERROR_WANT_WRITE ||
+		   (SSL_get_error(ssl, ok) == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK))) {
+		/* The socket's receive timeout surfaces as "want read" on a blocking socket. */
+		snprintf(detail, len, "no handshake answer within %d ms", t->timeout_ms);
+		r = TLS_TIMEOUT;
+	} else {
+		ssl_error(detail, len, "refused");
+		r = TLS_REFUSED;
+	}
+	if (ssl_out && r == TLS_ACCEPTED) {
+		*ssl_out = ssl;
+		return r;
+	}
+	if (r == TLS_ACCEPTED)
+		SSL_shutdown(ssl);
+	SSL_free(ssl);
+	close(fd);
+	return r;
+}
+
+enum tls_result tls_probe(const struct tls_target *t, enum tls_version v, const char *cipher,
+			  char *detail, size_t len)
+{
+	SSL_CTX *ctx = make_ctx(v, v, cipher);
+	enum tls_result r;
+
+	if (!ctx) {
+		snprintf(detail, len, "this OpenSSL cannot offer %s%s%s", tls_version_name(v), cipher ? " with " : "",
+			 cipher ? cipher : "");
+		ERR_clear_error();
+		return TLS_UNTESTABLE;
+	}
+	r = handshake(t, ctx, detail, len, NULL);
+	SSL_CTX_free(ctx);
+	return r;
+}
+
+size_t tls_suites(enum tls_version v, const char *const **names)
+{
+	if (!suites[v].done) {
+		SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+		suites[v].done = 1;
+		if (ctx) {
+			SSL_CTX_set_security_level(ctx, 0);
+			SSL_CTX_set_cipher_list(ctx, "ALL:COMPLEMENTOFALL:@SECLEVEL=0");
+			STACK_OF(SSL_CIPHER) *sk = SSL_CTX_get_ciphers(ctx);
+			for (int i = 0; sk && i < sk_SSL_CIPHER_num(sk); i++) {
+				const SSL_CIPHER *c = sk_SSL_CIPHER_value(sk, i);
+				const char *name = SSL_CIPHER_get_name(c), *ver = SSL_CIPHER_get_version(c);
+				int is13 = !strncmp(name, "TLS_", 4);
+				if (strstr(name, "PSK") || strstr(name, "SRP"))
+					continue;
+				if ((v == TLS_V1_3) != is13)
+					continue;
+				/* Suites that need TLS 1.2 (GCM, SHA-256 MACs ...) are not offered in 1.0/1.1. */
+				if (v < TLS_V1_2 && !strcmp(ver, "TLSv1.2"))
+					continue;
+				suites[v].names = realloc(suites[v].names, (suites[v].n + 1) * sizeof(char *));
+				suites[v].names[suites[v].n++] = strdup(name);
+			}
+			SSL_CTX_free(ctx);
+		}
+	}
+	*names = (const char *const *)suites[v].names;
+	return suites[v].n;
+}
+
+int tls_suite_weak(const char *name, char *why, size_t len)
+{
+	static const struct { const char *part, *what; } weak[] = {
+		{ "NULL", "no encryption (NULL)" }, { "ADH-", "anonymous (no server authentication)" },
+		{ "AECDH-", "anonymous (no server authentication)" }, { "EXP", "export grade" },
+		{ "RC4", "RC4" }, { "DES-CBC3", "3DES" }, { "3DES", "3DES" }, { "DES-CBC-", "single DES" },
+	};
+
+	for (size_t i = 0; i < sizeof(weak) / sizeof(weak[0]); i++)
+		if (strstr(name, weak[i].part) && !(strstr(name, "3DES") && !strcmp(weak[i].part, "DES-CBC-"))) {
+			snprintf(why, len, "%s", weak[i].what);
+			return 1;
+		}
+	return 0;
+}
+
+static void asn1_time(const ASN1_TIME *t, char *buf, size_t len)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	int n;
+
+	buf[0] = '\0';
+	if (!b)
+		return;
+	ASN1_TIME_print(b, t);
+	n = BIO_read(b, buf, (int)len - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	BIO_free(b);
+}
+
+static void add_line(char *buf, size_t len, const char *line)
+{
+	size_t n = strlen(buf);
+	snprintf(buf + n, len - n, "%s%s", n ? "\n" : "", line);
+}
+
+int tls_cert_audit(const struct tls_target *t, const char *name, const char *ca_file,
+		   char *findings, size_t flen, char *summary, size_t slen, const char *pem_out)
+{
+	SSL_CTX *ctx = make_ctx(TLS_V1_0, TLS_V1_3, NULL);
+	SSL *ssl = NULL;
+	char detail[256], line[512], nb[64], na[64];
+	enum tls_result r;
+
+	findings[0] = summary[0] = '\0';
+	if (!ctx)
+		return TLS_UNTESTABLE;
+	r = handshake(t, ctx, detail, sizeof(detail), &ssl);
+	if (r != TLS_ACCEPTED) {
+		snprintf(summary, slen, "%s", detail);
+		SSL_CTX_free(ctx);
+		return r == TLS_REFUSED ? TLS_NO_SESSION : r;
+	}
+	X509 *cert = SSL_get1_peer_certificate(ssl);
+	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
+	if (!cert) {
+		add_line(findings, flen, "the server presented no certificate");
+		goto out;
+	}
+	if (pem_out) {
+		FILE *f = fopen(pem_out, "w");
+		for (int i = 0; f && chain && i < sk_X509_num(chain); i++)
+			PEM_write_X509(f, sk_X509_value(chain, i));
+		if (f)
+			fclose(f);
+	}
+	/* Dates. */
+	asn1_time(X509_get0_notBefore(cert), nb, sizeof(nb));
+	asn1_time(X509_get0_notAfter(cert), na, sizeof(na));
+	if (X509_cmp_current_time(X509_get0_notAfter(cert)) < 0) {
+		snprintf(line, sizeof(line), "expired: valid until %s", na);
+		add_line(findings, flen, line);
+	}
+	if (X509_cmp_current_time(X509_get0_notBefore(cert)) > 0) {
+		snprintf(line, sizeof(line), "not yet valid: valid from %s", nb);
+		add_line(findings, flen, line);
+	}
+	/* Key. */
+	EVP_PKEY *pk = X509_get0_pubkey(cert);
+	int bits = pk ? EVP_PKEY_get_bits(pk) : 0, id = pk ? EVP_PKEY_get_base_id(pk) : 0;
+	const char *kt = id == EVP_PKEY_RSA ? "RSA" : id == EVP_PKEY_EC ? "EC" : id == EVP_PKEY_ED25519 ? "Ed25519" :
+			 id == EVP_PKEY_DSA ? "DSA" : "other";
+	if ((id == EVP_PKEY_RSA && bits < 2048) || (id == EVP_PKEY_EC && bits < 256) || id == EVP_PKEY_DSA) {
+		snprintf(line, sizeof(line), "weak key: %s with %d bits", kt, bits);
+		add_line(findings, flen, line);
+	}
+	/* Signature. */
+	int signid = X509_get_signature_nid(cert), mdnid = NID_undef, pknid = NID_undef;
+	OBJ_find_sigid_algs(signid, &mdnid, &pknid);
+	if (mdnid == NID_sha1 || mdnid == NID_md5 || mdnid == NID_md4) {
+		snprintf(line, sizeof(line), "weak signature: %s", OBJ_nid2ln(signid));
+		add_line(findings, flen, line);
+	}
+	/* Name. */
+	if (name) {
+		unsigned char ip[16];
+		int match = inet_pton(AF_INET, name, ip) == 1 || inet_pton(AF_INET6, name, ip) == 1
+				    ? X509_check_ip_asc(cert, name, 0) == 1
+				    : X509_check_host(cert, name, 0, 0, NULL) == 1;
+		if (!match) {
+			char subj[256];
+			X509_NAME_oneline(X509_get_subject_name(cert), subj, sizeof(subj));
+			snprintf(line, sizeof(line), "name mismatch: issued to %s, not to the declared host %s", subj, name);
+			add_line(findings, flen, line);
+		}
+	}
+	/* Chain to the CA the DUT description names (dates are judged above, not twice). */
+	if (ca_file) {
+		X509_STORE *store = X509_STORE_new();
+		X509_STORE_CTX *sc = X509_STORE_CTX_new();
+		if (store && sc && X509_STORE_load_file(store, ca_file) == 1 && X509_STORE_CTX_init(sc, store, cert, chain) == 1) {
+			X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(sc), X509_V_FLAG_NO_CHECK_TIME);
+			if (X509_verify_cert(sc) != 1) {
+				snprintf(line, sizeof(line), "does not chain to the declared CA: %s",
+					 X509_verify_cert_error_string(X509_STORE_CTX_get_error(sc)));
+				add_line(findings, flen, line);
+			}
+		} else {
+			add_line(findings, flen, "the declared CA file could not be read");
+		}
+		X509_STORE_CTX_free(sc);
+		X509_STORE_free(store);
+	}
+	{
+		char subj[200], iss[200];
+		X509_NAME_oneline(X509_get_subject_name(cert), subj, sizeof(subj));
+		X509_NAME_oneline(X509_get_issuer_name(cert), iss, sizeof(iss));
+		snprintf(summary, slen, "subject %s, issuer %s, %s %d bits, %s, valid %s to %s", subj, iss, kt, bits,
+			 OBJ_nid2ln(signid), nb, na);
+	}
+out:
+	X509_free(cert);
+	SSL_shutdown(ssl);
+	int fd = SSL_get_fd(ssl);
+	SSL_free(ssl);
+	if (fd >= 0)
+		close(fd);
+	SSL_CTX_free(ctx);
+	return 0;
+}
+
+void tls_cleanup(void)
+{
+	for (int v = 0; v < TLS_NVERSIONS; v++) {
+		for (size_t i = 0; i < suites[v].n; i++)
+			free(suites[v].names[i]);
+		free(suites[v].names);
+		suites[v].names = NULL;
+		suites[v].n = 0;
+		suites[v].done = 0;
+	}
+}
