@@ -85,7 +85,7 @@ bad:
 static SSL_CTX *make_ctx(enum tls_version vmin, enum tls_version vmax, const char *cipher)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-	char list[256];
+	char *list = NULL;
 
 	if (!ctx)
 		return NULL;
@@ -95,14 +95,21 @@ static SSL_CTX *make_ctx(enum tls_version vmin, enum tls_version vmax, const cha
 	if (!SSL_CTX_set_min_proto_version(ctx, proto[vmin]) || !SSL_CTX_set_max_proto_version(ctx, proto[vmax]))
 		goto bad;
 	if (vmax < TLS_V1_3 || vmin < TLS_V1_3) {
-		snprintf(list, sizeof(list), "%s:@SECLEVEL=0", cipher && vmax < TLS_V1_3 ? cipher : "ALL:COMPLEMENTOFALL");
+		/* The list may name every suite there is: no fixed-size buffer. */
+		if (asprintf(&list, "%s:@SECLEVEL=0", cipher && vmax < TLS_V1_3 ? cipher : "ALL:COMPLEMENTOFALL") < 0) {
+			list = NULL;
+			goto bad;
+		}
 		if (!SSL_CTX_set_cipher_list(ctx, list))
 			goto bad;
+		free(list);
+		list = NULL;
 	}
 	if (vmax == TLS_V1_3 && cipher && !SSL_CTX_set_ciphersuites(ctx, cipher))
 		goto bad;
 	return ctx;
 bad:
+	free(list);
 	SSL_CTX_free(ctx);
 	return NULL;
 }
@@ -210,6 +217,68 @@ size_t tls_suites(enum tls_version v, const char *const **names)
 	}
 	*names = (const char *const *)suites[v].names;
 	return suites[v].n;
+}
+
+int tls_accepted_suites(const struct tls_target *t, enum tls_version v,
+			void (*found)(void *arg, const char *name), void *arg, char *detail, size_t len)
+{
+	const char *const *all;
+	size_t n = tls_suites(v, &all), left = n, count = 0;
+	char *offered = calloc(n ? n : 1, 1);	/* 1: still offered */
+	char *list = NULL;
+
+	if (!offered)
+		return TLS_UNTESTABLE;
+	memset(offered, 1, n);
+	for (;;) {
+		size_t size = 1;
+		for (size_t i = 0; i < n; i++)
+			if (offered[i])
+				size += strlen(all[i]) + 1;
+		char *nl = realloc(list, size);
+		if (!nl || left == 0)
+			break;
+		list = nl;
+		list[0] = '\0';
+		for (size_t i = 0; i < n; i++)
+			if (offered[i]) {
+				strcat(list, list[0] ? ":" : "");
+				strcat(list, all[i]);
+			}
+		SSL_CTX *ctx = make_ctx(v, v, list);
+		SSL *ssl = NULL;
+		if (!ctx)
+			break;
+		enum tls_result r = handshake(t, ctx, detail, len, &ssl);
+		SSL_CTX_free(ctx);
+		if (r != TLS_ACCEPTED) {
+			if (count == 0 && r != TLS_REFUSED) {
+				free(list);
+				free(offered);
+				return r;
+			}
+			break;	/* the server takes none of what is left */
+		}
+		const char *picked = SSL_get_cipher_name(ssl);
+		size_t i;
+		for (i = 0; i < n && (!offered[i] || strcmp(all[i], picked)); i++)
+			;
+		int fd = SSL_get_fd(ssl);
+		if (i < n) {
+			offered[i] = 0;
+			left--;
+			count++;
+			found(arg, all[i]);
+		}
+		SSL_shutdown(ssl);
+		SSL_free(ssl);
+		close(fd);
+		if (i == n)
+			break;	/* it picked something we did not offer: stop rather than loop */
+	}
+	free(list);
+	free(offered);
+	return (int)count;
 }
 
 int tls_suite_weak(const char *name, char *why, size_t len)

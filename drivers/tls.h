@@ -36,6 +36,13 @@ enum tls_result tls_probe(const struct tls_target *t, enum tls_version v, const 
 /* The suites this OpenSSL can offer for version v (PSK and SRP suites left out: they need
  * shared secrets).  Returns how many; names stay valid until tls_cleanup(). */
 size_t tls_suites(enum tls_version v, const char *const **names);
+/* Every suite of version v the server accepts, found by offering all that remain and taking
+ * out the one it picks until it picks none (accepted + 1 handshakes, not one per suite).
+ * Calls found(arg, name) for each.  The number found, or a negative enum tls_result when the
+ * first handshake could not be decided (unreachable, timeout). */
+int tls_accepted_suites(const struct tls_target *t, enum tls_version v,
+			void (*found)(void *arg, const char *name), void *arg, char *detail, size_t len);
+
 /* Is this suite weak: NULL encryption, anonymous, export, RC4, DES or 3DES?  The reason in why. */
 int tls_suite_weak(const char *name, char *why, size_t len);
 

@@ -175,7 +175,31 @@ static void versions(struct keur_ctx *ctx)
 	tls_cleanup();
 }
 
-/* MQTT-TLS-003: every suite of every accepted version, one at a time. */
+struct suite_log {
+	struct keur_ctx *ctx;
+	struct findings *f;
+	FILE *ev;
+	const struct dut_mqtt *m;
+	enum tls_version v;
+	int naccepted;
+};
+
+static void suite_found(void *arg, const char *name)
+{
+	struct suite_log *s = arg;
+	char why[64];
+	int weak = tls_suite_weak(name, why, sizeof(why));
+
+	s->naccepted++;
+	if (s->ev)
+		fprintf(s->ev, "%s:%d\t%s\t%s%s%s\n", s->m->host, s->m->port, tls_version_name(s->v), name,
+			weak ? "\tWEAK: " : "", weak ? why : "");
+	if (weak)
+		add(&s->f->bad, &s->f->nbad, "%s:%d accepts %s in %s: %s", s->m->host, s->m->port, name,
+		    tls_version_name(s->v), why);
+}
+
+/* MQTT-TLS-003: every suite of every accepted version. */
 static void suites(struct keur_ctx *ctx)
 {
 	const struct keur_dut *d = keur_dut(ctx);
@@ -185,55 +209,38 @@ static void suites(struct keur_ctx *ctx)
 	for (size_t i = 0; i < d->nmqtt; i++) {
 		const struct dut_mqtt *m = &d->mqtt[i];
 		struct tls_target t;
-		int naccepted = 0, dead = 0, out_of_time = 0, versions = 0;
+		struct suite_log log = { .ctx = ctx, .f = &f, .ev = ev, .m = m };
+		int dead = 0, out_of_time = 0, versions = 0;
 
 		if (!m->broker || !m->tls)
 			continue;
 		target(m, &t);
-		for (int v = TLS_V1_0; v < TLS_NVERSIONS && !dead && !out_of_time; v++) {
+		for (int v = TLS_V1_0; v < TLS_NVERSIONS; v++) {
 			char detail[300];
-			const char *const *names;
-			size_t n;
 
+			/* A version takes accepted + 1 handshakes; budget generously for a slow DUT. */
 			if (!enough_time(ctx, m, &f, tls_version_name(v))) {
 				out_of_time = 1;
 				break;
 			}
-			enum tls_result r = tls_probe(&t, v, NULL, detail, sizeof(detail));
-			if (r == TLS_UNREACHABLE || r == TLS_TIMEOUT) {
+			log.v = v;
+			int n = tls_accepted_suites(&t, v, suite_found, &log, detail, sizeof(detail));
+			keur_note(ctx, "%s:%d %s: %d suites accepted%s%s", m->host, m->port, tls_version_name(v), n < 0 ? 0 : n,
+				  n <= 0 ? "; last: " : "", n <= 0 ? detail : "");
+			if (n == TLS_UNREACHABLE || n == TLS_TIMEOUT) {
 				add(&f.open, &f.nopen, "%s:%d: %s", m->host, m->port, detail);
 				dead = 1;
 				break;
 			}
-			if (r != TLS_ACCEPTED)
-				continue;	/* the version is refused: no suite of it can be accepted */
-			versions++;
-			n = tls_suites(v, &names);
-			for (size_t k = 0; k < n; k++) {
-				char why[64];
-				if (!enough_time(ctx, m, &f, "the rest of the suites")) {
-					out_of_time = 1;
-					break;
-				}
-				r = tls_probe(&t, v, names[k], detail, sizeof(detail));
-				if (r != TLS_ACCEPTED)
-					continue;
-				naccepted++;
-				int weak = tls_suite_weak(names[k], why, sizeof(why));
-				if (ev)
-					fprintf(ev, "%s:%d\t%s\t%s%s%s\n", m->host, m->port, tls_version_name(v), names[k],
-						weak ? "\tWEAK: " : "", weak ? why : "");
-				if (weak)
-					add(&f.bad, &f.nbad, "%s:%d accepts %s in %s: %s", m->host, m->port, names[k],
-					    tls_version_name(v), why);
-			}
+			if (n > 0)
+				versions++;
 		}
 		/* Nothing accepted is nothing shown: never a pass by default. */
 		if (!dead && !out_of_time && !versions)
 			add(&f.open, &f.nopen, "%s:%d completed no TLS handshake in any version", m->host, m->port);
 		else if (!dead && !out_of_time)
 			add(&f.good, &f.ngood, "%s:%d: %d suites accepted, none weak (list in suites.txt)", m->host, m->port,
-			    naccepted);
+			    log.naccepted);
 	}
 	if (ev)
 		fclose(ev);
