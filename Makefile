@@ -29,7 +29,7 @@ HARNESS  = harness/util.o harness/sha256.o harness/verdict.o harness/input.o har
 REPORTS  = reports/tap.o reports/junit.o reports/conformance.o reports/xmlout.o
 DRIVERS  = drivers/mqtt.o drivers/mb.o drivers/tls.o
 HW       = hw/lab.o hw/fixture.o
-SUITES   = suites/mqtt_auth.o suites/mqtt_tls.o suites/modbus_write.o
+SUITES   = suites/mqtt_auth.o suites/mqtt_tls.o suites/credentials.o suites/modbus_write.o
 CORE     = $(HARNESS) $(REPORTS) $(DRIVERS) $(HW) $(SUITES)
 SIMDEV   = hw/simdev/main.o hw/simdev/state.o hw/simdev/modbus_server.o hw/simdev/coap_server.o \
            hw/simdev/mqtt_link.o hw/simdev/extra.o hw/simdev/update.o hw/simdev/image.o hw/simdev/httpd.o
@@ -57,10 +57,11 @@ tests/peer: tests/peer.o
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 # The XSDs are compiled in, so keur validates its inputs wherever it is installed.
-build/schemas.c: profiles/profile.xsd profiles/dut.xsd profiles/lab.xsd
+build/schemas.c: profiles/profile.xsd profiles/dut.xsd profiles/lab.xsd suites/data/credentials-mirai.txt suites/data/credentials-vendor.txt
 	@mkdir -p build
-	{ for f in $^; do n=$$(basename $$f .xsd); echo "const char keur_xsd_$$n[] ="; \
-	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo ";"; done; } > $@
+	{ for f in $^; do n=$$(basename $$f | sed 's/\.[a-z]*$$//; s/-/_/g'); case $$f in *.xsd) n=xsd_$$n;; esac; \
+	  echo "const char keur_$$n[] ="; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/\t/\\t/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo ";"; done; } > $@
 
 check: deps-auto
 	$(MAKE) keur keur-simdev $(TESTBINS)

@@ -5,6 +5,9 @@
  *   peer serve MODE [SECONDS]     listen on 127.0.0.1:0, print the port, then behave as MODE:
  *        silent   accept and never read or answer
  *        close    accept and close at once
+ *        lockout  an MQTT broker in its simplest form: CONNACK "not authorised" to the first five
+ *                 CONNECTs, then it closes every connection at once (a login lockout)
+ *        slow     the same refusal, 150 ms later for every CONNECT after the fifth (a growing delay)
  *   A serving peer ends by itself after SECONDS (default 120), so nothing outlives a test. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -86,6 +89,21 @@ static int serve(const char *mode, int seconds)
 		int c = accept(fd, NULL, NULL);
 		if (c < 0)
 			continue;
+		if (!strcmp(mode, "lockout") || !strcmp(mode, "slow")) {
+			static int n;
+			static const unsigned char refused[] = { 0x20, 0x02, 0x00, 0x05 };
+			char buf[1024];
+			struct pollfd cp = { .fd = c, .events = POLLIN };
+			n++;
+			if (poll(&cp, 1, 1000) > 0 && read(c, buf, sizeof(buf)) > 0 && (n <= 5 || !strcmp(mode, "slow"))) {
+				if (n > 5)
+					poll(NULL, 0, 150);
+				ssize_t w = write(c, refused, sizeof(refused));
+				(void)w;
+			}
+			close(c);
+			continue;
+		}
 		if (!strcmp(mode, "close") || nheld == 256)
 			close(c);
 		else
@@ -108,8 +126,9 @@ int main(int argc, char **argv)
 	}
 	if (argc == 4 && !strcmp(argv[1], "wait-port"))
 		return wait_port(atoi(argv[2]), atol(argv[3]));
-	if (argc >= 3 && !strcmp(argv[1], "serve") && (!strcmp(argv[2], "silent") || !strcmp(argv[2], "close")))
+	if (argc >= 3 && !strcmp(argv[1], "serve") && (!strcmp(argv[2], "silent") || !strcmp(argv[2], "close") ||
+						     !strcmp(argv[2], "lockout") || !strcmp(argv[2], "slow")))
 		return serve(argv[2], argc >= 4 ? atoi(argv[3]) : 120);
-	fprintf(stderr, "usage: peer freeport | wait-port PORT MS | serve silent|close [SECONDS]\n");
+	fprintf(stderr, "usage: peer freeport | wait-port PORT MS | serve silent|close|lockout|slow [SECONDS]\n");
 	return 2;
 }

@@ -1,0 +1,209 @@
+/* credentials.c — CRED-DEFAULT-001: no well-known default login works (the Mirai list and
+ * common vendor defaults, compiled in from suites/data/); CRED-BRUTE-001: a run of wrong
+ * passwords meets a lockout, a refusal that changes, or a growing delay.  The login surface
+ * covered so far is the MQTT broker's CONNECT. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "case.h"
+#include "mqtt.h"
+#include "util.h"
+
+extern const char keur_credentials_mirai[], keur_credentials_vendor[];
+
+#define BRUTE_ATTEMPTS 40
+
+static void log_line(void *arg, const char *line)
+{
+	(void)arg;
+	(void)line;	/* one line per attempt is in the transcript; libmosquitto's would bury it */
+}
+
+static int first_broker(const struct keur_dut *d)
+{
+	for (size_t i = 0; i < d->nmqtt; i++)
+		if (d->mqtt[i].broker)
+			return (int)i;
+	return -1;
+}
+
+static void target_of(const struct dut_mqtt *m, struct mqtt_target *t)
+{
+	t->host = m->host;
+	t->port = m->port;
+	t->tls = m->tls;
+	t->ca_file = m->ca_file;
+	t->version = m->versions & MQTT_V311 ? 4 : 5;
+	t->timeout_ms = m->timeout_ms;
+}
+
+static void defaults(struct keur_ctx *ctx)
+{
+	const struct keur_dut *d = keur_dut(ctx);
+	const char *const lists[] = { keur_credentials_mirai, keur_credentials_vendor };
+	const char *const names[] = { "Mirai", "vendor defaults" };
+	struct strbuf hits, open;
+	int tried = 0, nhits = 0, nopen = 0, refused = 0;
+
+	sb_init(&hits);
+	sb_init(&open);
+	mqtt_init();
+	for (size_t e = 0; e < d->nmqtt; e++) {
+		const struct dut_mqtt *m = &d->mqtt[e];
+		struct mqtt_target t;
+
+		if (!m->broker)
+			continue;
+		target_of(m, &t);
+		for (size_t l = 0; l < 2; l++) {
+			for (const char *p = lists[l]; *p;) {
+				const char *end = strchr(p, '\n');
+				size_t len = end ? (size_t)(end - p) : strlen(p);
+				char line[160], *tab, cid[48];
+				struct mqtt_connack a;
+
+				snprintf(line, sizeof(line), "%.*s", (int)(len < sizeof(line) ? len : sizeof(line) - 1), p);
+				p += len + (end ? 1 : 0);
+				if (!line[0] || line[0] == '#' || !(tab = strchr(line, '\t')))
+					continue;
+				*tab = '\0';
+				if (keur_time_left_ms(ctx) < m->timeout_ms + 1500) {
+					sb_addf(&open, "%sthe deadline left no time for the rest of the lists", open.len ? "; " : "");
+					nopen++;
+					goto done;
+				}
+				snprintf(cid, sizeof(cid), "keur-cred-%ld-%d", (long)getpid(), tried);
+				mqtt_try_connect(&t, cid, line, tab + 1, log_line, ctx, &a);
+				tried++;
+				/* Default passwords are public: the transcript names them, unlike the lab's own. */
+				keur_note(ctx, "%s:%d %s '%s' / '%s': %s", m->host, m->port, names[l], line, tab + 1, a.detail);
+				if (a.outcome == MQTT_ACCEPTED) {
+					if (nhits < 5)
+						sb_addf(&hits, "%s'%s'/'%s'", hits.len ? ", " : "", line, tab + 1);
+					nhits++;
+				} else if (a.outcome == MQTT_REFUSED || a.outcome == MQTT_CLOSED) {
+					refused++;
+				} else if (a.outcome == MQTT_UNREACHABLE || a.outcome == MQTT_TLS_FAILED) {
+					sb_addf(&open, "%s%s:%d: %s", open.len ? "; " : "", m->host, m->port, a.detail);
+					nopen++;
+					break;
+				}
+			}
+		}
+	}
+done:
+	if (nhits)
+		keur_verdict(ctx, KEUR_FAIL, "%d well-known default login(s) accepted, e.g. %s", nhits, hits.buf);
+	else if (nopen)
+		keur_verdict(ctx, KEUR_INCONC, "%s", open.buf);
+	else if (!refused)
+		keur_verdict(ctx, KEUR_INCONC, "the broker answered none of %d default logins with a refusal", tried);
+	else
+		keur_verdict(ctx, KEUR_PASS, "all %d well-known default logins refused (Mirai list and vendor defaults)", tried);
+	sb_release(&hits);
+	sb_release(&open);
+	mqtt_cleanup();
+}
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+	return (x > y) - (x < y);
+}
+
+static long median(long *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_long);
+	return v[n / 2];
+}
+
+static void brute(struct keur_ctx *ctx)
+{
+	const struct keur_dut *d = keur_dut(ctx);
+	int e = first_broker(d);
+	const struct dut_mqtt *m;
+	struct mqtt_target t;
+	long ms[BRUTE_ATTEMPTS];
+	int n = 0, changed = -1;
+	enum mqtt_outcome first = MQTT_LOCAL_ERROR;
+	const char *user;
+	char first_detail[256] = "", changed_detail[256] = "";
+
+	m = &d->mqtt[e];
+	user = m->username ? m->username : "admin";
+	target_of(m, &t);
+	mqtt_init();
+	int64_t t0 = time_now_ms();
+	for (; n < BRUTE_ATTEMPTS; n++) {
+		struct mqtt_connack a;
+		char cid[48], pw[48];
+
+		if (keur_time_left_ms(ctx) < m->timeout_ms + 1500)
+			break;
+		snprintf(cid, sizeof(cid), "keur-brute-%ld-%d", (long)getpid(), n);
+		snprintf(pw, sizeof(pw), "keur-wrong-%d-%ld", n, (long)getpid());
+		mqtt_try_connect(&t, cid, user, pw, log_line, ctx, &a);
+		ms[n] = a.ms;
+		keur_note(ctx, "attempt %d: user '%s', wrong password: %s (%ld ms)", n + 1, user, a.detail, a.ms);
+		if (a.outcome == MQTT_ACCEPTED) {
+			keur_verdict(ctx, KEUR_FAIL, "a wrong password for '%s' was accepted (attempt %d): no authentication to guess", user, n + 1);
+			mqtt_cleanup();
+			return;
+		}
+		if (n == 0) {
+			first = a.outcome;
+			snprintf(first_detail, sizeof(first_detail), "%s", a.detail);
+			if (first == MQTT_UNREACHABLE || first == MQTT_TLS_FAILED || first == MQTT_SILENT) {
+				keur_verdict(ctx, KEUR_INCONC, "%s:%d: %s", m->host, m->port, a.detail);
+				mqtt_cleanup();
+				return;
+			}
+		} else if (changed < 0 && (a.outcome != first || strcmp(a.detail, first_detail))) {
+			/* A lockout, a ban or a rate limit: the answer is no longer the plain refusal. */
+			changed = n + 1;
+			snprintf(changed_detail, sizeof(changed_detail), "%s", a.detail);
+			n++;
+			break;
+		}
+	}
+	double secs = (double)(time_now_ms() - t0) / 1000.0;
+	double rate = secs > 0 ? n / secs : n;
+	if (changed > 0) {
+		keur_verdict(ctx, KEUR_PASS, "after %d wrong passwords the broker answered differently (%s, first: %s)",
+			     changed - 1, changed_detail, first_detail);
+	} else if (n >= 20) {
+		/* Throttling often starts after three to five tries: the first five are the baseline.
+		 * A delay counts when the last ten take five times as long and at least 50 ms more. */
+		long head[5], tail[10];
+		memcpy(head, ms, sizeof(head));
+		memcpy(tail, ms + n - 10, sizeof(tail));
+		long h = median(head, 5), tl = median(tail, 10);
+		if (tl >= 1000 || (tl >= 5 * (h + 1) && tl - h >= 50))
+			keur_verdict(ctx, KEUR_PASS, "the broker slows down wrong logins: median %ld ms at first, %ld ms after %d attempts",
+				     h, tl, n);
+		else
+			keur_verdict(ctx, KEUR_FAIL, "%d wrong passwords for '%s' in %.1f s (%.0f attempts/s): no lockout, no change of answer, no growing delay (median %ld ms first, %ld ms last)",
+				     n, user, secs, rate, h, tl);
+	} else {
+		keur_verdict(ctx, KEUR_INCONC, "only %d attempts fitted in the deadline: too few to judge throttling (raise --deadline-scale)", n);
+	}
+	mqtt_cleanup();
+}
+
+static const struct keur_case cases[] = {
+	{ .id = "CRED-DEFAULT-001", .title = "well-known default logins (Mirai list, vendor defaults) are refused by the broker",
+	  .spec = "EN 303 645 5.1-1; EN 18031-1 AUM-5-1; CIP-3", .needs = NEED_MQTT_BROKER, .deadline_s = 120,
+	  .run = defaults },
+	{ .id = "CRED-BRUTE-001", .title = "repeated wrong passwords meet a lockout, a refusal that changes, or a growing delay",
+	  .spec = "EN 303 645 5.1-5; EN 18031-1 AUM-6", .needs = NEED_MQTT_BROKER, .deadline_s = 120, .run = brute },
+};
+
+const struct keur_suite credentials_suite = {
+	.name = "credentials",
+	.title = "Default and guessable credentials",
+	.cases = cases,
+	.ncases = ARRAY_SIZE(cases),
+};
