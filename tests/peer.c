@@ -104,10 +104,17 @@ static int serve(const char *mode, int seconds)
 			close(c);
 			continue;
 		}
-		if (!strcmp(mode, "close") || nheld == 256)
+		if (!strcmp(mode, "close")) {
 			close(c);
-		else
-			held[nheld++] = c;	/* silent: keep it open, read nothing */
+		} else {
+			/* silent: keep it open, read nothing; when full, the oldest goes, never the newest */
+			if (nheld == 256) {
+				close(held[0]);
+				memmove(held, held + 1, sizeof(held[0]) * 255);
+				nheld--;
+			}
+			held[nheld++] = c;
+		}
 	}
 	for (int i = 0; i < nheld; i++)
 		close(held[i]);
