@@ -35,7 +35,7 @@ SIMDEV   = hw/simdev/main.o hw/simdev/state.o hw/simdev/modbus_server.o hw/simde
            hw/simdev/mqtt_link.o hw/simdev/extra.o hw/simdev/update.o hw/simdev/image.o hw/simdev/httpd.o
 TESTBINS = tests/unit tests/keur-selftest tests/peer
 
-.PHONY: all check demo deps deps-auto clean
+.PHONY: all check demo bench deps deps-auto clean
 all: keur keur-simdev
 
 keur: harness/main.o harness/registry.o $(CORE)
@@ -70,6 +70,12 @@ check: deps-auto
 demo: deps-auto
 	$(MAKE) keur keur-simdev tests/peer
 	bash hw/demo/run-demo.sh
+
+# Benchmarks print figures (README, "Performance"); they compare keur with sslscan.
+bench: deps-auto
+	@bash tests/deps.sh auto sslscan
+	$(MAKE) keur tests/peer
+	bash tests/bench/mqtt-tls-audit.sh 5
 
 # Install what is missing (as root), or print the exact command to do so.
 deps:
