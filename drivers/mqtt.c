@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -11,9 +12,19 @@
 
 struct probe {
 	int got_connack, code;
+	int got_suback, suback_mid, suback_qos;
+	int lost;
 	mqtt_log_fn log;
 	void *log_arg;
 	char ssl_error[200];
+	mqtt_message_fn on_msg;
+	void *msg_arg;
+	int nmsg;
+};
+
+struct mqtt_session {
+	struct mosquitto *m;
+	struct probe p;
 };
 
 static long mono_ms(void)
@@ -162,16 +173,45 @@ static void classify_error(struct mqtt_connack *ack, int rc, int err, const stru
 	}
 }
 
-int mqtt_try_connect(const struct mqtt_target *t, const char *client_id, const char *user,
-		     const char *pass, mqtt_log_fn log, void *log_arg, struct mqtt_connack *ack)
+static void on_subscribe(struct mosquitto *m, void *obj, int mid, int n, const int *qos)
 {
-	struct probe p = { .log = log, .log_arg = log_arg };
+	struct probe *p = obj;
+	(void)m;
+	p->got_suback = 1;
+	p->suback_mid = mid;
+	p->suback_qos = n > 0 ? qos[0] : 0x80;
+}
+
+static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg)
+{
+	struct probe *p = obj;
+	(void)m;
+	p->nmsg++;
+	if (p->on_msg)
+		p->on_msg(p->msg_arg, msg->topic, msg->payload, msg->payloadlen);
+}
+
+static void on_disconnect(struct mosquitto *m, void *obj, int rc)
+{
+	struct probe *p = obj;
+	(void)m;
+	(void)rc;
+	p->lost = 1;
+}
+
+/* Connects and waits for the outcome.  With kept, an accepted session stays open and its
+ * handle is returned there; otherwise it is closed. */
+static int connect_probe(const struct mqtt_target *t, const char *client_id, const char *user, const char *pass,
+			 struct probe *p, struct mosquitto **kept, struct mqtt_connack *ack)
+{
 	struct mosquitto *m;
 	long t0 = mono_ms();
 	int rc;
 
 	memset(ack, 0, sizeof(*ack));
-	m = mosquitto_new(client_id, true, &p);
+	if (kept)
+		*kept = NULL;
+	m = mosquitto_new(client_id, true, p);
 	if (!m) {
 		set_outcome(ack, MQTT_LOCAL_ERROR, t0, "mosquitto_new: %s", strerror(errno));
 		return -1;
@@ -179,6 +219,9 @@ int mqtt_try_connect(const struct mqtt_target *t, const char *client_id, const c
 	mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, t->version == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
 	mosquitto_connect_v5_callback_set(m, on_connect);
 	mosquitto_log_callback_set(m, on_log);
+	mosquitto_subscribe_callback_set(m, on_subscribe);
+	mosquitto_message_callback_set(m, on_message);
+	mosquitto_disconnect_callback_set(m, on_disconnect);
 	if (user && mosquitto_username_pw_set(m, user, pass) != MOSQ_ERR_SUCCESS) {
 		set_outcome(ack, MQTT_LOCAL_ERROR, t0, "cannot set credentials");
 		goto out;
@@ -200,7 +243,7 @@ int mqtt_try_connect(const struct mqtt_target *t, const char *client_id, const c
 	errno = 0;
 	rc = mosquitto_connect_async(m, t->host, t->port, 30);
 	if (rc != MOSQ_ERR_SUCCESS) {
-		classify_error(ack, rc, errno, &p, t0);
+		classify_error(ack, rc, errno, p, t0);
 		goto out;
 	}
 	for (;;) {
@@ -211,20 +254,24 @@ int mqtt_try_connect(const struct mqtt_target *t, const char *client_id, const c
 		}
 		errno = 0;
 		rc = mosquitto_loop(m, left < 100 ? (int)left : 100, 1);
-		if (p.got_connack) {
-			if (p.code == 0) {
+		if (p->got_connack) {
+			if (p->code == 0) {
 				set_outcome(ack, MQTT_ACCEPTED, t0, "CONNACK 0 (%s)", mqtt_connack_text(t->version, 0));
 			} else {
-				set_outcome(ack, MQTT_REFUSED, t0, "CONNACK 0x%02x (%s)", p.code,
-					    mqtt_connack_text(t->version, p.code));
-				ack->code = p.code;
+				set_outcome(ack, MQTT_REFUSED, t0, "CONNACK 0x%02x (%s)", p->code,
+					    mqtt_connack_text(t->version, p->code));
+				ack->code = p->code;
 			}
 			break;
 		}
 		if (rc != MOSQ_ERR_SUCCESS) {
-			classify_error(ack, rc, errno, &p, t0);
+			classify_error(ack, rc, errno, p, t0);
 			break;
 		}
+	}
+	if (ack->outcome == MQTT_ACCEPTED && kept) {
+		*kept = m;
+		return 0;
 	}
 	if (ack->outcome == MQTT_ACCEPTED) {
 		mosquitto_disconnect(m);
@@ -233,4 +280,89 @@ int mqtt_try_connect(const struct mqtt_target *t, const char *client_id, const c
 out:
 	mosquitto_destroy(m);
 	return ack->outcome == MQTT_LOCAL_ERROR ? -1 : 0;
+}
+
+int mqtt_try_connect(const struct mqtt_target *t, const char *client_id, const char *user,
+		     const char *pass, mqtt_log_fn log, void *log_arg, struct mqtt_connack *ack)
+{
+	struct probe p = { .log = log, .log_arg = log_arg };
+
+	return connect_probe(t, client_id, user, pass, &p, NULL, ack);
+}
+
+int mqtt_session_open(const struct mqtt_target *t, const char *client_id, const char *user, const char *pass,
+		      mqtt_log_fn log, void *log_arg, struct mqtt_session **out, struct mqtt_connack *ack)
+{
+	struct mqtt_session *s = calloc(1, sizeof(*s));
+	int r;
+
+	*out = NULL;
+	if (!s) {
+		memset(ack, 0, sizeof(*ack));
+		ack->outcome = MQTT_LOCAL_ERROR;
+		snprintf(ack->detail, sizeof(ack->detail), "out of memory");
+		return -1;
+	}
+	s->p.log = log;
+	s->p.log_arg = log_arg;
+	/* The probe lives in the session, so libmosquitto's callbacks keep a valid pointer. */
+	r = connect_probe(t, client_id, user, pass, &s->p, &s->m, ack);
+	if (!s->m) {
+		free(s);
+		return r;
+	}
+	*out = s;
+	return 0;
+}
+
+int mqtt_session_subscribe(struct mqtt_session *s, const char *topic, int timeout_ms, int *granted,
+			   char *why, size_t len)
+{
+	long t0 = mono_ms();
+	int mid = 0, rc;
+
+	s->p.got_suback = 0;
+	rc = mosquitto_subscribe(s->m, &mid, topic, 0);
+	if (rc != MOSQ_ERR_SUCCESS) {
+		snprintf(why, len, "SUBSCRIBE %s not sent: %s", topic, mosquitto_strerror(rc));
+		return -1;
+	}
+	while (mono_ms() - t0 < timeout_ms) {
+		rc = mosquitto_loop(s->m, 100, 1);
+		if (s->p.got_suback && s->p.suback_mid == mid) {
+			*granted = s->p.suback_qos;
+			return 0;
+		}
+		if (rc != MOSQ_ERR_SUCCESS || s->p.lost) {
+			snprintf(why, len, "the broker ended the session after SUBSCRIBE %s", topic);
+			return -1;
+		}
+	}
+	snprintf(why, len, "no SUBACK for %s within %d ms", topic, timeout_ms);
+	return -1;
+}
+
+int mqtt_session_listen(struct mqtt_session *s, int ms, int max_messages, mqtt_message_fn fn, void *arg)
+{
+	long t0 = mono_ms();
+	int before = s->p.nmsg;
+
+	s->p.on_msg = fn;
+	s->p.msg_arg = arg;
+	while (mono_ms() - t0 < ms && s->p.nmsg - before < max_messages) {
+		if (mosquitto_loop(s->m, 100, 1) != MOSQ_ERR_SUCCESS || s->p.lost)
+			break;
+	}
+	s->p.on_msg = NULL;
+	return s->p.lost ? -1 : s->p.nmsg - before;
+}
+
+void mqtt_session_close(struct mqtt_session *s)
+{
+	if (!s)
+		return;
+	mosquitto_disconnect(s->m);
+	mosquitto_loop(s->m, 100, 1);
+	mosquitto_destroy(s->m);
+	free(s);
 }

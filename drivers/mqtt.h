@@ -46,6 +46,23 @@ void mqtt_cleanup(void);
 int mqtt_try_connect(const struct mqtt_target *t, const char *client_id, const char *user,
 		     const char *pass, mqtt_log_fn log, void *log_arg, struct mqtt_connack *ack);
 
+/* A session that stays connected, for subscribing and listening. */
+struct mqtt_session;
+
+/* Connects like mqtt_try_connect(); on MQTT_ACCEPTED *out is the open session (close it with
+ * mqtt_session_close()), otherwise *out is NULL.  Returns 0, or -1 on MQTT_LOCAL_ERROR. */
+int mqtt_session_open(const struct mqtt_target *t, const char *client_id, const char *user, const char *pass,
+		      mqtt_log_fn log, void *log_arg, struct mqtt_session **out, struct mqtt_connack *ack);
+/* Subscribes and waits for the SUBACK: 0 with *granted the granted QoS (0x80 or more: refused),
+ * or -1 (no SUBACK within timeout_ms, or the session ended) with the reason in why. */
+int mqtt_session_subscribe(struct mqtt_session *s, const char *topic, int timeout_ms, int *granted,
+			   char *why, size_t len);
+/* Receives for ms milliseconds (at most max_messages), handing each message to fn.
+ * Returns how many arrived, or -1 if the session ended. */
+typedef void (*mqtt_message_fn)(void *arg, const char *topic, const void *payload, int len);
+int mqtt_session_listen(struct mqtt_session *s, int ms, int max_messages, mqtt_message_fn fn, void *arg);
+void mqtt_session_close(struct mqtt_session *s);
+
 const char *mqtt_outcome_name(enum mqtt_outcome o);
 /* The meaning of a CONNACK code for this protocol version ("not authorised" ...). */
 const char *mqtt_connack_text(int version, int code);

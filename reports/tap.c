@@ -21,11 +21,14 @@ static void yaml_str(FILE *f, const char *key, const char *v)
 	fputs("\"\n", f);
 }
 
-/* A TAP description must not contain '#' (it would start a directive). */
+/* A '#' in a TAP description would start a directive: it is escaped as '\#' (TAP 14). */
 static void tap_desc(FILE *f, const char *s)
 {
-	for (; s && *s; s++)
-		fputc(*s == '#' ? '_' : (*s == '\n' ? ' ' : *s), f);
+	for (; s && *s; s++) {
+		if (*s == '#' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s == '\n' ? ' ' : *s, f);
+	}
 }
 
 void tap_case(FILE *f, size_t n, const struct rv_case *c)

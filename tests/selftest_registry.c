@@ -6,6 +6,7 @@
 
 extern const struct keur_suite mqtt_auth_suite;
 extern const struct keur_suite mqtt_tls_suite;
+extern const struct keur_suite mqtt_acl_suite;
 extern const struct keur_suite credentials_suite;
 extern const struct keur_suite selftest_suite;
 extern const struct keur_suite modbus_write_suite;
@@ -14,6 +15,7 @@ const struct keur_suite *const keur_suites[] = {
 	&selftest_suite,
 	&mqtt_auth_suite,
 	&mqtt_tls_suite,
+	&mqtt_acl_suite,
 	&credentials_suite,
 	&modbus_write_suite,
 	NULL,
