@@ -82,6 +82,20 @@ FILE *keur_evidence(struct keur_ctx *ctx, const char *name);
  * rather than a FILE; NULL if name is not a plain file name.  The caller frees it. */
 char *keur_evidence_path(struct keur_ctx *ctx, const char *name);
 
+/* What a case found, endpoint by endpoint: bad (the DUT failed), open (could not be decided)
+ * and good; the verdict follows from them (keur_findings_settle). */
+struct keur_findings {
+	char *bad, *open, *good;	/* "; "-joined, NULL while empty */
+	int nbad, nopen, ngood;
+};
+enum keur_finding { FIND_BAD, FIND_OPEN, FIND_GOOD };
+void keur_find(struct keur_findings *f, enum keur_finding kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* fail with the bad ones if any; else inconc with the open ones; else pass as "GOOD: goods";
+ * else (nothing found at all) none_verdict with none_reason.  Frees what f holds. */
+void keur_findings_settle(struct keur_ctx *ctx, struct keur_findings *f, const char *good,
+			  enum keur_verdict none_verdict, const char *none_reason);
+
 /* Adds a time-stamped line to evidence file "transcript.txt".  Never pass secrets: callers
  * write "***" in their place. */
 void keur_note(struct keur_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -118,6 +118,43 @@ int keur_power_on(struct keur_ctx *ctx)
 	return fixture(ctx, hw_power_on, 0, "power on");
 }
 
+void keur_find(struct keur_findings *f, enum keur_finding kind, const char *fmt, ...)
+{
+	char **list = kind == FIND_BAD ? &f->bad : kind == FIND_OPEN ? &f->open : &f->good;
+	int *n = kind == FIND_BAD ? &f->nbad : kind == FIND_OPEN ? &f->nopen : &f->ngood;
+	struct strbuf sb;
+	va_list ap;
+	char item[800];
+
+	va_start(ap, fmt);
+	vsnprintf(item, sizeof(item), fmt, ap);
+	va_end(ap);
+	sb_init(&sb);
+	if (*list)
+		sb_addf(&sb, "%s; ", *list);
+	sb_adds(&sb, item);
+	free(*list);
+	*list = sb_detach(&sb);
+	(*n)++;
+}
+
+void keur_findings_settle(struct keur_ctx *ctx, struct keur_findings *f, const char *good,
+			  enum keur_verdict none_verdict, const char *none_reason)
+{
+	if (f->nbad)
+		keur_verdict(ctx, KEUR_FAIL, "%s", f->bad);
+	else if (f->nopen)
+		keur_verdict(ctx, KEUR_INCONC, "%s", f->open);
+	else if (f->ngood)
+		keur_verdict(ctx, KEUR_PASS, "%s: %s", good, f->good);
+	else
+		keur_verdict(ctx, none_verdict, "%s", none_reason);
+	free(f->bad);
+	free(f->open);
+	free(f->good);
+	memset(f, 0, sizeof(*f));
+}
+
 void ctx_run_case(struct keur_ctx *ctx, int fd)
 {
 	char *msg;

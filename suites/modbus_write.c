@@ -3,32 +3,12 @@
  * to the register or coil the DUT description declares safe (never elsewhere), with each write
  * function code (06 and 16 for a holding register, 05 and 15 for a coil), reads back, and puts
  * the previous value back whenever a write took effect. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "case.h"
 #include "mb.h"
 #include "util.h"
-
-struct outcome {
-	struct strbuf took, refused, open;	/* took effect / refused / could not be decided */
-	int ntook, nrefused, nopen;
-};
-
-static void add(struct strbuf *sb, int *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void add(struct strbuf *sb, int *n, const char *fmt, ...)
-{
-	char buf[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	sb_addf(sb, "%s%s", sb->len ? "; " : "", buf);
-	(*n)++;
-}
 
 static int read_value(struct mb_session *s, int coil, int addr, uint16_t *v, int *exc, char *why, size_t len)
 {
@@ -44,7 +24,7 @@ static int read_value(struct mb_session *s, int coil, int addr, uint16_t *v, int
 
 /* Tries both write function codes on one address. */
 static void try_address(struct keur_ctx *ctx, struct mb_session *s, const struct dut_modbus *m, int coil,
-			struct outcome *o)
+			struct keur_findings *o)
 {
 	const char *what = coil ? "coil" : "holding register";
 	int addr = coil ? m->safe_coil : m->safe_register, exc;
@@ -54,7 +34,7 @@ static void try_address(struct keur_ctx *ctx, struct mb_session *s, const struct
 
 	if (read_value(s, coil, addr, &v0, &exc, why, sizeof(why)) < 0) {
 		keur_note(ctx, "read %s %d: %s", what, addr, why);
-		add(&o->open, &o->nopen, "the declared safe %s %d cannot be read (%s)", what, addr, why);
+		keur_find(o, FIND_OPEN, "the declared safe %s %d cannot be read (%s)", what, addr, why);
 		return;
 	}
 	keur_note(ctx, "read %s %d = %u", what, addr, v0);
@@ -62,7 +42,7 @@ static void try_address(struct keur_ctx *ctx, struct mb_session *s, const struct
 		uint16_t v1 = coil ? !v0 : v0 ^ 1;
 
 		if (keur_time_left_ms(ctx) < 3 * m->timeout_ms + 1500) {
-			add(&o->open, &o->nopen, "no time left for FC%02d on %s %d", fcs[k], what, addr);
+			keur_find(o, FIND_OPEN, "no time left for FC%02d on %s %d", fcs[k], what, addr);
 			continue;
 		}
 		int wr = mb_write(s, fcs[k], addr, v1, &exc, why, sizeof(why));
@@ -70,12 +50,12 @@ static void try_address(struct keur_ctx *ctx, struct mb_session *s, const struct
 			  wr == 0 ? "answered normally" : why);
 		if (read_value(s, coil, addr, &v, &exc, why, sizeof(why)) < 0) {
 			keur_note(ctx, "read back %s %d: %s", what, addr, why);
-			add(&o->open, &o->nopen, "after FC%02d the %s %d could not be read back (%s)", fcs[k], what, addr, why);
+			keur_find(o, FIND_OPEN, "after FC%02d the %s %d could not be read back (%s)", fcs[k], what, addr, why);
 			continue;
 		}
 		keur_note(ctx, "read back %s %d = %u", what, addr, v);
 		if (v == v0) {
-			add(&o->refused, &o->nrefused, "FC%02d %s", fcs[k], wr == 0 ? "answered but changed nothing" : why);
+			keur_find(o, FIND_GOOD, "FC%02d %s", fcs[k], wr == 0 ? "answered but changed nothing" : why);
 			continue;
 		}
 		/* It took effect: put the previous value back, and say whether that worked. */
@@ -84,7 +64,7 @@ static void try_address(struct keur_ctx *ctx, struct mb_session *s, const struct
 		int restored = mb_write(s, fcs[0], addr, v0, &exc, rwhy, sizeof(rwhy)) == 0 &&
 			       read_value(s, coil, addr, &back, &exc, rwhy, sizeof(rwhy)) == 0 && back == v0;
 		keur_note(ctx, "restore %s %d := %u: %s", what, addr, v0, restored ? "done" : "FAILED");
-		add(&o->took, &o->ntook, "FC%02d changed %s %d from %u to %u without authentication%s", fcs[k], what,
+		keur_find(o, FIND_BAD, "FC%02d changed %s %d from %u to %u without authentication%s", fcs[k], what,
 		    addr, v0, v, restored ? " (restored)" : " (and the previous value could NOT be restored)");
 	}
 }
@@ -92,7 +72,7 @@ static void try_address(struct keur_ctx *ctx, struct mb_session *s, const struct
 static void write_access(struct keur_ctx *ctx)
 {
 	const struct keur_dut *d = keur_dut(ctx);
-	struct outcome o = { 0 };
+	struct keur_findings o = { 0 };
 	int tried = 0;
 
 	for (size_t i = 0; i < d->nmodbus; i++) {
@@ -105,13 +85,13 @@ static void write_access(struct keur_ctx *ctx)
 			continue;	/* Modbus RTU: not in this case yet */
 		tried++;
 		if (m->safe_register < 0 && m->safe_coil < 0) {
-			add(&o.open, &o.nopen, "%s:%d: the DUT description declares no safe-register or safe-coil, and keur never writes to an undeclared address",
+			keur_find(&o, FIND_OPEN, "%s:%d: the DUT description declares no safe-register or safe-coil, and keur never writes to an undeclared address",
 			    m->host, m->port);
 			continue;
 		}
 		if (mb_open(&t, &s, why, sizeof(why)) < 0) {
 			keur_note(ctx, "%s", why);
-			add(&o.open, &o.nopen, "%s", why);
+			keur_find(&o, FIND_OPEN, "%s", why);
 			continue;
 		}
 		keur_note(ctx, "connected to %s:%d, unit %d", m->host, m->port, m->unit);
@@ -121,17 +101,9 @@ static void write_access(struct keur_ctx *ctx)
 			try_address(ctx, s, m, 1, &o);
 		mb_close(s);
 	}
-	if (!tried)
-		keur_verdict(ctx, KEUR_NA, "the DUT declares Modbus only over a serial line (RTU), which this case does not cover yet");
-	else if (o.ntook)
-		keur_verdict(ctx, KEUR_FAIL, "%s", o.took.buf);
-	else if (o.nopen)
-		keur_verdict(ctx, KEUR_INCONC, "%s", o.open.buf);
-	else
-		keur_verdict(ctx, KEUR_PASS, "every unauthenticated write was refused: %s", o.refused.buf);
-	sb_release(&o.took);
-	sb_release(&o.refused);
-	sb_release(&o.open);
+	/* Nothing tried means every Modbus interface is serial (RTU), which this case does not cover. */
+	keur_findings_settle(ctx, &o, "every unauthenticated write was refused", KEUR_NA,
+			     tried ? "nothing to judge" : "the DUT declares Modbus only over a serial line (RTU), which this case does not cover yet");
 }
 
 static const struct keur_case cases[] = {

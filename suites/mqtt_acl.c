@@ -31,12 +31,8 @@ static void got(void *arg, const char *topic, const void *payload, int len)
 static void sys_topics(struct keur_ctx *ctx)
 {
 	const struct keur_dut *d = keur_dut(ctx);
-	struct strbuf bad, good, open;
-	int nbad = 0, ngood = 0, nopen = 0;
+	struct keur_findings f = { 0 };
 
-	sb_init(&bad);
-	sb_init(&good);
-	sb_init(&open);
 	mqtt_init();
 	for (size_t i = 0; i < d->nmqtt; i++) {
 		const struct dut_mqtt *m = &d->mqtt[i];
@@ -55,8 +51,7 @@ static void sys_topics(struct keur_ctx *ctx)
 			if (who && !user)
 				continue;
 			if (keur_time_left_ms(ctx) < 2 * m->timeout_ms + LISTEN_MS + 1500) {
-				sb_addf(&open, "%sthe deadline left no time for %s:%d", open.len ? "; " : "", m->host, m->port);
-				nopen++;
+				keur_find(&f, FIND_OPEN, "the deadline left no time for %s:%d", m->host, m->port);
 				break;
 			}
 			snprintf(label, sizeof(label), "%s:%d as %s%s%s", m->host, m->port, who ? "the test identity '" : "anonymous",
@@ -66,48 +61,33 @@ static void sys_topics(struct keur_ctx *ctx)
 			keur_note(ctx, "%s: CONNECT -> %s", label, a.detail);
 			if (!s) {
 				if (a.outcome == MQTT_UNREACHABLE || a.outcome == MQTT_TLS_FAILED) {
-					sb_addf(&open, "%s%s: %s", open.len ? "; " : "", label, a.detail);
-					nopen++;
+					keur_find(&f, FIND_OPEN, "%s: %s", label, a.detail);
 				}
 				continue;	/* not admitted: it reads nothing */
 			}
 			if (mqtt_session_subscribe(s, "$SYS/#", m->timeout_ms, &granted, why, sizeof(why)) < 0) {
 				keur_note(ctx, "%s: %s", label, why);
-				sb_addf(&good, "%s%s: %s", good.len ? "; " : "", label, why);
-				ngood++;
+				keur_find(&f, FIND_GOOD, "%s: %s", label, why);
 			} else if (granted >= 0x80) {
 				keur_note(ctx, "%s: SUBSCRIBE $SYS/# refused (0x%02x)", label, granted);
-				sb_addf(&good, "%s%s: subscription refused", good.len ? "; " : "", label);
-				ngood++;
+				keur_find(&f, FIND_GOOD, "%s: subscription refused", label);
 			} else {
 				int n = mqtt_session_listen(s, LISTEN_MS, 50, got, &seen);
 				keur_note(ctx, "%s: SUBSCRIBE $SYS/# granted (QoS %d); %d message(s) in %d ms%s%s", label, granted,
 					  n < 0 ? seen.n : n, LISTEN_MS, seen.version[0] ? "; version: " : "", seen.version);
 				if (seen.n > 0) {
-					sb_addf(&bad, "%s%s reads $SYS/# (%d message(s), e.g. %s)%s%s%s", bad.len ? "; " : "", label,
-						seen.n, seen.first, seen.version[0] ? "; the broker says it is '" : "", seen.version,
-						seen.version[0] ? "'" : "");
-					nbad++;
+					keur_find(&f, FIND_BAD, "%s reads $SYS/# (%d message(s), e.g. %s)%s%s%s", label, seen.n,
+						  seen.first, seen.version[0] ? "; the broker says it is '" : "", seen.version,
+						  seen.version[0] ? "'" : "");
 				} else {
-					sb_addf(&good, "%s%s: granted, but nothing delivered in %d s", good.len ? "; " : "", label,
-						LISTEN_MS / 1000);
-					ngood++;
+					keur_find(&f, FIND_GOOD, "%s: granted, but nothing delivered in %d s", label, LISTEN_MS / 1000);
 				}
 			}
 			mqtt_session_close(s);
 		}
 	}
-	if (nbad)
-		keur_verdict(ctx, KEUR_FAIL, "%s", bad.buf);
-	else if (nopen)
-		keur_verdict(ctx, KEUR_INCONC, "%s", open.buf);
-	else if (ngood)
-		keur_verdict(ctx, KEUR_PASS, "$SYS hidden: %s", good.buf);
-	else
-		keur_verdict(ctx, KEUR_INCONC, "neither anonymous nor a test identity was admitted: no one to read $SYS/# with (declare a test identity)");
-	sb_release(&bad);
-	sb_release(&good);
-	sb_release(&open);
+	keur_findings_settle(ctx, &f, "$SYS hidden", KEUR_INCONC,
+			     "neither anonymous nor a test identity was admitted: no one to read $SYS/# with (declare a test identity)");
 	mqtt_cleanup();
 }
 

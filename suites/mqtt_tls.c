@@ -12,40 +12,6 @@
 #include "tls.h"
 #include "util.h"
 
-struct findings {
-	struct strbuf bad, open, good;
-	int nbad, nopen, ngood;
-};
-
-static void add(struct strbuf *sb, int *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void add(struct strbuf *sb, int *n, const char *fmt, ...)
-{
-	char buf[700];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	sb_addf(sb, "%s%s", sb->len ? "; " : "", buf);
-	(*n)++;
-}
-
-static void settle(struct keur_ctx *ctx, struct findings *f, const char *good_prefix)
-{
-	if (f->nbad)
-		keur_verdict(ctx, KEUR_FAIL, "%s", f->bad.buf);
-	else if (f->nopen)
-		keur_verdict(ctx, KEUR_INCONC, "%s", f->open.buf);
-	else if (f->ngood)
-		keur_verdict(ctx, KEUR_PASS, "%s: %s", good_prefix, f->good.buf);
-	else
-		keur_verdict(ctx, KEUR_NA, "the DUT declares no TLS endpoint for its broker");
-	sb_release(&f->bad);
-	sb_release(&f->open);
-	sb_release(&f->good);
-}
-
 static void target(const struct dut_mqtt *m, struct tls_target *t)
 {
 	t->host = m->host;
@@ -54,11 +20,11 @@ static void target(const struct dut_mqtt *m, struct tls_target *t)
 	t->timeout_ms = m->timeout_ms;
 }
 
-static int enough_time(struct keur_ctx *ctx, const struct dut_mqtt *m, struct findings *f, const char *what)
+static int enough_time(struct keur_ctx *ctx, const struct dut_mqtt *m, struct keur_findings *f, const char *what)
 {
 	if (keur_time_left_ms(ctx) > m->timeout_ms + 1500)
 		return 1;
-	add(&f->open, &f->nopen, "the case's deadline left no time for %s on %s:%d (raise --deadline-scale)", what,
+	keur_find(f, FIND_OPEN, "the case's deadline left no time for %s on %s:%d (raise --deadline-scale)", what,
 	    m->host, m->port);
 	return 0;
 }
@@ -72,7 +38,7 @@ static void log_line(void *arg, const char *line)
 static void plaintext(struct keur_ctx *ctx)
 {
 	const struct keur_dut *d = keur_dut(ctx);
-	struct findings f = { 0 };
+	struct keur_findings f = { 0 };
 
 	mqtt_init();
 	for (size_t i = 0; i < d->nmqtt; i++) {
@@ -102,26 +68,26 @@ static void plaintext(struct keur_ctx *ctx)
 			switch (a.outcome) {
 			case MQTT_ACCEPTED:
 			case MQTT_REFUSED:
-				add(&f.bad, &f.nbad, "a plaintext MQTT listener answers at %s:%d (%s)%s", m->host, ports[k],
+				keur_find(&f, FIND_BAD, "a plaintext MQTT listener answers at %s:%d (%s)%s", m->host, ports[k],
 				    a.detail, m->tls ? "" : ", declared so in the DUT description");
 				break;
 			case MQTT_UNREACHABLE:
 				if (!m->tls)
-					add(&f.open, &f.nopen, "the declared plaintext endpoint %s:%d is not reachable (%s)",
+					keur_find(&f, FIND_OPEN, "the declared plaintext endpoint %s:%d is not reachable (%s)",
 					    m->host, ports[k], a.detail);
 				else
-					add(&f.good, &f.ngood, "%s:%d closed", m->host, ports[k]);
+					keur_find(&f, FIND_GOOD, "%s:%d closed", m->host, ports[k]);
 				break;
 			default:
 				/* Something listens but speaks no MQTT in plaintext. */
-				add(&f.good, &f.ngood, "%s:%d does not speak MQTT in plaintext (%s)", m->host, ports[k], a.detail);
+				keur_find(&f, FIND_GOOD, "%s:%d does not speak MQTT in plaintext (%s)", m->host, ports[k], a.detail);
 				break;
 			}
 		}
 	}
 	if (!f.nbad && !f.nopen && !f.ngood)
-		add(&f.open, &f.nopen, "no port to probe");
-	settle(ctx, &f, "no plaintext MQTT listener");
+		keur_find(&f, FIND_OPEN, "no port to probe");
+	keur_findings_settle(ctx, &f, "no plaintext MQTT listener", KEUR_NA, "the DUT declares no MQTT broker endpoint");
 	mqtt_cleanup();
 }
 
@@ -129,7 +95,7 @@ static void plaintext(struct keur_ctx *ctx)
 static void versions(struct keur_ctx *ctx)
 {
 	const struct keur_dut *d = keur_dut(ctx);
-	struct findings f = { 0 };
+	struct keur_findings f = { 0 };
 	FILE *ev = keur_evidence(ctx, "versions.txt");
 
 	for (size_t i = 0; i < d->nmqtt; i++) {
@@ -154,30 +120,31 @@ static void versions(struct keur_ctx *ctx)
 				snprintf(accepted + strlen(accepted), sizeof(accepted) - strlen(accepted), "%s%s",
 					 accepted[0] ? ", " : "", tls_version_name(v));
 				if (v < TLS_V1_2)
-					add(&f.bad, &f.nbad, "%s:%d accepts %s (%s)", m->host, m->port, tls_version_name(v), detail);
+					keur_find(&f, FIND_BAD, "%s:%d accepts %s (%s)", m->host, m->port, tls_version_name(v), detail);
 			} else if (r == TLS_UNREACHABLE || r == TLS_TIMEOUT) {
-				add(&f.open, &f.nopen, "%s:%d: %s", m->host, m->port, detail);
+				keur_find(&f, FIND_OPEN, "%s:%d: %s", m->host, m->port, detail);
 				dead = 1;
 			} else if (r == TLS_UNTESTABLE) {
-				add(&f.open, &f.nopen, "%s", detail);
+				keur_find(&f, FIND_OPEN, "%s", detail);
 			}
 		}
 		if (!dead && accepted[0])
-			add(&f.good, &f.ngood, "%s:%d accepts %s only", m->host, m->port, accepted);
+			keur_find(&f, FIND_GOOD, "%s:%d accepts %s only", m->host, m->port, accepted);
 		else if (!dead)
-			add(&f.open, &f.nopen, "%s:%d completed no TLS handshake in any version", m->host, m->port);
+			keur_find(&f, FIND_OPEN, "%s:%d completed no TLS handshake in any version", m->host, m->port);
 	}
 	if (ev)
 		fprintf(ev, "# SSL 3.0 is not probed: this OpenSSL is built without it\n");
 	if (ev)
 		fclose(ev);
-	settle(ctx, &f, "TLS below 1.2 refused (SSL 3.0 not probed: this OpenSSL has none)");
+	keur_findings_settle(ctx, &f, "TLS below 1.2 refused (SSL 3.0 not probed: this OpenSSL has none)", KEUR_NA,
+			     "the DUT declares no TLS endpoint for its broker");
 	tls_cleanup();
 }
 
 struct suite_log {
 	struct keur_ctx *ctx;
-	struct findings *f;
+	struct keur_findings *f;
 	FILE *ev;
 	const struct dut_mqtt *m;
 	enum tls_version v;
@@ -195,7 +162,7 @@ static void suite_found(void *arg, const char *name)
 		fprintf(s->ev, "%s:%d\t%s\t%s%s%s\n", s->m->host, s->m->port, tls_version_name(s->v), name,
 			weak ? "\tWEAK: " : "", weak ? why : "");
 	if (weak)
-		add(&s->f->bad, &s->f->nbad, "%s:%d accepts %s in %s: %s", s->m->host, s->m->port, name,
+		keur_find(s->f, FIND_BAD, "%s:%d accepts %s in %s: %s", s->m->host, s->m->port, name,
 		    tls_version_name(s->v), why);
 }
 
@@ -203,7 +170,7 @@ static void suite_found(void *arg, const char *name)
 static void suites(struct keur_ctx *ctx)
 {
 	const struct keur_dut *d = keur_dut(ctx);
-	struct findings f = { 0 };
+	struct keur_findings f = { 0 };
 	FILE *ev = keur_evidence(ctx, "suites.txt");
 
 	for (size_t i = 0; i < d->nmqtt; i++) {
@@ -228,7 +195,7 @@ static void suites(struct keur_ctx *ctx)
 			keur_note(ctx, "%s:%d %s: %d suites accepted%s%s", m->host, m->port, tls_version_name(v), n < 0 ? 0 : n,
 				  n <= 0 ? "; last: " : "", n <= 0 ? detail : "");
 			if (n == TLS_UNREACHABLE || n == TLS_TIMEOUT) {
-				add(&f.open, &f.nopen, "%s:%d: %s", m->host, m->port, detail);
+				keur_find(&f, FIND_OPEN, "%s:%d: %s", m->host, m->port, detail);
 				dead = 1;
 				break;
 			}
@@ -237,14 +204,15 @@ static void suites(struct keur_ctx *ctx)
 		}
 		/* Nothing accepted is nothing shown: never a pass by default. */
 		if (!dead && !out_of_time && !versions)
-			add(&f.open, &f.nopen, "%s:%d completed no TLS handshake in any version", m->host, m->port);
+			keur_find(&f, FIND_OPEN, "%s:%d completed no TLS handshake in any version", m->host, m->port);
 		else if (!dead && !out_of_time)
-			add(&f.good, &f.ngood, "%s:%d: %d suites accepted, none weak (list in suites.txt)", m->host, m->port,
+			keur_find(&f, FIND_GOOD, "%s:%d: %d suites accepted, none weak (list in suites.txt)", m->host, m->port,
 			    log.naccepted);
 	}
 	if (ev)
 		fclose(ev);
-	settle(ctx, &f, "no NULL, anonymous, export, RC4, DES or 3DES suite accepted");
+	keur_findings_settle(ctx, &f, "no NULL, anonymous, export, RC4, DES or 3DES suite accepted", KEUR_NA,
+			     "the DUT declares no TLS endpoint for its broker");
 	tls_cleanup();
 }
 
@@ -252,7 +220,7 @@ static void suites(struct keur_ctx *ctx)
 static void certificate(struct keur_ctx *ctx)
 {
 	const struct keur_dut *d = keur_dut(ctx);
-	struct findings f = { 0 };
+	struct keur_findings f = { 0 };
 	int nth = 0;
 
 	for (size_t i = 0; i < d->nmqtt; i++) {
@@ -269,7 +237,7 @@ static void certificate(struct keur_ctx *ctx)
 		free(path);
 		keur_note(ctx, "%s:%d certificate: %s", m->host, m->port, summary);
 		if (r < 0) {
-			add(&f.open, &f.nopen, "%s:%d: no certificate to look at (%s)", m->host, m->port, summary);
+			keur_find(&f, FIND_OPEN, "%s:%d: no certificate to look at (%s)", m->host, m->port, summary);
 			continue;
 		}
 		if (findings[0]) {
@@ -277,12 +245,12 @@ static void certificate(struct keur_ctx *ctx)
 				if (*p == '\n')
 					*p = ';';
 			keur_note(ctx, "  findings: %s", findings);
-			add(&f.bad, &f.nbad, "%s:%d: %s", m->host, m->port, findings);
+			keur_find(&f, FIND_BAD, "%s:%d: %s", m->host, m->port, findings);
 		} else {
-			add(&f.good, &f.ngood, "%s:%d: %s", m->host, m->port, summary);
+			keur_find(&f, FIND_GOOD, "%s:%d: %s", m->host, m->port, summary);
 		}
 	}
-	settle(ctx, &f, "certificate sound");
+	keur_findings_settle(ctx, &f, "certificate sound", KEUR_NA, "the DUT declares no TLS endpoint for its broker");
 }
 
 static const struct keur_case cases[] = {
