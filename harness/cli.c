@@ -290,10 +290,12 @@ static int finish_run(const char *outdir, struct journal *j, int rc)
 		printf("Bail out! the journal could not be written: %s\n", strerror(-rc));
 	fflush(stdout);
 	/* Reports from whatever the journal holds, also after an interruption. */
-	if (reports_write_all(outdir) < 0)
-		return EXIT_INCONC;
 	if (run_view_load(outdir, &rv, why, sizeof(why)) < 0) {
 		fprintf(stderr, "keur: %s\n", why);
+		return EXIT_INCONC;
+	}
+	if (reports_write_all(&rv, outdir) < 0) {
+		run_view_release(&rv);
 		return EXIT_INCONC;
 	}
 	code = rc < 0 ? EXIT_INCONC : run_view_exit(&rv);
@@ -422,7 +424,7 @@ static int run_resume(const char *dir, int verbose, int progress)
 		for (size_t i = 0; i < rv.ncases; i++)
 			tap_case(stdout, i + 1, &rv.cases[i]);
 		fflush(stdout);
-		code = reports_write_all(dir) < 0 ? EXIT_INCONC : run_view_exit(&rv);
+		code = reports_write_all(&rv, dir) < 0 ? EXIT_INCONC : run_view_exit(&rv);
 		goto out;
 	}
 	jpath = path_join(dir, "journal");
@@ -680,8 +682,9 @@ static int cmd_report(int argc, char **argv)
 		fprintf(stderr, "keur: %s\n", why);
 		return EXIT_USAGE;
 	}
+	int r = reports_write_all(&rv, argv[1]);
 	run_view_release(&rv);
-	if (reports_write_all(argv[1]) < 0)
+	if (r < 0)
 		return EXIT_INCONC;
 	printf("%s: results.tap, junit.xml, report.xml written\n", argv[1]);
 	return EXIT_OK;

@@ -133,28 +133,21 @@ int conformance_write(const struct run_view *rv, const char *dir)
 	return xo_finish(&x, dir, "report.xml");
 }
 
-int reports_write_all(const char *dir)
+int reports_write_all(const struct run_view *rv, const char *dir)
 {
-	struct run_view rv;
-	char why[512];
 	int r = 0;
 
-	if (run_view_load(dir, &rv, why, sizeof(why)) < 0) {
-		fprintf(stderr, "keur: %s\n", why);
-		return -1;
-	}
-	if (tap_write(&rv, dir) < 0) {
+	if (tap_write(rv, dir) < 0) {
 		fprintf(stderr, "keur: cannot write %s/results.tap\n", dir);
 		r = -1;
 	}
-	if (junit_write(&rv, dir) < 0) {
+	if (junit_write(rv, dir) < 0) {
 		fprintf(stderr, "keur: cannot write %s/junit.xml\n", dir);
 		r = -1;
 	}
-	if (conformance_write(&rv, dir) < 0) {
+	if (conformance_write(rv, dir) < 0) {
 		fprintf(stderr, "keur: cannot write %s/report.xml\n", dir);
 		r = -1;
 	}
-	run_view_release(&rv);
 	return r;
 }

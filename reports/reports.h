@@ -18,7 +18,8 @@ int junit_write(const struct run_view *rv, const char *dir);
 /* DIR/report.xml, keur's conformance report. */
 int conformance_write(const struct run_view *rv, const char *dir);
 
-/* All of the above, from DIR/journal.  0, or -1 with the reason printed. */
-int reports_write_all(const char *dir);
+/* All of the above into DIR, from a run its caller loaded from DIR/journal.  0, or -1 with
+ * the reason printed. */
+int reports_write_all(const struct run_view *rv, const char *dir);
 
 #endif
