@@ -5,7 +5,7 @@ CC      ?= cc
 PKGS     = libmosquitto libcoap-3-openssl libmodbus libxml-2.0 openssl
 WARN     = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wwrite-strings -Wvla -Wformat=2
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iharness -Idrivers -Ireports -Ibuild -Ihw -Ihw/simdev
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iharness -Idrivers -Ireports -Isuites -Ibuild -Ihw -Ihw/simdev
 ifeq ($(CI),true)
 CFLAGS  += -Werror
 endif
@@ -53,7 +53,7 @@ tests/unit: tests/unit.o tests/selftest_registry.o tests/selftest_suite.o hw/sim
 tests/peer: tests/peer.o
 	$(CC) $(LDFLAGS) -o $@ $^
 
-%.o: %.c $(wildcard harness/*.h drivers/*.h reports/*.h hw/*.h hw/simdev/*.h)
+%.o: %.c $(wildcard harness/*.h drivers/*.h reports/*.h suites/*.h hw/*.h hw/simdev/*.h)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 # The XSDs are compiled in, so keur validates its inputs wherever it is installed.

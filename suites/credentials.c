@@ -10,6 +10,7 @@
 
 #include "case.h"
 #include "mqtt.h"
+#include "mqtt_dut.h"
 #include "util.h"
 
 extern const char keur_credentials_mirai[], keur_credentials_vendor[];
@@ -30,16 +31,6 @@ static int first_broker(const struct keur_dut *d)
 	return -1;
 }
 
-static void target_of(const struct dut_mqtt *m, struct mqtt_target *t)
-{
-	t->host = m->host;
-	t->port = m->port;
-	t->tls = m->tls;
-	t->ca_file = m->ca_file;
-	t->version = m->versions & MQTT_V311 ? 4 : 5;
-	t->timeout_ms = m->timeout_ms;
-}
-
 static void defaults(struct keur_ctx *ctx)
 {
 	const struct keur_dut *d = keur_dut(ctx);
@@ -57,7 +48,7 @@ static void defaults(struct keur_ctx *ctx)
 
 		if (!m->broker)
 			continue;
-		target_of(m, &t);
+		mqtt_dut_target(m, mqtt_dut_version(m), &t);
 		for (size_t l = 0; l < 2; l++) {
 			for (const char *p = lists[l]; *p;) {
 				const char *end = strchr(p, '\n');
@@ -134,7 +125,7 @@ static void brute(struct keur_ctx *ctx)
 
 	m = &d->mqtt[e];
 	user = m->username ? m->username : "admin";
-	target_of(m, &t);
+	mqtt_dut_target(m, mqtt_dut_version(m), &t);
 	mqtt_init();
 	int64_t t0 = time_now_ms();
 	for (; n < BRUTE_ATTEMPTS; n++) {

@@ -7,6 +7,7 @@
 
 #include "case.h"
 #include "mqtt.h"
+#include "mqtt_dut.h"
 #include "util.h"
 
 #define LISTEN_MS 3000
@@ -36,10 +37,11 @@ static void sys_topics(struct keur_ctx *ctx)
 	mqtt_init();
 	for (size_t i = 0; i < d->nmqtt; i++) {
 		const struct dut_mqtt *m = &d->mqtt[i];
-		struct mqtt_target t = { .host = m->host, .port = m->port, .tls = m->tls, .ca_file = m->ca_file,
-					 .version = m->versions & MQTT_V311 ? 4 : 5, .timeout_ms = m->timeout_ms };
+		struct mqtt_target t;
+
 		if (!m->broker)
 			continue;
+		mqtt_dut_target(m, mqtt_dut_version(m), &t);
 		for (int who = 0; who < 2; who++) {
 			const char *user = who ? m->username : NULL, *pass = who ? m->password : NULL;
 			char label[160], cid[48], why[256];

@@ -13,6 +13,7 @@
 
 #include "case.h"
 #include "mqtt.h"
+#include "mqtt_dut.h"
 #include "util.h"
 
 struct tally {
@@ -51,11 +52,6 @@ static void tally_add(struct strbuf *sb, int *n, const char *fmt, ...)
 	(*n)++;
 }
 
-static void log_line(void *arg, const char *line)
-{
-	keur_note(arg, "  libmosquitto: %s", line);
-}
-
 /* One CONNECT, with the attempt and its outcome in the transcript (the password as ***). */
 static void attempt(struct keur_ctx *ctx, const struct mqtt_target *t, const char *label,
 		    const char *what, const char *user, const char *pass, struct mqtt_connack *ack)
@@ -66,7 +62,7 @@ static void attempt(struct keur_ctx *ctx, const struct mqtt_target *t, const cha
 	snprintf(cid, sizeof(cid), "keur-%ld-%u", (long)getpid(), n++);
 	keur_note(ctx, "%s: CONNECT %s (client id %s, user %s, password %s)", label, what, cid,
 		  user ? user : "(none)", pass ? "***" : "(none)");
-	mqtt_try_connect(t, cid, user, pass, log_line, ctx, ack);
+	mqtt_try_connect(t, cid, user, pass, mqtt_dut_log, ctx, ack);
 	keur_note(ctx, "%s: -> %s: %s (%ld ms)", label, mqtt_outcome_name(ack->outcome), ack->detail, ack->ms);
 }
 
@@ -101,12 +97,7 @@ static int endpoint_dead(const struct mqtt_connack *a)
 
 static void target_of(const struct dut_mqtt *m, int version, struct mqtt_target *t, char *label, size_t len)
 {
-	t->host = m->host;
-	t->port = m->port;
-	t->tls = m->tls;
-	t->ca_file = m->ca_file;
-	t->version = version;
-	t->timeout_ms = m->timeout_ms;
+	mqtt_dut_target(m, version, t);
 	snprintf(label, len, "%s://%s:%d MQTT %s", m->tls ? "mqtts" : "mqtt", m->host, m->port,
 		 mqtt_version_name(version));
 }

@@ -9,6 +9,7 @@
 
 #include "case.h"
 #include "mqtt.h"
+#include "mqtt_dut.h"
 #include "tls.h"
 #include "util.h"
 
@@ -27,11 +28,6 @@ static int enough_time(struct keur_ctx *ctx, const struct dut_mqtt *m, struct ke
 	keur_find(f, FIND_OPEN, "the case's deadline left no time for %s on %s:%d (raise --deadline-scale)", what,
 	    m->host, m->port);
 	return 0;
-}
-
-static void log_line(void *arg, const char *line)
-{
-	keur_note(arg, "  libmosquitto: %s", line);
 }
 
 /* MQTT-TLS-001: does an MQTT broker answer in plaintext, declared or beside a TLS endpoint? */
@@ -63,7 +59,7 @@ static void plaintext(struct keur_ctx *ctx)
 				break;
 			snprintf(cid, sizeof(cid), "keur-tls001-%ld", (long)getpid());
 			keur_note(ctx, "mqtt://%s:%d: plaintext CONNECT", m->host, ports[k]);
-			mqtt_try_connect(&t, cid, NULL, NULL, log_line, ctx, &a);
+			mqtt_try_connect(&t, cid, NULL, NULL, mqtt_dut_log, ctx, &a);
 			keur_note(ctx, "  -> %s: %s", mqtt_outcome_name(a.outcome), a.detail);
 			switch (a.outcome) {
 			case MQTT_ACCEPTED:
