@@ -10,6 +10,9 @@
 
 #include <mosquitto.h>
 
+#define PENDING_MAX 32
+#define PENDING_PAYLOAD_MAX 4096
+
 struct probe {
 	int got_connack, code;
 	int got_suback, suback_mid, suback_qos;
@@ -20,6 +23,11 @@ struct probe {
 	mqtt_message_fn on_msg;
 	void *msg_arg;
 	int nmsg;
+	int got_puback, puback_mid, puback_rc;
+	/* Messages that arrived while no listener was set (during a PUBLISH or SUBSCRIBE wait):
+	 * kept, newest last, for the next mqtt_session_listen(). */
+	struct held { char *topic; void *payload; int len; } held[PENDING_MAX];
+	int nheld;
 };
 
 struct mqtt_session {
@@ -187,8 +195,53 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
 	struct probe *p = obj;
 	(void)m;
 	p->nmsg++;
-	if (p->on_msg)
+	if (p->on_msg) {
 		p->on_msg(p->msg_arg, msg->topic, msg->payload, msg->payloadlen);
+		return;
+	}
+	if (p->nheld == PENDING_MAX) {	/* drop the oldest */
+		free(p->held[0].topic);
+		free(p->held[0].payload);
+		memmove(p->held, p->held + 1, (PENDING_MAX - 1) * sizeof(p->held[0]));
+		p->nheld--;
+	}
+	struct held *h = &p->held[p->nheld];
+	h->len = msg->payloadlen < PENDING_PAYLOAD_MAX ? msg->payloadlen : PENDING_PAYLOAD_MAX;
+	h->topic = strdup(msg->topic);
+	h->payload = malloc(h->len > 0 ? (size_t)h->len : 1);
+	if (!h->topic || !h->payload) {
+		free(h->topic);
+		free(h->payload);
+		return;
+	}
+	if (h->len > 0)
+		memcpy(h->payload, msg->payload, (size_t)h->len);
+	p->nheld++;
+}
+
+/* Hands the held messages to fn (or drops them without one). */
+static int drain_held(struct probe *p, mqtt_message_fn fn, void *arg)
+{
+	int n = p->nheld;
+
+	for (int i = 0; i < p->nheld; i++) {
+		if (fn)
+			fn(arg, p->held[i].topic, p->held[i].payload, p->held[i].len);
+		free(p->held[i].topic);
+		free(p->held[i].payload);
+	}
+	p->nheld = 0;
+	return n;
+}
+
+static void on_publish(struct mosquitto *m, void *obj, int mid, int rc, const mosquitto_property *props)
+{
+	struct probe *p = obj;
+	(void)m;
+	(void)props;
+	p->got_puback = 1;
+	p->puback_mid = mid;
+	p->puback_rc = rc;
 }
 
 static void on_disconnect(struct mosquitto *m, void *obj, int rc)
@@ -222,6 +275,7 @@ static int connect_probe(const struct mqtt_target *t, const char *client_id, con
 	mosquitto_subscribe_callback_set(m, on_subscribe);
 	mosquitto_message_callback_set(m, on_message);
 	mosquitto_disconnect_callback_set(m, on_disconnect);
+	mosquitto_publish_v5_callback_set(m, on_publish);
 	if (user && mosquitto_username_pw_set(m, user, pass) != MOSQ_ERR_SUCCESS) {
 		set_outcome(ack, MQTT_LOCAL_ERROR, t0, "cannot set credentials");
 		goto out;
@@ -345,7 +399,7 @@ int mqtt_session_subscribe(struct mqtt_session *s, const char *topic, int timeou
 int mqtt_session_listen(struct mqtt_session *s, int ms, int max_messages, mqtt_message_fn fn, void *arg)
 {
 	long t0 = mono_ms();
-	int before = s->p.nmsg;
+	int held = drain_held(&s->p, fn, arg), before = s->p.nmsg - held;
 
 	s->p.on_msg = fn;
 	s->p.msg_arg = arg;
@@ -357,6 +411,45 @@ int mqtt_session_listen(struct mqtt_session *s, int ms, int max_messages, mqtt_m
 	return s->p.lost ? -1 : s->p.nmsg - before;
 }
 
+int mqtt_session_publish(struct mqtt_session *s, const char *topic, const void *payload, int len, int timeout_ms,
+			 int *reason, char *why, size_t wlen)
+{
+	long t0 = mono_ms();
+	int mid = 0, rc;
+
+	*reason = -1;
+	s->p.got_puback = 0;
+	rc = mosquitto_publish(s->m, &mid, topic, len, payload, 1, false);
+	if (rc != MOSQ_ERR_SUCCESS) {
+		snprintf(why, wlen, "PUBLISH %s not sent: %s", topic, mosquitto_strerror(rc));
+		return -1;
+	}
+	while (mono_ms() - t0 < timeout_ms) {
+		rc = mosquitto_loop(s->m, 100, 1);
+		if (s->p.got_puback && s->p.puback_mid == mid) {
+			*reason = s->p.puback_rc;
+			return 0;
+		}
+		if (rc != MOSQ_ERR_SUCCESS || s->p.lost) {
+			snprintf(why, wlen, "the broker ended the session after PUBLISH %s", topic);
+			return -1;
+		}
+	}
+	snprintf(why, wlen, "no PUBACK for %s within %d ms", topic, timeout_ms);
+	return -1;
+}
+
+int mqtt_session_alive(struct mqtt_session *s, int ms)
+{
+	long t0 = mono_ms();
+
+	do {
+		if (mosquitto_loop(s->m, 50, 1) != MOSQ_ERR_SUCCESS || s->p.lost)
+			return 0;
+	} while (mono_ms() - t0 < ms);
+	return 1;
+}
+
 void mqtt_session_close(struct mqtt_session *s)
 {
 	if (!s)
@@ -364,5 +457,6 @@ void mqtt_session_close(struct mqtt_session *s)
 	mosquitto_disconnect(s->m);
 	mosquitto_loop(s->m, 100, 1);
 	mosquitto_destroy(s->m);
+	drain_held(&s->p, NULL, NULL);
 	free(s);
 }

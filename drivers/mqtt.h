@@ -61,6 +61,14 @@ int mqtt_session_subscribe(struct mqtt_session *s, const char *topic, int timeou
  * Returns how many arrived, or -1 if the session ended. */
 typedef void (*mqtt_message_fn)(void *arg, const char *topic, const void *payload, int len);
 int mqtt_session_listen(struct mqtt_session *s, int ms, int max_messages, mqtt_message_fn fn, void *arg);
+/* Publishes at QoS 1 (not retained) and waits for the PUBACK: 0 with *reason its reason code
+ * (0 under 3.1.1; 0x80 or more under 5.0: refused), or -1 with why. */
+int mqtt_session_publish(struct mqtt_session *s, const char *topic, const void *payload, int len, int timeout_ms,
+			 int *reason, char *why, size_t wlen);
+/* Services the session for ms milliseconds: 1 if it is still connected, 0 if the broker ended
+ * it.  Messages that arrive outside mqtt_session_listen() (here, or while waiting for a SUBACK or
+ * PUBACK) are held, up to 32, and handed to the next listen first. */
+int mqtt_session_alive(struct mqtt_session *s, int ms);
 void mqtt_session_close(struct mqtt_session *s);
 
 const char *mqtt_outcome_name(enum mqtt_outcome o);

@@ -355,6 +355,30 @@ static void dut_mqtt_load(struct keur_dut *d, xmlNodePtr n, const char *base, st
 	} else {
 		m->plaintext_ports[m->nplaintext++] = 1883;
 	}
+	m->reconnect_ms = attr_ms(n, "reconnect", 60000);
+	for (xmlNodePtr c = n->children; c; c = c->next) {
+		struct dut_mqtt_account *a;
+
+		if (!is_el(c, "account"))
+			continue;
+		m->accounts = xrealloc(m->accounts, (m->naccounts + 1) * sizeof(*m->accounts));
+		a = &m->accounts[m->naccounts++];
+		memset(a, 0, sizeof(*a));
+		a->username = attr(c, "username");
+		a->client_id = attr(c, "client-id");
+		a->password = attr(c, "password");
+		if ((v = attr(c, "password-file"))) {
+			if (a->password)
+				err_add(err, "%s:%ld: give password or password-file, not both", d->path, line_of(c));
+			else
+				a->password = secret_file(base, v, d->path, line_of(c), err);
+			free(v);
+		}
+		if (!(a->topic = attr(c, "topic")))
+			a->topic = xasprintf("%s/#", a->username);
+		if (!m->broker)
+			err_add(err, "%s:%ld: <account> belongs to a <mqtt role=\"broker\">", d->path, line_of(c));
+	}
 	m->versions = 0;
 	if ((v = attr(n, "versions"))) {
 		if (strstr(v, "3.1.1"))
@@ -458,6 +482,16 @@ void dut_free(struct keur_dut *d)
 			memset(m->password, 0, strlen(m->password));
 		free(m->password);
 		free(m->client_id);
+		for (size_t j = 0; j < m->naccounts; j++) {
+			struct dut_mqtt_account *a = &m->accounts[j];
+			free(a->username);
+			if (a->password)
+				memset(a->password, 0, strlen(a->password));
+			free(a->password);
+			free(a->client_id);
+			free(a->topic);
+		}
+		free(m->accounts);
 	}
 	for (size_t i = 0; i < d->ncoap; i++) {
 		free(d->coap[i].uri);
@@ -607,6 +641,19 @@ int lab_load(const char *path, struct keur_lab **out, struct input_errors *err)
 		} else if (is_el(n, "broker")) {
 			l->broker_listen = attr(n, "listen");
 			l->broker_port = attr_int(n, "port", 0);
+			char *base = path_dir(path), *v;
+			if ((v = attr(n, "ca"))) {
+				l->broker_ca = readable_file(base, v, path, line_of(n), "ca", err);
+				free(v);
+			}
+			if ((v = attr(n, "ca-key"))) {
+				l->broker_ca_key = readable_file(base, v, path, line_of(n), "ca-key", err);
+				free(v);
+			}
+			if (!l->broker_ca != !l->broker_ca_key && err->n == nerr)
+				err_add(err, "%s:%ld: <broker> needs both ca=\"...\" and ca-key=\"...\", or neither",
+					path, line_of(n));
+			free(base);
 		}
 	}
 out:
@@ -648,6 +695,8 @@ void lab_free(struct keur_lab *l)
 	fixtures_free(l->uplinks, l->nuplinks);
 	fixtures_free(l->powers, l->npowers);
 	free(l->broker_listen);
+	free(l->broker_ca);
+	free(l->broker_ca_key);
 	free(l);
 }
 

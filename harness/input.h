@@ -13,6 +13,14 @@ enum input_kind { INPUT_UNKNOWN = 0, INPUT_PROFILE, INPUT_DUT, INPUT_LAB };
 #define MQTT_V311 (1u << 0)
 #define MQTT_V5   (1u << 1)
 
+/* Another identity on a broker DUT, owning its own topics (the victim of MQTT-ACL-001/003, ID-001). */
+struct dut_mqtt_account {
+	char *username;
+	char *password;		/* secret */
+	char *client_id;	/* NULL: keur makes one up */
+	char *topic;		/* a filter it may read and write; default USERNAME/# */
+};
+
 struct dut_mqtt {
 	int broker;		/* role="broker" (else client) */
 	char *host;		/* NULL for a client DUT */
@@ -26,6 +34,9 @@ struct dut_mqtt {
 	int timeout_ms;		/* per exchange; default 5000 */
 	int plaintext_ports[8];	/* where a plaintext listener would sit (default 1883) */
 	int nplaintext;
+	int reconnect_ms;	/* a client DUT: the longest wait between connection attempts (60 s) */
+	struct dut_mqtt_account *accounts;
+	size_t naccounts;
 	int line;
 };
 
@@ -89,8 +100,9 @@ struct keur_lab {
 	size_t nscope;
 	struct lab_fixture *uplinks, *powers;
 	size_t nuplinks, npowers;
-	char *broker_listen;
+	char *broker_listen;	/* where a client DUT connects: keur plays its broker there */
 	int broker_port;
+	char *broker_ca, *broker_ca_key;	/* the CA the client DUTs trust, and its key (PEM paths) */
 };
 
 /* The fixture of this kind for the DUT: one naming it, else one naming no DUT; NULL if none. */

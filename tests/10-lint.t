@@ -2,7 +2,7 @@
 # keur lint and input loading: good files pass, each kind of bad input is one clear line naming
 # file and line, exit 2, never a crash.
 . "$(dirname "$0")/lib.sh"
-plan 24
+plan 30
 
 D=$TOP/tests/data
 out=$("$KEUR" lint "$TOP/profiles/csr-label.xml" "$D/self-dut.xml" "$D/lab.xml" 2>&1); rc=$?
@@ -54,6 +54,33 @@ cat > "$TMP/pwfile.xml" <<'X'
 </dut>
 X
 check_bad "$TMP/pwfile.xml" "pwfile.xml:2: cannot read '.*no-such.pw'" "missing password file"
+
+cat > "$TMP/acct.xml" <<'X'
+<dut xmlns="urn:keur:dut:1" id="x">
+  <mqtt role="client" client-id="c">
+    <account username="alice" password="a"/>
+  </mqtt>
+</dut>
+X
+check_bad "$TMP/acct.xml" "acct.xml:3: <account> belongs to a <mqtt role=\"broker\">" "an account on a client DUT"
+
+cat > "$TMP/acct2.xml" <<'X'
+<dut xmlns="urn:keur:dut:1" id="x">
+  <mqtt role="broker" host="127.0.0.1">
+    <account username="alice" password="a" password-file="a.pw"/>
+  </mqtt>
+</dut>
+X
+check_bad "$TMP/acct2.xml" "acct2.xml:3: give password or password-file, not both" "an account with two passwords"
+
+cat > "$TMP/labca.xml" <<'X'
+<lab xmlns="urn:keur:lab:1" id="l">
+  <scope> <allow host="127.0.0.1"/> </scope>
+  <broker listen="127.0.0.1" port="18883" ca="lab.xml"/>
+</lab>
+X
+cp "$TOP/tests/data/lab.xml" "$TMP/lab.xml"
+check_bad "$TMP/labca.xml" "labca.xml:3: <broker> needs both ca=.* and ca-key=" "a lab CA without its key"
 
 cat > "$TMP/scope.xml" <<'X'
 <lab xmlns="urn:keur:lab:1" id="l">

@@ -29,6 +29,7 @@ mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)	# /usr/sbin is not
 
 port=$("$peer" freeport) || { echo "demo: no free port" >&2; exit 2; }
 mosquitto_passwd -c -b "$work/passwd" lab-test demo-only-secret >/dev/null 2>&1
+mosquitto_passwd -b "$work/passwd" kitchen demo-kitchen-secret >/dev/null 2>&1
 chmod 644 "$work/passwd"
 cat > "$work/mosquitto.conf" <<CONF
 # The misconfiguration keur should catch: anonymous clients are admitted.
@@ -51,7 +52,9 @@ cat > "$work/dut.xml" <<DUT
 <?xml version="1.0"?>
 <dut xmlns="urn:keur:dut:1" id="demo-mosquitto">
   <identity vendor="Eclipse" model="mosquitto (demo, misconfigured)" firmware="$("$mosquitto" -h 2>/dev/null | sed -n 's/^mosquitto version \([^ ]*\).*/\1/p')"/>
-  <mqtt role="broker" host="127.0.0.1" port="$port" username="lab-test" password="demo-only-secret" timeout="3"/>
+  <mqtt role="broker" host="127.0.0.1" port="$port" username="lab-test" password="demo-only-secret" timeout="3">
+    <account username="kitchen" password="demo-kitchen-secret" topic="home/kitchen/#"/>
+  </mqtt>
 </dut>
 DUT
 
