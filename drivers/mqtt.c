@@ -379,7 +379,7 @@ int mqtt_session_subscribe(struct mqtt_session *s, const char *topic, int timeou
 	rc = mosquitto_subscribe(s->m, &mid, topic, 0);
 	if (rc != MOSQ_ERR_SUCCESS) {
 		snprintf(why, len, "SUBSCRIBE %s not sent: %s", topic, mosquitto_strerror(rc));
-		return -1;
+		return MQTT_SUB_ENDED;
 	}
 	while (mono_ms() - t0 < timeout_ms) {
 		rc = mosquitto_loop(s->m, 100, 1);
@@ -389,11 +389,11 @@ int mqtt_session_subscribe(struct mqtt_session *s, const char *topic, int timeou
 		}
 		if (rc != MOSQ_ERR_SUCCESS || s->p.lost) {
 			snprintf(why, len, "the broker ended the session after SUBSCRIBE %s", topic);
-			return -1;
+			return MQTT_SUB_ENDED;
 		}
 	}
 	snprintf(why, len, "no SUBACK for %s within %d ms", topic, timeout_ms);
-	return -1;
+	return MQTT_SUB_TIMEOUT;
 }
 
 int mqtt_session_listen(struct mqtt_session *s, int ms, int max_messages, mqtt_message_fn fn, void *arg)

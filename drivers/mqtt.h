@@ -54,7 +54,9 @@ struct mqtt_session;
 int mqtt_session_open(const struct mqtt_target *t, const char *client_id, const char *user, const char *pass,
 		      mqtt_log_fn log, void *log_arg, struct mqtt_session **out, struct mqtt_connack *ack);
 /* Subscribes and waits for the SUBACK: 0 with *granted the granted QoS (0x80 or more: refused),
- * or -1 (no SUBACK within timeout_ms, or the session ended) with the reason in why. */
+ * or MQTT_SUB_TIMEOUT (no SUBACK within timeout_ms) or MQTT_SUB_ENDED (the session ended) with
+ * the reason in why. */
+enum { MQTT_SUB_TIMEOUT = -1, MQTT_SUB_ENDED = -2 };
 int mqtt_session_subscribe(struct mqtt_session *s, const char *topic, int timeout_ms, int *granted,
 			   char *why, size_t len);
 /* Receives for ms milliseconds (at most max_messages), handing each message to fn.

@@ -189,6 +189,21 @@ enum tls_result tls_probe(const struct tls_target *t, enum tls_version v, const 
 	return r;
 }
 
+void *tls_session_open(const struct tls_target *t, char *detail, size_t len, enum tls_result *r)
+{
+	SSL_CTX *ctx = make_ctx(TLS_V1_0, TLS_V1_3, NULL);
+	SSL *ssl = NULL;
+
+	if (!ctx) {
+		snprintf(detail, len, "cannot set up a TLS client");
+		*r = TLS_UNTESTABLE;
+		return NULL;
+	}
+	*r = handshake(t, ctx, detail, len, &ssl);
+	SSL_CTX_free(ctx);	/* the session keeps its own reference */
+	return *r == TLS_ACCEPTED ? ssl : NULL;
+}
+
 size_t tls_suites(enum tls_version v, const char *const **names)
 {
 	if (!suites[v].done) {

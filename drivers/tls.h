@@ -55,6 +55,11 @@ int tls_suite_weak(const char *name, char *why, size_t len);
 int tls_cert_audit(const struct tls_target *t, const char *name, const char *ca_file,
 		   char *findings, size_t flen, char *summary, size_t slen, const char *pem_out);
 
+/* A TLS session to t with any version the server picks, the certificate not verified: for
+ * cases that test what comes after the handshake.  Returns an SSL * (as void *, so callers need
+ * no OpenSSL headers) on TLS_ACCEPTED, else NULL with *r and detail saying why. */
+void *tls_session_open(const struct tls_target *t, char *detail, size_t len, enum tls_result *r);
+
 void tls_cleanup(void);
 
 #endif

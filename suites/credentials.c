@@ -31,6 +31,30 @@ static int first_broker(const struct keur_dut *d)
 	return -1;
 }
 
+/* Is the declared test identity admitted on t?  This is the control that lets a closed
+ * connection count as a refusal: the endpoint demonstrably admits someone. */
+static int control_admitted(struct keur_ctx *ctx, const struct mqtt_target *t, const struct dut_mqtt *m)
+{
+	struct mqtt_connack a;
+	char cid[48];
+
+	if (!m->username)
+		return 0;
+	snprintf(cid, sizeof(cid), "keur-cred-ctl-%ld", (long)getpid());
+	mqtt_try_connect(t, cid, m->username, m->password, log_line, ctx, &a);
+	keur_note(ctx, "%s:%d control: the test identity '%s' -> %s", t->host, t->port, m->username, a.detail);
+	return a.outcome == MQTT_ACCEPTED;
+}
+
+/* Does this answer to a wrong login say "refused"?  A refusal code about credentials does; so
+ * does a closed connection where the control showed that the endpoint admits the right login. */
+static int is_refusal(const struct mqtt_target *t, const struct mqtt_connack *a, int control)
+{
+	if (a->outcome == MQTT_REFUSED)
+		return mqtt_connack_is_auth_refusal(t->version, a->code);
+	return a->outcome == MQTT_CLOSED && control;
+}
+
 static void defaults(struct keur_ctx *ctx)
 {
 	const struct keur_dut *d = keur_dut(ctx);
@@ -49,6 +73,7 @@ static void defaults(struct keur_ctx *ctx)
 		if (!m->broker)
 			continue;
 		mqtt_dut_target(m, mqtt_dut_version(m), &t);
+		int control = control_admitted(ctx, &t, m), unclear_run = 0;
 		for (size_t l = 0; l < 2; l++) {
 			for (const char *p = lists[l]; *p;) {
 				const char *end = strchr(p, '\n');
@@ -75,21 +100,35 @@ static void defaults(struct keur_ctx *ctx)
 					if (nhits < 5)
 						sb_addf(&hits, "%s'%s'/'%s'", hits.len ? ", " : "", line, tab + 1);
 					nhits++;
-				} else if (a.outcome == MQTT_REFUSED || a.outcome == MQTT_CLOSED) {
+				} else if (is_refusal(&t, &a, control)) {
 					refused++;
+					unclear_run = 0;
 				} else if (a.outcome == MQTT_UNREACHABLE || a.outcome == MQTT_TLS_FAILED) {
 					sb_addf(&open, "%s%s:%d: %s", open.len ? "; " : "", m->host, m->port, a.detail);
 					nopen++;
-					break;
+					goto next_endpoint;
+				} else {
+					/* Not a refusal keur can read: a code that is not about credentials, a
+					 * reply that is no CONNACK, silence, or a close with no control. */
+					if (nopen++ < 3)
+						sb_addf(&open, "%s%s:%d: '%s'/'%s' got %s, which is not a refusal of the login%s",
+							open.len ? "; " : "", m->host, m->port, line, tab + 1, a.detail,
+							a.outcome == MQTT_CLOSED && !m->username
+								? " (declare a test identity: its admission would show a close means no)" : "");
+					if (++unclear_run == 3 && !refused) {
+						sb_addf(&open, "; the rest not tried: this endpoint refuses no login in a way keur can read");
+						goto next_endpoint;
+					}
 				}
 			}
 		}
+next_endpoint:;
 	}
 done:
 	if (nhits)
 		keur_verdict(ctx, KEUR_FAIL, "%d well-known default login(s) accepted, e.g. %s", nhits, hits.buf);
 	else if (nopen)
-		keur_verdict(ctx, KEUR_INCONC, "%s", open.buf);
+		keur_verdict(ctx, KEUR_INCONC, "not every default login met a refusal keur can read: %s", open.buf);
 	else if (!refused)
 		keur_verdict(ctx, KEUR_INCONC, "the broker answered none of %d default logins with a refusal", tried);
 	else
@@ -127,6 +166,7 @@ static void brute(struct keur_ctx *ctx)
 	user = m->username ? m->username : "admin";
 	mqtt_dut_target(m, mqtt_dut_version(m), &t);
 	mqtt_init();
+	int control = control_admitted(ctx, &t, m);
 	int64_t t0 = time_now_ms();
 	for (; n < BRUTE_ATTEMPTS; n++) {
 		struct mqtt_connack a;
@@ -149,6 +189,15 @@ static void brute(struct keur_ctx *ctx)
 			snprintf(first_detail, sizeof(first_detail), "%s", a.detail);
 			if (first == MQTT_UNREACHABLE || first == MQTT_TLS_FAILED || first == MQTT_SILENT) {
 				keur_verdict(ctx, KEUR_INCONC, "%s:%d: %s", m->host, m->port, a.detail);
+				mqtt_cleanup();
+				return;
+			}
+			if (!is_refusal(&t, &a, control)) {
+				/* Counting attempts against something that does not say "wrong password"
+				 * would measure nothing. */
+				keur_verdict(ctx, KEUR_INCONC, "%s:%d answers a wrong password with %s, which is not a refusal of the login%s",
+					     m->host, m->port, a.detail,
+					     a.outcome == MQTT_CLOSED ? " (declare a test identity: its admission would show a close means no)" : "");
 				mqtt_cleanup();
 				return;
 			}

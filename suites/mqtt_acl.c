@@ -74,9 +74,14 @@ static void sys_topics(struct keur_ctx *ctx)
 				}
 				continue;	/* not admitted: it reads nothing */
 			}
-			if (mqtt_session_subscribe(s, "$SYS/#", m->timeout_ms, &granted, why, sizeof(why)) < 0) {
+			int sr = mqtt_session_subscribe(s, "$SYS/#", m->timeout_ms, &granted, why, sizeof(why));
+			if (sr == MQTT_SUB_ENDED) {
+				/* Ending the session of a client that asks for what it may not have. */
 				keur_note(ctx, "%s: %s", label, why);
 				keur_find(&f, FIND_GOOD, "%s: %s", label, why);
+			} else if (sr < 0) {
+				keur_note(ctx, "%s: %s", label, why);
+				keur_find(&f, FIND_OPEN, "%s: %s", label, why);
 			} else if (granted >= 0x80) {
 				keur_note(ctx, "%s: SUBSCRIBE $SYS/# refused (0x%02x)", label, granted);
 				keur_find(&f, FIND_GOOD, "%s: subscription refused", label);
@@ -194,6 +199,7 @@ static struct mqtt_session *victim_open(struct keur_ctx *ctx, const struct mqtt_
 		keur_find(f, FIND_OPEN, "%s is not admitted (%s): declare an account the broker accepts", label, a.detail);
 		return NULL;
 	}
+	granted = 0;
 	if (mqtt_session_subscribe(s, acc->topic, t->timeout_ms, &granted, why, sizeof(why)) < 0 || granted >= 0x80) {
 		if (granted >= 0x80)
 			snprintf(why, sizeof(why), "SUBSCRIBE %s refused (0x%02x)", acc->topic, granted);
@@ -273,8 +279,14 @@ static void wildcard_read(struct keur_ctx *ctx)
 					snprintf(cid, sizeof(cid), "keur-acl1-%ld-%d-%zu", (long)getpid(), w, fi);
 					if (!(l = open_as(ctx, &t, cid, low[w].user, low[w].pass, low[w].label, &a)))
 						break;	/* not admitted: reads nothing */
-					if (mqtt_session_subscribe(l, filters[fi], m->timeout_ms, &granted, why, sizeof(why)) < 0 ||
-					    granted >= 0x80) {
+					granted = 0;
+					int sr = mqtt_session_subscribe(l, filters[fi], m->timeout_ms, &granted, why, sizeof(why));
+					if (sr == MQTT_SUB_TIMEOUT) {
+						keur_find(&f, FIND_OPEN, "%s: %s", low[w].label, why);
+						mqtt_session_close(l);
+						continue;
+					}
+					if (sr < 0 || granted >= 0x80) {
 						keur_note(ctx, "%s: SUBSCRIBE %s: %s", low[w].label, filters[fi],
 							  granted >= 0x80 ? "refused" : why);
 						keur_find(&f, FIND_GOOD, "%s may not subscribe to %s", low[w].label, filters[fi]);

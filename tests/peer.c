@@ -8,6 +8,12 @@
  *        lockout  an MQTT broker in its simplest form: CONNACK "not authorised" to the first five
  *                 CONNECTs, then it closes every connection at once (a login lockout)
  *        slow     the same refusal, 150 ms later for every CONNECT after the fifth (a growing delay)
+ *        fragile  a minimal broker (CONNACK 0, PUBACK, PUBREC) that dies on a malformed remaining
+ *                 length, as a broker with a parser bug would
+ *        wedge    the same, but on a malformed remaining length it stops answering and stays up
+ *        garbage  answers every connection with bytes that are no MQTT packet, then closes
+ *        badcode  CONNACK with return code 0x42, which no MQTT version defines
+ *        flood    CONNACK 0, then PUBLISH after PUBLISH as fast as the client takes them (10 s at most)
  *   A serving peer ends by itself after SECONDS (default 120), so nothing outlives a test. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -70,6 +76,96 @@ static int wait_port(int port, long ms)
 	return 1;
 }
 
+/* Reads exactly n bytes within ms; 0 or -1. */
+static int read_n(int c, unsigned char *b, size_t n, int ms)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		struct pollfd cp = { .fd = c, .events = POLLIN };
+		if (poll(&cp, 1, ms) <= 0)
+			return -1;
+		ssize_t r = read(c, b + got, n - got);
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+static void put(int c, const unsigned char *b, size_t n)
+{
+	ssize_t w = write(c, b, n);
+	(void)w;
+}
+
+/* The minimal broker of fragile and wedge: returns 1 when a malformed packet came. */
+static int mini_broker(int c)
+{
+	unsigned char first, b, body[4096];
+
+	for (;;) {
+		unsigned long len = 0, mul = 1;
+		int i;
+
+		if (read_n(c, &first, 1, 3000) < 0)
+			return 0;
+		for (i = 0; i < 5; i++) {
+			if (read_n(c, &b, 1, 3000) < 0)
+				return 0;
+			len += (b & 0x7fUL) * mul;
+			mul *= 128;
+			if (!(b & 0x80))
+				break;
+		}
+		if (i >= 4)
+			return 1;	/* where the parser bug bites: a fifth length byte */
+		if (len > sizeof(body) || read_n(c, body, len, 3000) < 0)
+			return 0;
+		if (first >> 4 == 1) {
+			static const unsigned char ok[] = { 0x20, 0x02, 0x00, 0x00 };
+			put(c, ok, sizeof(ok));
+		} else if (first >> 4 == 3 && (first & 6) && len >= 4) {
+			size_t tl = (size_t)body[0] << 8 | body[1];
+			if (tl + 4 <= len) {
+				unsigned char ack[] = { (first & 4) ? 0x50 : 0x40, 0x02, body[2 + tl], body[3 + tl] };
+				put(c, ack, sizeof(ack));
+			}
+		}
+	}
+}
+
+static void answer(int c, const char *mode, long end)
+{
+	unsigned char buf[1024];
+	struct pollfd cp = { .fd = c, .events = POLLIN };
+
+	if (!strcmp(mode, "garbage")) {
+		static const unsigned char junk[] = "\xff\xfe\x00HTTP/1.1 400 Bad Request\r\n\r\n\x9c\x00\x01";
+		if (poll(&cp, 1, 1000) > 0 && read(c, buf, sizeof(buf)) > 0)
+			put(c, junk, sizeof(junk) - 1);
+	} else if (!strcmp(mode, "badcode")) {
+		static const unsigned char odd[] = { 0x20, 0x02, 0x00, 0x42 };
+		if (poll(&cp, 1, 1000) > 0 && read(c, buf, sizeof(buf)) > 0)
+			put(c, odd, sizeof(odd));
+		poll(NULL, 0, 200);
+	} else if (!strcmp(mode, "flood")) {
+		static const unsigned char ok[] = { 0x20, 0x02, 0x00, 0x00 };
+		unsigned char pub[64] = { 0x30, 0, 0, 5, 'f', 'l', 'o', 'o', 'd' };
+		size_t n = 9;
+		memset(pub + n, 'x', 40);
+		n += 40;
+		pub[1] = (unsigned char)(n - 2);
+		if (poll(&cp, 1, 1000) > 0 && read(c, buf, sizeof(buf)) > 0) {
+			put(c, ok, sizeof(ok));
+			long stop = now_ms() + 10000;
+			while (now_ms() < stop && now_ms() < end && write(c, pub, n) == (ssize_t)n)
+				;
+		}
+	}
+	close(c);
+}
+
 static int serve(const char *mode, int seconds)
 {
 	int port, fd = listen_any(&port), held[256], nheld = 0;
@@ -104,6 +200,19 @@ static int serve(const char *mode, int seconds)
 			close(c);
 			continue;
 		}
+		if (!strcmp(mode, "fragile") || !strcmp(mode, "wedge")) {
+			int bad = mini_broker(c);
+			close(c);
+			if (bad && !strcmp(mode, "fragile"))
+				return 3;	/* "crashed" */
+			while (bad && now_ms() < end)
+				poll(NULL, 0, 200);	/* wedged: up, listening, answering no one */
+			continue;
+		}
+		if (!strcmp(mode, "garbage") || !strcmp(mode, "badcode") || !strcmp(mode, "flood")) {
+			answer(c, mode, end);
+			continue;
+		}
 		if (!strcmp(mode, "close")) {
 			close(c);
 		} else {
@@ -133,9 +242,12 @@ int main(int argc, char **argv)
 	}
 	if (argc == 4 && !strcmp(argv[1], "wait-port"))
 		return wait_port(atoi(argv[2]), atol(argv[3]));
-	if (argc >= 3 && !strcmp(argv[1], "serve") && (!strcmp(argv[2], "silent") || !strcmp(argv[2], "close") ||
-						     !strcmp(argv[2], "lockout") || !strcmp(argv[2], "slow")))
-		return serve(argv[2], argc >= 4 ? atoi(argv[3]) : 120);
-	fprintf(stderr, "usage: peer freeport | wait-port PORT MS | serve silent|close|lockout|slow [SECONDS]\n");
+	static const char *const modes[] = { "silent", "close", "lockout", "slow", "fragile", "wedge", "garbage",
+		"badcode", "flood" };
+	for (size_t i = 0; argc >= 3 && !strcmp(argv[1], "serve") && i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (!strcmp(argv[2], modes[i]))
+			return serve(argv[2], argc >= 4 ? atoi(argv[3]) : 120);
+	fprintf(stderr, "usage: peer freeport | wait-port PORT MS | serve "
+			"silent|close|lockout|slow|fragile|wedge|garbage|badcode|flood [SECONDS]\n");
 	return 2;
 }

@@ -7,6 +7,7 @@
 extern const struct keur_suite mqtt_auth_suite;
 extern const struct keur_suite mqtt_tls_suite;
 extern const struct keur_suite mqtt_acl_suite;
+extern const struct keur_suite mqtt_rob_suite;
 extern const struct keur_suite credentials_suite;
 extern const struct keur_suite selftest_suite;
 extern const struct keur_suite modbus_write_suite;
@@ -16,6 +17,7 @@ const struct keur_suite *const keur_suites[] = {
 	&mqtt_auth_suite,
 	&mqtt_tls_suite,
 	&mqtt_acl_suite,
+	&mqtt_rob_suite,
 	&credentials_suite,
 	&modbus_write_suite,
 	NULL,
