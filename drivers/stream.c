@@ -317,6 +317,14 @@ struct stream *stream_accept(int lfd, void *ssl_ctx, int timeout_ms, char *detai
 		return wrap(fd, NULL);
 	}
 	set_timeouts(fd, timeout_ms);
+	/* A client that speaks the protocol in plain text where TLS was expected is a finding of
+	 * its own: look at the first byte (22: a TLS handshake record) before shaking hands. */
+	unsigned char b0;
+	struct pollfd cp = { .fd = fd, .events = POLLIN };
+	if (poll(&cp, 1, timeout_ms) > 0 && recv(fd, &b0, 1, MSG_PEEK) == 1 && b0 != 0x16) {
+		snprintf(detail, len, "no TLS: the client's first byte is 0x%02x", b0);
+		return wrap(fd, NULL);
+	}
 	if (!(ssl = SSL_new(ssl_ctx))) {
 		snprintf(detail, len, "SSL_new failed");
 		close(fd);
@@ -334,6 +342,11 @@ struct stream *stream_accept(int lfd, void *ssl_ctx, int timeout_ms, char *detai
 	}
 	snprintf(detail, len, "%s with %s", SSL_get_version(ssl), SSL_get_cipher_name(ssl));
 	return wrap(fd, ssl);
+}
+
+int stream_is_tls(const struct stream *s)
+{
+	return s->ssl != NULL;
 }
 
 const char *stream_peer(const struct stream *s)

@@ -34,9 +34,11 @@ int stream_listen(const char *addr, int port, char *detail, size_t len);
 
 /* Waits up to timeout_ms for a connection on lfd and, with ssl_ctx (an SSL_CTX *, server side),
  * shakes hands.  Returns the stream, or NULL: *accepted tells whether a TCP connection came at
- * all, and detail says what happened (the client's alert when it refused the handshake). */
+ * all, and detail says what happened (the client's alert when it refused the handshake).  A
+ * client whose first byte is no TLS record gets a plain stream (stream_is_tls() says 0). */
 struct stream *stream_accept(int lfd, void *ssl_ctx, int timeout_ms, char *detail, size_t len, int *accepted);
 
+int stream_is_tls(const struct stream *s);
 /* The peer's address as "A:P", and (TLS only) whether it sent a certificate. */
 const char *stream_peer(const struct stream *s);
 int stream_peer_has_cert(const struct stream *s);

@@ -22,6 +22,7 @@ enum keur_need {
 	NEED_UPDATE = 1u << 4,		/* DUT declares <update> */
 	NEED_FIX_UPLINK = 1u << 8,	/* lab fixture <uplink> */
 	NEED_FIX_POWER = 1u << 9,	/* lab fixture <power> */
+	NEED_FIX_BROKER = 1u << 10,	/* lab <broker>: where client DUTs connect, keur plays the broker */
 };
 
 enum keur_case_flags {
@@ -68,6 +69,10 @@ int keur_uplink_cut(struct keur_ctx *ctx);
 int keur_uplink_restore(struct keur_ctx *ctx);
 int keur_power_off(struct keur_ctx *ctx);
 int keur_power_on(struct keur_ctx *ctx);
+/* The lab's broker address for this DUT (NULL if none), and moving it to keur for the case
+ * (lab <broker namespace=...>); the parent gives it back after the case. */
+const struct lab_broker *keur_broker(const struct keur_ctx *ctx);
+int keur_broker_take(struct keur_ctx *ctx);
 
 /* Settles the verdict with a one-line reason (printf format).  The first call wins; a case
  * that calls it twice keeps the first verdict and gets a note in its evidence. */

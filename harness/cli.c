@@ -551,6 +551,7 @@ static void needs_text(unsigned needs, char *buf, size_t len)
 		{ NEED_MQTT_BROKER, "mqtt-broker" }, { NEED_MQTT_CLIENT, "mqtt-client" },
 		{ NEED_COAP, "coap" }, { NEED_MODBUS, "modbus" }, { NEED_UPDATE, "update" },
 		{ NEED_FIX_UPLINK, "uplink-fixture" }, { NEED_FIX_POWER, "power-fixture" },
+		{ NEED_FIX_BROKER, "broker-fixture" },
 	};
 	size_t off = 0;
 

@@ -98,6 +98,25 @@ static int fixture(struct keur_ctx *ctx, int (*fn)(const struct lab_fixture *, c
 	return 0;
 }
 
+const struct lab_broker *keur_broker(const struct keur_ctx *ctx)
+{
+	return lab_broker_for(ctx->lab, ctx->dut->id);
+}
+
+int keur_broker_take(struct keur_ctx *ctx)
+{
+	const struct lab_broker *b = keur_broker(ctx);
+	char why[512];
+
+	if (hw_broker_take(b, why, sizeof(why)) < 0) {
+		keur_note(ctx, "fixture: moving the broker address %s to keur failed: %s", b->listen, why);
+		return -1;
+	}
+	if (b && b->ns)
+		keur_note(ctx, "fixture: the broker address %s moved from %s to keur", b->listen, b->ns);
+	return 0;
+}
+
 int keur_uplink_cut(struct keur_ctx *ctx)
 {
 	return fixture(ctx, hw_uplink_cut, 1, "uplink cut");

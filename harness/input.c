@@ -328,6 +328,7 @@ static void dut_mqtt_load(struct keur_dut *d, xmlNodePtr n, const char *base, st
 	m->port = attr_int(n, "port", m->tls ? 8883 : 1883);
 	m->username = attr(n, "username");
 	m->client_id = attr(n, "client-id");
+	m->broker_host = attr(n, "broker-host");
 	m->timeout_ms = attr_ms(n, "timeout", 5000);
 	if (m->broker && !m->host)
 		err_add(err, "%s:%d: <mqtt role=\"broker\"> needs host=\"...\" (where keur connects)",
@@ -482,6 +483,7 @@ void dut_free(struct keur_dut *d)
 			memset(m->password, 0, strlen(m->password));
 		free(m->password);
 		free(m->client_id);
+		free(m->broker_host);
 		for (size_t j = 0; j < m->naccounts; j++) {
 			struct dut_mqtt_account *a = &m->accounts[j];
 			free(a->username);
@@ -587,6 +589,19 @@ static void fixtures_free(struct lab_fixture *fx, size_t n)
 	free(fx);
 }
 
+const struct lab_broker *lab_broker_for(const struct keur_lab *l, const char *dut_id)
+{
+	const struct lab_broker *any = NULL;
+
+	for (size_t i = 0; i < l->nbrokers; i++) {
+		if (l->brokers[i].dut && dut_id && !strcmp(l->brokers[i].dut, dut_id))
+			return &l->brokers[i];
+		if (!l->brokers[i].dut && !any)
+			any = &l->brokers[i];
+	}
+	return any;
+}
+
 const struct lab_fixture *lab_fixture_for(const struct lab_fixture *fx, size_t n, const char *dut_id)
 {
 	const struct lab_fixture *any = NULL;
@@ -639,20 +654,31 @@ int lab_load(const char *path, struct keur_lab **out, struct input_errors *err)
 		} else if (is_el(n, "power")) {
 			fixture_load(l, &l->powers, &l->npowers, n, "power", err);
 		} else if (is_el(n, "broker")) {
-			l->broker_listen = attr(n, "listen");
-			l->broker_port = attr_int(n, "port", 0);
+			struct lab_broker *b;
 			char *base = path_dir(path), *v;
+			unsigned char a[16];
+
+			l->brokers = xrealloc(l->brokers, (l->nbrokers + 1) * sizeof(*l->brokers));
+			b = &l->brokers[l->nbrokers++];
+			memset(b, 0, sizeof(*b));
+			b->line = (int)line_of(n);
+			b->dut = attr(n, "dut");
+			b->listen = attr(n, "listen");
+			b->port = attr_int(n, "port", 0);
+			b->ns = attr(n, "namespace");
+			if (inet_pton(AF_INET, b->listen, a) != 1 && inet_pton(AF_INET6, b->listen, a) != 1)
+				err_add(err, "%s:%d: <broker listen=\"%s\"> is not a numeric address", path, b->line, b->listen);
 			if ((v = attr(n, "ca"))) {
-				l->broker_ca = readable_file(base, v, path, line_of(n), "ca", err);
+				b->ca = readable_file(base, v, path, b->line, "ca", err);
 				free(v);
 			}
 			if ((v = attr(n, "ca-key"))) {
-				l->broker_ca_key = readable_file(base, v, path, line_of(n), "ca-key", err);
+				b->ca_key = readable_file(base, v, path, b->line, "ca-key", err);
 				free(v);
 			}
-			if (!l->broker_ca != !l->broker_ca_key && err->n == nerr)
-				err_add(err, "%s:%ld: <broker> needs both ca=\"...\" and ca-key=\"...\", or neither",
-					path, line_of(n));
+			if (!b->ca != !b->ca_key && err->n == nerr)
+				err_add(err, "%s:%d: <broker> needs both ca=\"...\" and ca-key=\"...\", or neither",
+					path, b->line);
 			free(base);
 		}
 	}
@@ -694,9 +720,14 @@ void lab_free(struct keur_lab *l)
 	free(l->accreditation);
 	fixtures_free(l->uplinks, l->nuplinks);
 	fixtures_free(l->powers, l->npowers);
-	free(l->broker_listen);
-	free(l->broker_ca);
-	free(l->broker_ca_key);
+	for (size_t i = 0; i < l->nbrokers; i++) {
+		free(l->brokers[i].dut);
+		free(l->brokers[i].listen);
+		free(l->brokers[i].ca);
+		free(l->brokers[i].ca_key);
+		free(l->brokers[i].ns);
+	}
+	free(l->brokers);
 	free(l);
 }
 

@@ -30,6 +30,7 @@ struct dut_mqtt {
 	char *username;
 	char *password;		/* secret: inline or read from password-file; never written out */
 	char *client_id;
+	char *broker_host;	/* a client DUT: the broker name it expects (and verifies) */
 	unsigned versions;	/* MQTT_V311 | MQTT_V5 */
 	int timeout_ms;		/* per exchange; default 5000 */
 	int plaintext_ports[8];	/* where a plaintext listener would sit (default 1883) */
@@ -92,6 +93,16 @@ struct lab_fixture {
 	int line;
 };
 
+/* Where a client DUT connects: keur plays its broker there. */
+struct lab_broker {
+	char *dut;		/* for this DUT id only; NULL: for any */
+	char *listen;		/* numeric address */
+	int port;
+	char *ca, *ca_key;	/* the CA the DUT trusts, and its key (PEM paths); NULL: none given */
+	char *ns;		/* netns where the address lives when keur is not using it; NULL */
+	int line;
+};
+
 struct keur_lab {
 	char *path;
 	char sha256[65];
@@ -100,13 +111,14 @@ struct keur_lab {
 	size_t nscope;
 	struct lab_fixture *uplinks, *powers;
 	size_t nuplinks, npowers;
-	char *broker_listen;	/* where a client DUT connects: keur plays its broker there */
-	int broker_port;
-	char *broker_ca, *broker_ca_key;	/* the CA the client DUTs trust, and its key (PEM paths) */
+	struct lab_broker *brokers;
+	size_t nbrokers;
 };
 
 /* The fixture of this kind for the DUT: one naming it, else one naming no DUT; NULL if none. */
 const struct lab_fixture *lab_fixture_for(const struct lab_fixture *fx, size_t n, const char *dut_id);
+/* Likewise the broker address for the DUT. */
+const struct lab_broker *lab_broker_for(const struct keur_lab *l, const char *dut_id);
 
 /* ---- Profile ---- */
 

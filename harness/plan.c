@@ -35,6 +35,8 @@ const char *plan_fixture_missing(const struct keur_case *c, const struct keur_la
 		return "the lab has no uplink fixture for this DUT (<uplink> in the lab description)";
 	if ((c->needs & NEED_FIX_POWER) && !lab_fixture_for(l->powers, l->npowers, d->id))
 		return "the lab has no power fixture for this DUT (<power> in the lab description)";
+	if ((c->needs & NEED_FIX_BROKER) && !lab_broker_for(l, d->id))
+		return "the lab gives no broker address for client DUTs (<broker listen=\"...\" port=\"...\"> in the lab description)";
 	return NULL;
 }
 

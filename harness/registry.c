@@ -7,6 +7,7 @@ extern const struct keur_suite mqtt_auth_suite;
 extern const struct keur_suite mqtt_tls_suite;
 extern const struct keur_suite mqtt_acl_suite;
 extern const struct keur_suite mqtt_rob_suite;
+extern const struct keur_suite mqtt_client_suite;
 extern const struct keur_suite credentials_suite;
 extern const struct keur_suite modbus_write_suite;
 
@@ -14,8 +15,11 @@ const struct keur_suite *const keur_suites[] = {
 	&mqtt_auth_suite,
 	&mqtt_tls_suite,
 	&mqtt_acl_suite,
-	&mqtt_rob_suite,
 	&credentials_suite,
 	&modbus_write_suite,
+	/* Last: cases that may leave the DUT disturbed for a while (a broker pushed to its limits,
+	 * a client device cut off from its broker and reconnecting). */
+	&mqtt_rob_suite,
+	&mqtt_client_suite,
 	NULL,
 };

@@ -369,7 +369,9 @@ static int restore_fixtures(const struct runner *r, const struct plan_item *it, 
 	FILE *ev = NULL;
 	char *path = xasprintf("%s/evidence/%s/fixtures.txt", r->outdir, it->c->id);
 
-	if (it->c->needs & (NEED_FIX_UPLINK | NEED_FIX_POWER)) {
+	const struct lab_broker *b = (it->c->needs & NEED_FIX_BROKER) ? lab_broker_for(l, r->dut->id) : NULL;
+
+	if ((it->c->needs & (NEED_FIX_UPLINK | NEED_FIX_POWER)) || (b && b->ns)) {
 		char *dir = path_dir(path);
 		mkdir_p(dir, 0755);
 		free(dir);
@@ -390,6 +392,15 @@ static int restore_fixtures(const struct runner *r, const struct plan_item *it, 
 			fprintf(ev, "after the case: power on: %s\n", e ? msg : "done");
 		if (e && rc == 0) {
 			snprintf(why, len, "power restore failed: %s", msg);
+			rc = -1;
+		}
+	}
+	if (b && b->ns) {
+		int e = hw_broker_give(b, msg, sizeof(msg));
+		if (ev)
+			fprintf(ev, "after the case: broker address %s back to %s: %s\n", b->listen, b->ns, e ? msg : "done");
+		if (e && rc == 0) {
+			snprintf(why, len, "broker address restore failed: %s", msg);
 			rc = -1;
 		}
 	}

@@ -164,3 +164,50 @@ int hw_power_on(const struct lab_fixture *f, char *why, size_t len)
 {
 	return fixture_set(f, "power", 1, why, len);
 }
+
+/* ip [-n NS] addr VERB ADDR/PLEN dev lo; "already so" counts as done. */
+static int lo_addr(const char *ns, const char *verb, const char *addr, char *why, size_t len)
+{
+	char cidr[80], label[200];
+	int v6 = strchr(addr, ':') != NULL;
+	char *argv[10];
+	int n = 0;
+
+	snprintf(cidr, sizeof(cidr), "%s/%d", addr, v6 ? 128 : 32);
+	argv[n++] = (char *)"ip";
+	if (ns) {
+		argv[n++] = (char *)"-n";
+		argv[n++] = (char *)ns;
+	}
+	argv[n++] = (char *)"addr";
+	argv[n++] = (char *)verb;
+	argv[n++] = cidr;
+	argv[n++] = (char *)"dev";
+	argv[n++] = (char *)"lo";
+	argv[n] = NULL;
+	snprintf(label, sizeof(label), "ip%s%s addr %s %s dev lo", ns ? " -n " : "", ns ? ns : "", verb, cidr);
+	if (run_bounded(argv, label, why, len) == 0)
+		return 0;
+	/* Adding what is there, or deleting what is not, leaves the wanted state. */
+	if (strstr(why, "File exists") || strstr(why, "Cannot assign requested address"))
+		return 0;
+	return -1;
+}
+
+int hw_broker_take(const struct lab_broker *b, char *why, size_t len)
+{
+	if (!b || !b->ns)
+		return 0;
+	if (lo_addr(b->ns, "del", b->listen, why, len) < 0 || lo_addr(NULL, "add", b->listen, why, len) < 0)
+		return -1;
+	return 0;
+}
+
+int hw_broker_give(const struct lab_broker *b, char *why, size_t len)
+{
+	if (!b || !b->ns)
+		return 0;
+	if (lo_addr(NULL, "del", b->listen, why, len) < 0 || lo_addr(b->ns, "add", b->listen, why, len) < 0)
+		return -1;
+	return 0;
+}

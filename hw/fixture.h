@@ -17,4 +17,10 @@ int hw_uplink_restore(const struct lab_fixture *f, char *why, size_t len);
 int hw_power_off(const struct lab_fixture *f, char *why, size_t len);
 int hw_power_on(const struct lab_fixture *f, char *why, size_t len);
 
+/* The broker address of a client DUT (lab <broker namespace=...>): take moves the address
+ * from the namespace where it lives to this one, so that keur can listen there; give puts it
+ * back.  Without a namespace both do nothing.  Idempotent. */
+int hw_broker_take(const struct lab_broker *b, char *why, size_t len);
+int hw_broker_give(const struct lab_broker *b, char *why, size_t len);
+
 #endif

@@ -25,6 +25,11 @@
 #include <sys/socket.h>
 
 #define CLOUD_MGMT "198.18.0.2"
+/* Device i's broker address, 198.19.i.3, on its WAN link: on the cloud's loopback (mosquitto
+ * answers), or moved to keur's side for the MQTT-CLIENT cases (lab <broker namespace=...>),
+ * where the cloud answers ARP for it and forwards.  On-link for the device, so that no route of
+ * its own is lost when the uplink fixture takes its WAN link down and up. */
+#define BROKER_SVC "198.19.%d.3"
 
 struct lab {
 	char dir[3072];
@@ -311,7 +316,7 @@ static int certificates(struct lab *l, int nduts)
 
 	off += (size_t)snprintf(san + off, sizeof(san) - off, "subjectAltName=DNS:broker.lab,IP:%s", CLOUD_MGMT);
 	for (int i = 0; i < nduts && off < sizeof(san) - 32; i++)
-		off += (size_t)snprintf(san + off, sizeof(san) - off, ",IP:198.19.%d.1", i);
+		off += (size_t)snprintf(san + off, sizeof(san) - off, ",IP:198.19.%d.1,IP:" BROKER_SVC, i, i);
 	strcat(san, "\n");
 	r |= write_file(l, "pki/broker.ext", san, 0644);
 	record(l, "file pki/ca.key");
@@ -403,7 +408,7 @@ static int simdev_cmdline(struct lab *l, const struct lab_up_opts *o, int i, cha
 			"%s --id dev%d --firmware 1.0.0 --state %s --ready-file %s --lan 198.18.%d.2 "
 			"--coap-port 5683 --coaps-port 5684 --modbus-port 502 --extra-port 2323 "
 			"--psk-identity lab --psk-key-file %s --coap-cert %s --coap-key %s --coap-ca %s "
-			"--mqtt-host 198.19.%d.1 --mqtt-port 8883 --mqtt-plain-port 1883 --mqtt-ca %s "
+			"--mqtt-host " BROKER_SVC " --mqtt-port 8883 --mqtt-plain-port 1883 --mqtt-backoff-max 5 --mqtt-ca %s "
 			"--mqtt-user dev%d --mqtt-password-file %s --mqtt-keepalive 5 --update-key %s "
 			"--update-check-url http://198.19.%d.1:8080/dev%d/latest.txt --update-check-interval 10%s",
 			o->simdev, i, path(l, "dev%d/state", i), path(l, "dev%d/ready", i), 10 + i, path(l, "dev%d/psk", i),
@@ -447,14 +452,14 @@ static int dut_files(struct lab *l, const struct lab_up_opts *o, int i)
 		 "<dut xmlns=\"urn:keur:dut:1\" id=\"dev%d\">\n"
 		 "  <identity vendor=\"keur\" model=\"simdev thermostat\" firmware=\"1.0.0\" serial=\"SIM-%04d\"/>\n"
 		 "  <declares support-until=\"2031-12\" market-date=\"2026-01\" automatic-updates=\"true\"/>\n"
-		 "  <mqtt role=\"client\" client-id=\"simdev-dev%d\" username=\"dev%d\" broker-host=\"198.19.%d.1\" status-topic=\"keur/dev%d/telemetry\"/>\n"
+		 "  <mqtt role=\"client\" client-id=\"simdev-dev%d\" username=\"dev%d\" password-file=\"dev%d/mqtt.pw\" broker-host=\"" BROKER_SVC "\" tls=\"true\" reconnect=\"10\" status-topic=\"keur/dev%d/telemetry\"/>\n"
 		 "  <coap uri=\"coaps://198.18.%d.2:5684\" psk-identity=\"lab\" psk-key-file=\"dev%d/psk\"/>\n"
 		 "  <modbus host=\"198.18.%d.2\" port=\"502\" unit=\"1\" safe-register=\"100\"/>\n"
 		 "  <update channel=\"mqtt\" topic=\"keur/dev%d/update\" image=\"updates/fw-1.1.0.bin\" older-image=\"updates/fw-0.9.0.bin\" version-topic=\"keur/dev%d/version\" check-interval=\"10\"/>\n"
 		 "  <function name=\"read-temperature\" protocol=\"coap\" get=\"/sensors/temp\"/>\n"
 		 "  <function name=\"relay-on\" protocol=\"modbus\" write-coil=\"0\" value=\"1\"/>\n"
 		 "</dut>\n",
-		 i, *flaws_for(o, i, flaws, sizeof(flaws)) ? flaws : "none", i, i, i, i, i, i, 10 + i, i, 10 + i, i, i);
+		 i, *flaws_for(o, i, flaws, sizeof(flaws)) ? flaws : "none", i, i, i, i, i, i, i, 10 + i, i, 10 + i, i, i);
 	snprintf(rel, sizeof(rel), "dev%d.xml", i);
 	return write_file(l, rel, text, 0644);
 }
@@ -478,7 +483,11 @@ static int lab_file(struct lab *l, const struct lab_up_opts *o)
 		off += (size_t)snprintf(text + off, sizeof(text) - off,
 					"  <power dut=\"dev%d\" method=\"command\" off=\"%s lab power off --dir %s --dut dev%d\" on=\"%s lab power on --dir %s --dut dev%d\"/>\n",
 					i, o->keur, l->dir, i, o->keur, l->dir, i);
-	snprintf(text + off, sizeof(text) - off, "  <broker listen=\"%s\" port=\"8883\"/>\n</lab>\n", CLOUD_MGMT);
+	for (int i = 0; i < o->nduts && off < sizeof(text) - 1024; i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off,
+					"  <broker dut=\"dev%d\" listen=\"" BROKER_SVC "\" port=\"8883\" ca=\"pki/ca.pem\" ca-key=\"pki/ca.key\" namespace=\"keur-%s-cloud\"/>\n",
+					i, i, l->name);
+	snprintf(text + off, sizeof(text) - off, "</lab>\n");
 	return write_file(l, "lab.xml", text, 0644);
 }
 
@@ -559,7 +568,15 @@ int lab_up(const struct lab_up_opts *o)
 		r |= sh(&l, "ip -n %s link set wan%d up", cloud, i);
 		r |= sh(&l, "ip -n %s addr add 198.19.%d.2/24 dev wan0", ns, i);
 		r |= sh(&l, "ip -n %s link set wan0 up", ns);
+		/* The device's broker address: the cloud answers there itself, or (when keur has
+		 * taken the address) answers ARP for it and forwards to keur, which answers back
+		 * through the cloud. */
+		r |= sh(&l, "ip -n %s addr add " BROKER_SVC "/32 dev lo", cloud, i);
+		r |= sh(&l, "ip -n %s route add " BROKER_SVC "/32 via 198.18.0.1", cloud, i);
+		r |= sh(&l, "ip netns exec %s sysctl -qw net.ipv4.conf.wan%d.proxy_arp=1", cloud, i);
+		r |= sh(&l, "ip route add 198.19.%d.0/24 via %s dev k-%s-c", i, CLOUD_MGMT, o->name);
 	}
+	r |= sh(&l, "ip netns exec %s sysctl -qw net.ipv4.ip_forward=1", cloud);
 	if (r) {
 		say("could not build the lab's network (see %s/logs/lab.log)", l.dir);
 		goto fail;

@@ -8,7 +8,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "1..0 # SKIP the simulated lab needs root"
 	exit 0
 fi
-plan 31
+plan 35
 
 LABS=()
 lab_cleanup() {
@@ -75,6 +75,13 @@ coap-client-openssl -B 1 -m get coap://198.18.10.2/diag 2>&1 | grep -q ok; is $?
 "$KEUR" lab power off --dir "$L" --dut dev0; is $? 0 "power off again: nothing to do, no error"
 "$KEUR" lab power on --dir "$L" --dut dev0; is $? 0 "lab power on"
 is "$(coap -m get coap://198.18.10.2/setpoint)" "23.5" "powered on: the setpoint survived"
+
+# keur plays dev0's broker: its broker address moves from the cloud to keur for each case and back.
+"$KEUR" run --dut "$L/dev0.xml" --lab "$L/lab.xml" --out "$TMP/client" --only MQTT-CLIENT-001,MQTT-CLIENT-004 > "$TMP/client.tap" 2>/dev/null
+is "$(verdict_of "$TMP/client.tap" MQTT-CLIENT-001)" pass "in the lab: dev0 refuses keur's self-signed broker certificate"
+is "$(verdict_of "$TMP/client.tap" MQTT-CLIENT-004)" pass "in the lab: dev0 logs in to keur's broker with its own credentials"
+ip -n keur-t70-cloud -o addr show dev lo | grep -q ' 198\.19\.0\.3/'; ok $? "after the cases the broker address is back in the cloud"
+ip -o addr show dev lo | grep -q ' 198\.19\.0\.3/'; is $? 1 "and keur's side holds it no more"
 
 "$KEUR" lab down --dir "$L"; is $? 0 "keur lab down"
 gone t70 "$L"; ok $? "nothing of the lab is left: namespaces, their mounts, links, processes, files"

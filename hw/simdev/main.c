@@ -28,6 +28,7 @@ static const char usage[] =
 	"cloud (MQTT, libmosquitto; TLS with CA verification):\n"
 	"  --mqtt-host A --mqtt-port P (8883) --mqtt-plain-port P (1883, used with --flaw no-tls)\n"
 	"  --mqtt-ca FILE --mqtt-user U --mqtt-password-file FILE --mqtt-prefix T --mqtt-keepalive S (10, at least 5)\n"
+	"  --mqtt-backoff-max S    the longest wait between connection attempts (30, 1 to 3600)\n"
 	"  publishes PREFIX/telemetry, PREFIX/version (retained), PREFIX/update/status; takes\n"
 	"  PREFIX/cmd (\"setpoint=21.5\", \"relay=1\", \"mode=1\", \"report-interval=30\") and\n"
 	"  PREFIX/update (\"version=V url=http://A:P/path\"); reconnects with back-off 1 s .. 30 s and jitter\n"
@@ -119,7 +120,7 @@ static int image_main(int argc, char **argv)
 
 enum {
 	O_ID = 256, O_FW, O_STATE, O_READY, O_MHOST, O_MPORT, O_MPLAIN, O_MCA, O_MUSER, O_MPWF, O_MPFX,
-	O_MKA, O_LAN, O_COAP, O_COAPS, O_PSKID, O_PSKF, O_CCERT, O_CKEY, O_CCA, O_MODBUS, O_UKEY,
+	O_MKA, O_MBACK, O_LAN, O_COAP, O_COAPS, O_PSKID, O_PSKF, O_CCERT, O_CKEY, O_CCA, O_MODBUS, O_UKEY,
 	O_UURL, O_UINT, O_EXTRA, O_FLAW,
 };
 
@@ -130,7 +131,7 @@ int main(int argc, char **argv)
 		{ "ready-file", 1, NULL, O_READY }, { "mqtt-host", 1, NULL, O_MHOST }, { "mqtt-port", 1, NULL, O_MPORT },
 		{ "mqtt-plain-port", 1, NULL, O_MPLAIN }, { "mqtt-ca", 1, NULL, O_MCA }, { "mqtt-user", 1, NULL, O_MUSER },
 		{ "mqtt-password-file", 1, NULL, O_MPWF }, { "mqtt-prefix", 1, NULL, O_MPFX },
-		{ "mqtt-keepalive", 1, NULL, O_MKA }, { "lan", 1, NULL, O_LAN }, { "coap-port", 1, NULL, O_COAP },
+		{ "mqtt-keepalive", 1, NULL, O_MKA }, { "mqtt-backoff-max", 1, NULL, O_MBACK }, { "lan", 1, NULL, O_LAN }, { "coap-port", 1, NULL, O_COAP },
 		{ "coaps-port", 1, NULL, O_COAPS }, { "psk-identity", 1, NULL, O_PSKID }, { "psk-key-file", 1, NULL, O_PSKF },
 		{ "coap-cert", 1, NULL, O_CCERT }, { "coap-key", 1, NULL, O_CKEY }, { "coap-ca", 1, NULL, O_CCA },
 		{ "modbus-port", 1, NULL, O_MODBUS }, { "update-key", 1, NULL, O_UKEY },
@@ -139,7 +140,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct simdev d = { .temp = 19.0, .setpoint = 21.0, .report_interval = 10, .mode = 1 };
-	struct mlink_opts mo = { .port = 8883, .plain_port = 1883, .keepalive = 10 };
+	struct mlink_opts mo = { .port = 8883, .plain_port = 1883, .keepalive = 10, .backoff_max_ms = 30000 };
 	struct cosrv_opts co = { .addr = "127.0.0.1", .port = 5683, .dtls_port = 5684 };
 	struct update_opts uo = { .check_interval = 60 };
 	const char *ready = NULL, *pwfile = NULL, *pskfile = NULL;
@@ -170,6 +171,7 @@ int main(int argc, char **argv)
 		case O_MPWF: pwfile = optarg; break;
 		case O_MPFX: mo.prefix = optarg; break;
 		case O_MKA: mo.keepalive = atoi(optarg); break;
+		case O_MBACK: mo.backoff_max_ms = atoi(optarg) * 1000; break;
 		case O_LAN: co.addr = optarg; break;
 		case O_COAP: co.port = atoi(optarg); break;
 		case O_COAPS: co.dtls_port = atoi(optarg); break;
@@ -203,6 +205,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "keur-simdev: bad option (see --help)\n");
 			return 2;
 		}
+	}
+	if (mo.backoff_max_ms < 1000 || mo.backoff_max_ms > 3600000) {
+		fprintf(stderr, "keur-simdev: --mqtt-backoff-max must be 1 to 3600 s\n");
+		return 2;
 	}
 	if (mo.keepalive < 5 || mo.keepalive > 65535) {
 		/* libmosquitto refuses anything shorter; say so now rather than fail every connect. */

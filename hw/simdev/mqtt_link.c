@@ -14,7 +14,6 @@
 #include "update.h"
 
 #define BACKOFF_MIN_MS 1000
-#define BACKOFF_MAX_MS 30000
 #define STORM_MS 50
 
 struct mlink {
@@ -51,8 +50,8 @@ static void schedule(struct mlink *l)
 		/* 1 s, 2 s, 4 s ... 30 s, each with 50-100 % jitter so that a fleet spreads out. */
 		int shift = l->attempts < 5 ? l->attempts : 5;
 		delay = (int64_t)BACKOFF_MIN_MS << shift;
-		if (delay > BACKOFF_MAX_MS)
-			delay = BACKOFF_MAX_MS;
+		if (delay > l->o.backoff_max_ms)
+			delay = l->o.backoff_max_ms;
 		delay = delay / 2 + random() % (delay / 2 + 1);
 	}
 	l->next_try = simdev_now_ms() + delay;

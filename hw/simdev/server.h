@@ -31,6 +31,7 @@ struct mlink_opts {
 	int port, plain_port;		/* TLS port, and the plain one used with --flaw no-tls */
 	const char *ca, *user, *password, *prefix;
 	int keepalive;
+	int backoff_max_ms;		/* the longest wait between connection attempts (30000) */
 };
 struct mlink;
 struct mlink *mlink_new(struct simdev *d, const struct mlink_opts *o);
