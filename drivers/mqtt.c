@@ -8,6 +8,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <mosquitto.h>
 
 #define PENDING_MAX 32
@@ -252,6 +256,18 @@ static void on_disconnect(struct mosquitto *m, void *obj, int rc)
 	p->lost = 1;
 }
 
+/* Acknowledges at once what the broker sent.  A broker that sends its TLS session tickets and
+ * then a CONNACK, with Nagle on (mosquitto's default), holds the CONNACK until the tickets are
+ * acknowledged: 40 ms of delayed ACK per exchange without this.  The kernel clears the flag
+ * again by itself, so it is set before every wait. */
+static void quick_ack(struct mosquitto *m)
+{
+	int fd = mosquitto_socket(m), one = 1;
+
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+}
+
 /* Connects and waits for the outcome.  With kept, an accepted session stays open and its
  * handle is returned there; otherwise it is closed. */
 static int connect_probe(const struct mqtt_target *t, const char *client_id, const char *user, const char *pass,
@@ -270,6 +286,8 @@ static int connect_probe(const struct mqtt_target *t, const char *client_id, con
 		return -1;
 	}
 	mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, t->version == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
+	/* Without it, Nagle and the peer's delayed ACK hold a CONNECT sent in two writes for 40 ms. */
+	mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 1);
 	mosquitto_connect_v5_callback_set(m, on_connect);
 	mosquitto_log_callback_set(m, on_log);
 	mosquitto_subscribe_callback_set(m, on_subscribe);
@@ -306,8 +324,9 @@ static int connect_probe(const struct mqtt_target *t, const char *client_id, con
 			set_outcome(ack, MQTT_SILENT, t0, "no CONNACK within %d ms", t->timeout_ms);
 			break;
 		}
+		quick_ack(m);
 		errno = 0;
-		rc = mosquitto_loop(m, left < 100 ? (int)left : 100, 1);
+		rc = mosquitto_loop(m, left < 10 ? (int)left : 10, 1);
 		if (p->got_connack) {
 			if (p->code == 0) {
 				set_outcome(ack, MQTT_ACCEPTED, t0, "CONNACK 0 (%s)", mqtt_connack_text(t->version, 0));
@@ -382,7 +401,8 @@ int mqtt_session_subscribe(struct mqtt_session *s, const char *topic, int timeou
 		return MQTT_SUB_ENDED;
 	}
 	while (mono_ms() - t0 < timeout_ms) {
-		rc = mosquitto_loop(s->m, 100, 1);
+		quick_ack(s->m);
+		rc = mosquitto_loop(s->m, 10, 1);
 		if (s->p.got_suback && s->p.suback_mid == mid) {
 			*granted = s->p.suback_qos;
 			return 0;
@@ -404,7 +424,8 @@ int mqtt_session_listen(struct mqtt_session *s, int ms, int max_messages, mqtt_m
 	s->p.on_msg = fn;
 	s->p.msg_arg = arg;
 	while (mono_ms() - t0 < ms && s->p.nmsg - before < max_messages) {
-		if (mosquitto_loop(s->m, 100, 1) != MOSQ_ERR_SUCCESS || s->p.lost)
+		quick_ack(s->m);
+		if (mosquitto_loop(s->m, 10, 1) != MOSQ_ERR_SUCCESS || s->p.lost)
 			break;
 	}
 	s->p.on_msg = NULL;
@@ -425,7 +446,8 @@ int mqtt_session_publish(struct mqtt_session *s, const char *topic, const void *
 		return -1;
 	}
 	while (mono_ms() - t0 < timeout_ms) {
-		rc = mosquitto_loop(s->m, 100, 1);
+		quick_ack(s->m);
+		rc = mosquitto_loop(s->m, 10, 1);
 		if (s->p.got_puback && s->p.puback_mid == mid) {
 			*reason = s->p.puback_rc;
 			return 0;
@@ -444,7 +466,8 @@ int mqtt_session_alive(struct mqtt_session *s, int ms)
 	long t0 = mono_ms();
 
 	do {
-		if (mosquitto_loop(s->m, 50, 1) != MOSQ_ERR_SUCCESS || s->p.lost)
+		quick_ack(s->m);
+		if (mosquitto_loop(s->m, 10, 1) != MOSQ_ERR_SUCCESS || s->p.lost)
 			return 0;
 	} while (mono_ms() - t0 < ms);
 	return 1;

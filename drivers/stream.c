@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +92,8 @@ static struct stream *wrap(int fd, SSL *ssl)
 	}
 	s->fd = fd;
 	s->ssl = ssl;
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));	/* packets go out as written */
 	note_peer(s);
 	return s;
 }

@@ -81,14 +81,22 @@ bad:
 	return -1;
 }
 
-/* A client context for exactly version v (or v_min..v_max) at security level 0. */
+/* One client context for the process: making a context costs OpenSSL 3 more than a handshake
+ * on loopback, so each probe reconfigures this one (its SSL objects copy the settings when they
+ * are made, and probes run one at a time). */
+static SSL_CTX *base_ctx;
+
+/* A client context for exactly version v (or v_min..v_max) at security level 0; the caller
+ * frees its reference. */
 static SSL_CTX *make_ctx(enum tls_version vmin, enum tls_version vmax, const char *cipher)
 {
-	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	SSL_CTX *ctx;
 	char *list = NULL;
 
-	if (!ctx)
+	if (!base_ctx && !(base_ctx = SSL_CTX_new(TLS_client_method())))
 		return NULL;
+	ctx = base_ctx;
+	SSL_CTX_up_ref(ctx);
 	SSL_CTX_set_security_level(ctx, 0);
 	SSL_CTX_set_options(ctx, SSL_OP_LEGACY_SERVER_CONNECT);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
@@ -105,7 +113,7 @@ static SSL_CTX *make_ctx(enum tls_version vmin, enum tls_version vmax, const cha
 		free(list);
 		list = NULL;
 	}
-	if (vmax == TLS_V1_3 && cipher && !SSL_CTX_set_ciphersuites(ctx, cipher))
+	if (vmax == TLS_V1_3 && !SSL_CTX_set_ciphersuites(ctx, cipher ? cipher : OSSL_default_ciphersuites()))
 		goto bad;
 	return ctx;
 bad:
@@ -439,6 +447,8 @@ out:
 
 void tls_cleanup(void)
 {
+	SSL_CTX_free(base_ctx);
+	base_ctx = NULL;
 	for (int v = 0; v < TLS_NVERSIONS; v++) {
 		for (size_t i = 0; i < suites[v].n; i++)
 			free(suites[v].names[i]);
