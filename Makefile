@@ -73,9 +73,10 @@ demo: deps-auto
 
 # Benchmarks print figures (README, "Performance"); they compare keur with sslscan.
 bench: deps-auto
-	@bash tests/deps.sh auto sslscan
+	@bash tests/deps.sh auto sslscan nmap
 	$(MAKE) keur tests/peer
 	bash tests/bench/mqtt-tls-audit.sh 5
+	bash tests/bench/mqtt-broker-audit.sh 5
 
 # Install what is missing (as root), or print the exact command to do so.
 deps:

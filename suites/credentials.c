@@ -225,7 +225,7 @@ static void brute(struct keur_ctx *ctx)
 			keur_verdict(ctx, KEUR_PASS, "the broker slows down wrong logins: median %ld ms at first, %ld ms after %d attempts",
 				     h, tl, n);
 		else
-			keur_verdict(ctx, KEUR_FAIL, "%d wrong passwords for '%s' in %.1f s (%.0f attempts/s): no lockout, no change of answer, no growing delay (median %ld ms first, %ld ms last)",
+			keur_verdict(ctx, KEUR_FAIL, "%d wrong passwords for '%s' in %.3f s (%.0f attempts/s): no lockout, no change of answer, no growing delay (median %ld ms first, %ld ms last)",
 				     n, user, secs, rate, h, tl);
 	} else {
 		keur_verdict(ctx, KEUR_INCONC, "only %d attempts fitted in the deadline: too few to judge throttling (raise --deadline-scale)", n);
