@@ -66,20 +66,6 @@ static void note_peer(struct stream *s)
 	snprintf(s->peer, sizeof(s->peer), "%s:%d", host, port);
 }
 
-static void ssl_reason(char *buf, size_t len, const char *what)
-{
-	unsigned long e = ERR_get_error();
-	char r[160];
-
-	if (e) {
-		ERR_error_string_n(e, r, sizeof(r));
-		snprintf(buf, len, "%s: %s", what, r);
-	} else {
-		snprintf(buf, len, "%s: %s", what, errno ? strerror(errno) : "connection closed");
-	}
-	ERR_clear_error();
-}
-
 static struct stream *wrap(int fd, SSL *ssl)
 {
 	struct stream *s = calloc(1, sizeof(*s));
@@ -169,7 +155,7 @@ int stream_write(struct stream *s, const void *buf, size_t len, int timeout_ms)
 		if (s->ssl) {
 			int r = SSL_write(s->ssl, p, len > (1u << 30) ? 1 << 30 : (int)len);
 			if (r <= 0) {
-				ssl_reason(s->err, sizeof(s->err), "TLS write");
+				tls_error_text(s->err, sizeof(s->err), "TLS write");
 				return -1;
 			}
 			n = r;
@@ -221,7 +207,7 @@ ssize_t stream_read(struct stream *s, void *buf, size_t len, int timeout_ms)
 			snprintf(s->err, sizeof(s->err), "%s", strerror(errno));
 			return STREAM_ERROR;
 		default:
-			ssl_reason(s->err, sizeof(s->err), "TLS read");
+			tls_error_text(s->err, sizeof(s->err), "TLS read");
 			return STREAM_ERROR;
 		}
 	}
@@ -339,7 +325,7 @@ struct stream *stream_accept(int lfd, void *ssl_ctx, int timeout_ms, char *detai
 	errno = 0;
 	ERR_clear_error();
 	if (SSL_accept(ssl) != 1) {
-		ssl_reason(detail, len, "the client ended the handshake");
+		tls_error_text(detail, len, "the client ended the handshake");
 		SSL_free(ssl);
 		close(fd);
 		return NULL;

@@ -122,7 +122,7 @@ bad:
 	return NULL;
 }
 
-static void ssl_error(char *detail, size_t len, const char *what)
+void tls_error_text(char *detail, size_t len, const char *what)
 {
 	unsigned long e = ERR_get_error();
 	char buf[256];
@@ -166,7 +166,7 @@ static enum tls_result handshake(const struct tls_target *t, SSL_CTX *ctx, char 
 		snprintf(detail, len, "no handshake answer within %d ms", t->timeout_ms);
 		r = TLS_TIMEOUT;
 	} else {
-		ssl_error(detail, len, "refused");
+		tls_error_text(detail, len, "refused");
 		r = TLS_REFUSED;
 	}
 	if (ssl_out && r == TLS_ACCEPTED) {

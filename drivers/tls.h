@@ -60,6 +60,9 @@ int tls_cert_audit(const struct tls_target *t, const char *name, const char *ca_
  * no OpenSSL headers) on TLS_ACCEPTED, else NULL with *r and detail saying why. */
 void *tls_session_open(const struct tls_target *t, char *detail, size_t len, enum tls_result *r);
 
+/* "what: REASON" from OpenSSL's error queue (or errno), which it then clears. */
+void tls_error_text(char *detail, size_t len, const char *what);
+
 void tls_cleanup(void);
 
 #endif

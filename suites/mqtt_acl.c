@@ -237,10 +237,13 @@ static int control(struct keur_ctx *ctx, struct mqtt_session *v, const struct mq
 
 #define ROUND_MS(m) (4 * (m)->timeout_ms + 4000)
 
-/* MQTT-ACL-001: low-privilege identities subscribe to # and +/# while an account talks. */
-static void wildcard_read(struct keur_ctx *ctx)
+/* What the three cases below share: for each broker endpoint and each account on it, fn tries
+ * the low-privilege identities against that account; then the verdict. */
+typedef void (*account_fn)(struct keur_ctx *ctx, const struct dut_mqtt *m, const struct mqtt_target *t,
+			   const struct dut_mqtt_account *acc, const struct ident *low, int nlow, struct keur_findings *f);
+
+static void each_account(struct keur_ctx *ctx, account_fn fn, const char *good, const char *no_account)
 {
-	static const char *const filters[] = { "#", "+/#" };
 	const struct keur_dut *d = keur_dut(ctx);
 	struct keur_findings f = { 0 };
 	int accounts = 0;
@@ -257,211 +260,191 @@ static void wildcard_read(struct keur_ctx *ctx)
 		accounts += (int)m->naccounts;
 		mqtt_dut_target(m, mqtt_dut_version(m), &t);
 		nlow = low_identities(m, low);
-		for (size_t k = 0; k < m->naccounts; k++) {
-			const struct dut_mqtt_account *acc = &m->accounts[k];
-			char vcid[64];
-			struct mqtt_session *v;
+		for (size_t k = 0; k < m->naccounts; k++)
+			fn(ctx, m, &t, &m->accounts[k], low, nlow, &f);
+	}
+	keur_findings_settle(ctx, &f, good, KEUR_INCONC,
+			     accounts ? "no low-privilege identity was admitted: declare a test identity" : no_account);
+	mqtt_cleanup();
+}
 
-			snprintf(vcid, sizeof(vcid), "keur-acl1-victim-%ld", (long)getpid());
-			if (!(v = victim_open(ctx, &t, acc, acc->client_id ? acc->client_id : vcid, &f)))
-				continue;
-			for (int w = 0; w < nlow; w++) {
-				for (size_t fi = 0; fi < ARRAY_SIZE(filters); fi++) {
-					char cid[64], topic[256], mark[64], why[256];
-					struct mqtt_connack a;
-					struct mqtt_session *l;
-					int granted, reason, r;
+/* MQTT-ACL-001: low-privilege identities subscribe to # and +/# while an account talks. */
+static void wildcard_read_account(struct keur_ctx *ctx, const struct dut_mqtt *m, const struct mqtt_target *t,
+				  const struct dut_mqtt_account *acc, const struct ident *low, int nlow,
+				  struct keur_findings *f)
+{
+	static const char *const filters[] = { "#", "+/#" };
+	char vcid[64];
+	struct mqtt_session *v;
 
-					if (keur_time_left_ms(ctx) < ROUND_MS(m)) {
-						keur_find(&f, FIND_OPEN, "the deadline left no time for %s with %s", low[w].label, filters[fi]);
-						goto next_account;
-					}
-					snprintf(cid, sizeof(cid), "keur-acl1-%ld-%d-%zu", (long)getpid(), w, fi);
-					if (!(l = open_as(ctx, &t, cid, low[w].user, low[w].pass, low[w].label, &a)))
-						break;	/* not admitted: reads nothing */
-					granted = 0;
-					int sr = mqtt_session_subscribe(l, filters[fi], m->timeout_ms, &granted, why, sizeof(why));
-					if (sr == MQTT_SUB_TIMEOUT) {
-						keur_find(&f, FIND_OPEN, "%s: %s", low[w].label, why);
-						mqtt_session_close(l);
-						continue;
-					}
-					if (sr < 0 || granted >= 0x80) {
-						keur_note(ctx, "%s: SUBSCRIBE %s: %s", low[w].label, filters[fi],
-							  granted >= 0x80 ? "refused" : why);
-						keur_find(&f, FIND_GOOD, "%s may not subscribe to %s", low[w].label, filters[fi]);
-						mqtt_session_close(l);
-						continue;
-					}
-					topic_in(acc->topic, "acl", topic, sizeof(topic));
-					snprintf(mark, sizeof(mark), "keur-acl1-%ld-%ld", (long)getpid(), (long)time_mono_ms());
-					if (mqtt_session_publish(v, topic, mark, (int)strlen(mark), m->timeout_ms, &reason, why,
-								 sizeof(why)) < 0) {
-						keur_find(&f, FIND_OPEN, "account '%s': %s", acc->username, why);
-						mqtt_session_close(l);
-						continue;
-					}
-					r = await_marker(l, mark, 1500);
-					keur_note(ctx, "%s subscribed to %s while account '%s' published on %s: %s", low[w].label,
-						  filters[fi], acc->username, topic, r == 1 ? "RECEIVED it" : "not received");
-					mqtt_session_close(l);
-					if (!control(ctx, v, &t, acc, &f))
-						continue;
-					if (r == 1)
-						keur_find(&f, FIND_BAD, "%s subscribing to %s receives the messages of account '%s' (%s)",
-							  low[w].label, filters[fi], acc->username, topic);
-					else
-						keur_find(&f, FIND_GOOD, "%s with %s", low[w].label, filters[fi]);
-				}
+	snprintf(vcid, sizeof(vcid), "keur-acl1-victim-%ld", (long)getpid());
+	if (!(v = victim_open(ctx, t, acc, acc->client_id ? acc->client_id : vcid, f)))
+		return;
+	for (int w = 0; w < nlow; w++) {
+		for (size_t fi = 0; fi < ARRAY_SIZE(filters); fi++) {
+			char cid[64], topic[256], mark[64], why[256];
+			struct mqtt_connack a;
+			struct mqtt_session *l;
+			int granted, reason, r;
+
+			if (keur_time_left_ms(ctx) < ROUND_MS(m)) {
+				keur_find(f, FIND_OPEN, "the deadline left no time for %s with %s", low[w].label, filters[fi]);
+				goto out;
 			}
-next_account:
-			mqtt_session_close(v);
+			snprintf(cid, sizeof(cid), "keur-acl1-%ld-%d-%zu", (long)getpid(), w, fi);
+			if (!(l = open_as(ctx, t, cid, low[w].user, low[w].pass, low[w].label, &a)))
+				break;	/* not admitted: reads nothing */
+			granted = 0;
+			int sr = mqtt_session_subscribe(l, filters[fi], t->timeout_ms, &granted, why, sizeof(why));
+			if (sr == MQTT_SUB_TIMEOUT) {
+				keur_find(f, FIND_OPEN, "%s: %s", low[w].label, why);
+				mqtt_session_close(l);
+				continue;
+			}
+			if (sr < 0 || granted >= 0x80) {
+				keur_note(ctx, "%s: SUBSCRIBE %s: %s", low[w].label, filters[fi],
+					  granted >= 0x80 ? "refused" : why);
+				keur_find(f, FIND_GOOD, "%s may not subscribe to %s", low[w].label, filters[fi]);
+				mqtt_session_close(l);
+				continue;
+			}
+			topic_in(acc->topic, "acl", topic, sizeof(topic));
+			snprintf(mark, sizeof(mark), "keur-acl1-%ld-%ld", (long)getpid(), (long)time_mono_ms());
+			if (mqtt_session_publish(v, topic, mark, (int)strlen(mark), t->timeout_ms, &reason, why,
+						 sizeof(why)) < 0) {
+				keur_find(f, FIND_OPEN, "account '%s': %s", acc->username, why);
+				mqtt_session_close(l);
+				continue;
+			}
+			r = await_marker(l, mark, 1500);
+			keur_note(ctx, "%s subscribed to %s while account '%s' published on %s: %s", low[w].label,
+				  filters[fi], acc->username, topic, r == 1 ? "RECEIVED it" : "not received");
+			mqtt_session_close(l);
+			if (!control(ctx, v, t, acc, f))
+				continue;
+			if (r == 1)
+				keur_find(f, FIND_BAD, "%s subscribing to %s receives the messages of account '%s' (%s)",
+					  low[w].label, filters[fi], acc->username, topic);
+			else
+				keur_find(f, FIND_GOOD, "%s with %s", low[w].label, filters[fi]);
 		}
 	}
-	keur_findings_settle(ctx, &f, "no foreign messages", KEUR_INCONC,
-			     accounts ? "no low-privilege identity was admitted: declare a test identity"
-				      : "the DUT description declares no <account> to own topics: no one's data to steal");
-	mqtt_cleanup();
+out:
+	mqtt_session_close(v);
+}
+
+static void wildcard_read(struct keur_ctx *ctx)
+{
+	each_account(ctx, wildcard_read_account, "no foreign messages",
+		     "the DUT description declares no <account> to own topics: no one's data to steal");
 }
 
 /* MQTT-ACL-003: low-privilege identities publish into an account's topic; the account listens. */
+static void foreign_publish_account(struct keur_ctx *ctx, const struct dut_mqtt *m, const struct mqtt_target *t,
+				    const struct dut_mqtt_account *acc, const struct ident *low, int nlow,
+				    struct keur_findings *f)
+{
+	char vcid[64];
+	struct mqtt_session *v;
+
+	snprintf(vcid, sizeof(vcid), "keur-acl3-victim-%ld", (long)getpid());
+	if (!(v = victim_open(ctx, t, acc, acc->client_id ? acc->client_id : vcid, f)))
+		return;
+	for (int w = 0; w < nlow; w++) {
+		char cid[64], topic[256], mark[64], why[256];
+		struct mqtt_connack a;
+		struct mqtt_session *l;
+		int reason, r;
+
+		if (keur_time_left_ms(ctx) < ROUND_MS(m)) {
+			keur_find(f, FIND_OPEN, "the deadline left no time for %s", low[w].label);
+			break;
+		}
+		snprintf(cid, sizeof(cid), "keur-acl3-%ld-%d", (long)getpid(), w);
+		if (!(l = open_as(ctx, t, cid, low[w].user, low[w].pass, low[w].label, &a)))
+			continue;
+		topic_in(acc->topic, "intruder", topic, sizeof(topic));
+		snprintf(mark, sizeof(mark), "keur-acl3-%ld-%ld", (long)getpid(), (long)time_mono_ms());
+		if (mqtt_session_publish(l, topic, mark, (int)strlen(mark), t->timeout_ms, &reason, why,
+					 sizeof(why)) < 0) {
+			/* A broker may end the session of a client that publishes where it may not. */
+			keur_note(ctx, "%s: %s", low[w].label, why);
+		} else {
+			keur_note(ctx, "%s: PUBLISH %s -> PUBACK reason 0x%02x", low[w].label, topic, reason);
+		}
+		mqtt_session_close(l);
+		r = await_marker(v, mark, 1500);
+		keur_note(ctx, "account '%s' %s the message %s published into its topic", acc->username,
+			  r == 1 ? "RECEIVED" : "did not receive", low[w].label);
+		if (r == 1) {
+			keur_find(f, FIND_BAD, "%s can publish into %s, a topic of account '%s'", low[w].label,
+				  topic, acc->username);
+			continue;
+		}
+		if (r < 0 || !control(ctx, v, t, acc, f))
+			break;
+		keur_find(f, FIND_GOOD, "%s into %s of account '%s'", low[w].label, topic, acc->username);
+	}
+	mqtt_session_close(v);
+}
+
 static void foreign_publish(struct keur_ctx *ctx)
 {
-	const struct keur_dut *d = keur_dut(ctx);
-	struct keur_findings f = { 0 };
-	int accounts = 0;
-
-	mqtt_init();
-	for (size_t i = 0; i < d->nmqtt; i++) {
-		const struct dut_mqtt *m = &d->mqtt[i];
-		struct ident low[2];
-		struct mqtt_target t;
-		int nlow;
-
-		if (!m->broker)
-			continue;
-		accounts += (int)m->naccounts;
-		mqtt_dut_target(m, mqtt_dut_version(m), &t);
-		nlow = low_identities(m, low);
-		for (size_t k = 0; k < m->naccounts; k++) {
-			const struct dut_mqtt_account *acc = &m->accounts[k];
-			char vcid[64];
-			struct mqtt_session *v;
-
-			snprintf(vcid, sizeof(vcid), "keur-acl3-victim-%ld", (long)getpid());
-			if (!(v = victim_open(ctx, &t, acc, acc->client_id ? acc->client_id : vcid, &f)))
-				continue;
-			for (int w = 0; w < nlow; w++) {
-				char cid[64], topic[256], mark[64], why[256];
-				struct mqtt_connack a;
-				struct mqtt_session *l;
-				int reason, r;
-
-				if (keur_time_left_ms(ctx) < ROUND_MS(m)) {
-					keur_find(&f, FIND_OPEN, "the deadline left no time for %s", low[w].label);
-					break;
-				}
-				snprintf(cid, sizeof(cid), "keur-acl3-%ld-%d", (long)getpid(), w);
-				if (!(l = open_as(ctx, &t, cid, low[w].user, low[w].pass, low[w].label, &a)))
-					continue;
-				topic_in(acc->topic, "intruder", topic, sizeof(topic));
-				snprintf(mark, sizeof(mark), "keur-acl3-%ld-%ld", (long)getpid(), (long)time_mono_ms());
-				if (mqtt_session_publish(l, topic, mark, (int)strlen(mark), m->timeout_ms, &reason, why,
-							 sizeof(why)) < 0) {
-					/* A broker may end the session of a client that publishes where it may not. */
-					keur_note(ctx, "%s: %s", low[w].label, why);
-				} else {
-					keur_note(ctx, "%s: PUBLISH %s -> PUBACK reason 0x%02x", low[w].label, topic, reason);
-				}
-				mqtt_session_close(l);
-				r = await_marker(v, mark, 1500);
-				keur_note(ctx, "account '%s' %s the message %s published into its topic", acc->username,
-					  r == 1 ? "RECEIVED" : "did not receive", low[w].label);
-				if (r == 1) {
-					keur_find(&f, FIND_BAD, "%s can publish into %s, a topic of account '%s'", low[w].label,
-						  topic, acc->username);
-					continue;
-				}
-				if (r < 0 || !control(ctx, v, &t, acc, &f))
-					break;
-				keur_find(&f, FIND_GOOD, "%s into %s of account '%s'", low[w].label, topic, acc->username);
-			}
-			mqtt_session_close(v);
-		}
-	}
-	keur_findings_settle(ctx, &f, "foreign publishes not delivered", KEUR_INCONC,
-			     accounts ? "no low-privilege identity was admitted: declare a test identity"
-				      : "the DUT description declares no <account> to own topics: no one to impersonate");
-	mqtt_cleanup();
+	each_account(ctx, foreign_publish_account, "foreign publishes not delivered",
+		     "the DUT description declares no <account> to own topics: no one to impersonate");
 }
 
 /* MQTT-ID-001: a low-privilege identity connects with an account's client id. */
+static void id_takeover_account(struct keur_ctx *ctx, const struct dut_mqtt *m, const struct mqtt_target *t,
+				const struct dut_mqtt_account *acc, const struct ident *low, int nlow,
+				struct keur_findings *f)
+{
+	char cid[64], label[96];
+
+	snprintf(cid, sizeof(cid), "%s", acc->client_id ? acc->client_id : "");
+	if (!cid[0])
+		snprintf(cid, sizeof(cid), "keur-id1-%s-%ld", acc->username, (long)getpid());
+	snprintf(label, sizeof(label), "account '%s'", acc->username);
+	for (int w = 0; w < nlow; w++) {
+		struct mqtt_connack a, b;
+		struct mqtt_session *v;
+
+		if (keur_time_left_ms(ctx) < ROUND_MS(m)) {
+			keur_find(f, FIND_OPEN, "the deadline left no time for %s", low[w].label);
+			break;
+		}
+		if (!(v = open_as(ctx, t, cid, acc->username, acc->password, label, &a))) {
+			keur_find(f, FIND_OPEN, "%s is not admitted (%s)", label, a.detail);
+			break;
+		}
+		mqtt_try_connect(t, cid, low[w].user, low[w].pass, mqtt_dut_log, ctx, &b);
+		keur_note(ctx, "%s: CONNECT as %s with the client id of %s (%s) -> %s", t->host, low[w].label, label, cid,
+			  b.detail);
+		if (b.outcome != MQTT_ACCEPTED) {
+			int alive = mqtt_session_alive(v, 500);
+			if (b.outcome == MQTT_UNREACHABLE || b.outcome == MQTT_SILENT || b.outcome == MQTT_TLS_FAILED)
+				keur_find(f, FIND_OPEN, "%s: %s", low[w].label, b.detail);
+			else if (!alive)
+				keur_find(f, FIND_BAD, "%s, though refused (%s), knocked %s off by using its client id",
+					  low[w].label, b.detail, label);
+			else
+				keur_find(f, FIND_GOOD, "%s refused when using the client id of %s", low[w].label, label);
+		} else if (!mqtt_session_alive(v, 1000)) {
+			keur_note(ctx, "%s: session ended by the broker", label);
+			keur_find(f, FIND_BAD, "%s connecting with client id '%s' disconnects %s", low[w].label, cid,
+				  label);
+		} else {
+			keur_find(f, FIND_GOOD, "%s admitted with the client id of %s, which stayed connected",
+				  low[w].label, label);
+		}
+		mqtt_session_close(v);
+	}
+}
+
 static void id_takeover(struct keur_ctx *ctx)
 {
-	const struct keur_dut *d = keur_dut(ctx);
-	struct keur_findings f = { 0 };
-	int accounts = 0;
-
-	mqtt_init();
-	for (size_t i = 0; i < d->nmqtt; i++) {
-		const struct dut_mqtt *m = &d->mqtt[i];
-		struct ident low[2];
-		struct mqtt_target t;
-		int nlow;
-
-		if (!m->broker)
-			continue;
-		accounts += (int)m->naccounts;
-		mqtt_dut_target(m, mqtt_dut_version(m), &t);
-		nlow = low_identities(m, low);
-		for (size_t k = 0; k < m->naccounts; k++) {
-			const struct dut_mqtt_account *acc = &m->accounts[k];
-			char cid[64], label[96];
-
-			snprintf(cid, sizeof(cid), "%s", acc->client_id ? acc->client_id : "");
-			if (!cid[0])
-				snprintf(cid, sizeof(cid), "keur-id1-%s-%ld", acc->username, (long)getpid());
-			snprintf(label, sizeof(label), "account '%s'", acc->username);
-			for (int w = 0; w < nlow; w++) {
-				struct mqtt_connack a, b;
-				struct mqtt_session *v;
-
-				if (keur_time_left_ms(ctx) < ROUND_MS(m)) {
-					keur_find(&f, FIND_OPEN, "the deadline left no time for %s", low[w].label);
-					break;
-				}
-				if (!(v = open_as(ctx, &t, cid, acc->username, acc->password, label, &a))) {
-					keur_find(&f, FIND_OPEN, "%s is not admitted (%s)", label, a.detail);
-					break;
-				}
-				mqtt_try_connect(&t, cid, low[w].user, low[w].pass, mqtt_dut_log, ctx, &b);
-				keur_note(ctx, "%s: CONNECT as %s with the client id of %s (%s) -> %s", t.host, low[w].label, label, cid,
-					  b.detail);
-				if (b.outcome != MQTT_ACCEPTED) {
-					int alive = mqtt_session_alive(v, 500);
-					if (b.outcome == MQTT_UNREACHABLE || b.outcome == MQTT_SILENT || b.outcome == MQTT_TLS_FAILED)
-						keur_find(&f, FIND_OPEN, "%s: %s", low[w].label, b.detail);
-					else if (!alive)
-						keur_find(&f, FIND_BAD, "%s, though refused (%s), knocked %s off by using its client id",
-							  low[w].label, b.detail, label);
-					else
-						keur_find(&f, FIND_GOOD, "%s refused when using the client id of %s", low[w].label, label);
-				} else if (!mqtt_session_alive(v, 1000)) {
-					keur_note(ctx, "%s: session ended by the broker", label);
-					keur_find(&f, FIND_BAD, "%s connecting with client id '%s' disconnects %s", low[w].label, cid,
-						  label);
-				} else {
-					keur_find(&f, FIND_GOOD, "%s admitted with the client id of %s, which stayed connected",
-						  low[w].label, label);
-				}
-				mqtt_session_close(v);
-			}
-		}
-	}
-	keur_findings_settle(ctx, &f, "client ids not taken over", KEUR_INCONC,
-			     accounts ? "no low-privilege identity could be tried"
-				      : "the DUT description declares no <account> whose client id to take");
-	mqtt_cleanup();
+	each_account(ctx, id_takeover_account, "client ids not taken over",
+		     "the DUT description declares no <account> whose client id to take");
 }
 
 static const struct keur_case cases[] = {
