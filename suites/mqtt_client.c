@@ -361,9 +361,12 @@ static void reconnect(struct keur_ctx *ctx)
 	stream_close(s);
 	prev = (long)time_mono_ms();
 	keur_note(ctx, "the DUT's session dropped; from now on keur's broker closes every new connection at once (an outage)");
+	int cut_short = 0;
 	while (n < RECONNECTS) {
 		long wait = wait_budget(ctx, &fk, 1000);
 		int fd_came;
+
+		cut_short = wait < fk.m->reconnect_ms + 3000;
 
 		/* Only the TCP connection is accepted and closed: no handshake, like a broker that
 		 * is down behind a load balancer. */
@@ -384,6 +387,11 @@ static void reconnect(struct keur_ctx *ctx)
 		for (int i = 0; i < n; i++)
 			fprintf(ev, "%ld\n", iv[i]);
 		fclose(ev);
+	}
+	if (n == 0 && cut_short) {
+		keur_verdict(ctx, KEUR_INCONC, "the DUT did not come back before the case's deadline, which was shorter than its declared reconnect time (%d s; raise --deadline-scale)",
+			     fk.m->reconnect_ms / 1000);
+		goto out;
 	}
 	if (n == 0) {
 		keur_verdict(ctx, KEUR_FAIL, "after keur dropped its session the DUT did not try again within %d s (its declared reconnect time)",
