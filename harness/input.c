@@ -432,6 +432,28 @@ int dut_load(const char *path, struct keur_dut **out, struct input_errors *err)
 			if (parse_coap_uri(c->uri, &c->host, &c->port) < 0)
 				err_add(err, "%s:%d: uri '%s' is not coap://HOST[:PORT]/ or coaps://HOST[:PORT]/",
 					path, c->line, c->uri);
+			c->dtls = !strncmp(c->uri, "coaps://", 8);
+			c->timeout_ms = attr_ms(n, "timeout", 5000);
+			c->psk_identity = attr(n, "psk-identity");
+			c->psk_key = attr(n, "psk-key");
+			char *kf = attr(n, "psk-key-file");
+			if (kf) {
+				if (c->psk_key)
+					err_add(err, "%s:%d: give psk-key or psk-key-file, not both", path, c->line);
+				else
+					c->psk_key = secret_file(base, kf, path, c->line, err);
+				free(kf);
+			}
+			if (!c->psk_identity != !c->psk_key)
+				err_add(err, "%s:%d: a PSK needs both psk-identity and psk-key (or psk-key-file)", path, c->line);
+			for (xmlNodePtr r = n->children; r; r = r->next) {
+				if (!is_el(r, "resource"))
+					continue;
+				c->resources = xrealloc(c->resources, (c->nresources + 1) * sizeof(*c->resources));
+				c->resources[c->nresources].path = attr(r, "path");
+				c->resources[c->nresources].safe_value = attr(r, "safe-value");
+				c->nresources++;
+			}
 		} else if (is_el(n, "modbus")) {
 			struct dut_modbus *m;
 			d->modbus = xrealloc(d->modbus, (d->nmodbus + 1) * sizeof(*d->modbus));
@@ -496,8 +518,18 @@ void dut_free(struct keur_dut *d)
 		free(m->accounts);
 	}
 	for (size_t i = 0; i < d->ncoap; i++) {
-		free(d->coap[i].uri);
-		free(d->coap[i].host);
+		struct dut_coap *c = &d->coap[i];
+		free(c->uri);
+		free(c->host);
+		free(c->psk_identity);
+		if (c->psk_key)
+			memset(c->psk_key, 0, strlen(c->psk_key));
+		free(c->psk_key);
+		for (size_t j = 0; j < c->nresources; j++) {
+			free(c->resources[j].path);
+			free(c->resources[j].safe_value);
+		}
+		free(c->resources);
 	}
 	for (size_t i = 0; i < d->nmodbus; i++)
 		free(d->modbus[i].host);

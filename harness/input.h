@@ -41,10 +41,21 @@ struct dut_mqtt {
 	int line;
 };
 
+struct dut_coap_resource {
+	char *path;		/* "/sensors/temp" */
+	char *safe_value;	/* a payload declared safe to write; NULL: none */
+};
+
 struct dut_coap {
 	char *uri;
 	char *host;
 	int port;
+	int dtls;		/* coaps:// */
+	char *psk_identity;
+	char *psk_key;		/* secret: inline or from psk-key-file */
+	int timeout_ms;		/* per exchange; default 5000 */
+	struct dut_coap_resource *resources;
+	size_t nresources;
 	int line;
 };
 

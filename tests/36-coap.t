@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# COAP-DISC-001 and COAP-AUTH-001 against the reference device (strict and --flaw open-write) and
+# against libcoap's own example server (coap-server-openssl, which lets anyone PUT /time and
+# /example_data).  Every write keur makes is to a declared safe value or without a payload, and
+# what changed is put back.
+. "$(dirname "$0")/lib.sh"
+plan 15
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=unused" \
+	-keyout "$TMP/ca.key" -out "$TMP/ca.pem" 2>/dev/null
+device() { # device NAME SIMDEV-FLAGS...: sets PORT_NAME
+	local name=$1 port
+	shift
+	port=$(freeport)
+	start_simdev "$name" --id "$name" --lan 127.0.0.1 --coap-port "$port" --coaps-port 0 --modbus-port 0 \
+		--mqtt-host 127.0.0.1 --mqtt-port "$(freeport)" --mqtt-ca "$TMP/ca.pem" "$@"
+	eval "PORT_$name=$port"
+}
+dut() { # dut NAME PORT RESOURCES-XML
+	printf '<dut xmlns="urn:keur:dut:1" id="%s">\n  <coap uri="coap://127.0.0.1:%s/" timeout="2">%s</coap>\n</dut>\n' "$1" "$2" "$3" > "$TMP/$1.xml"
+}
+run() { "$KEUR" run --dut "$TMP/$1.xml" --out "$TMP/out-$1" --only COAP-DISC-001,COAP-AUTH-001 > "$TMP/$1.tap" 2>/dev/null; }
+ALL='<resource path="/sensors/temp"/><resource path="/actuators/relay" safe-value="1"/><resource path="/setpoint" safe-value="21.5"/><resource path="/config"/><resource path="/diag"/>'
+NODIAG='<resource path="/sensors/temp"/><resource path="/actuators/relay" safe-value="1"/><resource path="/setpoint" safe-value="21.5"/><resource path="/config"/>'
+
+device strict
+dut strict "$PORT_strict" "$ALL"
+run strict
+is "$(verdict_of "$TMP/strict.tap" COAP-DISC-001)" pass "every resource the device lists is declared: COAP-DISC-001 passes"
+is "$(verdict_of "$TMP/strict.tap" COAP-AUTH-001)" pass "the device refuses writes without DTLS: COAP-AUTH-001 passes"
+like "$(cat "$TMP/strict.tap")" "refused all 15 unauthenticated writes on 5 resource" "and says how many writes it refused"
+dut strict-nodiag "$PORT_strict" "$NODIAG"
+run strict-nodiag
+is "$(verdict_of "$TMP/strict-nodiag.tap" COAP-DISC-001)" fail "/diag listed but not declared: COAP-DISC-001 fails"
+like "$(cat "$TMP/strict-nodiag.tap")" "lists undeclared resource\\(s\\): /diag" "and names it"
+
+device open --flaw open-write
+dut open "$PORT_open" "$ALL"
+before=$(coap -m get "coap://127.0.0.1:$PORT_open/setpoint")
+run open
+is "$(verdict_of "$TMP/open.tap" COAP-AUTH-001)" fail "--flaw open-write: COAP-AUTH-001 fails"
+like "$(cat "$TMP/open.tap")" "unauthenticated PUT /setpoint answered 2.04, and reading it back gives .*21.5" "and proves the change by reading it back"
+is "$(coap -m get "coap://127.0.0.1:$PORT_open/setpoint")" "$before" "keur put the setpoint back ($before)"
+
+# libcoap's example server, which nobody here wrote.
+CS=$(freeport)
+bg coap-server-openssl -A 127.0.0.1 -p "$CS"
+poll_until 5 bash -c "coap-client-openssl -B 1 -m get coap://127.0.0.1:$CS/ 2>/dev/null | grep -q libcoap"
+ok $? "coap-server-openssl answers on 127.0.0.1:$CS"
+dut cs "$CS" ""
+run cs
+is "$(verdict_of "$TMP/cs.tap" COAP-DISC-001)" fail "coap-server lists resources, none declared: COAP-DISC-001 fails"
+like "$(cat "$TMP/cs.tap")" "declares none: /, /time, /async, /example_data" "and lists them"
+is "$(verdict_of "$TMP/cs.tap" COAP-AUTH-001)" fail "coap-server takes an unauthenticated PUT: COAP-AUTH-001 fails"
+like "$(cat "$TMP/cs.tap")" "unauthenticated PUT /example_data answered 2.04" "and names the resource"
+like "$(coap -m get "coap://127.0.0.1:$CS/example_data")" "^a123456789" "keur put /example_data back"
+
+# Nothing listens: inconc, quickly, with the reason.
+dut nobody "$(freeport)" "$ALL"
+run nobody
+is "$(verdict_of "$TMP/nobody.tap" COAP-DISC-001)" inconc "nothing listens: COAP-DISC-001 is inconc, not pass"
+done_testing
