@@ -11,6 +11,7 @@ extern const struct keur_suite mqtt_client_suite;
 extern const struct keur_suite credentials_suite;
 extern const struct keur_suite modbus_write_suite;
 extern const struct keur_suite coap_access_suite;
+extern const struct keur_suite coap_amp_suite;
 
 const struct keur_suite *const keur_suites[] = {
 	&mqtt_auth_suite,
@@ -19,6 +20,7 @@ const struct keur_suite *const keur_suites[] = {
 	&credentials_suite,
 	&modbus_write_suite,
 	&coap_access_suite,
+	&coap_amp_suite,
 	/* Last: cases that may leave the DUT disturbed for a while (a broker pushed to its limits,
 	 * a client device cut off from its broker and reconnecting). */
 	&mqtt_rob_suite,

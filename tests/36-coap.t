@@ -4,7 +4,7 @@
 # /example_data).  Every write keur makes is to a declared safe value or without a payload, and
 # what changed is put back.
 . "$(dirname "$0")/lib.sh"
-plan 15
+plan 20
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=unused" \
 	-keyout "$TMP/ca.key" -out "$TMP/ca.pem" 2>/dev/null
@@ -19,7 +19,7 @@ device() { # device NAME SIMDEV-FLAGS...: sets PORT_NAME
 dut() { # dut NAME PORT RESOURCES-XML
 	printf '<dut xmlns="urn:keur:dut:1" id="%s">\n  <coap uri="coap://127.0.0.1:%s/" timeout="2">%s</coap>\n</dut>\n' "$1" "$2" "$3" > "$TMP/$1.xml"
 }
-run() { "$KEUR" run --dut "$TMP/$1.xml" --out "$TMP/out-$1" --only COAP-DISC-001,COAP-AUTH-001 > "$TMP/$1.tap" 2>/dev/null; }
+run() { "$KEUR" run --dut "$TMP/$1.xml" --out "$TMP/out-$1" --only "${2:-COAP-DISC-001,COAP-AUTH-001}" > "$TMP/$1.tap" 2>/dev/null; }
 ALL='<resource path="/sensors/temp"/><resource path="/actuators/relay" safe-value="1"/><resource path="/setpoint" safe-value="21.5"/><resource path="/config"/><resource path="/diag"/>'
 NODIAG='<resource path="/sensors/temp"/><resource path="/actuators/relay" safe-value="1"/><resource path="/setpoint" safe-value="21.5"/><resource path="/config"/>'
 
@@ -33,6 +33,16 @@ dut strict-nodiag "$PORT_strict" "$NODIAG"
 run strict-nodiag
 is "$(verdict_of "$TMP/strict-nodiag.tap" COAP-DISC-001)" fail "/diag listed but not declared: COAP-DISC-001 fails"
 like "$(cat "$TMP/strict-nodiag.tap")" "lists undeclared resource\\(s\\): /diag" "and names it"
+
+dut strict-amp "$PORT_strict" "$ALL"
+run strict-amp COAP-AMP-001
+is "$(verdict_of "$TMP/strict-amp.tap" COAP-AMP-001)" pass "the device's answers stay within 3 times the request: COAP-AMP-001 passes"
+is "$(grep -c $'\t' "$TMP/out-strict-amp/evidence/COAP-AMP-001/amplification.txt")" 19 "amplification.txt: a header and 3 requests for each of 6 resources"
+device amp --flaw amplifier
+dut amp "$PORT_amp" "$ALL"
+run amp COAP-AMP-001
+is "$(verdict_of "$TMP/amp.tap" COAP-AMP-001)" fail "--flaw amplifier: COAP-AMP-001 fails"
+like "$(cat "$TMP/amp.tap")" "amplifies by [0-9.]+ without an Echo challenge \\(worst: GET /diag: 10[0-9][0-9] bytes back" "and names the worst resource and its factor"
 
 device open --flaw open-write
 dut open "$PORT_open" "$ALL"
@@ -54,6 +64,9 @@ like "$(cat "$TMP/cs.tap")" "declares none: /, /time, /async, /example_data" "an
 is "$(verdict_of "$TMP/cs.tap" COAP-AUTH-001)" fail "coap-server takes an unauthenticated PUT: COAP-AUTH-001 fails"
 like "$(cat "$TMP/cs.tap")" "unauthenticated PUT /example_data answered 2.04" "and names the resource"
 like "$(coap -m get "coap://127.0.0.1:$CS/example_data")" "^a123456789" "keur put /example_data back"
+dut cs-amp "$CS" ""
+run cs-amp COAP-AMP-001
+is "$(verdict_of "$TMP/cs-amp.tap" COAP-AMP-001)" fail "coap-server answers 21 bytes with about 1 KiB of example data: COAP-AMP-001 fails"
 
 # Nothing listens: inconc, quickly, with the reason.
 dut nobody "$(freeport)" "$ALL"
