@@ -11,16 +11,8 @@
 
 #include "case.h"
 #include "coap.h"
+#include "coap_dut.h"
 #include "util.h"
-
-/* The unauthenticated view of endpoint c: plain CoAP on its port, or 5683 beside a coaps:// one. */
-static void plain_target(const struct dut_coap *c, struct kcoap_target *t)
-{
-	memset(t, 0, sizeof(*t));
-	t->host = c->host;
-	t->port = c->dtls ? 5683 : c->port;
-	t->timeout_ms = c->timeout_ms;
-}
 
 static const struct dut_coap_resource *declared(const struct dut_coap *c, const char *path)
 {
@@ -80,7 +72,7 @@ static void discovery(struct keur_ctx *ctx)
 		struct kcoap_reply r;
 		char label[128];
 
-		plain_target(c, &t);
+		coap_dut_plain(c, &t);
 		snprintf(label, sizeof(label), "coap://%s:%d", t.host, t.port);
 		if (well_known(ctx, &t, &r, &f, label) < 0) {
 			if (c->dtls)	/* no plain CoAP beside coaps:// is fine: nothing to see without credentials */
@@ -109,24 +101,6 @@ static void discovery(struct keur_ctx *ctx)
 	kcoap_cleanup();
 }
 
-/* The resources to try on c: what discovery lists, else what the DUT description declares. */
-struct paths {
-	char p[64][128];
-	int n;
-};
-
-static void add_path(void *arg, const char *path)
-{
-	struct paths *ps = arg;
-
-	if (!strcmp(path, "/.well-known/core") || ps->n == 64)
-		return;
-	for (int i = 0; i < ps->n; i++)
-		if (!strcmp(ps->p[i], path))
-			return;
-	snprintf(ps->p[ps->n++], sizeof(ps->p[0]), "%s", path);
-}
-
 static void writes(struct keur_ctx *ctx)
 {
 	static const enum kcoap_method methods[] = { KCOAP_PUT, KCOAP_POST, KCOAP_DELETE };
@@ -139,19 +113,13 @@ static void writes(struct keur_ctx *ctx)
 		const struct dut_coap *c = &d->coap[i];
 		struct kcoap_target t;
 		struct kcoap_reply r;
-		struct paths ps = { .n = 0 };
+		struct coap_paths ps;
 		char label[128];
 		int refused = 0, tried = 0;
 
-		plain_target(c, &t);
+		coap_dut_plain(c, &t);
 		snprintf(label, sizeof(label), "coap://%s:%d", t.host, t.port);
-		kcoap_request(&t, KCOAP_GET, "/.well-known/core", NULL, 0, &r);
-		keur_note(ctx, "%s: GET /.well-known/core -> %s", label, r.detail);
-		if (r.outcome == KCOAP_ANSWERED && r.code / 100 == 2)
-			kcoap_links(r.data ? (char *)r.data : "", add_path, &ps);
-		kcoap_reply_free(&r);
-		for (size_t k = 0; k < c->nresources; k++)
-			add_path(&ps, c->resources[k].path);
+		coap_dut_paths(ctx, c, &t, 0, &ps);
 		if (!ps.n) {
 			keur_find(&f, FIND_OPEN, "%s: no resource found or declared to try", label);
 			continue;

@@ -12,6 +12,7 @@
 
 #include "case.h"
 #include "coap.h"
+#include "coap_dut.h"
 #include "coap_wire.h"
 #include "util.h"
 
@@ -75,23 +76,6 @@ static int measure(int fd, const char *path, enum variant v, unsigned mid, int t
 	return 0;
 }
 
-struct paths {
-	char p[64][128];
-	int n;
-};
-
-static void add_path(void *arg, const char *path)
-{
-	struct paths *ps = arg;
-
-	if (ps->n == 64)
-		return;
-	for (int i = 0; i < ps->n; i++)
-		if (!strcmp(ps->p[i], path))
-			return;
-	snprintf(ps->p[ps->n++], sizeof(ps->p[0]), "%s", path);
-}
-
 static void amplification(struct keur_ctx *ctx)
 {
 	const struct keur_dut *d = keur_dut(ctx);
@@ -103,23 +87,16 @@ static void amplification(struct keur_ctx *ctx)
 		fprintf(ev, "# endpoint\tresource\trequest\tbytes sent\tbytes back\tanswers\tfactor\techo\n");
 	for (size_t i = 0; i < d->ncoap; i++) {
 		const struct dut_coap *c = &d->coap[i];
-		struct kcoap_target t = { .host = c->host, .port = c->dtls ? 5683 : c->port, .timeout_ms = c->timeout_ms };
-		struct paths ps = { .n = 0 };
-		struct kcoap_reply r;
+		struct kcoap_target t;
+		struct coap_paths ps;
 		char label[128], worst_what[200] = "";
 		double worst = 0;
 		int fd, measured = 0;
 		unsigned mid = (unsigned)getpid() & 0x7fff;
 
+		coap_dut_plain(c, &t);
 		snprintf(label, sizeof(label), "coap://%s:%d", t.host, t.port);
-		kcoap_request(&t, KCOAP_GET, "/.well-known/core", NULL, 0, &r);
-		keur_note(ctx, "%s: GET /.well-known/core -> %s", label, r.detail);
-		add_path(&ps, "/.well-known/core");
-		if (r.outcome == KCOAP_ANSWERED && r.code / 100 == 2)
-			kcoap_links(r.data ? (char *)r.data : "", add_path, &ps);
-		kcoap_reply_free(&r);
-		for (size_t k = 0; k < c->nresources; k++)
-			add_path(&ps, c->resources[k].path);
+		coap_dut_paths(ctx, c, &t, 1, &ps);
 		if ((fd = coapw_socket(t.host, t.port)) < 0) {
 			keur_find(&f, FIND_OPEN, "%s: no UDP socket", label);
 			continue;
