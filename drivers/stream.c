@@ -311,7 +311,13 @@ struct stream *stream_accept(int lfd, void *ssl_ctx, int timeout_ms, char *detai
 	 * its own: look at the first byte (22: a TLS handshake record) before shaking hands. */
 	unsigned char b0;
 	struct pollfd cp = { .fd = fd, .events = POLLIN };
-	if (poll(&cp, 1, timeout_ms) > 0 && recv(fd, &b0, 1, MSG_PEEK) == 1 && b0 != 0x16) {
+	if (poll(&cp, 1, timeout_ms) <= 0) {
+		snprintf(detail, len, "the client connected but sent nothing within %d ms", timeout_ms);
+		*accepted = 2;
+		close(fd);
+		return NULL;
+	}
+	if (recv(fd, &b0, 1, MSG_PEEK) == 1 && b0 != 0x16) {
 		snprintf(detail, len, "no TLS: the client's first byte is 0x%02x", b0);
 		return wrap(fd, NULL);
 	}

@@ -35,7 +35,8 @@ int stream_listen(const char *addr, int port, char *detail, size_t len);
 /* Waits up to timeout_ms for a connection on lfd and, with ssl_ctx (an SSL_CTX *, server side),
  * shakes hands.  Returns the stream, or NULL: *accepted tells whether a TCP connection came at
  * all, and detail says what happened (the client's alert when it refused the handshake).  A
- * client whose first byte is no TLS record gets a plain stream (stream_is_tls() says 0). */
+ * client whose first byte is no TLS record gets a plain stream (stream_is_tls() says 0); one that
+ * connects and sends nothing at all within timeout_ms gives NULL with *accepted set to 2. */
 struct stream *stream_accept(int lfd, void *ssl_ctx, int timeout_ms, char *detail, size_t len, int *accepted);
 
 int stream_is_tls(const struct stream *s);

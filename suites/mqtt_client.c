@@ -211,6 +211,10 @@ static void bad_cert(struct keur_ctx *ctx, enum cert_kind kind)
 			     fk.lab->listen, fk.lab->port, detail);
 		goto out;
 	}
+	if (came == 2) {
+		keur_verdict(ctx, KEUR_INCONC, "the DUT connected to keur's broker but sent nothing (%s)", detail);
+		goto out;
+	}
 	if (s && !stream_is_tls(s)) {
 		keur_verdict(ctx, KEUR_FAIL, "the DUT speaks MQTT without TLS (%s): anyone on the path can play its broker", detail);
 		stream_close(s);

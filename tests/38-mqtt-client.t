@@ -3,7 +3,7 @@
 # lab description names where the device connects and the CA it trusts; each device here has a
 # short back-off (--mqtt-backoff-max 2) so that it comes to keur quickly.
 . "$(dirname "$0")/lib.sh"
-plan 22
+plan 23
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=keur test lab CA" \
 	-keyout "$TMP/ca.key" -out "$TMP/ca.pem" 2>/dev/null
@@ -55,6 +55,14 @@ like "$(cat "$TMP/strict-nobody.tap")" "did not connect to keur's broker" "and i
 printf '<lab xmlns="urn:keur:lab:1" id="x">\n  <scope><allow host="127.0.0.1"/></scope>\n</lab>\n' > "$TMP/strict-bare.xml"
 run strict bare $C-001
 like "$(cat "$TMP/strict-bare.tap")" "gives no broker address for client DUTs" "a lab without <broker>: inconc, naming what is missing"
+
+# A "device" that connects and says nothing (a bounded loop of silent TCP connections).
+sed "s/port=\"[0-9]*\"/port=\"$(freeport)\"/" "$TMP/strict-lab.xml" > "$TMP/strict-mute.xml"
+MP=$(sed -n 's/.*port="\([0-9]*\)".*/\1/p' "$TMP/strict-mute.xml")
+bg bash -c "for i in \$(seq 40); do timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/$MP && sleep 2' 2>/dev/null; sleep 0.2; done"
+run strict mute $C-001
+like "$(cat "$TMP/strict-mute.tap")" "verdict: inconc" "a client that connects and sends nothing: $C-001 is inconc, not pass"
+stop_pid "$BG"
 
 device insecure "$TMP/pw" --flaw insecure-tls
 run insecure lab $C-001,$C-002,$C-003
