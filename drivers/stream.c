@@ -87,15 +87,12 @@ static struct stream *wrap(int fd, SSL *ssl)
 struct stream *stream_connect(const char *host, int port, int tls, const char *sni, int timeout_ms,
 			      char *detail, size_t len, int *unreachable)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
-	char ps[16];
-	int fd, err = 0;
-	socklen_t el = sizeof(err);
+	struct tls_target t = { .host = host, .port = port, .sni = sni, .timeout_ms = timeout_ms };
+	enum tls_result r;
+	int fd;
 
 	*unreachable = 0;
 	if (tls) {
-		struct tls_target t = { .host = host, .port = port, .sni = sni, .timeout_ms = timeout_ms };
-		enum tls_result r;
 		SSL *ssl = tls_session_open(&t, detail, len, &r);
 
 		if (!ssl) {
@@ -104,37 +101,12 @@ struct stream *stream_connect(const char *host, int port, int tls, const char *s
 		}
 		return wrap(SSL_get_fd(ssl), ssl);
 	}
-	snprintf(ps, sizeof(ps), "%d", port);
-	if (getaddrinfo(host, ps, &hints, &res) != 0 || !res) {
-		snprintf(detail, len, "cannot resolve %s", host);
+	if ((fd = tls_tcp_connect(&t, detail, len, &r)) < 0) {
 		*unreachable = 1;
 		return NULL;
 	}
-	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0 || (connect(fd, res->ai_addr, res->ai_addrlen) < 0 && errno != EINPROGRESS)) {
-		snprintf(detail, len, "TCP connect failed: %s", strerror(errno));
-		goto bad;
-	}
-	struct pollfd pf = { .fd = fd, .events = POLLOUT };
-	if (poll(&pf, 1, timeout_ms) <= 0) {
-		snprintf(detail, len, "TCP connect: no answer within %d ms", timeout_ms);
-		goto bad;
-	}
-	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
-	if (err) {
-		snprintf(detail, len, "TCP connect failed: %s", strerror(err));
-		goto bad;
-	}
-	freeaddrinfo(res);
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	snprintf(detail, len, "TCP connected");
 	return wrap(fd, NULL);
-bad:
-	*unreachable = 1;
-	if (fd >= 0)
-		close(fd);
-	freeaddrinfo(res);
-	return NULL;
 }
 
 int stream_write(struct stream *s, const void *buf, size_t len, int timeout_ms)

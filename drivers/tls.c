@@ -32,8 +32,7 @@ const char *tls_version_name(enum tls_version v)
 	return (unsigned)v < TLS_NVERSIONS ? names[v] : "?";
 }
 
-/* A TCP connection within timeout_ms, then blocking with the same timeout for the handshake. */
-static int tcp_connect(const struct tls_target *t, char *detail, size_t len, enum tls_result *why)
+int tls_tcp_connect(const struct tls_target *t, char *detail, size_t len, enum tls_result *why)
 {
 	struct addrinfo hints, *res = NULL;
 	char port[16];
@@ -140,7 +139,7 @@ void tls_error_text(char *detail, size_t len, const char *what)
 static enum tls_result handshake(const struct tls_target *t, SSL_CTX *ctx, char *detail, size_t len, SSL **ssl_out)
 {
 	enum tls_result r = TLS_REFUSED;
-	int fd = tcp_connect(t, detail, len, &r);
+	int fd = tls_tcp_connect(t, detail, len, &r);
 	SSL *ssl;
 
 	if (fd < 0)

@@ -28,6 +28,10 @@ enum tls_result {
 
 const char *tls_version_name(enum tls_version v);
 
+/* A TCP connection to t within its timeout, left blocking with that timeout on reads and writes:
+ * the fd, or -1 with detail and *why (TLS_UNREACHABLE or TLS_TIMEOUT).  Used for plain streams too. */
+int tls_tcp_connect(const struct tls_target *t, char *detail, size_t len, enum tls_result *why);
+
 /* One handshake with exactly version v; cipher is one suite (OpenSSL name) or NULL for all
  * that the version allows.  detail gets a short description of what happened. */
 enum tls_result tls_probe(const struct tls_target *t, enum tls_version v, const char *cipher,

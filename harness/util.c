@@ -143,6 +143,18 @@ int64_t time_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+	return (x > y) - (x < y);
+}
+
+long median_long(long *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_long);
+	return v[n / 2];
+}
+
 int64_t time_mono_ms(void)
 {
 	struct timespec ts;

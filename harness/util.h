@@ -31,6 +31,9 @@ void sb_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(prin
 char *sb_detach(struct strbuf *sb);
 void sb_release(struct strbuf *sb);
 
+/* The median of n (> 0) values: the upper one of the middle two for even n.  Sorts v. */
+long median_long(long *v, size_t n);
+
 /* Wall-clock milliseconds since the epoch, and a monotonic clock for deadlines. */
 int64_t time_now_ms(void);
 int64_t time_mono_ms(void);

@@ -10,10 +10,10 @@
 
 #include "case.h"
 #include "mqtt.h"
+#include "default_logins.h"
 #include "mqtt_dut.h"
 #include "util.h"
 
-extern const char keur_credentials_mirai[], keur_credentials_vendor[];
 
 #define BRUTE_ATTEMPTS 40
 
@@ -58,8 +58,6 @@ static int is_refusal(const struct mqtt_target *t, const struct mqtt_connack *a,
 static void defaults(struct keur_ctx *ctx)
 {
 	const struct keur_dut *d = keur_dut(ctx);
-	const char *const lists[] = { keur_credentials_mirai, keur_credentials_vendor };
-	const char *const names[] = { "Mirai", "vendor defaults" };
 	struct strbuf hits, open;
 	int tried = 0, nhits = 0, nopen = 0, refused = 0;
 
@@ -74,31 +72,24 @@ static void defaults(struct keur_ctx *ctx)
 			continue;
 		mqtt_dut_target(m, mqtt_dut_version(m), &t);
 		int control = control_admitted(ctx, &t, m), unclear_run = 0;
-		for (size_t l = 0; l < 2; l++) {
-			for (const char *p = lists[l]; *p;) {
-				const char *end = strchr(p, '\n');
-				size_t len = end ? (size_t)(end - p) : strlen(p);
-				char line[160], *tab, cid[48];
+		for (size_t l = 0; l < DEFAULT_LOGIN_LISTS; l++) {
+			char user[80], pass[80], cid[48];
+			for (const char *p = default_login_list(l); default_login_next(&p, user, pass);) {
 				struct mqtt_connack a;
 
-				snprintf(line, sizeof(line), "%.*s", (int)(len < sizeof(line) ? len : sizeof(line) - 1), p);
-				p += len + (end ? 1 : 0);
-				if (!line[0] || line[0] == '#' || !(tab = strchr(line, '\t')))
-					continue;
-				*tab = '\0';
 				if (keur_time_left_ms(ctx) < m->timeout_ms + 1500) {
 					sb_addf(&open, "%sthe deadline left no time for the rest of the lists", open.len ? "; " : "");
 					nopen++;
 					goto done;
 				}
 				snprintf(cid, sizeof(cid), "keur-cred-%ld-%d", (long)getpid(), tried);
-				mqtt_try_connect(&t, cid, line, tab + 1, log_line, ctx, &a);
+				mqtt_try_connect(&t, cid, user, pass, log_line, ctx, &a);
 				tried++;
 				/* Default passwords are public: the transcript names them, unlike the lab's own. */
-				keur_note(ctx, "%s:%d %s '%s' / '%s': %s", m->host, m->port, names[l], line, tab + 1, a.detail);
+				keur_note(ctx, "%s:%d %s '%s' / '%s': %s", m->host, m->port, default_login_names[l], user, pass, a.detail);
 				if (a.outcome == MQTT_ACCEPTED) {
 					if (nhits < 5)
-						sb_addf(&hits, "%s'%s'/'%s'", hits.len ? ", " : "", line, tab + 1);
+						sb_addf(&hits, "%s'%s'/'%s'", hits.len ? ", " : "", user, pass);
 					nhits++;
 				} else if (is_refusal(&t, &a, control)) {
 					refused++;
@@ -112,7 +103,7 @@ static void defaults(struct keur_ctx *ctx)
 					 * reply that is no CONNACK, silence, or a close with no control. */
 					if (nopen++ < 3)
 						sb_addf(&open, "%s%s:%d: '%s'/'%s' got %s, which is not a refusal of the login%s",
-							open.len ? "; " : "", m->host, m->port, line, tab + 1, a.detail,
+							open.len ? "; " : "", m->host, m->port, user, pass, a.detail,
 							a.outcome == MQTT_CLOSED && !m->username
 								? " (declare a test identity: its admission would show a close means no)" : "");
 					if (++unclear_run == 3 && !refused) {
@@ -136,18 +127,6 @@ done:
 	sb_release(&hits);
 	sb_release(&open);
 	mqtt_cleanup();
-}
-
-static int cmp_long(const void *a, const void *b)
-{
-	long x = *(const long *)a, y = *(const long *)b;
-	return (x > y) - (x < y);
-}
-
-static long median(long *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_long);
-	return v[n / 2];
 }
 
 static void brute(struct keur_ctx *ctx)
@@ -220,7 +199,7 @@ static void brute(struct keur_ctx *ctx)
 		long head[5], tail[10];
 		memcpy(head, ms, sizeof(head));
 		memcpy(tail, ms + n - 10, sizeof(tail));
-		long h = median(head, 5), tl = median(tail, 10);
+		long h = median_long(head, 5), tl = median_long(tail, 10);
 		if (tl >= 1000 || (tl >= 5 * (h + 1) && tl - h >= 50))
 			keur_verdict(ctx, KEUR_PASS, "the broker slows down wrong logins: median %ld ms at first, %ld ms after %d attempts",
 				     h, tl, n);

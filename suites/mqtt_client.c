@@ -14,12 +14,11 @@
 
 #include "case.h"
 #include "certgen.h"
+#include "default_logins.h"
 #include "mqtt.h"
 #include "mqtt_wire.h"
 #include "stream.h"
 #include "util.h"
-
-extern const char keur_credentials_mirai[], keur_credentials_vendor[];
 
 #define STORM_MS 250		/* a median interval below this between failed attempts is a storm */
 #define RECONNECTS 5		/* attempts observed after the drop */
@@ -273,21 +272,12 @@ static int fake_genuine(struct keur_ctx *ctx, struct fake *fk)
 /* Is user/pass on one of the well-known default lists?  The list's name, or NULL. */
 static const char *default_login(const char *user, const char *pass)
 {
-	static const char *const names[] = { "the Mirai list", "common vendor defaults" };
-	const char *const lists[] = { keur_credentials_mirai, keur_credentials_vendor };
+	char u[80], p[80];
 
-	for (size_t l = 0; l < 2; l++) {
-		for (const char *p = lists[l]; *p;) {
-			const char *end = strchr(p, '\n'), *tab;
-			size_t len = end ? (size_t)(end - p) : strlen(p);
-
-			tab = memchr(p, '\t', len);
-			if (p[0] != '#' && tab && (size_t)(tab - p) == strlen(user) && !strncmp(p, user, strlen(user)) &&
-			    len - (size_t)(tab - p) - 1 == strlen(pass) && !strncmp(tab + 1, pass, strlen(pass)))
-				return names[l];
-			p += len + (end ? 1 : 0);
-		}
-	}
+	for (size_t l = 0; l < DEFAULT_LOGIN_LISTS; l++)
+		for (const char *at = default_login_list(l); default_login_next(&at, u, p);)
+			if (!strcmp(u, user) && !strcmp(p, pass))
+				return default_login_names[l];
 	return NULL;
 }
 
@@ -315,7 +305,7 @@ static void credentials(struct keur_ctx *ctx)
 			     ci.client_id);
 	} else if (ci.has_user && ci.has_pass && default_login(ci.user, ci.pass)) {
 		/* Well-known defaults are public: naming them gives nothing away. */
-		keur_verdict(ctx, KEUR_FAIL, "the DUT logs in with a well-known default, '%s'/'%s' (%s)", ci.user, ci.pass,
+		keur_verdict(ctx, KEUR_FAIL, "the DUT logs in with a well-known default, '%s'/'%s' (on the %s list)", ci.user, ci.pass,
 			     default_login(ci.user, ci.pass));
 	} else if (ci.has_user && !ci.has_pass && !cert) {
 		keur_verdict(ctx, KEUR_FAIL, "the DUT gives a user name ('%s') and no secret: no password, no client certificate",
@@ -329,12 +319,6 @@ static void credentials(struct keur_ctx *ctx)
 	stream_close(s);
 out:
 	fake_close(&fk);
-}
-
-static int cmp_long(const void *a, const void *b)
-{
-	long x = *(const long *)a, y = *(const long *)b;
-	return (x > y) - (x < y);
 }
 
 static void reconnect(struct keur_ctx *ctx)
@@ -403,8 +387,7 @@ static void reconnect(struct keur_ctx *ctx)
 		goto out;
 	}
 	memcpy(sorted, iv, sizeof(long) * (size_t)n);
-	qsort(sorted, (size_t)n, sizeof(long), cmp_long);
-	long median = sorted[n / 2];
+	long median = median_long(sorted, (size_t)n);
 	if (n >= 3 && median < STORM_MS)
 		keur_verdict(ctx, KEUR_FAIL, "the DUT reconnects in a storm: %d attempts, median %ld ms apart (ms: %s)", n, median, list);
 	else if (n < 3)
