@@ -125,6 +125,10 @@ int coapw_parse(const unsigned char *b, size_t len, struct coapw_msg *m)
 			m->echo = 1;
 		i += l;
 	}
+	if (i < len && b[i] == 0xff && i + 1 < len) {
+		m->payload = b + i + 1;
+		m->plen = len - i - 1;
+	}
 	return 0;
 }
 

@@ -29,6 +29,8 @@ struct coapw_msg {
 	unsigned mid;
 	unsigned char token[8];
 	int echo;		/* an Echo option (RFC 9175) was present */
+	const unsigned char *payload;	/* into the parsed buffer; NULL without one */
+	size_t plen;
 };
 /* Parses the header and looks for Echo; 0, or -1 when it is not a CoAP message. */
 int coapw_parse(const unsigned char *buf, size_t len, struct coapw_msg *m);

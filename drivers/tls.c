@@ -339,31 +339,23 @@ static void add_line(char *buf, size_t len, const char *line)
 	snprintf(buf + n, len - n, "%s%s", n ? "\n" : "", line);
 }
 
-int tls_cert_audit(const struct tls_target *t, const char *name, const char *ca_file,
+int tls_cert_judge(const void *cert_, const void *chain_, const char *name, const char *ca_file,
 		   char *findings, size_t flen, char *summary, size_t slen, const char *pem_out)
 {
-	SSL_CTX *ctx = make_ctx(TLS_V1_0, TLS_V1_3, NULL);
-	SSL *ssl = NULL;
-	char detail[256], line[512], nb[64], na[64];
-	enum tls_result r;
+	X509 *cert = (X509 *)cert_;
+	STACK_OF(X509) *chain = (STACK_OF(X509) *)chain_;
+	char line[512], nb[64], na[64];
 
 	findings[0] = summary[0] = '\0';
-	if (!ctx)
-		return TLS_UNTESTABLE;
-	r = handshake(t, ctx, detail, sizeof(detail), &ssl);
-	if (r != TLS_ACCEPTED) {
-		snprintf(summary, slen, "%s", detail);
-		SSL_CTX_free(ctx);
-		return r == TLS_REFUSED ? TLS_NO_SESSION : r;
-	}
-	X509 *cert = SSL_get1_peer_certificate(ssl);
-	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
 	if (!cert) {
 		add_line(findings, flen, "the server presented no certificate");
-		goto out;
+		snprintf(summary, slen, "no certificate");
+		return -1;
 	}
 	if (pem_out) {
 		FILE *f = fopen(pem_out, "w");
+		if (f && (!chain || !sk_X509_num(chain)))
+			PEM_write_X509(f, cert);
 		for (int i = 0; f && chain && i < sk_X509_num(chain); i++)
 			PEM_write_X509(f, sk_X509_value(chain, i));
 		if (f)
@@ -425,6 +417,7 @@ int tls_cert_audit(const struct tls_target *t, const char *name, const char *ca_
 		}
 		X509_STORE_CTX_free(sc);
 		X509_STORE_free(store);
+		ERR_clear_error();
 	}
 	{
 		char subj[200], iss[200];
@@ -433,7 +426,28 @@ int tls_cert_audit(const struct tls_target *t, const char *name, const char *ca_
 		snprintf(summary, slen, "subject %s, issuer %s, %s %d bits, %s, valid %s to %s", subj, iss, kt, bits,
 			 OBJ_nid2ln(signid), nb, na);
 	}
-out:
+	return 0;
+}
+
+int tls_cert_audit(const struct tls_target *t, const char *name, const char *ca_file,
+		   char *findings, size_t flen, char *summary, size_t slen, const char *pem_out)
+{
+	SSL_CTX *ctx = make_ctx(TLS_V1_0, TLS_V1_3, NULL);
+	SSL *ssl = NULL;
+	char detail[256];
+	enum tls_result r;
+
+	findings[0] = summary[0] = '\0';
+	if (!ctx)
+		return TLS_UNTESTABLE;
+	r = handshake(t, ctx, detail, sizeof(detail), &ssl);
+	if (r != TLS_ACCEPTED) {
+		snprintf(summary, slen, "%s", detail);
+		SSL_CTX_free(ctx);
+		return r == TLS_REFUSED ? TLS_NO_SESSION : r;
+	}
+	X509 *cert = SSL_get1_peer_certificate(ssl);
+	tls_cert_judge(cert, SSL_get_peer_cert_chain(ssl), name, ca_file, findings, flen, summary, slen, pem_out);
 	X509_free(cert);
 	SSL_shutdown(ssl);
 	int fd = SSL_get_fd(ssl);

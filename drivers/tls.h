@@ -59,6 +59,11 @@ int tls_suite_weak(const char *name, char *why, size_t len);
 int tls_cert_audit(const struct tls_target *t, const char *name, const char *ca_file,
 		   char *findings, size_t flen, char *summary, size_t slen, const char *pem_out);
 
+/* The same judgement on a certificate already in hand (an X509 * and its STACK_OF(X509) *, as
+ * void * so that callers need no OpenSSL headers): used for DTLS.  0, or -1 without a certificate. */
+int tls_cert_judge(const void *cert, const void *chain, const char *name, const char *ca_file,
+		   char *findings, size_t flen, char *summary, size_t slen, const char *pem_out);
+
 /* A TLS session to t with any version the server picks, the certificate not verified: for
  * cases that test what comes after the handshake.  Returns an SSL * (as void *, so callers need
  * no OpenSSL headers) on TLS_ACCEPTED, else NULL with *r and detail saying why. */

@@ -27,6 +27,7 @@ enum keur_need {
 
 enum keur_case_flags {
 	KEUR_HANG_IS_FAIL = 1u << 0,	/* the DUT hanging the case is the finding: deadline → fail */
+	KEUR_NEEDS_ANY = 1u << 1,	/* any one of the interfaces in needs will do (not all) */
 };
 
 struct keur_ctx;

@@ -545,7 +545,8 @@ static int cmd_run(int argc, char **argv)
 	return run_new(&a);
 }
 
-static void needs_text(unsigned needs, char *buf, size_t len)
+/* "a,b" when a case needs all of them; "a|b" when any one will do (KEUR_NEEDS_ANY). */
+static void needs_text(unsigned needs, unsigned flags, char *buf, size_t len)
 {
 	static const struct { unsigned bit; const char *name; } names[] = {
 		{ NEED_MQTT_BROKER, "mqtt-broker" }, { NEED_MQTT_CLIENT, "mqtt-client" },
@@ -558,7 +559,8 @@ static void needs_text(unsigned needs, char *buf, size_t len)
 	buf[0] = '\0';
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (needs & names[i].bit)
-			off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%s", off ? "," : "", names[i].name);
+			off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%s", !off ? "" : flags & KEUR_NEEDS_ANY ? "|" : ",",
+					      names[i].name);
 	if (!off)
 		snprintf(buf, len, "-");
 }
@@ -582,7 +584,7 @@ static int cmd_list(int argc, char **argv)
 			for (unsigned k = 0; k < keur_suites[s]->ncases; k++) {
 				const struct keur_case *c = &keur_suites[s]->cases[k];
 				char needs[128];
-				needs_text(c->needs, needs, sizeof(needs));
+				needs_text(c->needs, c->flags, needs, sizeof(needs));
 				printf("%-20s %-28s %7us  %-40s %s\n", c->id, needs, c->deadline_s, c->spec, c->title);
 			}
 		return EXIT_OK;

@@ -434,6 +434,7 @@ int dut_load(const char *path, struct keur_dut **out, struct input_errors *err)
 					path, c->line, c->uri);
 			c->dtls = !strncmp(c->uri, "coaps://", 8);
 			c->timeout_ms = attr_ms(n, "timeout", 5000);
+			c->plain_port = attr_int(n, "plain-port", 5683);
 			c->psk_identity = attr(n, "psk-identity");
 			c->psk_key = attr(n, "psk-key");
 			char *kf = attr(n, "psk-key-file");
@@ -446,6 +447,11 @@ int dut_load(const char *path, struct keur_dut **out, struct input_errors *err)
 			}
 			if (!c->psk_identity != !c->psk_key)
 				err_add(err, "%s:%d: a PSK needs both psk-identity and psk-key (or psk-key-file)", path, c->line);
+			char *ca = attr(n, "ca-file");
+			if (ca) {
+				c->ca_file = readable_file(base, ca, path, c->line, "ca-file", err);
+				free(ca);
+			}
 			for (xmlNodePtr r = n->children; r; r = r->next) {
 				if (!is_el(r, "resource"))
 					continue;
@@ -522,6 +528,7 @@ void dut_free(struct keur_dut *d)
 		free(c->uri);
 		free(c->host);
 		free(c->psk_identity);
+		free(c->ca_file);
 		if (c->psk_key)
 			memset(c->psk_key, 0, strlen(c->psk_key));
 		free(c->psk_key);

@@ -51,8 +51,10 @@ struct dut_coap {
 	char *host;
 	int port;
 	int dtls;		/* coaps:// */
+	int plain_port;		/* beside coaps://, where plain CoAP is looked for (5683) */
 	char *psk_identity;
 	char *psk_key;		/* secret: inline or from psk-key-file */
+	char *ca_file;		/* the CA the DTLS server certificate must chain to (resolved path) */
 	int timeout_ms;		/* per exchange; default 5000 */
 	struct dut_coap_resource *resources;
 	size_t nresources;

@@ -16,6 +16,13 @@ static int dut_has_mqtt(const struct keur_dut *d, int broker)
 
 const char *plan_na_reason(const struct keur_case *c, const struct keur_dut *d)
 {
+	if (c->flags & KEUR_NEEDS_ANY) {
+		if (((c->needs & NEED_MQTT_BROKER) && dut_has_mqtt(d, 1)) || ((c->needs & NEED_MQTT_CLIENT) && dut_has_mqtt(d, 0)) ||
+		    ((c->needs & NEED_COAP) && d->ncoap) || ((c->needs & NEED_MODBUS) && d->nmodbus) ||
+		    ((c->needs & NEED_UPDATE) && d->has_update))
+			return NULL;
+		return "the DUT declares none of the interfaces this case tries (see keur list)";
+	}
 	if ((c->needs & NEED_MQTT_BROKER) && !dut_has_mqtt(d, 1))
 		return "the DUT declares no MQTT broker interface (<mqtt role=\"broker\">)";
 	if ((c->needs & NEED_MQTT_CLIENT) && !dut_has_mqtt(d, 0))

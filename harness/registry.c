@@ -12,6 +12,7 @@ extern const struct keur_suite credentials_suite;
 extern const struct keur_suite modbus_write_suite;
 extern const struct keur_suite coap_access_suite;
 extern const struct keur_suite coap_amp_suite;
+extern const struct keur_suite coap_sec_suite;
 
 const struct keur_suite *const keur_suites[] = {
 	&mqtt_auth_suite,
@@ -21,6 +22,7 @@ const struct keur_suite *const keur_suites[] = {
 	&modbus_write_suite,
 	&coap_access_suite,
 	&coap_amp_suite,
+	&coap_sec_suite,
 	/* Last: cases that may leave the DUT disturbed for a while (a broker pushed to its limits,
 	 * a client device cut off from its broker and reconnecting). */
 	&mqtt_rob_suite,

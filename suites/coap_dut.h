@@ -9,12 +9,12 @@
 #include "case.h"
 #include "coap.h"
 
-/* Plain CoAP on the endpoint's port; beside a coaps:// endpoint, on 5683. */
+/* Plain CoAP on the endpoint's port; beside a coaps:// endpoint, on its plain-port (5683). */
 static inline void coap_dut_plain(const struct dut_coap *c, struct kcoap_target *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->host = c->host;
-	t->port = c->dtls ? 5683 : c->port;
+	t->port = c->dtls ? c->plain_port : c->port;
 	t->timeout_ms = c->timeout_ms;
 }
 

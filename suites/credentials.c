@@ -1,7 +1,7 @@
 /* credentials.c — CRED-DEFAULT-001: no well-known default login works (the Mirai list and
  * common vendor defaults, compiled in from suites/data/); CRED-BRUTE-001: a run of wrong
- * passwords meets a lockout, a refusal that changes, or a growing delay.  The login surface
- * covered so far is the MQTT broker's CONNECT. */
+ * passwords meets a lockout, a refusal that changes, or a growing delay.  Login surfaces: an MQTT
+ * broker's CONNECT (both cases) and a coaps:// endpoint's DTLS-PSK identity and key (defaults). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "case.h"
+#include "dtls.h"
 #include "mqtt.h"
 #include "default_logins.h"
 #include "mqtt_dut.h"
@@ -55,78 +56,155 @@ static int is_refusal(const struct mqtt_target *t, const struct mqtt_connack *a,
 	return a->outcome == MQTT_CLOSED && control;
 }
 
-static void defaults(struct keur_ctx *ctx)
-{
-	const struct keur_dut *d = keur_dut(ctx);
+/* What CRED-DEFAULT-001 found, over every login surface. */
+struct tally {
 	struct strbuf hits, open;
-	int tried = 0, nhits = 0, nopen = 0, refused = 0;
+	int tried, nhits, nopen, refused;
+};
 
-	sb_init(&hits);
-	sb_init(&open);
-	mqtt_init();
-	for (size_t e = 0; e < d->nmqtt; e++) {
-		const struct dut_mqtt *m = &d->mqtt[e];
-		struct mqtt_target t;
+static void hit(struct tally *y, const char *where, const char *user, const char *pass)
+{
+	if (y->nhits < 5)
+		sb_addf(&y->hits, "%s%s '%s'/'%s'", y->hits.len ? ", " : "", where, user, pass);
+	y->nhits++;
+}
 
-		if (!m->broker)
-			continue;
-		mqtt_dut_target(m, mqtt_dut_version(m), &t);
-		int control = control_admitted(ctx, &t, m), unclear_run = 0;
-		for (size_t l = 0; l < DEFAULT_LOGIN_LISTS; l++) {
-			char user[80], pass[80], cid[48];
-			for (const char *p = default_login_list(l); default_login_next(&p, user, pass);) {
-				struct mqtt_connack a;
+/* The MQTT broker's CONNECT.  -1 when the deadline ended the run. */
+static int mqtt_defaults(struct keur_ctx *ctx, const struct dut_mqtt *m, struct tally *y)
+{
+	struct mqtt_target t;
 
-				if (keur_time_left_ms(ctx) < m->timeout_ms + 1500) {
-					sb_addf(&open, "%sthe deadline left no time for the rest of the lists", open.len ? "; " : "");
-					nopen++;
-					goto done;
-				}
-				snprintf(cid, sizeof(cid), "keur-cred-%ld-%d", (long)getpid(), tried);
-				mqtt_try_connect(&t, cid, user, pass, log_line, ctx, &a);
-				tried++;
-				/* Default passwords are public: the transcript names them, unlike the lab's own. */
-				keur_note(ctx, "%s:%d %s '%s' / '%s': %s", m->host, m->port, default_login_names[l], user, pass, a.detail);
-				if (a.outcome == MQTT_ACCEPTED) {
-					if (nhits < 5)
-						sb_addf(&hits, "%s'%s'/'%s'", hits.len ? ", " : "", user, pass);
-					nhits++;
-				} else if (is_refusal(&t, &a, control)) {
-					refused++;
-					unclear_run = 0;
-				} else if (a.outcome == MQTT_UNREACHABLE || a.outcome == MQTT_TLS_FAILED) {
-					sb_addf(&open, "%s%s:%d: %s", open.len ? "; " : "", m->host, m->port, a.detail);
-					nopen++;
-					goto next_endpoint;
-				} else {
-					/* Not a refusal keur can read: a code that is not about credentials, a
-					 * reply that is no CONNACK, silence, or a close with no control. */
-					if (nopen++ < 3)
-						sb_addf(&open, "%s%s:%d: '%s'/'%s' got %s, which is not a refusal of the login%s",
-							open.len ? "; " : "", m->host, m->port, user, pass, a.detail,
-							a.outcome == MQTT_CLOSED && !m->username
-								? " (declare a test identity: its admission would show a close means no)" : "");
-					if (++unclear_run == 3 && !refused) {
-						sb_addf(&open, "; the rest not tried: this endpoint refuses no login in a way keur can read");
-						goto next_endpoint;
-					}
+	mqtt_dut_target(m, mqtt_dut_version(m), &t);
+	int control = control_admitted(ctx, &t, m), unclear_run = 0;
+	for (size_t l = 0; l < DEFAULT_LOGIN_LISTS; l++) {
+		char user[80], pass[80], cid[48];
+		for (const char *p = default_login_list(l); default_login_next(&p, user, pass);) {
+			struct mqtt_connack a;
+
+			if (keur_time_left_ms(ctx) < m->timeout_ms + 1500) {
+				sb_addf(&y->open, "%sthe deadline left no time for the rest of the lists", y->open.len ? "; " : "");
+				y->nopen++;
+				return -1;
+			}
+			snprintf(cid, sizeof(cid), "keur-cred-%ld-%d", (long)getpid(), y->tried);
+			mqtt_try_connect(&t, cid, user, pass, log_line, ctx, &a);
+			y->tried++;
+			/* Default passwords are public: the transcript names them, unlike the lab's own. */
+			keur_note(ctx, "%s:%d %s '%s' / '%s': %s", m->host, m->port, default_login_names[l], user, pass, a.detail);
+			if (a.outcome == MQTT_ACCEPTED) {
+				hit(y, "MQTT", user, pass);
+			} else if (is_refusal(&t, &a, control)) {
+				y->refused++;
+				unclear_run = 0;
+			} else if (a.outcome == MQTT_UNREACHABLE || a.outcome == MQTT_TLS_FAILED) {
+				sb_addf(&y->open, "%s%s:%d: %s", y->open.len ? "; " : "", m->host, m->port, a.detail);
+				y->nopen++;
+				return 0;
+			} else {
+				/* Not a refusal keur can read: a code that is not about credentials, a
+				 * reply that is no CONNACK, silence, or a close with no control. */
+				if (y->nopen++ < 3)
+					sb_addf(&y->open, "%s%s:%d: '%s'/'%s' got %s, which is not a refusal of the login%s",
+						y->open.len ? "; " : "", m->host, m->port, user, pass, a.detail,
+						a.outcome == MQTT_CLOSED && !m->username
+							? " (declare a test identity: its admission would show a close means no)" : "");
+				if (++unclear_run == 3 && !y->refused) {
+					sb_addf(&y->open, "; the rest not tried: this endpoint refuses no login in a way keur can read");
+					return 0;
 				}
 			}
 		}
-next_endpoint:;
 	}
+	return 0;
+}
+
+/* A coaps:// endpoint's DTLS-PSK handshake, each default login as identity and key.  An alert
+ * is a refusal; so is silence once the declared PSK has shown how fast a good key is admitted
+ * (a DTLS server drops a Finished it cannot decrypt without a word).  -1 when the deadline
+ * ended the run. */
+static int coap_defaults(struct keur_ctx *ctx, const struct dut_coap *c, struct tally *y)
+{
+	struct dtls_target t = { .host = c->host, .port = c->port, .timeout_ms = c->timeout_ms };
+	char detail[256];
+	int control = 0;
+
+	if (c->psk_key) {
+		t.psk_identity = c->psk_identity;
+		t.psk_key = c->psk_key;
+		int64_t t0 = time_mono_ms();
+		control = dtls_handshake(&t, DTLS_V1_2, DTLS_V1_2, "PSK", detail, sizeof(detail), NULL) == TLS_ACCEPTED;
+		long ms = (long)(time_mono_ms() - t0);
+		keur_note(ctx, "coaps://%s:%d control: the declared PSK identity -> %s (%ld ms)", c->host, c->port, detail, ms);
+		/* A wrong key gets no answer: wait long enough for a right one, not the whole timeout. */
+		if (control && 20 * ms + 500 < t.timeout_ms)
+			t.timeout_ms = (int)(20 * ms + 500);
+	}
+	for (size_t l = 0; l < DEFAULT_LOGIN_LISTS; l++) {
+		char user[80], pass[80];
+		for (const char *p = default_login_list(l); default_login_next(&p, user, pass);) {
+			if (keur_time_left_ms(ctx) < t.timeout_ms + 1500) {
+				sb_addf(&y->open, "%sthe deadline left no time for the rest of the lists", y->open.len ? "; " : "");
+				y->nopen++;
+				return -1;
+			}
+			if (!user[0])	/* DTLS-PSK has no empty identity to try */
+				continue;
+			t.psk_identity = user;
+			t.psk_key = pass;
+			enum tls_result r = dtls_handshake(&t, DTLS_V1_2, DTLS_V1_2, "PSK", detail, sizeof(detail), NULL);
+			y->tried++;
+			keur_note(ctx, "coaps://%s:%d %s PSK '%s' / '%s': %s", c->host, c->port, default_login_names[l], user, pass,
+				  detail);
+			if (r == TLS_ACCEPTED) {
+				hit(y, "DTLS-PSK", user, pass);
+			} else if (r == TLS_REFUSED || (r == TLS_TIMEOUT && control)) {
+				y->refused++;
+			} else if (r == TLS_UNREACHABLE || r == TLS_UNTESTABLE) {
+				sb_addf(&y->open, "%scoaps://%s:%d: %s", y->open.len ? "; " : "", c->host, c->port, detail);
+				y->nopen++;
+				return 0;
+			} else {
+				sb_addf(&y->open, "%scoaps://%s:%d: '%s' got %s, which is not a refusal keur can read%s",
+					y->open.len ? "; " : "", c->host, c->port, user, detail,
+					c->psk_key ? "" : " (declare the device's PSK: its admission would show that silence means no)");
+				y->nopen++;
+				return 0;
+			}
+		}
+	}
+	return 0;
+}
+
+static void defaults(struct keur_ctx *ctx)
+{
+	const struct keur_dut *d = keur_dut(ctx);
+	struct tally y = { 0 };
+	int surfaces = 0;
+
+	sb_init(&y.hits);
+	sb_init(&y.open);
+	mqtt_init();
+	for (size_t e = 0; e < d->nmqtt; e++)
+		if (d->mqtt[e].broker && (surfaces++, mqtt_defaults(ctx, &d->mqtt[e], &y) < 0))
+			goto done;
+	for (size_t e = 0; e < d->ncoap; e++)
+		if (d->coap[e].dtls && (surfaces++, coap_defaults(ctx, &d->coap[e], &y) < 0))
+			goto done;
 done:
-	if (nhits)
-		keur_verdict(ctx, KEUR_FAIL, "%d well-known default login(s) accepted, e.g. %s", nhits, hits.buf);
-	else if (nopen)
-		keur_verdict(ctx, KEUR_INCONC, "not every default login met a refusal keur can read: %s", open.buf);
-	else if (!refused)
-		keur_verdict(ctx, KEUR_INCONC, "the broker answered none of %d default logins with a refusal", tried);
+	if (!surfaces)
+		keur_verdict(ctx, KEUR_NA, "no login surface keur can try: no MQTT broker, no coaps:// endpoint");
+	else if (y.nhits)
+		keur_verdict(ctx, KEUR_FAIL, "%d well-known default login(s) accepted, e.g. %s", y.nhits, y.hits.buf);
+	else if (y.nopen)
+		keur_verdict(ctx, KEUR_INCONC, "not every default login met a refusal keur can read: %s", y.open.buf);
+	else if (!y.refused)
+		keur_verdict(ctx, KEUR_INCONC, "the DUT answered none of %d default logins with a refusal", y.tried);
 	else
-		keur_verdict(ctx, KEUR_PASS, "all %d well-known default logins refused (Mirai list and vendor defaults)", tried);
-	sb_release(&hits);
-	sb_release(&open);
+		keur_verdict(ctx, KEUR_PASS, "all %d well-known default logins refused (Mirai list and vendor defaults)", y.tried);
+	sb_release(&y.hits);
+	sb_release(&y.open);
 	mqtt_cleanup();
+	tls_cleanup();
 }
 
 static void brute(struct keur_ctx *ctx)
@@ -213,9 +291,9 @@ static void brute(struct keur_ctx *ctx)
 }
 
 static const struct keur_case cases[] = {
-	{ .id = "CRED-DEFAULT-001", .title = "well-known default logins (Mirai list, vendor defaults) are refused by the broker",
-	  .spec = "EN 303 645 5.1-1; EN 18031-1 AUM-5-1; CIP-3", .needs = NEED_MQTT_BROKER, .deadline_s = 120,
-	  .run = defaults },
+	{ .id = "CRED-DEFAULT-001", .title = "well-known default logins (Mirai list, vendor defaults) are refused: MQTT, DTLS-PSK",
+	  .spec = "EN 303 645 5.1-1; EN 18031-1 AUM-5-1; CIP-3", .needs = NEED_MQTT_BROKER | NEED_COAP, .flags = KEUR_NEEDS_ANY,
+	  .deadline_s = 120, .run = defaults },
 	{ .id = "CRED-BRUTE-001", .title = "repeated wrong passwords meet a lockout, a refusal that changes, or a growing delay",
 	  .spec = "EN 303 645 5.1-5; EN 18031-1 AUM-6", .needs = NEED_MQTT_BROKER, .deadline_s = 120, .run = brute },
 };

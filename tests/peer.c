@@ -14,6 +14,14 @@
  *        garbage  answers every connection with bytes that are no MQTT packet, then closes
  *        badcode  CONNACK with return code 0x42, which no MQTT version defines
  *        flood    CONNACK 0, then PUBLISH after PUBLISH as fast as the client takes them (10 s at most)
+ *   peer udp-free PORT            exit 0 if UDP 127.0.0.1:PORT can be bound right now
+ *   peer coap MODE [SECONDS]      a CoAP "device" on UDP 127.0.0.1:0 (the port is printed) as MODE:
+ *        silent     reads every message and answers none
+ *        garbage    answers every message with bytes that are no CoAP message
+ *        wrongtoken answers every request 2.05 with the right message ID and another token
+ *        flood      answers every request with 50 responses (10 000 at most in all)
+ *        wedge      a minimal server (2.05 to GET, 4.01 to writes, 4.02 to unknown critical
+ *                   options) that stops answering for good after one message it cannot parse
  *   A serving peer ends by itself after SECONDS (default 120), so nothing outlives a test. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -230,6 +238,132 @@ static int serve(const char *mode, int seconds)
 	return 0;
 }
 
+/* ---- CoAP over UDP ---- */
+
+static int udp_bind(int *port)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd < 0)
+		return -1;
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)*port);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* Is this a CoAP message this peer understands (version 1, TKL <= 8, options well formed)?
+ * The answer code for a request: 205, 401 for writes, 402 for an unknown critical option. */
+static int coap_judge(const unsigned char *b, size_t n)
+{
+	size_t i, tkl;
+	unsigned num = 0;
+
+	if (n < 4 || b[0] >> 6 != 1 || (tkl = b[0] & 0x0f) > 8 || n < 4 + tkl)
+		return -1;
+	for (i = 4 + tkl; i < n && b[i] != 0xff;) {
+		unsigned d = b[i] >> 4, l = b[i] & 0x0f;
+		i++;
+		if (d == 15 || l == 15)
+			return -1;
+		if (d == 13) { if (i >= n) return -1; d = 13u + b[i++]; }
+		else if (d == 14) { if (i + 1 >= n) return -1; d = 269u + (b[i] << 8 | b[i + 1]); i += 2; }
+		if (l == 13) { if (i >= n) return -1; l = 13u + b[i++]; }
+		else if (l == 14) { if (i + 1 >= n) return -1; l = 269u + (b[i] << 8 | b[i + 1]); i += 2; }
+		num += d;
+		if (i + l > n || num > 65535)
+			return -1;
+		i += l;
+		if ((num & 1) && num != 11 && num != 15 && num != 1 && num != 3 && num != 5 && num != 35 && num != 39)
+			return 402;	/* a critical option this peer does not know */
+	}
+	if (i < n && i + 1 == n)
+		return -1;	/* a payload marker with no payload */
+	return b[1] == 1 ? 205 : b[1] >= 2 && b[1] <= 7 ? 401 : -1;
+}
+
+static int coap_serve(const char *mode, int seconds)
+{
+	int port = 0, fd = udp_bind(&port), wedged = 0;
+	long end = now_ms() + seconds * 1000L, total = 0;
+
+	if (fd < 0)
+		return 1;
+	printf("%d\n", port);
+	fflush(stdout);
+	srand(4242);
+	while (now_ms() < end) {
+		unsigned char in[2048], out[1200];
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		size_t o = 0;
+
+		if (poll(&pf, 1, 200) <= 0)
+			continue;
+		ssize_t n = recvfrom(fd, in, sizeof(in), 0, (struct sockaddr *)&from, &fl);
+		if (n < 4 || !strcmp(mode, "silent") || wedged)
+			continue;
+		size_t tkl = (in[0] & 0x0f) <= 8 ? (in[0] & 0x0f) : 0;
+		if (!strcmp(mode, "garbage")) {
+			for (o = 0; o < 40; o++)
+				out[o] = (unsigned char)(rand() & 0xff);
+			out[0] = 0x00;	/* version 0: never a CoAP message */
+		} else if (!strcmp(mode, "wrongtoken")) {
+			out[0] = (unsigned char)(0x60 | 4);	/* ACK, 4-byte token */
+			out[1] = 0x45;
+			out[2] = in[2];
+			out[3] = in[3];
+			memcpy(out + 4, "nope", 4);
+			out[8] = 0xff;
+			memcpy(out + 9, "20.0", 4);
+			o = 13;
+		} else if (!strcmp(mode, "flood")) {
+			for (int k = 0; k < 50 && total < 10000; k++, total++) {
+				out[0] = (unsigned char)(0x50 | tkl);	/* NON responses, one after another */
+				out[1] = 0x45;
+				out[2] = (unsigned char)(k >> 8);
+				out[3] = (unsigned char)k;
+				memcpy(out + 4, in + 4, tkl);
+				o = 4 + tkl;
+				out[o++] = 0xff;
+				memcpy(out + o, "flood-flood-flood", 17);
+				o += 17;
+				sendto(fd, out, o, 0, (struct sockaddr *)&from, fl);
+			}
+			continue;
+		} else {	/* wedge */
+			int code = coap_judge(in, (size_t)n);
+			if (code < 0) {
+				wedged = 1;
+				continue;
+			}
+			out[0] = (unsigned char)(0x60 | tkl);
+			out[1] = (unsigned char)(code / 100 << 5 | code % 100);
+			out[2] = in[2];
+			out[3] = in[3];
+			memcpy(out + 4, in + 4, tkl);
+			o = 4 + tkl;
+			if (code == 205) {
+				out[o++] = 0xff;
+				memcpy(out + o, "ok", 2);
+				o += 2;
+			}
+		}
+		sendto(fd, out, o, 0, (struct sockaddr *)&from, fl);
+	}
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "freeport")) {
@@ -240,6 +374,17 @@ int main(int argc, char **argv)
 		printf("%d\n", port);
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "udp-free")) {
+		int port = atoi(argv[2]), fd = udp_bind(&port);
+		if (fd < 0)
+			return 1;
+		close(fd);
+		return 0;
+	}
+	static const char *const coap_modes[] = { "silent", "garbage", "wrongtoken", "flood", "wedge" };
+	for (size_t i = 0; argc >= 3 && !strcmp(argv[1], "coap") && i < sizeof(coap_modes) / sizeof(coap_modes[0]); i++)
+		if (!strcmp(argv[2], coap_modes[i]))
+			return coap_serve(argv[2], argc >= 4 ? atoi(argv[3]) : 120);
 	if (argc == 4 && !strcmp(argv[1], "wait-port"))
 		return wait_port(atoi(argv[2]), atol(argv[3]));
 	static const char *const modes[] = { "silent", "close", "lockout", "slow", "fragile", "wedge", "garbage",
@@ -247,7 +392,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; argc >= 3 && !strcmp(argv[1], "serve") && i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (!strcmp(argv[2], modes[i]))
 			return serve(argv[2], argc >= 4 ? atoi(argv[3]) : 120);
-	fprintf(stderr, "usage: peer freeport | wait-port PORT MS | serve "
-			"silent|close|lockout|slow|fragile|wedge|garbage|badcode|flood [SECONDS]\n");
+	fprintf(stderr, "usage: peer freeport | udp-free PORT | wait-port PORT MS | serve "
+			"silent|close|lockout|slow|fragile|wedge|garbage|badcode|flood [SECONDS] | coap "
+			"silent|garbage|wrongtoken|flood|wedge [SECONDS]\n");
 	return 2;
 }

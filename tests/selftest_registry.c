@@ -14,6 +14,7 @@ extern const struct keur_suite selftest_suite;
 extern const struct keur_suite modbus_write_suite;
 extern const struct keur_suite coap_access_suite;
 extern const struct keur_suite coap_amp_suite;
+extern const struct keur_suite coap_sec_suite;
 
 const struct keur_suite *const keur_suites[] = {
 	&selftest_suite,
@@ -24,6 +25,7 @@ const struct keur_suite *const keur_suites[] = {
 	&modbus_write_suite,
 	&coap_access_suite,
 	&coap_amp_suite,
+	&coap_sec_suite,
 	/* Last: cases that may leave the DUT disturbed for a while (a broker pushed to its limits,
 	 * a client device cut off from its broker and reconnecting). */
 	&mqtt_rob_suite,

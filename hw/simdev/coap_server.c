@@ -1,6 +1,7 @@
 /* coap_server.c — the device's CoAP server (libcoap, OpenSSL): coap:// answers reads only;
  * writes need a DTLS session (PSK, or a client certificate from the lab CA), unless the device
- * has --flaw open-write.
+ * has --flaw open-write.  Beside a coaps:// endpoint, coap:// shows only /.well-known/core and
+ * answers every resource with 4.01, unless the device has --flaw no-tls.
  *
  * Resources: /sensors/temp (GET, observable), /actuators/relay (GET, PUT 0|1), /setpoint (GET,
  * PUT °C), /config (GET, PUT "report-interval=N" or "mode=N"), /diag (GET: a short status; 1 KiB
@@ -22,6 +23,7 @@ struct cosrv {
 	coap_bin_const_t psk_key, admin_key;
 	char *identity;
 	double last_temp;
+	int dtls;		/* a coaps:// endpoint is up: plain CoAP serves nothing */
 };
 
 static struct cosrv *the;	/* libcoap handlers have no user pointer of ours in 4.3.1 */
@@ -37,7 +39,8 @@ static int refuse(coap_session_t *s, coap_pdu_t *resp, int write)
 		coap_pdu_set_code(resp, COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE);
 		return 1;
 	}
-	if (write && !authenticated(s) && !has_flaw(the->d, FLAW_OPEN_WRITE)) {
+	if (!authenticated(s) && ((write && !has_flaw(the->d, FLAW_OPEN_WRITE)) ||
+				  (!write && the->dtls && !has_flaw(the->d, FLAW_NO_TLS)))) {
 		coap_pdu_set_code(resp, COAP_RESPONSE_CODE_UNAUTHORIZED);
 		return 1;
 	}
@@ -302,6 +305,7 @@ struct cosrv *cosrv_new(struct simdev *d, const struct cosrv_opts *o)
 			simdev_log("coap: cannot listen on %s:%d (DTLS)", o->addr, o->dtls_port);
 			goto bad;
 		}
+		c->dtls = 1;
 	}
 	if (o->port && endpoint(c->ctx, o->addr, o->port, COAP_PROTO_UDP) < 0) {
 		simdev_log("coap: cannot listen on %s:%d", o->addr, o->port);

@@ -11,7 +11,7 @@
 
 const struct flaw_info flaw_table[FLAW_COUNT] = {
 	[FLAW_ANONYMOUS] = { "anonymous", "connect to the MQTT broker without credentials" },
-	[FLAW_NO_TLS] = { "no-tls", "speak MQTT in plain text (to --mqtt-plain-port)" },
+	[FLAW_NO_TLS] = { "no-tls", "speak MQTT in plain text (to --mqtt-plain-port); serve CoAP reads on coap:// beside coaps://" },
 	[FLAW_INSECURE_TLS] = { "insecure-tls", "accept any broker certificate (no CA or name check)" },
 	[FLAW_DEFAULT_PASSWORD] = { "default-password", "accept the CoAP DTLS identity 'admin' with key 'admin'" },
 	[FLAW_OPEN_WRITE] = { "open-write", "accept unauthenticated writes to the configuration (CoAP without DTLS, Modbus)" },
