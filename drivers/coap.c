@@ -13,7 +13,9 @@
 
 /* libcoap 4.3.1's handlers get no user pointer of ours: requests run one at a time per process. */
 static struct kcoap_reply *pending;
-static int done;
+static int done, foreign;
+static uint8_t pending_token[8];
+static size_t pending_tlen;
 
 static long mono_ms(void)
 {
@@ -58,6 +60,11 @@ static coap_response_t on_response(coap_session_t *s, const coap_pdu_t *sent, co
 	(void)mid;
 	if (!pending || done)
 		return COAP_RESPONSE_OK;
+	coap_bin_const_t tok = coap_pdu_get_token(got);
+	if (tok.length != pending_tlen || (tok.length && memcmp(tok.s, pending_token, tok.length))) {
+		foreign++;	/* an answer for another request (or a device that mixes tokens up): not ours */
+		return COAP_RESPONSE_OK;
+	}
 	pending->outcome = KCOAP_ANSWERED;
 	pending->code = (int)COAP_RESPONSE_CLASS(code) * 100 + (code & 0x1f);
 	if (coap_get_data_large(got, &len, &data, &off, &total) && len) {
@@ -170,6 +177,9 @@ int kcoap_request(const struct kcoap_target *t, enum kcoap_method m, const char 
 	size_t tlen;
 	coap_session_new_token(s, &tlen, token);
 	coap_add_token(pdu, tlen, token);
+	memcpy(pending_token, token, tlen);
+	pending_tlen = tlen;
+	foreign = 0;
 	const char *p = path[0] == '/' ? path + 1 : path;
 	if (*p) {
 		int n = coap_split_path((const uint8_t *)p, strlen(p), pathbuf, &buflen);
@@ -207,6 +217,7 @@ int kcoap_request(const struct kcoap_target *t, enum kcoap_method m, const char 
 			 r->outcome == KCOAP_RESET ? "reset (RST)"
 			 : r->outcome == KCOAP_DTLS_FAILED ? "DTLS handshake failed"
 			 : r->outcome == KCOAP_UNREACHABLE ? "unreachable (ICMP: nothing listens there)"
+			 : foreign ? "no answer within the timeout (only answers with another token)"
 			 : "no answer within the timeout");
 out:
 	pending = NULL;

@@ -13,6 +13,7 @@ extern const struct keur_suite modbus_write_suite;
 extern const struct keur_suite coap_access_suite;
 extern const struct keur_suite coap_amp_suite;
 extern const struct keur_suite coap_sec_suite;
+extern const struct keur_suite coap_rob_suite;
 
 const struct keur_suite *const keur_suites[] = {
 	&mqtt_auth_suite,
@@ -25,6 +26,7 @@ const struct keur_suite *const keur_suites[] = {
 	&coap_sec_suite,
 	/* Last: cases that may leave the DUT disturbed for a while (a broker pushed to its limits,
 	 * a client device cut off from its broker and reconnecting). */
+	&coap_rob_suite,
 	&mqtt_rob_suite,
 	&mqtt_client_suite,
 	NULL,

@@ -453,7 +453,7 @@ static int dut_files(struct lab *l, const struct lab_up_opts *o, int i)
 		 "  <identity vendor=\"keur\" model=\"simdev thermostat\" firmware=\"1.0.0\" serial=\"SIM-%04d\"/>\n"
 		 "  <declares support-until=\"2031-12\" market-date=\"2026-01\" automatic-updates=\"true\"/>\n"
 		 "  <mqtt role=\"client\" client-id=\"simdev-dev%d\" username=\"dev%d\" password-file=\"dev%d/mqtt.pw\" broker-host=\"" BROKER_SVC "\" tls=\"true\" reconnect=\"10\" status-topic=\"keur/dev%d/telemetry\"/>\n"
-		 "  <coap uri=\"coaps://198.18.%d.2:5684\" psk-identity=\"lab\" psk-key-file=\"dev%d/psk\">\n"
+		 "  <coap uri=\"coaps://198.18.%d.2:5684\" psk-identity=\"lab\" psk-key-file=\"dev%d/psk\" ca-file=\"pki/ca.pem\">\n"
 		 "    <resource path=\"/sensors/temp\"/>\n"
 		 "    <resource path=\"/actuators/relay\" safe-value=\"1\"/>\n"
 		 "    <resource path=\"/setpoint\" safe-value=\"21.5\"/>\n"

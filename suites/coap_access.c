@@ -86,6 +86,11 @@ static void discovery(struct keur_ctx *ctx)
 		}
 		struct disc dd = { .ctx = ctx, .c = c, .f = &f, .ev = ev };
 		kcoap_links(r.data ? (char *)r.data : "", one_link, &dd);
+		if (!dd.n && r.len) {	/* a body, but no link in it: not a discovery answer keur can judge */
+			keur_find(&f, FIND_OPEN, "%s answered /.well-known/core with %zu bytes that hold no link", label, r.len);
+			kcoap_reply_free(&r);
+			continue;
+		}
 		kcoap_reply_free(&r);
 		if (dd.undeclared && !c->nresources)
 			keur_find(&f, FIND_BAD, "%s lists %d resource(s) and the DUT description declares none: %s", label,

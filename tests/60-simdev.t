@@ -2,7 +2,7 @@
 # keur-simdev, the reference device, with real peers (mosquitto, libcoap's client, mbpoll): what a
 # good device does, and for every --flaw that the flawed behaviour is there, and only with it.
 . "$(dirname "$0")/lib.sh"
-plan 54
+plan 55
 
 make_tls a && make_tls other || { echo "Bail out! openssl could not make certificates"; exit 1; }
 mosquitto_passwd -c -b "$TMP/passwd" dev dev-secret >/dev/null 2>&1
@@ -44,8 +44,10 @@ dev() {
 	eval "${name}_pid=$BG"
 }
 port() { eval "echo \$${1}_$2"; }
-online() { coap -m get "coap://127.0.0.1:$(port "$1" coap)/diag" | grep -q "ok online"; }
-offline() { coap -m get "coap://127.0.0.1:$(port "$1" coap)/diag" | grep -q "ok offline"; }
+# sget NAME PATH: a GET over DTLS with the lab's PSK (plain CoAP beside coaps:// serves nothing)
+sget() { coap -m get -u lab -k lab-psk-key-1 "coaps://127.0.0.1:$(port "$1" coaps)$2"; }
+online() { sget "$1" /diag | grep -q "ok online"; }
+offline() { sget "$1" /diag | grep -q "ok offline"; }
 firmware() { sed -n 's/^firmware //p' "$TMP/$1.state"; }
 
 # ---- the good device ----
@@ -65,7 +67,8 @@ send_cmd() {
 poll_until 8 send_cmd
 stop_pid "$sub"
 like "$(grep 22.5 "$TMP/telemetry" | head -1)" '^\{"temp":[0-9.]+,"setpoint":22\.5,"relay":[01],"firmware":"1\.0\.0"\}$' "good device: takes a command and publishes telemetry"
-like "$(coap -m get "coap://127.0.0.1:$good_coap/sensors/temp")" '^[0-9]+\.[0-9]$' "good device: CoAP GET /sensors/temp answers"
+like "$(sget good /sensors/temp)" '^[0-9]+\.[0-9]$' "good device: CoAP GET /sensors/temp answers over DTLS"
+like "$(coap -m get "coap://127.0.0.1:$good_coap/sensors/temp")" '4\.01' "good device: plain CoAP beside coaps:// serves nothing (4.01)"
 like "$(coap -m get "coap://127.0.0.1:$good_coap/.well-known/core")" '</sensors/temp>.*</actuators/relay>.*</config>' "good device: /.well-known/core lists its resources"
 like "$(coap -m put -e mode=0 "coap://127.0.0.1:$good_coap/config")" "4\.01" "good device: unauthenticated PUT /config is refused (4.01)"
 coap -m put -e report-interval=30 -u lab -k lab-psk-key-1 "coaps://127.0.0.1:$good_coaps/config" > /dev/null
@@ -76,8 +79,8 @@ is "$r" "[2]:1 [3]:0 [4]:0 " "good device: Modbus input registers 1-3 hold the f
 mbpoll -m tcp -p "$good_mb" -a 1 -t 4 -r 102 -1 127.0.0.1 0 > "$TMP/mbw" 2>&1
 grep -q "Illegal data address" "$TMP/mbw"; ok $? "good device: Modbus write to the configuration is refused"
 mbpoll -m tcp -p "$good_mb" -a 1 -t 0 -r 1 -1 127.0.0.1 1 > /dev/null 2>&1
-is "$(coap -m get "coap://127.0.0.1:$good_coap/actuators/relay")" "1" "good device: the relay switched over Modbus reads back over CoAP"
-like "$(coap -m get "coap://127.0.0.1:$good_coap/diag")" "^ok online$" "good device: GET /diag is short"
+is "$(sget good /actuators/relay)" "1" "good device: the relay switched over Modbus reads back over CoAP"
+like "$(sget good /diag)" "^ok online$" "good device: GET /diag is short"
 bash -c "exec 3<>/dev/tcp/127.0.0.1/2323" 2>/dev/null; is $? 1 "good device: no extra port"
 
 # Configuration survives a power cycle.
@@ -154,7 +157,7 @@ grep -q "certificate verify failed" "$TMP/strict.log"; ok $? "and the device log
 # Offline: no broker at all.  Local functions go on, unless dies-offline.
 dev lonely --mqtt-port "$NOPE"
 dev dies --flaw dies-offline --mqtt-port "$NOPE"
-like "$(coap -m get "coap://127.0.0.1:$lonely_coap/sensors/temp")" '^[0-9]+\.[0-9]$' "offline: CoAP still answers"
+like "$(sget lonely /sensors/temp)" '^[0-9]+\.[0-9]$' "offline: CoAP still answers"
 like "$(mbpoll -m tcp -p "$lonely_mb" -a 1 -t 3 -r 1 -c 1 -1 127.0.0.1 2>&1)" '\[1\]:' "offline: Modbus still answers"
 like "$(coap -m get "coap://127.0.0.1:$dies_coap/sensors/temp")" "5\.03" "dies-offline: CoAP answers 5.03"
 like "$(mbpoll -m tcp -p "$dies_mb" -a 1 -t 3 -r 1 -c 1 -1 127.0.0.1 2>&1)" "Slave device or server failure|failure" "dies-offline: Modbus answers with an exception"

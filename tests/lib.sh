@@ -30,7 +30,7 @@ is() {
 		ok 0 "$3"
 	else
 		ok 1 "$3"
-		printf '#   got:  %s\n#   want: %s\n' "$1" "$2"
+		printf 'got:  %s\nwant: %s\n' "$1" "$2" | sed 's/^/#   /'
 	fi
 }
 
@@ -40,7 +40,7 @@ like() {
 		ok 0 "$3"
 	else
 		ok 1 "$3"
-		printf '#   %s\n' "does not match /$2/:" "$(printf '%s' "$1" | head -c 600)"
+		printf '%s\n' "does not match /$2/:" "$(printf '%s' "$1" | head -c 600)" | sed 's/^/#   /'
 	fi
 }
 

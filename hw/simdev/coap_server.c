@@ -1,7 +1,8 @@
 /* coap_server.c — the device's CoAP server (libcoap, OpenSSL): coap:// answers reads only;
  * writes need a DTLS session (PSK, or a client certificate from the lab CA), unless the device
  * has --flaw open-write.  Beside a coaps:// endpoint, coap:// shows only /.well-known/core and
- * answers every resource with 4.01, unless the device has --flaw no-tls.
+ * answers every resource with 4.01, unless the device has --flaw no-tls or open-write (and
+ * --flaw amplifier answers GET /diag there).
  *
  * Resources: /sensors/temp (GET, observable), /actuators/relay (GET, PUT 0|1), /setpoint (GET,
  * PUT °C), /config (GET, PUT "report-interval=N" or "mode=N"), /diag (GET: a short status; 1 KiB
@@ -33,14 +34,20 @@ static int authenticated(coap_session_t *s)
 	return coap_session_get_proto(s) == COAP_PROTO_DTLS;
 }
 
+/* Reads without DTLS: always without a coaps:// endpoint; beside one only on a device whose
+ * flaws open plain CoAP (no-tls, open-write). */
+static int plain_reads(void)
+{
+	return !the->dtls || has_flaw(the->d, FLAW_NO_TLS) || has_flaw(the->d, FLAW_OPEN_WRITE);
+}
+
 static int refuse(coap_session_t *s, coap_pdu_t *resp, int write)
 {
 	if (!simdev_local_ok(the->d)) {
 		coap_pdu_set_code(resp, COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE);
 		return 1;
 	}
-	if (!authenticated(s) && ((write && !has_flaw(the->d, FLAW_OPEN_WRITE)) ||
-				  (!write && the->dtls && !has_flaw(the->d, FLAW_NO_TLS)))) {
+	if (!authenticated(s) && ((write && !has_flaw(the->d, FLAW_OPEN_WRITE)) || (!write && !plain_reads()))) {
 		coap_pdu_set_code(resp, COAP_RESPONSE_CODE_UNAUTHORIZED);
 		return 1;
 	}
@@ -158,7 +165,8 @@ static void get_diag(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *re
 		     const coap_string_t *q, coap_pdu_t *resp)
 {
 	(void)r; (void)req; (void)q;
-	if (refuse(s, resp, 0))
+	/* the amplifier answers anyone, beside coaps:// too */
+	if (refuse(s, resp, 0) && !(has_flaw(the->d, FLAW_AMPLIFIER) && simdev_local_ok(the->d)))
 		return;
 	if (has_flaw(the->d, FLAW_AMPLIFIER)) {
 		static char big[1025];
