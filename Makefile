@@ -77,6 +77,7 @@ bench: deps-auto
 	$(MAKE) keur tests/peer
 	bash tests/bench/mqtt-tls-audit.sh 5
 	bash tests/bench/mqtt-broker-audit.sh 5
+	bash tests/bench/coap-suite.sh 3
 
 # Install what is missing (as root), or print the exact command to do so.
 deps:

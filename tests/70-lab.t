@@ -40,8 +40,10 @@ is $? 0 "keur lab up --duts 2"
 "$KEUR" lint "$L/lab.xml" "$L/dev0.xml" "$L/dev1.xml" > /dev/null; ok $? "lab.xml and the DUT descriptions it wrote lint clean"
 like "$(cat "$TMP/up.out")" "dev1 .*flaws: dies-offline" "lab up says which device has which flaws"
 
-online() { coap -m get "coap://198.18.$((10 + $1)).2/diag" | grep -q "ok online"; }
-offline() { coap -m get "coap://198.18.$((10 + $1)).2/diag" | grep -q "ok offline"; }
+# sget I PATH: a GET over DTLS with device I's PSK (plain CoAP beside coaps:// serves a sound device's nothing)
+sget() { coap -m get -u lab -k "dev$1-psk-key" "coaps://198.18.$((10 + $1)).2$2"; }
+online() { sget "$1" /diag | grep -q "ok online"; }
+offline() { sget "$1" /diag | grep -q "ok offline"; }
 poll_until 10 online 0 && poll_until 10 online 1; ok $? "both devices reach their cloud broker"
 v=$(timeout 5 mosquitto_sub -h 198.18.0.2 -p 8883 --cafile "$L/pki/ca.pem" -u lab -P lab-observer-pw -t 'keur/+/version' -C 2 -W 4 | sort | tr '\n' ' ')
 is "$v" "1.0.0 1.0.0 " "the lab observer reads both devices' versions from the cloud broker"
@@ -57,10 +59,10 @@ ip -n keur-t70-dut0 link show wan0 | grep -q "state UP"; ok $? "the runner resto
 # Cut both uplinks: LAN functions go on (dev0), dies-offline stops them (dev1), MQTT stops.
 ip -n keur-t70-dut0 link set wan0 down; ip -n keur-t70-dut1 link set wan0 down
 poll_until 20 offline 0; ok $? "uplink cut: dev0 notices it lost its cloud"
-like "$(coap -m get coap://198.18.10.2/sensors/temp)" '^[0-9]+\.[0-9]$' "uplink cut: dev0's CoAP function answers on the LAN"
+like "$(sget 0 /sensors/temp)" '^[0-9]+\.[0-9]$' "uplink cut: dev0's CoAP function answers on the LAN"
 like "$(mbpoll -m tcp -a 1 -t 3 -r 1 -c 1 -1 198.18.10.2 2>&1)" '\[1\]:' "uplink cut: dev0's Modbus function answers on the LAN"
 mbpoll -m tcp -a 1 -t 0 -r 1 -1 198.18.10.2 1 > /dev/null 2>&1
-is "$(coap -m get coap://198.18.10.2/actuators/relay)" 1 "uplink cut: the relay switches over Modbus, read back over CoAP"
+is "$(sget 0 /actuators/relay)" 1 "uplink cut: the relay switches over Modbus, read back over CoAP"
 ip netns exec keur-t70-dut0 bash -c "exec 3<>/dev/tcp/198.19.0.1/8883" 2>/dev/null; is $? 1 "uplink cut: the cloud is unreachable from the DUT's side"
 poll_until 20 bash -c "coap-client-openssl -B 2 -m get coap://198.18.11.2/sensors/temp 2>&1 | grep -q '5\.03'"; ok $? "dies-offline: dev1's CoAP stops (5.03)"
 like "$(mbpoll -m tcp -a 1 -t 3 -r 1 -c 1 -1 198.18.11.2 2>&1)" "failure" "dies-offline: dev1's Modbus stops (exception)"
@@ -71,10 +73,10 @@ poll_until 40 online 1; ok $? "uplink back: dev1 reconnects and its functions re
 # Power: off stops the device, on starts it again with the configuration it had.
 coap -m put -e 23.5 -u lab -k dev0-psk-key coaps://198.18.10.2/setpoint > /dev/null
 "$KEUR" lab power off --dir "$L" --dut dev0; is $? 0 "lab power off"
-coap-client-openssl -B 1 -m get coap://198.18.10.2/diag 2>&1 | grep -q ok; is $? 1 "powered off: dev0 does not answer"
+coap-client-openssl -B 1 -m get -u lab -k dev0-psk-key coaps://198.18.10.2/diag 2>&1 | grep -q ok; is $? 1 "powered off: dev0 does not answer"
 "$KEUR" lab power off --dir "$L" --dut dev0; is $? 0 "power off again: nothing to do, no error"
 "$KEUR" lab power on --dir "$L" --dut dev0; is $? 0 "lab power on"
-is "$(coap -m get coap://198.18.10.2/setpoint)" "23.5" "powered on: the setpoint survived"
+is "$(sget 0 /setpoint)" "23.5" "powered on: the setpoint survived"
 
 # keur plays dev0's broker: its broker address moves from the cloud to keur for each case and back.
 "$KEUR" run --dut "$L/dev0.xml" --lab "$L/lab.xml" --out "$TMP/client" --only MQTT-CLIENT-001,MQTT-CLIENT-004 > "$TMP/client.tap" 2>/dev/null

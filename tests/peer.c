@@ -22,6 +22,9 @@
  *        flood      answers every request with 50 responses (10 000 at most in all)
  *        wedge      a minimal server (2.05 to GET, 4.01 to writes, 4.02 to unknown critical
  *                   options) that stops answering for good after one message it cannot parse
+ *   peer coap-rtt PORT N          N CoAP GET /.well-known/core round trips to 127.0.0.1:PORT, one
+ *                                 after another on one socket (1 s per answer at most); prints
+ *                                 "answered/N seconds rate_per_s"
  *   A serving peer ends by itself after SECONDS (default 120), so nothing outlives a test. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -364,6 +367,45 @@ static int coap_serve(const char *mode, int seconds)
 	return 0;
 }
 
+static int coap_rtt(int port, int n)
+{
+	struct sockaddr_in a;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), answered = 0;
+	long t0 = now_ms();
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)port);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return 1;
+	for (int i = 0; i < n && i < 1000000; i++) {
+		/* CON GET, token "rt" + MID, Uri-Path ".well-known", "core" */
+		unsigned char m[32] = { 0x46, 0x01, (unsigned char)(i >> 8), (unsigned char)i, 'r', 't',
+					(unsigned char)(i >> 8), (unsigned char)i, 0xbb };
+		memcpy(m + 9, ".well-known", 11);
+		m[20] = 0x04;
+		memcpy(m + 21, "core", 4);
+		if (send(fd, m, 25, 0) != 25)
+			break;
+		for (long end = now_ms() + 1000; now_ms() < end;) {
+			unsigned char in[2048];
+			struct pollfd pf = { .fd = fd, .events = POLLIN };
+			if (poll(&pf, 1, 100) <= 0)
+				continue;
+			ssize_t got = recv(fd, in, sizeof(in), 0);
+			if (got >= 4 && in[2] == m[2] && in[3] == m[3]) {
+				answered++;
+				break;
+			}
+		}
+	}
+	double secs = (now_ms() - t0) / 1000.0;
+	printf("%d/%d %.3f %.0f\n", answered, n, secs, secs > 0 ? answered / secs : 0);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "freeport")) {
@@ -374,6 +416,8 @@ int main(int argc, char **argv)
 		printf("%d\n", port);
 		return 0;
 	}
+	if (argc == 4 && !strcmp(argv[1], "coap-rtt"))
+		return coap_rtt(atoi(argv[2]), atoi(argv[3]));
 	if (argc == 3 && !strcmp(argv[1], "udp-free")) {
 		int port = atoi(argv[2]), fd = udp_bind(&port);
 		if (fd < 0)
@@ -392,7 +436,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; argc >= 3 && !strcmp(argv[1], "serve") && i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (!strcmp(argv[2], modes[i]))
 			return serve(argv[2], argc >= 4 ? atoi(argv[3]) : 120);
-	fprintf(stderr, "usage: peer freeport | udp-free PORT | wait-port PORT MS | serve "
+	fprintf(stderr, "usage: peer freeport | udp-free PORT | coap-rtt PORT N | wait-port PORT MS | serve "
 			"silent|close|lockout|slow|fragile|wedge|garbage|badcode|flood [SECONDS] | coap "
 			"silent|garbage|wrongtoken|flood|wedge [SECONDS]\n");
 	return 2;

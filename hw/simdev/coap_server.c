@@ -225,6 +225,14 @@ static const coap_bin_const_t *check_identity(coap_bin_const_t *id, coap_session
 	return NULL;
 }
 
+static void libcoap_log(coap_log_t level, const char *message)
+{
+	size_t n = strlen(message);
+
+	(void)level;
+	simdev_log("coap: libcoap: %.*s", (int)(n && message[n - 1] == '\n' ? n - 1 : n), message);
+}
+
 static coap_resource_t *add(coap_context_t *ctx, const char *path, const char *rt,
 			    coap_method_handler_t get, coap_method_handler_t put)
 {
@@ -270,6 +278,7 @@ struct cosrv *cosrv_new(struct simdev *d, const struct cosrv_opts *o)
 	c->last_temp = d->temp;
 	coap_startup();
 	coap_set_log_level(LOG_WARNING);
+	coap_set_log_handler(libcoap_log);	/* libcoap writes warnings to stdout otherwise */
 	c->ctx = coap_new_context(NULL);
 	if (!c->ctx)
 		goto bad;
