@@ -20,7 +20,7 @@ LDLIBS  += $(PKG_LIBS)
 
 # Debian packages: to build, to test, to run the demo.
 DEB_BUILD = build-essential pkg-config libmosquitto-dev libcoap3-dev libmodbus-dev libxml2-dev libssl-dev
-DEB_TEST  = mosquitto mosquitto-clients libxml2-utils openssl perl procps libcoap3-bin mbpoll iproute2 util-linux
+DEB_TEST  = mosquitto mosquitto-clients libxml2-utils openssl perl procps libcoap3-bin mbpoll iproute2 util-linux libmbedtls-dev
 DEB_ALL   = $(DEB_BUILD) $(DEB_TEST)
 
 HARNESS  = harness/util.o harness/sha256.o harness/verdict.o harness/input.o harness/scope.o \
@@ -33,7 +33,7 @@ SUITES   = suites/mqtt_auth.o suites/mqtt_tls.o suites/mqtt_acl.o suites/mqtt_ro
 CORE     = $(HARNESS) $(REPORTS) $(DRIVERS) $(HW) $(SUITES)
 SIMDEV   = hw/simdev/main.o hw/simdev/state.o hw/simdev/modbus_server.o hw/simdev/coap_server.o \
            hw/simdev/mqtt_link.o hw/simdev/extra.o hw/simdev/update.o hw/simdev/image.o hw/simdev/httpd.o
-TESTBINS = tests/unit tests/keur-selftest tests/peer
+TESTBINS = tests/unit tests/keur-selftest tests/peer tests/peer-dtls
 
 .PHONY: all check demo bench deps deps-auto clean
 all: keur keur-simdev
@@ -52,6 +52,10 @@ tests/unit: tests/unit.o tests/selftest_registry.o tests/selftest_suite.o hw/sim
 
 tests/peer: tests/peer.o
 	$(CC) $(LDFLAGS) -o $@ $^
+
+# A DTLS peer on mbed TLS, whose replay window can be switched off (COAP-REPLAY-001's fail path).
+tests/peer-dtls: tests/peer_dtls.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lmbedtls -lmbedx509 -lmbedcrypto
 
 %.o: %.c $(wildcard harness/*.h drivers/*.h reports/*.h suites/*.h hw/*.h hw/simdev/*.h)
 	$(CC) $(CFLAGS) -c -o $@ $<

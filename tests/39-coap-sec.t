@@ -2,9 +2,10 @@
 # COAP-SEC-001, COAP-REPLAY-001 and CRED-DEFAULT-001 over DTLS-PSK, against the reference device
 # (strict, --flaw no-tls, --flaw default-password, a certificate from the wrong CA) and against
 # libcoap's own example server with a PSK (coap-server-openssl -k), which serves everything in
-# plain CoAP on the port beside its DTLS port.
+# plain CoAP on the port beside its DTLS port; and a DTLS device on mbed TLS (tests/peer-dtls)
+# with its replay window on and off.
 . "$(dirname "$0")/lib.sh"
-plan 17
+plan 21
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=lab CA" \
 	-keyout "$TMP/ca.key" -out "$TMP/ca.pem" 2>/dev/null
@@ -90,4 +91,21 @@ run cs COAP-SEC-001,COAP-REPLAY-001
 is "$(verdict_of "$TMP/cs.tap" COAP-SEC-001)" fail "coap-server serves its resources in plain beside DTLS: COAP-SEC-001 fails"
 like "$(cat "$TMP/cs.tap")" "127.0.0.1:$CS serves [0-9]+ resource\\(s\\) without DTLS: .*/example_data" "and names /example_data"
 is "$(verdict_of "$TMP/cs.tap" COAP-REPLAY-001)" pass "OpenSSL's replay window in coap-server drops the replayed record: COAP-REPLAY-001 passes"
+# A DTLS device on mbed TLS, with its replay window on and off.
+replaydev() { # replaydev NAME replay|noreplay: starts peer-dtls, writes NAME.xml
+	local port
+	coproc PD { exec "$PEER_DTLS" lab pd-secret "$2" 120; }
+	PIDS+=("$PD_PID")
+	read -r port <&"${PD[0]}"
+	printf '<dut xmlns="urn:keur:dut:1" id="%s">\n  <coap uri="coaps://127.0.0.1:%s/" psk-identity="lab" psk-key="pd-secret" timeout="2"><resource path="/value" safe-value="1"/></coap>\n</dut>\n' \
+		"$1" "$port" > "$TMP/$1.xml"
+	run "$1" COAP-REPLAY-001
+	stop_pid "$PD_PID"
+}
+replaydev window replay
+is "$(verdict_of "$TMP/window.tap" COAP-REPLAY-001)" pass "mbed TLS with its replay window: COAP-REPLAY-001 passes"
+replaydev nowindow noreplay
+is "$(verdict_of "$TMP/nowindow.tap" COAP-REPLAY-001)" fail "mbed TLS with anti-replay off: COAP-REPLAY-001 fails"
+like "$(cat "$TMP/nowindow.tap")" 'a replayed DTLS record was acted on \(the value went back to \\"1\\"\)' "and says the value came back"
+like "$(grep 'put back "0" again' "$TMP/out-nowindow/evidence/COAP-REPLAY-001/transcript.txt")" '-> 204' "and keur put the old value back"
 done_testing

@@ -5,6 +5,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KEUR=$TOP/keur
 SELF=$TOP/tests/keur-selftest
 PEER=$TOP/tests/peer
+PEER_DTLS=$TOP/tests/peer-dtls
 TMP=$(mktemp -d /tmp/keur-test.XXXXXX)
 chmod 755 "$TMP"
 T_N=0
