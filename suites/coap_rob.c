@@ -179,6 +179,22 @@ static int reaction(struct chan *ch, int ms, char *out, size_t len)
 	return first;
 }
 
+/* After one abuse: the liveness probe, a line in the transcript and in reactions.txt, and a
+ * finding when the device answers no more.  1 while it answers. */
+static int still_alive(struct keur_ctx *ctx, struct chan *ch, FILE *ev, struct keur_findings *f, const char *label,
+		       const char *what, const char *react)
+{
+	char live[128];
+	int up = alive(ch, live, sizeof(live));
+
+	keur_note(ctx, "%s: %s -> %s; liveness: %s", label, what, react, live);
+	if (ev)
+		fprintf(ev, "%s\t%s\t%s\t%s\n", label, what, react, up ? live : "NO ANSWER");
+	if (!up)
+		keur_find(f, FIND_BAD, "%s stopped answering after %s (%s)", label, what, live);
+	return up;
+}
+
 /* ---- COAP-ROB-001 ---- */
 
 enum { R_VERSION0, R_VERSION2, R_TKL9, R_TKL15, R_SHORT, R_OPTLEN, R_EXTDELTA, R_OVERFLOW, R_NIBBLE15, R_MARKER,
@@ -266,8 +282,10 @@ static size_t mutate(unsigned char *out, size_t cap, unsigned mid, uint32_t *see
 	return n;
 }
 
-/* Plain CoAP, or DTLS when plain is silent and a key is declared; 0 when nothing answers. */
-static int pick_channel(struct keur_ctx *ctx, const struct dut_coap *c, struct chan *ch, char *label, size_t llen)
+/* Plain CoAP, or DTLS when plain is silent and a key is declared; 0 (and an open finding) when
+ * nothing answers. */
+static int pick_channel(struct keur_ctx *ctx, const struct dut_coap *c, struct chan *ch, char *label, size_t llen,
+			struct keur_findings *f)
 {
 	char detail[128];
 	struct kcoap_target t;
@@ -282,13 +300,17 @@ static int pick_channel(struct keur_ctx *ctx, const struct dut_coap *c, struct c
 		return 1;
 	}
 	keur_note(ctx, "%s: liveness probe before: %s", label, detail);
-	if (!c->dtls || !c->psk_key)
-		return 0;
-	ch->dtls = 1;
-	snprintf(label, llen, "coaps://%s:%d", c->host, c->port);
-	int ok = alive(ch, detail, sizeof(detail));
-	keur_note(ctx, "%s: liveness probe before (inside DTLS): %s", label, detail);
-	return ok;
+	if (c->dtls && c->psk_key) {
+		ch->dtls = 1;
+		snprintf(label, llen, "coaps://%s:%d", c->host, c->port);
+		int ok = alive(ch, detail, sizeof(detail));
+		keur_note(ctx, "%s: liveness probe before (inside DTLS): %s", label, detail);
+		if (ok)
+			return 1;
+	}
+	keur_find(f, FIND_OPEN, "%s: no answer before any abuse%s", label,
+		  c->dtls && !c->psk_key ? " (declare the PSK to test inside DTLS)" : "");
+	return 0;
 }
 
 static void robustness(struct keur_ctx *ctx)
@@ -307,11 +329,8 @@ static void robustness(struct keur_ctx *ctx)
 		char label[128], react[256], live[128];
 		int dead = 0;
 
-		if (!pick_channel(ctx, c, &ch, label, sizeof(label))) {
-			keur_find(&f, FIND_OPEN, "%s: no answer before any abuse%s", label,
-				  c->dtls && !c->psk_key ? " (declare the PSK to test inside DTLS)" : "");
+		if (!pick_channel(ctx, c, &ch, label, sizeof(label), &f))
 			continue;
-		}
 		for (int k = 0; k < R_NKINDS && !dead; k++) {
 			if (keur_time_left_ms(ctx) < 3L * c->timeout_ms + 2000) {
 				keur_find(&f, FIND_OPEN, "%s: the deadline left no time for %s and after", label, rob_name[k]);
@@ -332,12 +351,7 @@ static void robustness(struct keur_ctx *ctx)
 				code = reaction(&a, REACT_MS, react, sizeof(react));
 			}
 			chan_close(&a);
-			int up = alive(&ch, live, sizeof(live));
-			keur_note(ctx, "%s: %s -> %s; liveness: %s", label, rob_name[k], react, live);
-			if (ev)
-				fprintf(ev, "%s\t%s\t%s\t%s\n", label, rob_name[k], react, up ? live : "NO ANSWER");
-			if (!up) {
-				keur_find(&f, FIND_BAD, "%s stopped answering after %s (%s)", label, rob_name[k], live);
+			if (!still_alive(ctx, &ch, ev, &f, label, rob_name[k], react)) {
 				dead = 1;
 			} else if (k == R_CRITICAL && code != 402) {
 				keur_find(&f, FIND_BAD, "%s answered a request with an unknown critical option with %s, not 4.02", label,
@@ -422,7 +436,7 @@ static void blockwise(struct keur_ctx *ctx)
 		struct chan ch;
 		struct kcoap_reply before = { 0 };
 		struct kcoap_target pt;
-		char label[128], react[256], live[128];
+		char label[128], react[256];
 		int dead = 0, writes = 0;
 
 		for (size_t k = 0; k < c->nresources; k++)
@@ -431,11 +445,8 @@ static void blockwise(struct keur_ctx *ctx)
 				writes = 1;
 				break;
 			}
-		if (!pick_channel(ctx, c, &ch, label, sizeof(label))) {
-			keur_find(&f, FIND_OPEN, "%s: no answer before any abuse%s", label,
-				  c->dtls && !c->psk_key ? " (declare the PSK to test inside DTLS)" : "");
+		if (!pick_channel(ctx, c, &ch, label, sizeof(label), &f))
 			continue;
-		}
 		keur_note(ctx, "%s: Block1 goes to %s%s", label, wpath,
 			  writes ? " (declared safe to write; read now, put back after)" : " (no resource declared safe to write)");
 		coap_dut_plain(c, &pt);
@@ -480,12 +491,7 @@ static void blockwise(struct keur_ctx *ctx)
 			chan_close(&a);
 			/* 2.01 or 2.04: the device acted on a body it never got in full. */
 			acted = code == 201 || code == 204;
-			int up = alive(&ch, live, sizeof(live));
-			keur_note(ctx, "%s: %s -> %s; liveness: %s", label, block_name[k], react, live);
-			if (ev)
-				fprintf(ev, "%s\t%s\t%s\t%s\n", label, block_name[k], react, up ? live : "NO ANSWER");
-			if (!up) {
-				keur_find(&f, FIND_BAD, "%s stopped answering after %s (%s)", label, block_name[k], live);
+			if (!still_alive(ctx, &ch, ev, &f, label, block_name[k], react)) {
 				dead = 1;
 			} else if (acted && k != B_BLOCK2_FAR) {
 				keur_find(&f, FIND_BAD, "%s acted on a transfer that never completed: %s answered %s", label,

@@ -8,14 +8,6 @@ plan 20
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=unused" \
 	-keyout "$TMP/ca.key" -out "$TMP/ca.pem" 2>/dev/null
-device() { # device NAME SIMDEV-FLAGS...: sets PORT_NAME
-	local name=$1 port
-	shift
-	port=$(freeport)
-	start_simdev "$name" --id "$name" --lan 127.0.0.1 --coap-port "$port" --coaps-port 0 --modbus-port 0 \
-		--mqtt-host 127.0.0.1 --mqtt-port "$(freeport)" --mqtt-ca "$TMP/ca.pem" "$@"
-	eval "PORT_$name=$port"
-}
 dut() { # dut NAME PORT RESOURCES-XML
 	printf '<dut xmlns="urn:keur:dut:1" id="%s">\n  <coap uri="coap://127.0.0.1:%s/" timeout="2">%s</coap>\n</dut>\n' "$1" "$2" "$3" > "$TMP/$1.xml"
 }
@@ -23,7 +15,7 @@ run() { "$KEUR" run --dut "$TMP/$1.xml" --out "$TMP/out-$1" --only "${2:-COAP-DI
 ALL='<resource path="/sensors/temp"/><resource path="/actuators/relay" safe-value="1"/><resource path="/setpoint" safe-value="21.5"/><resource path="/config"/><resource path="/diag"/>'
 NODIAG='<resource path="/sensors/temp"/><resource path="/actuators/relay" safe-value="1"/><resource path="/setpoint" safe-value="21.5"/><resource path="/config"/>'
 
-device strict
+coap_device strict
 dut strict "$PORT_strict" "$ALL"
 run strict
 is "$(verdict_of "$TMP/strict.tap" COAP-DISC-001)" pass "every resource the device lists is declared: COAP-DISC-001 passes"
@@ -38,13 +30,13 @@ dut strict-amp "$PORT_strict" "$ALL"
 run strict-amp COAP-AMP-001
 is "$(verdict_of "$TMP/strict-amp.tap" COAP-AMP-001)" pass "the device's answers stay within 3 times the request: COAP-AMP-001 passes"
 is "$(grep -c $'\t' "$TMP/out-strict-amp/evidence/COAP-AMP-001/amplification.txt")" 19 "amplification.txt: a header and 3 requests for each of 6 resources"
-device amp --flaw amplifier
+coap_device amp --flaw amplifier
 dut amp "$PORT_amp" "$ALL"
 run amp COAP-AMP-001
 is "$(verdict_of "$TMP/amp.tap" COAP-AMP-001)" fail "--flaw amplifier: COAP-AMP-001 fails"
 like "$(cat "$TMP/amp.tap")" "amplifies by [0-9.]+ without an Echo challenge \\(worst: GET /diag: 10[0-9][0-9] bytes back" "and names the worst resource and its factor"
 
-device open --flaw open-write
+coap_device open --flaw open-write
 dut open "$PORT_open" "$ALL"
 before=$(coap -m get "coap://127.0.0.1:$PORT_open/setpoint")
 run open

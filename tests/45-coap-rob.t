@@ -12,17 +12,9 @@ dut() { # dut NAME PORT
 	printf '<dut xmlns="urn:keur:dut:1" id="%s">\n  <coap uri="coap://127.0.0.1:%s/" timeout="1"><resource path="/sensors/temp"/><resource path="/setpoint" safe-value="21.5"/></coap>\n</dut>\n' "$1" "$2" > "$TMP/$1.xml"
 }
 run() { "$KEUR" run --dut "$TMP/$1.xml" --out "$TMP/out-$1" --only "$2" > "$TMP/$1.tap" 2>/dev/null; echo $? > "$TMP/$1.rc"; }
-device() { # device NAME SIMDEV-FLAGS...: sets PORT_NAME
-	local name=$1 port
-	shift
-	port=$(freeport)
-	start_simdev "$name" --id "$name" --lan 127.0.0.1 --coap-port "$port" --coaps-port 0 --modbus-port 0 \
-		--mqtt-host 127.0.0.1 --mqtt-port "$(freeport)" --mqtt-ca "$TMP/ca.pem" "$@"
-	eval "PORT_$name=$port"
-}
 ROB=COAP-ROB-001,COAP-BLOCK-001
 
-device strict
+coap_device strict
 dut strict "$PORT_strict"
 before=$(coap -m get "coap://127.0.0.1:$PORT_strict/setpoint")
 run strict "$ROB"
@@ -32,7 +24,7 @@ like "$(grep 'critical' "$TMP/out-strict/evidence/COAP-ROB-001/reactions.txt")" 
 is "$(verdict_of "$TMP/strict.tap" COAP-BLOCK-001)" pass "the reference device survives block-wise abuse"
 is "$(coap -m get "coap://127.0.0.1:$PORT_strict/setpoint")" "$before" "the setpoint is what it was ($before)"
 
-device crash --flaw crash-on-malformed
+coap_device crash --flaw crash-on-malformed
 dut crash "$PORT_crash"
 run crash COAP-ROB-001
 is "$(verdict_of "$TMP/crash.tap" COAP-ROB-001)" fail "--flaw crash-on-malformed: COAP-ROB-001 fails"

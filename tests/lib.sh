@@ -139,6 +139,17 @@ start_simdev() {
 	exit 1
 }
 
+# coap_device NAME SIMDEV-FLAGS...: the reference device with plain CoAP only (no DTLS, no Modbus)
+# on a port of its own, in $PORT_NAME; $TMP/ca.pem must exist (its MQTT side never connects).
+coap_device() {
+	local name=$1 port
+	shift
+	port=$(freeport)
+	start_simdev "$name" --id "$name" --lan 127.0.0.1 --coap-port "$port" --coaps-port 0 --modbus-port 0 \
+		--mqtt-host 127.0.0.1 --mqtt-port "$(freeport)" --mqtt-ca "$TMP/ca.pem" "$@"
+	eval "PORT_$name=$port"
+}
+
 # coap ARGS...: one CoAP exchange with libcoap's client, bounded to 2 s; payload and codes on stdout.
 coap() { coap-client-openssl -B 2 "$@" 2>&1; }
 
