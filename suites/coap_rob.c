@@ -13,8 +13,8 @@
  * a transfer that starts at block 5, 32 transfers opened in parallel and never finished, a
  * reserved block size, and a Block2 request for block 1 048 575.  Liveness after each; a 2.04 or
  * 2.01 to a transfer that never completed is a fail.  Block1 goes to the resource declared safe
- * to write when there is one (read before and put back after, as COAP-AUTH-001 does), else to
- * a path no device has.
+ * to write when there is one (read before and put back after, as COAP-AUTH-001 does), else (and
+ * always inside DTLS) to a path no device has.
  *
  * Both run on plain CoAP; on a device that answers no plain CoAP they run inside a DTLS-PSK
  * session when the DUT description gives the key. */
@@ -121,7 +121,7 @@ static int alive(struct chan *tmpl, char *detail, size_t len)
 			struct coapw_msg m;
 
 			if (left <= 0 || (got = chan_recv(&ch, buf, sizeof(buf), (int)left)) < 0) {
-				snprintf(detail, len, got < 0 && left > 0 ? "ICMP: nothing listens any more" : "no answer within %d ms",
+				snprintf(detail, len, got < 0 && left > 0 ? "ICMP: nothing listens there" : "no answer within %d ms",
 					 ch.c->timeout_ms);
 				break;
 			}
@@ -439,18 +439,21 @@ static void blockwise(struct keur_ctx *ctx)
 		char label[128], react[256];
 		int dead = 0, writes = 0;
 
-		for (size_t k = 0; k < c->nresources; k++)
+		if (!pick_channel(ctx, c, &ch, label, sizeof(label), &f))
+			continue;
+		/* A declared safe resource only on plain CoAP, where keur can read it and put it back;
+		 * inside DTLS a write may be admitted, so Block1 goes nowhere real there. */
+		for (size_t k = 0; k < c->nresources && !ch.dtls; k++)
 			if (c->resources[k].safe_value) {
 				wpath = rpath = c->resources[k].path;
 				writes = 1;
 				break;
 			}
-		if (!pick_channel(ctx, c, &ch, label, sizeof(label), &f))
-			continue;
 		keur_note(ctx, "%s: Block1 goes to %s%s", label, wpath,
-			  writes ? " (declared safe to write; read now, put back after)" : " (no resource declared safe to write)");
+			  writes ? " (declared safe to write; read now, put back after)"
+				 : ch.dtls ? " (inside DTLS: a path no device has)" : " (no resource declared safe to write)");
 		coap_dut_plain(c, &pt);
-		if (writes && !ch.dtls)
+		if (writes)
 			kcoap_request(&pt, KCOAP_GET, wpath, NULL, 0, &before);
 		for (int k = 0; k < B_NKINDS && !dead; k++) {
 			unsigned char opt[2][4], msg[256];

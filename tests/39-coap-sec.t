@@ -5,7 +5,7 @@
 # plain CoAP on the port beside its DTLS port; and a DTLS device on mbed TLS (tests/peer-dtls)
 # with its replay window on and off.
 . "$(dirname "$0")/lib.sh"
-plan 21
+plan 23
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=lab CA" \
 	-keyout "$TMP/ca.key" -out "$TMP/ca.pem" 2>/dev/null
@@ -68,6 +68,12 @@ dut admin "$DTLS_admin" "$PLAIN_admin" "$TMP/ca.pem" "$PSK"
 run admin CRED-DEFAULT-001
 is "$(verdict_of "$TMP/admin.tap" CRED-DEFAULT-001)" fail "--flaw default-password: CRED-DEFAULT-001 fails"
 like "$(cat "$TMP/admin.tap")" "DTLS-PSK 'admin'/'admin'" "and names the identity and key"
+
+# No plain CoAP where plain-port points: the robustness cases go inside a DTLS-PSK session.
+dut dtlsonly "$DTLS_strict" "$(freeport)" "$TMP/ca.pem" "$PSK"
+run dtlsonly COAP-ROB-001,COAP-BLOCK-001
+is "$(verdict_of "$TMP/dtlsonly.tap" COAP-ROB-001),$(verdict_of "$TMP/dtlsonly.tap" COAP-BLOCK-001)" pass,pass "no plain CoAP: COAP-ROB-001 and COAP-BLOCK-001 run inside DTLS and pass"
+like "$(cat "$TMP/out-dtlsonly/evidence/COAP-ROB-001/reactions.txt")" "coaps://127.0.0.1:$DTLS_strict"$'\t'"version 0" "the malformed messages went inside the DTLS session"
 
 # Without the device's PSK, keur cannot tell silence from a refusal, nor replay over a session.
 dut nokey "$DTLS_strict" "$PLAIN_strict" "$TMP/ca.pem" ""
