@@ -1,10 +1,10 @@
 /* coap_access.c — who may see and change what on a CoAP device.
  *
  * COAP-DISC-001: /.well-known/core, asked without credentials, lists only the resources the DUT
- * description declares.  COAP-AUTH-001: unauthenticated PUT, POST and DELETE on every resource
- * are refused.  keur writes only the value the DUT description declares safe for a resource, and
- * sends the other requests without a payload; a change is proven by reading the resource back,
- * and keur puts back what it changed. */
+ * description declares.  COAP-AUTH-001: unauthenticated PUT, POST, DELETE and iPATCH on every
+ * resource are refused.  keur writes only the value the DUT description declares safe for a
+ * resource (PUT, POST), and sends the other requests without a payload; a change is proven by
+ * reading the resource back, and keur puts back what it changed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,7 +108,7 @@ static void discovery(struct keur_ctx *ctx)
 
 static void writes(struct keur_ctx *ctx)
 {
-	static const enum kcoap_method methods[] = { KCOAP_PUT, KCOAP_POST, KCOAP_DELETE };
+	static const enum kcoap_method methods[] = { KCOAP_PUT, KCOAP_POST, KCOAP_DELETE, KCOAP_IPATCH };
 	const struct keur_dut *d = keur_dut(ctx);
 	struct keur_findings f = { 0 };
 	FILE *ev = keur_evidence(ctx, "requests.txt");
@@ -142,7 +142,8 @@ static void writes(struct keur_ctx *ctx)
 			keur_note(ctx, "%s: GET %s (before) -> %s", label, ps.p[k], before.detail);
 			for (size_t mi = 0; mi < ARRAY_SIZE(methods); mi++) {
 				enum kcoap_method m = methods[mi];
-				const char *pl = m == KCOAP_DELETE ? NULL : value;
+				/* a patch document keur cannot know: iPATCH, like DELETE, goes without a payload */
+				const char *pl = m == KCOAP_DELETE || m == KCOAP_IPATCH ? NULL : value;
 
 				kcoap_request(&t, m, ps.p[k], pl, pl ? strlen(pl) : 0, &r);
 				keur_note(ctx, "%s: %s %s%s%s%s -> %s", label, kcoap_method_name(m), ps.p[k], pl ? " \"" : "",
@@ -195,7 +196,7 @@ static void writes(struct keur_ctx *ctx)
 static const struct keur_case cases[] = {
 	{ .id = "COAP-DISC-001", .title = "/.well-known/core, asked without credentials, lists only declared resources",
 	  .spec = "EN 303 645 5.6-2; EN 18031-1 GEC-2", .needs = NEED_COAP, .deadline_s = 60, .run = discovery },
-	{ .id = "COAP-AUTH-001", .title = "unauthenticated PUT, POST and DELETE are refused on every resource",
+	{ .id = "COAP-AUTH-001", .title = "unauthenticated PUT, POST, DELETE and iPATCH are refused on every resource",
 	  .spec = "EN 303 645 5.5-5; EN 18031-1 ACM-1", .needs = NEED_COAP, .deadline_s = 120, .run = writes },
 };
 

@@ -20,7 +20,7 @@ dut strict "$PORT_strict" "$ALL"
 run strict
 is "$(verdict_of "$TMP/strict.tap" COAP-DISC-001)" pass "every resource the device lists is declared: COAP-DISC-001 passes"
 is "$(verdict_of "$TMP/strict.tap" COAP-AUTH-001)" pass "the device refuses writes without DTLS: COAP-AUTH-001 passes"
-like "$(cat "$TMP/strict.tap")" "refused all 15 unauthenticated writes on 5 resource" "and says how many writes it refused"
+like "$(cat "$TMP/strict.tap")" "refused all 20 unauthenticated writes on 5 resource" "and says how many writes it refused"
 dut strict-nodiag "$PORT_strict" "$NODIAG"
 run strict-nodiag
 is "$(verdict_of "$TMP/strict-nodiag.tap" COAP-DISC-001)" fail "/diag listed but not declared: COAP-DISC-001 fails"
