@@ -184,12 +184,20 @@ static void defaults(struct keur_ctx *ctx)
 	sb_init(&y.hits);
 	sb_init(&y.open);
 	mqtt_init();
-	for (size_t e = 0; e < d->nmqtt; e++)
-		if (d->mqtt[e].broker && (surfaces++, mqtt_defaults(ctx, &d->mqtt[e], &y) < 0))
+	for (size_t e = 0; e < d->nmqtt; e++) {
+		if (!d->mqtt[e].broker)
+			continue;
+		surfaces++;
+		if (mqtt_defaults(ctx, &d->mqtt[e], &y) < 0)
+			goto done;	/* the deadline */
+	}
+	for (size_t e = 0; e < d->ncoap; e++) {
+		if (!d->coap[e].dtls)
+			continue;
+		surfaces++;
+		if (coap_defaults(ctx, &d->coap[e], &y) < 0)
 			goto done;
-	for (size_t e = 0; e < d->ncoap; e++)
-		if (d->coap[e].dtls && (surfaces++, coap_defaults(ctx, &d->coap[e], &y) < 0))
-			goto done;
+	}
 done:
 	if (!surfaces)
 		keur_verdict(ctx, KEUR_NA, "no login surface keur can try: no MQTT broker, no coaps:// endpoint");
