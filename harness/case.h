@@ -1,6 +1,6 @@
 /* case.h — the case API that suites implement (DESIGN.md, "Test cases"; STYLE.md rules 6, 7).
  *
- * A suite file exports one `const struct keur_suite`; harness/registry.c lists the suites.  A case
+ * A suite file exports one `const struct keur_suite`; harness/suite_list.h lists the suites.  A case
  * runs in a forked child: it reads the DUT and lab descriptions, talks to the DUT through drivers,
  * writes evidence files, and settles its verdict with keur_verdict() before returning.  Returning
  * without a verdict, crashing or passing the deadline is the harness's `error` (or `fail` for a

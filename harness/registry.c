@@ -1,33 +1,12 @@
-/* registry.c — the suites of keur, in the order they run.  One line per suite file. */
+/* registry.c — the suites of keur, in the order they run (harness/suite_list.h). */
 #include <stddef.h>
 
 #include "case.h"
+#include "suite_list.h"
 
-extern const struct keur_suite mqtt_auth_suite;
-extern const struct keur_suite mqtt_tls_suite;
-extern const struct keur_suite mqtt_acl_suite;
-extern const struct keur_suite mqtt_rob_suite;
-extern const struct keur_suite mqtt_client_suite;
-extern const struct keur_suite credentials_suite;
-extern const struct keur_suite modbus_write_suite;
-extern const struct keur_suite coap_access_suite;
-extern const struct keur_suite coap_amp_suite;
-extern const struct keur_suite coap_sec_suite;
-extern const struct keur_suite coap_rob_suite;
+KEUR_SUITE_LIST(KEUR_SUITE_DECLARE)
 
 const struct keur_suite *const keur_suites[] = {
-	&mqtt_auth_suite,
-	&mqtt_tls_suite,
-	&mqtt_acl_suite,
-	&credentials_suite,
-	&modbus_write_suite,
-	&coap_access_suite,
-	&coap_amp_suite,
-	&coap_sec_suite,
-	/* Last: cases that may leave the DUT disturbed for a while (a broker pushed to its limits,
-	 * a client device cut off from its broker and reconnecting). */
-	&coap_rob_suite,
-	&mqtt_rob_suite,
-	&mqtt_client_suite,
+	KEUR_SUITE_LIST(KEUR_SUITE_ENTRY)
 	NULL,
 };
