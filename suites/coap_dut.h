@@ -8,6 +8,7 @@
 
 #include "case.h"
 #include "coap.h"
+#include "dtls.h"
 
 /* Plain CoAP on the endpoint's port; beside a coaps:// endpoint, on its plain-port (5683). */
 static inline void coap_dut_plain(const struct dut_coap *c, struct kcoap_target *t)
@@ -15,6 +16,17 @@ static inline void coap_dut_plain(const struct dut_coap *c, struct kcoap_target 
 	memset(t, 0, sizeof(*t));
 	t->host = c->host;
 	t->port = c->dtls ? c->plain_port : c->port;
+	t->timeout_ms = c->timeout_ms;
+}
+
+/* DTLS to a coaps:// endpoint with the declared PSK (none when the DUT description gives none). */
+static inline void coap_dut_dtls(const struct dut_coap *c, struct dtls_target *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->host = c->host;
+	t->port = c->port;
+	t->psk_identity = c->psk_identity;
+	t->psk_key = c->psk_key;
 	t->timeout_ms = c->timeout_ms;
 }
 

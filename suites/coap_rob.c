@@ -55,8 +55,8 @@ static int chan_open(struct chan *ch)
 		coap_dut_plain(ch->c, &t);
 		return (ch->fd = coapw_socket(t.host, t.port)) < 0 ? -1 : 0;
 	}
-	struct dtls_target t = { .host = ch->c->host, .port = ch->c->port, .psk_identity = ch->c->psk_identity,
-				 .psk_key = ch->c->psk_key, .timeout_ms = ch->c->timeout_ms };
+	struct dtls_target t;
+	coap_dut_dtls(ch->c, &t);
 	return dtls_handshake(&t, DTLS_V1_0, DTLS_V1_2, NULL, detail, sizeof(detail), &ch->s) == TLS_ACCEPTED ? 0 : -1;
 }
 
@@ -157,7 +157,8 @@ static int reaction(struct chan *ch, int ms, char *out, size_t len)
 
 		if (left <= 0 || (got = chan_recv(ch, buf, sizeof(buf), (int)left)) <= 0)
 			break;
-		if (coapw_parse(buf, (size_t)got, &m) < 0)
+		int coap = coapw_parse(buf, (size_t)got, &m) == 0;
+		if (!coap)
 			snprintf(one, sizeof(one), "not CoAP (%ld bytes)", got);
 		else if (m.type == COAPW_RST)
 			snprintf(one, sizeof(one), "RST");
@@ -165,7 +166,7 @@ static int reaction(struct chan *ch, int ms, char *out, size_t len)
 			snprintf(one, sizeof(one), "empty %s", m.type == COAPW_ACK ? "ACK" : "message");
 		else
 			snprintf(one, sizeof(one), "%d.%02d", m.code >> 5, m.code & 0x1f);
-		if (first < 0 && coapw_parse(buf, (size_t)got, &m) == 0)
+		if (first < 0 && coap)
 			first = m.type == COAPW_RST ? 0 : (m.code >> 5) * 100 + (m.code & 0x1f);
 		if (n++ < 4) {
 			size_t o = strlen(out);

@@ -21,16 +21,6 @@
 #include "dtls.h"
 #include "util.h"
 
-static void dtls_target_of(const struct dut_coap *c, struct dtls_target *t)
-{
-	memset(t, 0, sizeof(*t));
-	t->host = c->host;
-	t->port = c->port;
-	t->psk_identity = c->psk_identity;
-	t->psk_key = c->psk_key;
-	t->timeout_ms = c->timeout_ms;
-}
-
 /* Plain CoAP must not serve the resources: each one is asked for once. */
 static void plain_check(struct keur_ctx *ctx, const struct dut_coap *c, struct keur_findings *f, FILE *ev)
 {
@@ -86,7 +76,7 @@ static void dtls_check(struct keur_ctx *ctx, const struct dut_coap *c, struct ke
 	enum tls_result r12, r10;
 	int psk = c->psk_key != NULL;
 
-	dtls_target_of(c, &t);
+	coap_dut_dtls(c, &t);
 	snprintf(label, sizeof(label), "coaps://%s:%d", c->host, c->port);
 
 	/* Versions: 1.2 is the control (with the declared key, or certificate suites without one). */
@@ -248,7 +238,7 @@ static int replay_on(struct keur_ctx *ctx, const struct dut_coap *c, const struc
 	unsigned mid = ((unsigned)getpid() * 7u) & 0xffff;
 	int code, judged = -1;
 
-	dtls_target_of(c, &t);
+	coap_dut_dtls(c, &t);
 	snprintf(label, sizeof(label), "coaps://%s:%d%s", c->host, c->port, res->path);
 	if (dtls_handshake(&t, DTLS_V1_0, DTLS_V1_2, NULL, detail, sizeof(detail), &s) != TLS_ACCEPTED) {
 		snprintf(why, wlen, "%s: no DTLS session with the declared PSK (%s)", label, detail);

@@ -11,6 +11,7 @@
 #include "case.h"
 #include "dtls.h"
 #include "mqtt.h"
+#include "coap_dut.h"
 #include "default_logins.h"
 #include "mqtt_dut.h"
 #include "util.h"
@@ -124,13 +125,12 @@ static int mqtt_defaults(struct keur_ctx *ctx, const struct dut_mqtt *m, struct 
  * ended the run. */
 static int coap_defaults(struct keur_ctx *ctx, const struct dut_coap *c, struct tally *y)
 {
-	struct dtls_target t = { .host = c->host, .port = c->port, .timeout_ms = c->timeout_ms };
+	struct dtls_target t;
 	char detail[256];
 	int control = 0;
 
+	coap_dut_dtls(c, &t);
 	if (c->psk_key) {
-		t.psk_identity = c->psk_identity;
-		t.psk_key = c->psk_key;
 		int64_t t0 = time_mono_ms();
 		control = dtls_handshake(&t, DTLS_V1_2, DTLS_V1_2, "PSK", detail, sizeof(detail), NULL) == TLS_ACCEPTED;
 		long ms = (long)(time_mono_ms() - t0);
