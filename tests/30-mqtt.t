@@ -69,10 +69,9 @@ is "$(verdict_of "$TMP/anyone.tap" MQTT-AUTH-002)" fail "broker that takes any p
 grep -q 'MQTT 5.0' "$TMP/out-anyone/evidence/MQTT-AUTH-002/transcript.txt"; is $? 1 "versions=\"3.1.1\": MQTT 5.0 was not tried"
 
 # Misbehaving peers, each within the case's deadline, each with a reason.
-bg "$PEER" serve silent 60 > "$TMP/silent.port"; silent_pid=$BG
-bg "$PEER" serve close 60 > "$TMP/close.port"
-for f in silent close; do for _ in $(seq 100); do [ -s "$TMP/$f.port" ] && break; sleep 0.05; done; done
-ps=$(cat "$TMP/silent.port"); pc=$(cat "$TMP/close.port"); pn=$(freeport)
+serve_peer silent "$PEER" serve silent 60; silent_pid=$BG; ps=$PORT
+serve_peer close "$PEER" serve close 60; pc=$PORT
+pn=$(freeport)
 
 dut silent "  <mqtt role=\"broker\" host=\"127.0.0.1\" port=\"$ps\" $ID timeout=\"1\"/>"
 run silent

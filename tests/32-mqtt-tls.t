@@ -72,16 +72,14 @@ run declared
 is "$(v declared MQTT-TLS-001)" fail "a declared plaintext endpoint that answers fails MQTT-TLS-001"
 is "$(v declared MQTT-TLS-002)" na "with no TLS endpoint, MQTT-TLS-002 is na"
 
-bg "$PEER" serve silent 60 > "$TMP/silent.port"
-poll_until 5 test -s "$TMP/silent.port"
-dut silent "$(cat "$TMP/silent.port")"
+serve_peer silent "$PEER" serve silent 60
+dut silent "$PORT"
 start=$(date +%s)
 run silent
 is "$(v silent MQTT-TLS-002) $(v silent MQTT-TLS-003) $(v silent MQTT-TLS-004)" "inconc inconc inconc" "a peer that never answers the handshake: inconc, not pass"
 [ $(( $(date +%s) - start )) -lt 30 ]; ok $? "and decided within the deadlines"
-bg "$PEER" serve close 60 > "$TMP/close.port"
-poll_until 5 test -s "$TMP/close.port"
-dut closing "$(cat "$TMP/close.port")"
+serve_peer close "$PEER" serve close 60
+dut closing "$PORT"
 run closing
 is "$(v closing MQTT-TLS-002) $(v closing MQTT-TLS-003) $(v closing MQTT-TLS-004)" "inconc inconc inconc" "a peer that refuses every handshake: inconc, never a pass by default"
 done_testing

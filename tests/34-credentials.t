@@ -30,9 +30,8 @@ like "$(cat "$TMP/clean.tap")" "40 wrong passwords for 'lab-test' in [0-9.]+ s \
 grep -rq 'pw-only-for-tests' "$TMP/out-clean"; is $? 1 "the lab's own password appears nowhere in the output"
 
 for mode in lockout slow; do
-	bg "$PEER" serve "$mode" 60 > "$TMP/$mode.port"
-	poll_until 5 test -s "$TMP/$mode.port"
-	dut "$mode" "$(cat "$TMP/$mode.port")"
+	serve_peer "$mode" "$PEER" serve "$mode" 60
+	dut "$mode" "$PORT"
 	"$KEUR" run --dut "$TMP/$mode.xml" --out "$TMP/out-$mode" --only CRED-BRUTE-001 > "$TMP/$mode.tap" 2>/dev/null
 done
 is "$(verdict_of "$TMP/lockout.tap" CRED-BRUTE-001)" pass "a broker that locks out after five wrong logins passes CRED-BRUTE-001"

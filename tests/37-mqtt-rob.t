@@ -46,9 +46,8 @@ dut noid "$M"
 is "$(verdict_of "$TMP/noid.tap" MQTT-ROB-001)" inconc "no admitted identity: the in-session abuses cannot be sent -> inconc, not pass"
 
 for mode in fragile wedge; do
-	bg "$PEER" serve "$mode" 60 > "$TMP/$mode.port"
-	poll_until 5 test -s "$TMP/$mode.port"
-	dut "$mode" "$(cat "$TMP/$mode.port")"
+	serve_peer "$mode" "$PEER" serve "$mode" 60
+	dut "$mode" "$PORT"
 	"$KEUR" run --dut "$TMP/$mode.xml" --out "$TMP/out-$mode" --only MQTT-ROB-001 > "$TMP/$mode.tap" 2>/dev/null
 done
 is "$(verdict_of "$TMP/fragile.tap" MQTT-ROB-001)" fail "a broker that dies on a bad remaining length -> fail"
@@ -59,10 +58,9 @@ like "$(cat "$TMP/wedge.tap")" "no CONNACK within 1000 ms" "and says the probe g
 # Hostile brokers: the whole broker plan against each.
 CASES=MQTT-AUTH-001,MQTT-AUTH-002,MQTT-TLS-002,MQTT-TLS-003,MQTT-TLS-004,MQTT-ACL-001,MQTT-ACL-002,MQTT-ACL-003,MQTT-ID-001,MQTT-ROB-001,CRED-DEFAULT-001,CRED-BRUTE-001
 hostile() { # hostile MODE [EXTRA-ATTRIBUTES]
-	bg "$PEER" serve "$1" 150 > "$TMP/$1.port"
+	serve_peer "$1" "$PEER" serve "$1" 150
 	local pid=$BG
-	poll_until 5 test -s "$TMP/$1.port"
-	dut "h-$1" "$(cat "$TMP/$1.port")" "username=\"u\" password=\"p\" ${2:-}"
+	dut "h-$1" "$PORT" "username=\"u\" password=\"p\" ${2:-}"
 	"$KEUR" run --dut "$TMP/h-$1.xml" --out "$TMP/out-h-$1" --only "$CASES" > "$TMP/h-$1.tap" 2>"$TMP/h-$1.err"
 	echo $? > "$TMP/h-$1.rc"
 	stop_pid "$pid"

@@ -99,14 +99,11 @@ like "$(cat "$TMP/cs.tap")" "127.0.0.1:$CS serves [0-9]+ resource\\(s\\) without
 is "$(verdict_of "$TMP/cs.tap" COAP-REPLAY-001)" pass "OpenSSL's replay window in coap-server drops the replayed record: COAP-REPLAY-001 passes"
 # A DTLS device on mbed TLS, with its replay window on and off.
 replaydev() { # replaydev NAME replay|noreplay: starts peer-dtls, writes NAME.xml
-	local port
-	coproc PD { exec "$PEER_DTLS" lab pd-secret "$2" 120; }
-	PIDS+=("$PD_PID")
-	read -r port <&"${PD[0]}"
+	serve_peer "$1" "$PEER_DTLS" lab pd-secret "$2" 120
 	printf '<dut xmlns="urn:keur:dut:1" id="%s">\n  <coap uri="coaps://127.0.0.1:%s/" psk-identity="lab" psk-key="pd-secret" timeout="2"><resource path="/value" safe-value="1"/></coap>\n</dut>\n' \
-		"$1" "$port" > "$TMP/$1.xml"
+		"$1" "$PORT" > "$TMP/$1.xml"
 	run "$1" COAP-REPLAY-001
-	stop_pid "$PD_PID"
+	stop_pid "$BG"
 }
 replaydev window replay
 is "$(verdict_of "$TMP/window.tap" COAP-REPLAY-001)" pass "mbed TLS with its replay window: COAP-REPLAY-001 passes"

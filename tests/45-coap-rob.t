@@ -42,14 +42,12 @@ is "$(verdict_of "$TMP/cs.tap" COAP-BLOCK-001)" pass "and the block-wise abuse"
 
 # Hostile peers: every CoAP case, each ending in time with a verdict that is not error.
 ALL=COAP-DISC-001,COAP-AUTH-001,COAP-AMP-001,COAP-SEC-001,COAP-ROB-001,COAP-BLOCK-001
-hostile() { # hostile MODE: runs ALL against peer coap MODE; sets V_<case> from the TAP
-	local port
-	coproc PEERP { exec "$PEER" coap "$1" 120; }
-	PIDS+=("$PEERP_PID")
-	read -r port <&"${PEERP[0]}"
-	dut "$1" "$port"
+hostile() { # hostile MODE: runs ALL against peer coap MODE
+	serve_peer "$1" "$PEER" coap "$1" 120
+	local pid=$BG
+	dut "$1" "$PORT"
 	run "$1" "$ALL"
-	stop_pid "$PEERP_PID"
+	stop_pid "$pid"
 }
 in_time() { # in_time MODE: no case of MODE's run took longer than its deadline, and none is error
 	! grep -q '^not ok.* # error\|verdict: error' "$TMP/$1.tap" &&

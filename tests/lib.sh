@@ -139,6 +139,16 @@ start_simdev() {
 	exit 1
 }
 
+# serve_peer NAME COMMAND...: starts COMMAND, a peer that prints the port it listens on first, and
+# waits for that line: the port is in $PORT, the PID in $BG (and stopped at the end like every bg).
+serve_peer() {
+	local name=$1
+	shift
+	bg "$@" > "$TMP/$name.port"
+	poll_until 5 test -s "$TMP/$name.port" || { echo "Bail out! $1 printed no port: $*"; exit 1; }
+	PORT=$(head -n 1 "$TMP/$name.port")
+}
+
 # coap_device NAME SIMDEV-FLAGS...: the reference device with plain CoAP only (no DTLS, no Modbus)
 # on a port of its own, in $PORT_NAME; $TMP/ca.pem must exist (its MQTT side never connects).
 coap_device() {
