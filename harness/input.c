@@ -392,6 +392,61 @@ static void dut_mqtt_load(struct keur_dut *d, xmlNodePtr n, const char *base, st
 	}
 }
 
+/* "1-6,15,16,43" (the XSD has checked the shape) into m->fc_declared. */
+static void function_codes(const char *v, struct dut_modbus *m, const char *path, struct input_errors *err)
+{
+	const char *p = v;
+
+	m->fcs_given = 1;
+	while (*p) {
+		char *e;
+		long a = strtol(p, &e, 10), b = a;
+
+		if (*e == '-')
+			b = strtol(e + 1, &e, 10);
+		if (a < 1 || b > 127 || a > b) {
+			err_add(err, "%s:%d: function-codes \"%s\": codes run from 1 to 127, ranges low-high",
+				path, m->line, v);
+			return;
+		}
+		for (long fc = a; fc <= b; fc++)
+			m->fc_declared[fc] = 1;
+		p = *e == ',' ? e + 1 : e;
+	}
+}
+
+/* The serial line, the declared function codes and recovery time, and Modbus/TCP Security. */
+static void modbus_details(xmlNodePtr n, struct dut_modbus *m, const char *base, const char *path,
+			   struct input_errors *err)
+{
+	char *v;
+
+	m->baud = attr_int(n, "baud", 19200);
+	m->parity = 'E';
+	if ((v = attr(n, "parity")))
+		m->parity = (char)(v[0] == 'n' ? 'N' : v[0] == 'o' ? 'O' : 'E');
+	free(v);
+	m->data_bits = attr_int(n, "data-bits", 8);
+	m->stop_bits = attr_int(n, "stop-bits", 1);
+	if ((v = attr(n, "function-codes")))
+		function_codes(v, m, path, err);
+	free(v);
+	m->recover_ms = attr_ms(n, "recover", 10000);
+	m->tls_port = attr_int(n, "tls-port", 0);
+	if (m->tls_port && !m->host)
+		err_add(err, "%s:%d: tls-port needs host=\"...\" (Modbus/TCP Security runs over TCP)", path, m->line);
+	if ((v = attr(n, "ca-file")))
+		m->ca_file = readable_file(base, v, path, m->line, "ca-file", err);
+	free(v);
+	if ((v = attr(n, "ca-key-file")))
+		m->ca_key = readable_file(base, v, path, m->line, "ca-key-file", err);
+	free(v);
+	if (m->ca_key && !m->ca_file)
+		err_add(err, "%s:%d: ca-key-file given without ca-file (the CA certificate it belongs to)", path, m->line);
+	m->read_role = attr(n, "read-role");
+	m->write_role = attr(n, "write-role");
+}
+
 int dut_load(const char *path, struct keur_dut **out, struct input_errors *err)
 {
 	struct keur_dut *d = xcalloc(1, sizeof(*d));
@@ -472,11 +527,11 @@ int dut_load(const char *path, struct keur_dut **out, struct input_errors *err)
 			m->safe_register = attr_int(n, "safe-register", -1);
 			m->safe_coil = attr_int(n, "safe-coil", -1);
 			m->timeout_ms = attr_ms(n, "timeout", 2000);
-			char *serial = attr(n, "serial");
-			if (!m->host && !serial)
-				err_add(err, "%s:%d: <modbus> needs host=\"...\" (TCP) or serial=\"...\" (RTU)",
+			m->serial = attr(n, "serial");
+			if (!m->host == !m->serial)
+				err_add(err, "%s:%d: <modbus> needs host=\"...\" (TCP) or serial=\"...\" (RTU), one of them",
 					path, m->line);
-			free(serial);
+			modbus_details(n, m, base, path, err);
 		} else if (is_el(n, "update")) {
 			d->has_update = 1;
 		} else if (is_el(n, "function")) {
@@ -538,8 +593,15 @@ void dut_free(struct keur_dut *d)
 		}
 		free(c->resources);
 	}
-	for (size_t i = 0; i < d->nmodbus; i++)
-		free(d->modbus[i].host);
+	for (size_t i = 0; i < d->nmodbus; i++) {
+		struct dut_modbus *m = &d->modbus[i];
+		free(m->host);
+		free(m->serial);
+		free(m->ca_file);
+		free(m->ca_key);
+		free(m->read_role);
+		free(m->write_role);
+	}
 	free(d->mqtt);
 	free(d->coap);
 	free(d->modbus);

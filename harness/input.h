@@ -64,9 +64,19 @@ struct dut_coap {
 struct dut_modbus {
 	char *host;		/* NULL for a serial-only device */
 	int port;
+	char *serial;		/* RTU: the serial line; NULL for TCP */
+	int baud;		/* default 19200 */
+	char parity;		/* 'N', 'E' (default) or 'O' */
+	int data_bits, stop_bits;	/* default 8 and 1 */
 	int unit;		/* default 1 */
 	int safe_register;	/* holding register the manufacturer declares safe to write; -1: none */
 	int safe_coil;		/* likewise a coil; -1: none */
+	unsigned char fc_declared[128];	/* function-codes: fc_declared[fc] is set for each declared code */
+	int fcs_given;		/* whether function-codes was given at all */
+	int recover_ms;		/* serves again within this after its connections ran out; default 10 s */
+	int tls_port;		/* Modbus/TCP Security; 0: not declared */
+	char *ca_file, *ca_key;	/* the lab CA (PEM) for MODBUS-SEC-001 */
+	char *read_role, *write_role;
 	int timeout_ms;		/* per request; default 2000 */
 	int line;
 };

@@ -11,12 +11,14 @@
 	X(mqtt_acl) \
 	X(credentials) \
 	X(modbus_write) \
+	X(modbus_fc) \
 	X(coap_access) \
 	X(coap_amp) \
 	X(coap_sec) \
 	/* Last: cases that may leave the DUT disturbed for a while (a device fed malformed \
 	 * messages, a broker pushed to its limits, a client device cut off from its broker). */ \
 	X(coap_rob) \
+	X(modbus_rob) \
 	X(mqtt_rob) \
 	X(mqtt_client)
 

@@ -34,11 +34,13 @@ static const char usage[] =
 	"  PREFIX/update (\"version=V url=http://A:P/path\"); reconnects with back-off 1 s .. 30 s and jitter\n"
 	"LAN (CoAP and Modbus, libcoap and libmodbus):\n"
 	"  --lan ADDR (127.0.0.1) --coap-port P (5683) --coaps-port P (5684) --modbus-port P (502); 0 = off\n"
+	"  --modbus-rtu PATH       also Modbus RTU, unit 1, on this serial line (19200 8E1; a pty will do)\n"
 	"  --psk-identity ID --psk-key-file FILE --coap-cert FILE --coap-key FILE --coap-ca FILE\n"
 	"  CoAP: /sensors/temp (observable), /actuators/relay, /setpoint, /config, /diag; writes need DTLS\n"
 	"  Modbus: coil 0 relay; discrete input 0 cloud link; input registers 0 temperature x10,\n"
 	"  1-3 firmware version; holding registers 0 setpoint x10, 100 report interval, 101 mode\n"
-	"  (100 and up are configuration: read-only over Modbus)\n"
+	"  (100 and up are configuration: read-only over Modbus); function codes 1-6, 15, 16, 17, 22, 23,\n"
+	"  43/14 (device identification)\n"
 	"updates:\n"
 	"  --update-key FILE       PEM public key genuine images are signed with\n"
 	"  --update-check-url URL  polled every --update-check-interval S (60) for \"version=V url=U\"\n"
@@ -120,7 +122,7 @@ static int image_main(int argc, char **argv)
 
 enum {
 	O_ID = 256, O_FW, O_STATE, O_READY, O_MHOST, O_MPORT, O_MPLAIN, O_MCA, O_MUSER, O_MPWF, O_MPFX,
-	O_MKA, O_MBACK, O_LAN, O_COAP, O_COAPS, O_PSKID, O_PSKF, O_CCERT, O_CKEY, O_CCA, O_MODBUS, O_UKEY,
+	O_MKA, O_MBACK, O_LAN, O_COAP, O_COAPS, O_PSKID, O_PSKF, O_CCERT, O_CKEY, O_CCA, O_MODBUS, O_RTU, O_UKEY,
 	O_UURL, O_UINT, O_EXTRA, O_FLAW,
 };
 
@@ -134,7 +136,7 @@ int main(int argc, char **argv)
 		{ "mqtt-keepalive", 1, NULL, O_MKA }, { "mqtt-backoff-max", 1, NULL, O_MBACK }, { "lan", 1, NULL, O_LAN }, { "coap-port", 1, NULL, O_COAP },
 		{ "coaps-port", 1, NULL, O_COAPS }, { "psk-identity", 1, NULL, O_PSKID }, { "psk-key-file", 1, NULL, O_PSKF },
 		{ "coap-cert", 1, NULL, O_CCERT }, { "coap-key", 1, NULL, O_CKEY }, { "coap-ca", 1, NULL, O_CCA },
-		{ "modbus-port", 1, NULL, O_MODBUS }, { "update-key", 1, NULL, O_UKEY },
+		{ "modbus-port", 1, NULL, O_MODBUS }, { "modbus-rtu", 1, NULL, O_RTU }, { "update-key", 1, NULL, O_UKEY },
 		{ "update-check-url", 1, NULL, O_UURL }, { "update-check-interval", 1, NULL, O_UINT },
 		{ "extra-port", 1, NULL, O_EXTRA }, { "flaw", 1, NULL, O_FLAW }, { "help", 0, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -145,6 +147,7 @@ int main(int argc, char **argv)
 	struct update_opts uo = { .check_interval = 60 };
 	const char *ready = NULL, *pwfile = NULL, *pskfile = NULL;
 	int modbus_port = 502, extra_port = 2323, c, rc = 1;
+	const char *rtu_path = NULL;
 	char prefix[128];
 	struct mlink *ml = NULL;
 	struct cosrv *cs = NULL;
@@ -181,6 +184,7 @@ int main(int argc, char **argv)
 		case O_CKEY: co.key = optarg; break;
 		case O_CCA: co.ca = optarg; break;
 		case O_MODBUS: modbus_port = atoi(optarg); break;
+		case O_RTU: rtu_path = optarg; break;
 		case O_UKEY: uo.pubkey = optarg; break;
 		case O_UURL: uo.check_url = optarg; break;
 		case O_UINT: uo.check_interval = atoi(optarg) > 0 ? atoi(optarg) : 60; break;
@@ -235,7 +239,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	update_init(&d, &uo);
 
-	if (modbus_port && !(mb = mbsrv_new(&d, co.addr, modbus_port)))
+	if ((modbus_port || rtu_path) && !(mb = mbsrv_new(&d, co.addr, modbus_port, rtu_path)))
 		goto out;
 	if ((co.port || co.dtls_port) && !(cs = cosrv_new(&d, &co)))
 		goto out;
@@ -272,6 +276,7 @@ int main(int argc, char **argv)
 		update_dispatch(&d, pf + n, nup), n += nup;
 		extra_dispatch(ex, pf + n, nex), n += nex;
 		mbsrv_dispatch(mb, pf + n, nmb);
+		mbsrv_tick(mb);
 
 		int64_t now = simdev_now_ms();
 		simdev_tick(&d, (double)(now - last) / 1000.0);

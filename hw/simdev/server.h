@@ -8,9 +8,11 @@
 #include "simdev.h"
 
 struct mbsrv;
-struct mbsrv *mbsrv_new(struct simdev *d, const char *addr, int port);
+/* Modbus TCP on addr:port (port 0: off) and RTU on the serial line rtu_path (NULL: off). */
+struct mbsrv *mbsrv_new(struct simdev *d, const char *addr, int port, const char *rtu_path);
 int mbsrv_pollfds(struct mbsrv *m, struct pollfd *pf, int max);
 void mbsrv_dispatch(struct mbsrv *m, const struct pollfd *pf, int n);
+void mbsrv_tick(struct mbsrv *m);	/* ends an RTU frame at a silence */
 void mbsrv_free(struct mbsrv *m);
 
 struct cosrv_opts {
