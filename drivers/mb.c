@@ -18,7 +18,8 @@ int mb_open(const struct mb_target *t, struct mb_session **out, char *why, size_
 	modbus_t *ctx;
 
 	snprintf(port, sizeof(port), "%d", t->port);
-	ctx = modbus_new_tcp_pi(t->host, port);
+	ctx = t->serial ? modbus_new_rtu(t->serial, t->baud, t->parity, t->data_bits, t->stop_bits)
+			: modbus_new_tcp_pi(t->host, port);
 	if (!ctx) {
 		snprintf(why, len, "libmodbus: %s", modbus_strerror(errno));
 		return -1;
@@ -26,7 +27,10 @@ int mb_open(const struct mb_target *t, struct mb_session **out, char *why, size_
 	modbus_set_slave(ctx, t->unit);
 	modbus_set_response_timeout(ctx, (uint32_t)(t->timeout_ms / 1000), (uint32_t)(t->timeout_ms % 1000) * 1000);
 	if (modbus_connect(ctx) < 0) {
-		snprintf(why, len, "TCP connect to %s:%d failed: %s", t->host, t->port, modbus_strerror(errno));
+		if (t->serial)
+			snprintf(why, len, "cannot open the serial line %s: %s", t->serial, modbus_strerror(errno));
+		else
+			snprintf(why, len, "TCP connect to %s:%d failed: %s", t->host, t->port, modbus_strerror(errno));
 		modbus_free(ctx);
 		return -1;
 	}

@@ -1,4 +1,4 @@
-/* mb.h — keur's Modbus driver on libmodbus (TCP).  Used inside a case's child process. */
+/* mb.h — keur's Modbus driver on libmodbus (TCP or RTU).  Used inside a case's child process. */
 #ifndef KEUR_MB_H
 #define KEUR_MB_H
 
@@ -6,8 +6,11 @@
 #include <stdint.h>
 
 struct mb_target {
-	const char *host;
+	const char *host;	/* TCP; NULL for RTU */
 	int port;
+	const char *serial;	/* RTU: the serial line, and its settings */
+	int baud, data_bits, stop_bits;
+	char parity;
 	int unit;
 	int timeout_ms;		/* per request */
 };

@@ -96,8 +96,12 @@ struct mbw *mbw_rtu(const struct mbw_serial *ser, char *why, size_t len)
 		tio.c_cflag |= PARENB | (ser->parity == 'O' ? PARODD : 0);
 	if (ser->stop_bits == 2)
 		tio.c_cflag |= CSTOPB;
-	if (tcsetattr(fd, TCSANOW, &tio) < 0) {
-		snprintf(why, len, "cannot set %s to %d %c%d%d: %s", ser->path, ser->baud, ser->parity, ser->data_bits,
+	/* A pty has no parity and drops PARENB, for which the C library then reports EINVAL although
+	 * the rest took: what counts is that the line is raw at the right speed. */
+	struct termios now;
+	if (tcsetattr(fd, TCSANOW, &tio) < 0 &&
+	    (errno != EINVAL || tcgetattr(fd, &now) < 0 || cfgetospeed(&now) != sp || (now.c_lflag & ICANON))) {
+		snprintf(why, len, "cannot set %s to %d %d%c%d: %s", ser->path, ser->baud, ser->data_bits, ser->parity,
 			 ser->stop_bits, strerror(errno));
 		close(fd);
 		return NULL;

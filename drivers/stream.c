@@ -109,6 +109,11 @@ struct stream *stream_connect(const char *host, int port, int tls, const char *s
 	return wrap(fd, NULL);
 }
 
+struct stream *stream_from_ssl(void *ssl)
+{
+	return wrap(SSL_get_fd(ssl), ssl);
+}
+
 int stream_write(struct stream *s, const void *buf, size_t len, int timeout_ms)
 {
 	const char *p = buf;

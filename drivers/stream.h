@@ -15,6 +15,9 @@ struct stream;
 struct stream *stream_connect(const char *host, int port, int tls, const char *sni, int timeout_ms,
 			      char *detail, size_t len, int *unreachable);
 
+/* A stream over a TLS session already open (an SSL *, from tls_session_open); it owns it now. */
+struct stream *stream_from_ssl(void *ssl);
+
 /* Writes all of buf: 0, or -1 when the peer closed, reset or did not take it within timeout_ms. */
 int stream_write(struct stream *s, const void *buf, size_t len, int timeout_ms);
 

@@ -87,6 +87,16 @@ static SSL_CTX *base_ctx;
 
 /* A client context for exactly version v (or v_min..v_max) at security level 0; the caller
  * frees its reference. */
+/* The certificate and key keur presents when a server asks for one (tls_client_identity). */
+static X509 *client_cert;
+static EVP_PKEY *client_key;
+
+void tls_client_identity(void *cert, void *key)
+{
+	client_cert = cert;
+	client_key = key;
+}
+
 static SSL_CTX *make_ctx(enum tls_version vmin, enum tls_version vmax, const char *cipher)
 {
 	SSL_CTX *ctx;
@@ -151,6 +161,12 @@ static enum tls_result handshake(const struct tls_target *t, SSL_CTX *ctx, char 
 		return TLS_UNTESTABLE;
 	}
 	SSL_set_fd(ssl, fd);
+	if (client_cert && client_key && (SSL_use_certificate(ssl, client_cert) != 1 || SSL_use_PrivateKey(ssl, client_key) != 1)) {
+		SSL_free(ssl);
+		close(fd);
+		tls_error_text(detail, len, "the client certificate");
+		return TLS_UNTESTABLE;
+	}
 	if (t->sni)
 		SSL_set_tlsext_host_name(ssl, t->sni);
 	errno = 0;

@@ -69,6 +69,10 @@ int tls_cert_judge(const void *cert, const void *chain, const char *name, const 
  * no OpenSSL headers) on TLS_ACCEPTED, else NULL with *r and detail saying why. */
 void *tls_session_open(const struct tls_target *t, char *detail, size_t len, enum tls_result *r);
 
+/* The certificate (X509 *) and key (EVP_PKEY *) that every later handshake presents when the
+ * server asks for one (Modbus/TCP Security); NULL, NULL: none.  The caller keeps them alive. */
+void tls_client_identity(void *cert, void *key);
+
 /* "what: REASON" from OpenSSL's error queue (or errno), which it then clears. */
 void tls_error_text(char *detail, size_t len, const char *what);
 

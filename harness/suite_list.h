@@ -15,6 +15,7 @@
 	X(coap_access) \
 	X(coap_amp) \
 	X(coap_sec) \
+	X(modbus_sec) \
 	/* Last: cases that may leave the DUT disturbed for a while (a device fed malformed \
 	 * messages, a broker pushed to its limits, a client device cut off from its broker). */ \
 	X(coap_rob) \

@@ -250,7 +250,7 @@ static void malformed_frames(struct rob *b)
 static void unit_sweep(struct rob *b)
 {
 	const struct dut_modbus *m = b->m;
-	int wait = m->timeout_ms < 300 ? m->timeout_ms : 300;
+	int wait = m->timeout_ms < 150 ? m->timeout_ms : 150;	/* per unit, on a serial line */
 	unsigned char answered[256] = { 0 };
 	struct strbuf who;
 	struct mbw_reply r;
@@ -311,7 +311,7 @@ static uint32_t xorshift(uint32_t *s)
 
 /* A mutated read (never a write): the PDU length, or 0.  *judged is set when a normal answer to
  * it would be wrong (a read whose quantity or length is out of bounds). */
-static size_t mutate(const struct dut_modbus *m, uint32_t *seed, uint8_t *p, int *judged)
+static size_t mutate(const struct dut_modbus *m, int rtu, uint32_t *seed, uint8_t *p, int *judged)
 {
 	static const uint16_t edges[] = { 0, 1, 2, 124, 125, 126, 2000, 2001, 0x7fff, 0xffff };
 	static const uint8_t others[] = { 0, 7, 9, 11, 12, 17, 24, 40, 64, 0x81, 0x83, 0xff };
@@ -324,7 +324,9 @@ static size_t mutate(const struct dut_modbus *m, uint32_t *seed, uint8_t *p, int
 	if ((x >> 12) % 8 == 0)
 		fc = others[(x >> 15) % ARRAY_SIZE(others)];
 	p[0] = (uint8_t)fc, p[1] = (uint8_t)(addr >> 8), p[2] = (uint8_t)addr, p[3] = (uint8_t)(qty >> 8), p[4] = (uint8_t)qty;
-	switch ((x >> 20) % 6) {
+	/* On a serial line a PDU of the wrong length only breaks the CRC, which the fixed frames
+	 * already try: mutate the fields there. */
+	switch (rtu ? 5 : (x >> 20) % 6) {
 	case 0:	/* truncated */
 		n = 1 + (x >> 23) % 4;
 		break;
@@ -353,7 +355,7 @@ static void mutations(struct rob *b)
 		uint8_t p[16];
 		struct mbw_reply r;
 		int judged;
-		size_t n = mutate(m, &seed, p, &judged);
+		size_t n = mutate(m, b->rtu != NULL, &seed, p, &judged);
 
 		if (keur_time_left_ms(b->ctx) < 3 * m->timeout_ms + 3000) {
 			keur_find(b->o, FIND_OPEN, "%s: out of time after %d of %d mutations", b->where, i, MUTATIONS);

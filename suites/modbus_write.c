@@ -8,6 +8,7 @@
 
 #include "case.h"
 #include "mb.h"
+#include "modbus_dut.h"
 #include "util.h"
 
 static int read_value(struct mb_session *s, int coil, int addr, uint16_t *v, int *exc, char *why, size_t len)
@@ -73,20 +74,19 @@ static void write_access(struct keur_ctx *ctx)
 {
 	const struct keur_dut *d = keur_dut(ctx);
 	struct keur_findings o = { 0 };
-	int tried = 0;
 
 	for (size_t i = 0; i < d->nmodbus; i++) {
 		const struct dut_modbus *m = &d->modbus[i];
-		struct mb_target t = { .host = m->host, .port = m->port, .unit = m->unit, .timeout_ms = m->timeout_ms };
+		struct mb_target t = { .host = m->host, .port = m->port, .unit = m->unit, .timeout_ms = m->timeout_ms,
+				       .serial = m->serial, .baud = m->baud, .parity = m->parity, .data_bits = m->data_bits,
+				       .stop_bits = m->stop_bits };
 		struct mb_session *s;
-		char why[300];
+		char why[300], where[160];
 
-		if (!m->host)
-			continue;	/* Modbus RTU: not in this case yet */
-		tried++;
+		mb_dut_where(m, where, sizeof(where));
 		if (m->safe_register < 0 && m->safe_coil < 0) {
-			keur_find(&o, FIND_OPEN, "%s:%d: the DUT description declares no safe-register or safe-coil, and keur never writes to an undeclared address",
-			    m->host, m->port);
+			keur_find(&o, FIND_OPEN, "%s: the DUT description declares no safe-register or safe-coil, and keur never writes to an undeclared address",
+			    where);
 			continue;
 		}
 		if (mb_open(&t, &s, why, sizeof(why)) < 0) {
@@ -94,16 +94,14 @@ static void write_access(struct keur_ctx *ctx)
 			keur_find(&o, FIND_OPEN, "%s", why);
 			continue;
 		}
-		keur_note(ctx, "connected to %s:%d, unit %d", m->host, m->port, m->unit);
+		keur_note(ctx, "connected to %s", where);
 		if (m->safe_register >= 0)
 			try_address(ctx, s, m, 0, &o);
 		if (m->safe_coil >= 0)
 			try_address(ctx, s, m, 1, &o);
 		mb_close(s);
 	}
-	/* Nothing tried means every Modbus interface is serial (RTU), which this case does not cover. */
-	keur_findings_settle(ctx, &o, "every unauthenticated write was refused", KEUR_NA,
-			     tried ? "nothing to judge" : "the DUT declares Modbus only over a serial line (RTU), which this case does not cover yet");
+	keur_findings_settle(ctx, &o, "every unauthenticated write was refused", KEUR_NA, "no Modbus interface");
 }
 
 static const struct keur_case cases[] = {

@@ -25,6 +25,13 @@
  *   peer coap-rtt PORT N          N CoAP GET /.well-known/core round trips to 127.0.0.1:PORT, one
  *                                 after another on one socket (1 s per answer at most); prints
  *                                 "answered/N seconds rate_per_s"
+ *   peer modbus MODE [SECONDS]    a Modbus TCP "device" on 127.0.0.1:0 (the port is printed) that
+ *                                 lies in one way, as MODE:
+ *        wrongtid   answers every request correctly but with the next transaction id
+ *        wrongunit  the same with another unit id
+ *        truncated  a reply header announcing 5 bytes, then 2 of them, then nothing
+ *        exception  exception 04 (server device failure) to everything
+ *        flood      answers each request with 5000 replies for other transactions, then the right one
  *   A serving peer ends by itself after SECONDS (default 120), so nothing outlives a test. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -406,6 +413,108 @@ static int coap_rtt(int port, int n)
 	return 0;
 }
 
+/* ---- Modbus TCP ---- */
+
+/* The answer a correct server would give: zeros for reads, the echo for writes. */
+static size_t mb_pdu(const unsigned char *q, size_t n, const char *mode, unsigned char *out)
+{
+	int fc = q[0], qty = n >= 5 ? q[3] << 8 | q[4] : 0;
+
+	if (!strcmp(mode, "exception") || ((fc < 1 || fc > 6) && fc != 15 && fc != 16)) {
+		out[0] = (unsigned char)(fc | 0x80), out[1] = !strcmp(mode, "exception") ? 4 : 1;
+		return 2;
+	}
+	if (fc <= 4) {
+		int bytes = fc <= 2 ? (qty + 7) / 8 : 2 * qty;
+		if (qty < 1 || bytes > 250) {
+			out[0] = (unsigned char)(fc | 0x80), out[1] = 3;
+			return 2;
+		}
+		out[0] = (unsigned char)fc, out[1] = (unsigned char)bytes;
+		memset(out + 2, 0, (size_t)bytes);
+		return 2 + (size_t)bytes;
+	}
+	memcpy(out, q, 5);
+	return 5;
+}
+
+static void mb_reply(int c, const unsigned char *h, const unsigned char *q, size_t n, const char *mode)
+{
+	unsigned char out[300];
+	size_t k = mb_pdu(q, n, mode, out + 7);
+	unsigned tid = (unsigned)h[0] << 8 | h[1];
+
+	out[0] = (unsigned char)(tid >> 8), out[1] = (unsigned char)tid, out[2] = 0, out[3] = 0;
+	out[4] = (unsigned char)((k + 1) >> 8), out[5] = (unsigned char)(k + 1), out[6] = h[6];
+	if (!strcmp(mode, "wrongtid"))
+		out[0] = (unsigned char)((tid + 1) >> 8), out[1] = (unsigned char)(tid + 1);
+	if (!strcmp(mode, "wrongunit"))
+		out[6] = (unsigned char)(h[6] + 1);
+	if (!strcmp(mode, "truncated")) {
+		out[5] = 6;
+		put(c, out, 9);
+		return;
+	}
+	if (!strcmp(mode, "flood")) {
+		for (int i = 0; i < 5000; i++) {
+			unsigned char o[12];
+			memcpy(o, out, 7 + 2);
+			o[0] = (unsigned char)((tid + 1 + i) >> 8), o[1] = (unsigned char)(tid + 1 + i);
+			if (((unsigned)o[0] << 8 | o[1]) == tid)
+				continue;
+			o[4] = 0, o[5] = 3, o[7] = (unsigned char)(q[0] | 0x80), o[8] = 4;
+			put(c, o, 9);
+		}
+	}
+	put(c, out, 7 + k);
+}
+
+static int mb_serve(const char *mode, int seconds)
+{
+	int port, fd = listen_any(&port), cl[64], ncl = 0;
+	long end = now_ms() + seconds * 1000L;
+
+	if (fd < 0) {
+		perror("peer: listen");
+		return 1;
+	}
+	printf("%d\n", port);
+	fflush(stdout);
+	signal(SIGPIPE, SIG_IGN);
+	while (now_ms() < end) {
+		struct pollfd pf[65];
+		int n = 0;
+		pf[n].fd = fd, pf[n++].events = POLLIN;
+		for (int i = 0; i < ncl; i++)
+			pf[n].fd = cl[i], pf[n++].events = POLLIN;
+		if (poll(pf, (nfds_t)n, 200) <= 0)
+			continue;
+		for (int i = ncl - 1; i >= 0; i--) {
+			unsigned char h[7], q[260];
+			if (!(pf[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			unsigned len = 0;
+			if (read_n(cl[i], h, 7, 500) < 0 || (len = (unsigned)h[4] << 8 | h[5]) < 2 || len > 254 ||
+			    read_n(cl[i], q, len - 1, 500) < 0) {
+				close(cl[i]);
+				cl[i] = cl[--ncl];
+				continue;
+			}
+			mb_reply(cl[i], h, q, len - 1, mode);
+		}
+		if (pf[0].revents & POLLIN) {
+			int c = accept(fd, NULL, NULL);
+			if (c >= 0 && ncl < 64)
+				cl[ncl++] = c;
+			else if (c >= 0)
+				close(c);
+		}
+	}
+	for (int i = 0; i < ncl; i++)
+		close(cl[i]);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "freeport")) {
@@ -429,6 +538,10 @@ int main(int argc, char **argv)
 	for (size_t i = 0; argc >= 3 && !strcmp(argv[1], "coap") && i < sizeof(coap_modes) / sizeof(coap_modes[0]); i++)
 		if (!strcmp(argv[2], coap_modes[i]))
 			return coap_serve(argv[2], argc >= 4 ? atoi(argv[3]) : 120);
+	static const char *const mb_modes[] = { "wrongtid", "wrongunit", "truncated", "exception", "flood" };
+	for (size_t i = 0; argc >= 3 && !strcmp(argv[1], "modbus") && i < sizeof(mb_modes) / sizeof(mb_modes[0]); i++)
+		if (!strcmp(argv[2], mb_modes[i]))
+			return mb_serve(argv[2], argc >= 4 ? atoi(argv[3]) : 120);
 	if (argc == 4 && !strcmp(argv[1], "wait-port"))
 		return wait_port(atoi(argv[2]), atol(argv[3]));
 	static const char *const modes[] = { "silent", "close", "lockout", "slow", "fragile", "wedge", "garbage",
@@ -438,6 +551,7 @@ int main(int argc, char **argv)
 			return serve(argv[2], argc >= 4 ? atoi(argv[3]) : 120);
 	fprintf(stderr, "usage: peer freeport | udp-free PORT | coap-rtt PORT N | wait-port PORT MS | serve "
 			"silent|close|lockout|slow|fragile|wedge|garbage|badcode|flood [SECONDS] | coap "
-			"silent|garbage|wrongtoken|flood|wedge [SECONDS]\n");
+			"silent|garbage|wrongtoken|flood|wedge [SECONDS] | modbus wrongtid|wrongunit|truncated|exception|flood "
+			"[SECONDS]\n");
 	return 2;
 }
