@@ -460,7 +460,7 @@ static int dut_files(struct lab *l, const struct lab_up_opts *o, int i)
 		 "    <resource path=\"/config\"/>\n"
 		 "    <resource path=\"/diag\"/>\n"
 		 "  </coap>\n"
-		 "  <modbus host=\"198.18.%d.2\" port=\"502\" unit=\"1\" safe-register=\"100\"/>\n"
+		 "  <modbus host=\"198.18.%d.2\" port=\"502\" unit=\"1\" safe-register=\"100\" function-codes=\"1-6,15-17,22,23,43\"/>\n"
 		 "  <update channel=\"mqtt\" topic=\"keur/dev%d/update\" image=\"updates/fw-1.1.0.bin\" older-image=\"updates/fw-0.9.0.bin\" version-topic=\"keur/dev%d/version\" check-interval=\"10\"/>\n"
 		 "  <function name=\"read-temperature\" protocol=\"coap\" get=\"/sensors/temp\"/>\n"
 		 "  <function name=\"relay-on\" protocol=\"modbus\" write-coil=\"0\" value=\"1\"/>\n"

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # pymodbus-server.py — pymodbus's own Modbus server (Debian's python3-pymodbus), as a peer that
-# nobody here wrote: "tcp PORT" on 127.0.0.1, or "rtu TTY" (19200 8E1, unit 1).  100 coils,
-# discrete inputs, holding and input registers from address 0; serves until killed.
+# nobody here wrote: "tcp PORT" on 127.0.0.1, or "rtu TTY" (19200 8E1, unit 1).  2000 coils,
+# discrete inputs, holding and input registers from address 0 (enough for libmodbus's
+# bandwidth-client); serves until killed.
 import logging
 import sys
 
@@ -14,7 +15,7 @@ logging.basicConfig(level=logging.CRITICAL)
 
 
 def block():
-    return ModbusSequentialDataBlock(0, [0] * 200)
+    return ModbusSequentialDataBlock(0, [0] * 2000)
 
 
 def main():
