@@ -2,7 +2,7 @@
 # keur lint and input loading: good files pass, each kind of bad input is one clear line naming
 # file and line, exit 2, never a crash.
 . "$(dirname "$0")/lib.sh"
-plan 30
+plan 38
 
 D=$TOP/tests/data
 out=$("$KEUR" lint "$TOP/profiles/csr-label.xml" "$D/self-dut.xml" "$D/lab.xml" 2>&1); rc=$?
@@ -30,6 +30,34 @@ cat > "$TMP/port.xml" <<'X'
 </dut>
 X
 check_bad "$TMP/port.xml" "port.xml:2: .*port.*'eighty' is not a valid value" "non-numeric port"
+
+cat > "$TMP/fc.xml" <<'X'
+<dut xmlns="urn:keur:dut:1" id="m">
+  <modbus host="127.0.0.1" function-codes="0-6,16"/>
+</dut>
+X
+check_bad "$TMP/fc.xml" "fc.xml:2: function-codes \"0-6,16\": codes run from 1 to 127" "function code 0 declared"
+
+cat > "$TMP/mbtls.xml" <<'X'
+<dut xmlns="urn:keur:dut:1" id="m">
+  <modbus serial="/dev/ttyUSB0" tls-port="802"/>
+</dut>
+X
+check_bad "$TMP/mbtls.xml" "mbtls.xml:2: tls-port needs host" "Modbus/TCP Security on a serial line"
+
+cat > "$TMP/both.xml" <<'X'
+<dut xmlns="urn:keur:dut:1" id="m">
+  <modbus host="127.0.0.1" serial="/dev/ttyUSB0"/>
+</dut>
+X
+check_bad "$TMP/both.xml" "both.xml:2: <modbus> needs host=.* or serial=.*, one of them" "TCP and RTU in one element"
+
+cat > "$TMP/baud.xml" <<'X'
+<dut xmlns="urn:keur:dut:1" id="m">
+  <modbus serial="/dev/ttyUSB0" baud="12345"/>
+</dut>
+X
+check_bad "$TMP/baud.xml" "baud.xml:2: .*baud.*'12345'" "a baud rate no serial line has"
 
 check_bad "$TMP/does-not-exist.xml" "does-not-exist.xml: cannot read: No such file" "missing file"
 

@@ -6,13 +6,6 @@
 plan 13
 
 NOPE=$(freeport)
-mbdev() { # mbdev NAME [FLAGS...]: a device with Modbus only; port in $NAME_mb
-	local name=$1 m
-	shift
-	m=$(freeport)
-	eval "${name}_mb=$m"
-	start_simdev "$name" --id "$name" --coap-port 0 --coaps-port 0 --modbus-port "$m" --state "$TMP/$name.state" "$@"
-}
 dut() { # dut NAME PORT EXTRA-ATTRIBUTES
 	printf '<dut xmlns="urn:keur:dut:1" id="%s">\n  <modbus host="127.0.0.1" port="%s" unit="1" timeout="1" %s/>\n</dut>\n' "$1" "$2" "$3" > "$TMP/$1.xml"
 }

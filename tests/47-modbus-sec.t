@@ -52,7 +52,7 @@ like "$(reason old)" "TLS 1.0 is accepted" "TLS 1.0 accepted -> named in the rea
 
 # socat as the TLS front (certificates checked, no idea of roles): a peer nobody here wrote.
 s=$(freeport)
-bg socat "openssl-listen:$s,bind=127.0.0.1,reuseaddr,fork,cert=$TMP/lab-server.pem,key=$TMP/lab-server.key,cafile=$TMP/lab-ca.pem,verify=1" "tcp:127.0.0.1:$m"
+bg socat "openssl-listen:$s,bind=127.0.0.1,reuseaddr,fork,cert=$TMP/lab-server.pem,key=$TMP/lab-server.key,cafile=$TMP/lab-ca.pem,verify=1" "tcp:127.0.0.1:$m" 2> "$TMP/socat.log"
 poll_until 5 "$PEER" wait-port "$s" 200 || { echo "Bail out! socat did not listen"; exit 1; }
 dut socat "$s" "$ROLES"
 run socat

@@ -149,6 +149,16 @@ serve_peer() {
 	PORT=$(head -n 1 "$TMP/$name.port")
 }
 
+# mbdev NAME [SIMDEV-FLAGS...]: the reference device with Modbus TCP only, on a port of its own
+# in $NAME_mb; its state file is $TMP/NAME.state.
+mbdev() {
+	local name=$1 m
+	shift
+	m=$(freeport)
+	eval "${name}_mb=$m"
+	start_simdev "$name" --id "$name" --coap-port 0 --coaps-port 0 --modbus-port "$m" --state "$TMP/$name.state" "$@"
+}
+
 # coap_device NAME SIMDEV-FLAGS...: the reference device with plain CoAP only (no DTLS, no Modbus)
 # on a port of its own, in $PORT_NAME; $TMP/ca.pem must exist (its MQTT side never connects).
 coap_device() {

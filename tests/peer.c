@@ -184,18 +184,28 @@ static void answer(int c, const char *mode, long end)
 	close(c);
 }
 
-static int serve(const char *mode, int seconds)
+/* A serving peer's start: listen on 127.0.0.1:0 and print the port; the fd, or -1. */
+static int listen_announce(void)
 {
-	int port, fd = listen_any(&port), held[256], nheld = 0;
-	long end = now_ms() + seconds * 1000L;
+	int port, fd = listen_any(&port);
 
 	if (fd < 0) {
 		perror("peer: listen");
-		return 1;
+		return -1;
 	}
 	printf("%d\n", port);
 	fflush(stdout);
 	signal(SIGPIPE, SIG_IGN);
+	return fd;
+}
+
+static int serve(const char *mode, int seconds)
+{
+	int fd = listen_announce(), held[256], nheld = 0;
+	long end = now_ms() + seconds * 1000L;
+
+	if (fd < 0)
+		return 1;
 	while (now_ms() < end) {
 		struct pollfd pf = { .fd = fd, .events = POLLIN };
 		if (poll(&pf, 1, 200) <= 0)
@@ -471,16 +481,11 @@ static void mb_reply(int c, const unsigned char *h, const unsigned char *q, size
 
 static int mb_serve(const char *mode, int seconds)
 {
-	int port, fd = listen_any(&port), cl[64], ncl = 0;
+	int fd = listen_announce(), cl[64], ncl = 0;
 	long end = now_ms() + seconds * 1000L;
 
-	if (fd < 0) {
-		perror("peer: listen");
+	if (fd < 0)
 		return 1;
-	}
-	printf("%d\n", port);
-	fflush(stdout);
-	signal(SIGPIPE, SIG_IGN);
 	while (now_ms() < end) {
 		struct pollfd pf[65];
 		int n = 0;
