@@ -38,9 +38,8 @@ struct abuse {
 	const char *what;
 	uint8_t pdu[16];
 	size_t plen;
-	int mbap_len;		/* -1: the true one */
+	int lie, mbap_len;	/* lie: the MBAP length field says mbap_len, not the truth */
 	int proto;		/* protocol id */
-	int extra;		/* bytes of the PDU sent beyond what mbap_len says (TCP) */
 	int expect03;
 	int needs_reg;		/* a write: to the safe register only */
 	int tcp_only, rtu_only;
@@ -50,33 +49,35 @@ struct abuse {
 };
 
 #define RD(fc, a, q) { fc, (a) >> 8, (a) & 255, (q) >> 8, (q) & 255 }
+#define GARBAGE 0xde, 0xad, 0xbe
 
 static const struct abuse abuses[] = {
-	{ "MBAP length 0", RD(3, 0, 1), 5, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0 },
-	{ "MBAP length 1 (no function code)", RD(3, 0, 1), 5, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0 },
-	{ "MBAP length 3 for a 5-byte PDU", RD(3, 0, 1), 5, 3, 0, 0, 0, 0, 1, 0, 0, 0, 0 },
-	{ "MBAP length 20 for a 5-byte PDU, then silence", RD(3, 0, 1), 5, 20, 0, 0, 0, 0, 1, 0, 0, 0, 0 },
-	{ "MBAP length 65535", RD(3, 0, 1), 5, 65535, 0, 0, 0, 0, 1, 0, 0, 0, 0 },
-	{ "protocol id 1", RD(3, 0, 1), 5, -1, 1, 0, 0, 0, 1, 0, 0, 0, 0 },
-	{ "protocol id 65535", RD(3, 0, 1), 5, -1, 65535, 0, 0, 0, 1, 0, 0, 0, 0 },
-	{ "function code 0", { 0, 0, 0, 0, 1 }, 5, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
-	{ "a request with the exception bit set (0x83)", RD(0x83, 0, 1), 5, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
-	{ "read 0 holding registers", RD(3, 0, 0), 5, -1, 0, 0, 1, 0, 0, 0, 0, 0, 0 },
-	{ "read 0 coils", RD(1, 0, 0), 5, -1, 0, 0, 1, 0, 0, 0, 0, 0, 0 },
-	{ "read 0 input registers", RD(4, 0, 0), 5, -1, 0, 0, 1, 0, 0, 0, 0, 0, 0 },
-	{ "read 126 holding registers", RD(3, 0, 126), 5, -1, 0, 0, 1, 0, 0, 0, 0, 0, 0 },
-	{ "read 65535 holding registers", RD(3, 0, 65535), 5, -1, 0, 0, 1, 0, 0, 0, 0, 0, 0 },
-	{ "read 2001 coils", RD(1, 0, 2001), 5, -1, 0, 0, 1, 0, 0, 0, 0, 0, 0 },
-	{ "write 0 registers", { 16, 0, 0, 0, 0, 0 }, 6, -1, 0, 0, 1, 1, 0, 0, 0, 0, 0 },
-	{ "write 124 registers (2 data bytes: the register's own value)", { 16, 0, 0, 0, 124, 2, 0, 0 }, 8, -1, 0, 0, 1,
-	  1, 0, 0, 0, 0, 0 },
-	{ "a truncated PDU (read without its quantity)", { 3, 0, 0 }, 3, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
-	{ "a truncated PDU (the function code alone)", { 3 }, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
-	{ "trailing bytes after a valid read", { 3, 0, 0, 0, 1, 0xde, 0xad, 0xbe }, 8, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
-	{ "a valid read, then 3 bytes of garbage beyond its MBAP length", { 3, 0, 0, 0, 1, 0xde, 0xad, 0xbe }, 8, 6, 0, 3,
-	  0, 0, 1, 0, 0, 0, 1 },
-	{ "a read with a wrong CRC", RD(3, 0, 1), 5, -1, 0, 0, 0, 0, 0, 1, 1, 0, 0 },
-	{ "a read for unit 247 (not this device)", RD(3, 0, 1), 5, -1, 0, 0, 0, 0, 0, 1, 0, 1, 0 },
+	{ .what = "MBAP length 0", .pdu = RD(3, 0, 1), .plen = 5, .lie = 1, .mbap_len = 0, .tcp_only = 1 },
+	{ .what = "MBAP length 1 (no function code)", .pdu = RD(3, 0, 1), .plen = 5, .lie = 1, .mbap_len = 1, .tcp_only = 1 },
+	{ .what = "MBAP length 3 for a 5-byte PDU", .pdu = RD(3, 0, 1), .plen = 5, .lie = 1, .mbap_len = 3, .tcp_only = 1 },
+	{ .what = "MBAP length 20 for a 5-byte PDU, then silence", .pdu = RD(3, 0, 1), .plen = 5, .lie = 1, .mbap_len = 20,
+	  .tcp_only = 1 },
+	{ .what = "MBAP length 65535", .pdu = RD(3, 0, 1), .plen = 5, .lie = 1, .mbap_len = 65535, .tcp_only = 1 },
+	{ .what = "protocol id 1", .pdu = RD(3, 0, 1), .plen = 5, .proto = 1, .tcp_only = 1 },
+	{ .what = "protocol id 65535", .pdu = RD(3, 0, 1), .plen = 5, .proto = 65535, .tcp_only = 1 },
+	{ .what = "function code 0", .pdu = RD(0, 0, 1), .plen = 5 },
+	{ .what = "a request with the exception bit set (0x83)", .pdu = RD(0x83, 0, 1), .plen = 5 },
+	{ .what = "read 0 holding registers", .pdu = RD(3, 0, 0), .plen = 5, .expect03 = 1 },
+	{ .what = "read 0 coils", .pdu = RD(1, 0, 0), .plen = 5, .expect03 = 1 },
+	{ .what = "read 0 input registers", .pdu = RD(4, 0, 0), .plen = 5, .expect03 = 1 },
+	{ .what = "read 126 holding registers", .pdu = RD(3, 0, 126), .plen = 5, .expect03 = 1 },
+	{ .what = "read 65535 holding registers", .pdu = RD(3, 0, 65535), .plen = 5, .expect03 = 1 },
+	{ .what = "read 2001 coils", .pdu = RD(1, 0, 2001), .plen = 5, .expect03 = 1 },
+	{ .what = "write 0 registers", .pdu = { 16, 0, 0, 0, 0, 0 }, .plen = 6, .expect03 = 1, .needs_reg = 1 },
+	{ .what = "write 124 registers (2 data bytes: the register's own value)", .pdu = { 16, 0, 0, 0, 124, 2, 0, 0 },
+	  .plen = 8, .expect03 = 1, .needs_reg = 1 },
+	{ .what = "a truncated PDU (read without its quantity)", .pdu = { 3, 0, 0 }, .plen = 3 },
+	{ .what = "a truncated PDU (the function code alone)", .pdu = { 3 }, .plen = 1 },
+	{ .what = "trailing bytes after a valid read", .pdu = { 3, 0, 0, 0, 1, GARBAGE }, .plen = 8 },
+	{ .what = "a valid read, then 3 bytes of garbage beyond its MBAP length", .pdu = { 3, 0, 0, 0, 1, GARBAGE },
+	  .plen = 8, .lie = 1, .mbap_len = 6, .tcp_only = 1, .normal_ok = 1 },
+	{ .what = "a read with a wrong CRC", .pdu = RD(3, 0, 1), .plen = 5, .rtu_only = 1, .bad_crc = 1 },
+	{ .what = "a read for unit 247 (not this device)", .pdu = RD(3, 0, 1), .plen = 5, .rtu_only = 1, .other_unit = 1 },
 };
 
 /* The bytes of one abuse, framed: length, or 0 when it is not for this link or cannot be sent. */
@@ -106,7 +107,7 @@ static size_t frame(const struct abuse *a, const struct dut_modbus *m, int rtu, 
 		out[n++] = (uint8_t)crc, out[n++] = (uint8_t)(crc >> 8);
 		return n;
 	}
-	unsigned len = a->mbap_len >= 0 ? (unsigned)a->mbap_len : (unsigned)a->plen + 1;
+	unsigned len = a->lie ? (unsigned)a->mbap_len : (unsigned)a->plen + 1;
 	out[n++] = (uint8_t)(tid >> 8), out[n++] = (uint8_t)tid;
 	out[n++] = (uint8_t)(a->proto >> 8), out[n++] = (uint8_t)a->proto;
 	out[n++] = (uint8_t)(len >> 8), out[n++] = (uint8_t)len;
@@ -220,7 +221,8 @@ static void malformed_frames(struct rob *b)
 			unlink_(b, l);
 			if (a->needs_reg && !((a->tcp_only && b->rtu) || (a->rtu_only && !b->rtu))) {
 				keur_note(b->ctx, "not sent: %s (a write: no readable safe-register declared)", a->what);
-				keur_find(b->o, FIND_OPEN, "%s: \"%s\" not sent: a write needs a declared, readable safe-register", b->where, a->what);
+				keur_find(b->o, FIND_OPEN, "%s: \"%s\" not sent: a write needs a declared, readable safe-register",
+					  b->where, a->what);
 			}
 			continue;
 		}
@@ -431,7 +433,7 @@ static void robustness(struct keur_ctx *ctx)
 			fclose(b.react);
 		mbw_close(b.rtu);
 		if (!b.dead)
-			keur_find(&o, FIND_GOOD, "%s kept answering %ld malformed and mutated frames, each refused or dropped",
+			keur_find(&o, FIND_GOOD, "%s kept serving through %ld malformed and mutated frames and answered no malformed one as valid",
 				  b.where, b.sent);
 	}
 	keur_findings_settle(ctx, &o, "the device kept serving", KEUR_NA, "no Modbus interface");
@@ -461,7 +463,8 @@ static int served(const struct dut_modbus *m, int timeout_ms, struct mbw **out, 
 }
 
 /* One round: the number of connections served, and the recovery time in ms (-1: none). */
-static int conn_round(struct keur_ctx *ctx, const struct dut_modbus *m, int round, long *recover_ms, char *stop, size_t len)
+static int conn_round(struct keur_ctx *ctx, const struct dut_modbus *m, int round, long *recover_ms, char *stop,
+		      size_t len)
 {
 	struct mbw *held[CONN_CAP];
 	int n = 0;

@@ -15,6 +15,9 @@ import ssl
 import sys
 import threading
 import time
+import warnings
+
+warnings.filterwarnings("ignore", category=DeprecationWarning)  # TLS 1.0 is the point of --mode tls10
 
 ROLE_OID = "1.3.6.1.4.1.50316.802.1"
 WRITES = {5, 6, 15, 16, 21, 22, 23}
@@ -103,6 +106,17 @@ def serve(conn, args):
         conn.close()
 
 
+def handshake(ctx, raw, args):
+    """Each client in a thread of its own, handshake included: one that stalls holds up no other."""
+    try:
+        raw.settimeout(5)
+        conn = ctx.wrap_socket(raw, server_side=True)
+    except (OSError, ssl.SSLError):
+        raw.close()
+        return
+    serve(conn, args)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cert", required=True)
@@ -137,13 +151,7 @@ def main():
             raw, _ = lsock.accept()
         except socket.timeout:
             continue
-        try:
-            raw.settimeout(5)
-            conn = ctx.wrap_socket(raw, server_side=True)
-        except (OSError, ssl.SSLError):
-            raw.close()
-            continue
-        threading.Thread(target=serve, args=(conn, args), daemon=True).start()
+        threading.Thread(target=handshake, args=(ctx, raw, args), daemon=True).start()
     sys.exit(0)
 
 
