@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "stream.h"
+#include "util.h"
 
 struct mbw {
 	struct stream *st;	/* TCP or TLS */
@@ -22,14 +22,6 @@ struct mbw {
 	uint16_t tid;		/* next transaction id */
 	int last_tid, last_unit, last_fc;	/* what the next reply must carry; -1: any */
 };
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct mbw *mbw_over(struct stream *s)
 {
@@ -41,7 +33,7 @@ struct mbw *mbw_over(struct stream *s)
 	}
 	l->st = s;
 	l->fd = -1;
-	l->tid = (uint16_t)(now_ms() & 0x7fff) | 1;	/* not 0: a server echoing zeros is caught */
+	l->tid = (uint16_t)(time_mono_ms() & 0x7fff) | 1;	/* not 0: a server echoing zeros is caught */
 	return l;
 }
 
@@ -146,11 +138,11 @@ uint16_t mbw_next_tid(const struct mbw *l)
 /* Serial line: waits until it may write (POLLOUT) and writes all, within timeout_ms. */
 static int serial_write(struct mbw *l, const uint8_t *p, size_t len, int timeout_ms)
 {
-	long end = now_ms() + timeout_ms;
+	long end = time_mono_ms() + timeout_ms;
 
 	while (len > 0) {
 		struct pollfd pf = { .fd = l->fd, .events = POLLOUT };
-		long left = end - now_ms();
+		long left = end - time_mono_ms();
 		ssize_t n;
 
 		if (left <= 0 || poll(&pf, 1, (int)left) <= 0)
@@ -166,7 +158,7 @@ static int serial_write(struct mbw *l, const uint8_t *p, size_t len, int timeout
 	return 0;
 }
 
-uint16_t mbw_take_tid(struct mbw *l)
+static uint16_t take_tid(struct mbw *l)
 {
 	uint16_t t = l->tid++;
 
@@ -190,35 +182,39 @@ int mbw_send_raw(struct mbw *l, const void *buf, size_t len, int timeout_ms)
 	return serial_write(l, buf, len, timeout_ms);
 }
 
-int mbw_send(struct mbw *l, int unit, const uint8_t *pdu, size_t plen, int timeout_ms)
+size_t mbw_frame(struct mbw *l, int unit, const uint8_t *pdu, size_t plen, uint8_t *out)
 {
-	uint8_t adu[270];
 	size_t n = 0;
 
 	if (plen < 1 || plen > 253)
-		return -1;
-	l->last_unit = unit;
-	l->last_fc = pdu[0] & 0x7f;
+		return 0;
+	mbw_expect(l, l->st ? take_tid(l) : -1, unit, pdu[0] & 0x7f);
 	if (l->st) {
-		l->last_tid = mbw_take_tid(l);
-		adu[n++] = (uint8_t)((unsigned)l->last_tid >> 8);
-		adu[n++] = (uint8_t)l->last_tid;
-		adu[n++] = 0;
-		adu[n++] = 0;
-		adu[n++] = (uint8_t)((plen + 1) >> 8);
-		adu[n++] = (uint8_t)(plen + 1);
-		adu[n++] = (uint8_t)unit;
-		memcpy(adu + n, pdu, plen);
-		n += plen;
-	} else {
-		adu[n++] = (uint8_t)unit;
-		memcpy(adu + n, pdu, plen);
-		n += plen;
-		uint16_t crc = mbw_crc(adu, n);
-		adu[n++] = (uint8_t)crc;
-		adu[n++] = (uint8_t)(crc >> 8);
+		out[n++] = (uint8_t)((unsigned)l->last_tid >> 8);
+		out[n++] = (uint8_t)l->last_tid;
+		out[n++] = 0;
+		out[n++] = 0;
+		out[n++] = (uint8_t)((plen + 1) >> 8);
+		out[n++] = (uint8_t)(plen + 1);
+		out[n++] = (uint8_t)unit;
+		memcpy(out + n, pdu, plen);
+		return n + plen;
 	}
-	return mbw_send_raw(l, adu, n, timeout_ms);
+	out[n++] = (uint8_t)unit;
+	memcpy(out + n, pdu, plen);
+	n += plen;
+	uint16_t crc = mbw_crc(out, n);
+	out[n++] = (uint8_t)crc;
+	out[n++] = (uint8_t)(crc >> 8);
+	return n;
+}
+
+int mbw_send(struct mbw *l, int unit, const uint8_t *pdu, size_t plen, int timeout_ms)
+{
+	uint8_t adu[MBW_ADU_MAX];
+	size_t n = mbw_frame(l, unit, pdu, plen, adu);
+
+	return n ? mbw_send_raw(l, adu, n, timeout_ms) : -1;
 }
 
 /* Reads up to want bytes into buf before end: the count, with *closed set when the peer closed. */
@@ -228,7 +224,7 @@ static size_t read_until(struct mbw *l, uint8_t *buf, size_t want, long end, int
 
 	*closed = 0;
 	while (got < want) {
-		long left = end - now_ms();
+		long left = end - time_mono_ms();
 		ssize_t n;
 
 		if (left <= 0)
@@ -359,7 +355,7 @@ static enum mbw_status recv_rtu(struct mbw *l, long end, int timeout_ms, struct 
 			if (want > 0 && n >= (size_t)want)
 				break;
 			size_t ask = want > 0 ? (size_t)want - n : 1;
-			long stop = now_ms() + l->gap_ms;
+			long stop = time_mono_ms() + l->gap_ms;
 			size_t got = read_until(l, b + n, ask, stop < end + 200 ? stop : end + 200, &closed);
 			if (got == 0)
 				break;
@@ -386,7 +382,7 @@ enum mbw_status mbw_recv(struct mbw *l, int timeout_ms, struct mbw_reply *r)
 	enum mbw_status st;
 
 	memset(r, 0, sizeof(*r));
-	st = l->st ? recv_tcp(l, now_ms() + timeout_ms, timeout_ms, r) : recv_rtu(l, now_ms() + timeout_ms, timeout_ms, r);
+	st = l->st ? recv_tcp(l, time_mono_ms() + timeout_ms, timeout_ms, r) : recv_rtu(l, time_mono_ms() + timeout_ms, timeout_ms, r);
 	if (r->stray && (st == MBW_SILENT || st == MBW_CLOSED)) {
 		size_t n = strlen(r->why);
 		snprintf(r->why + n, sizeof(r->why) - n, " (%d replies with a wrong %s skipped)", r->stray,
@@ -409,10 +405,10 @@ enum mbw_status mbw_call(struct mbw *l, int unit, const uint8_t *pdu, size_t ple
 void mbw_drain(struct mbw *l, int ms)
 {
 	uint8_t junk[512];
-	long end = now_ms() + ms;
+	long end = time_mono_ms() + ms;
 	int closed = 0;
 
-	while (!closed && now_ms() < end)
+	while (!closed && time_mono_ms() < end)
 		if (read_until(l, junk, sizeof(junk), end, &closed) == 0)
 			break;
 }

@@ -44,16 +44,21 @@ struct mbw_reply {
 	char why[200];		/* one line: what happened */
 };
 
-/* Sends one request (the PDU, framed with MBAP or unit and CRC): 0, or -1 when it could not be
- * written (the reason in r->why when r is given). */
+#define MBW_ADU_MAX 260	/* the largest frame: TCP 7 + 253, RTU 1 + 253 + 2 */
+
+/* Frames a request (the PDU of 1..253 bytes, with MBAP and a new transaction id, or unit and
+ * CRC) into out (MBW_ADU_MAX bytes) without sending it, and makes its reply the one the next
+ * mbw_recv waits for: the frame's length, or 0.  A malformed frame is a valid one with bytes
+ * changed afterwards. */
+size_t mbw_frame(struct mbw *l, int unit, const uint8_t *pdu, size_t plen, uint8_t *out);
+/* mbw_frame, then sent: 0, or -1 when it could not be framed or written. */
 int mbw_send(struct mbw *l, int unit, const uint8_t *pdu, size_t plen, int timeout_ms);
-/* Sends bytes as they are: a malformed frame (on TCP the whole ADU, MBAP included). */
+/* Sends bytes as they are (on TCP the whole ADU, MBAP included). */
 int mbw_send_raw(struct mbw *l, const void *buf, size_t len, int timeout_ms);
-/* The transaction id the next mbw_send will use; mbw_take_tid uses it up (for a raw frame). */
+/* The transaction id the next mbw_send will use. */
 uint16_t mbw_next_tid(const struct mbw *l);
-uint16_t mbw_take_tid(struct mbw *l);
-/* What the next mbw_recv waits for after a raw frame: this transaction id, unit and function
- * (-1: any; r->tid and r->unit then say which came). */
+/* What the next mbw_recv waits for: this transaction id, unit and function (-1: any; r->tid and
+ * r->unit then say which came). */
 void mbw_expect(struct mbw *l, int tid, int unit, int fc);
 
 /* Waits up to timeout_ms for the reply to the last request (transaction id and unit as sent;

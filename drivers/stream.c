@@ -99,7 +99,7 @@ struct stream *stream_connect(const char *host, int port, int tls, const char *s
 			*unreachable = r == TLS_UNREACHABLE;
 			return NULL;
 		}
-		return wrap(SSL_get_fd(ssl), ssl);
+		return stream_from_ssl(ssl);
 	}
 	if ((fd = tls_tcp_connect(&t, detail, len, &r)) < 0) {
 		*unreachable = 1;

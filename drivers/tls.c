@@ -80,13 +80,6 @@ bad:
 	return -1;
 }
 
-/* One client context for the process: making a context costs OpenSSL 3 more than a handshake
- * on loopback, so each probe reconfigures this one (its SSL objects copy the settings when they
- * are made, and probes run one at a time). */
-static SSL_CTX *base_ctx;
-
-/* A client context for exactly version v (or v_min..v_max) at security level 0; the caller
- * frees its reference. */
 /* The certificate and key keur presents when a server asks for one (tls_client_identity). */
 static X509 *client_cert;
 static EVP_PKEY *client_key;
@@ -97,6 +90,13 @@ void tls_client_identity(void *cert, void *key)
 	client_key = key;
 }
 
+/* One client context for the process: making a context costs OpenSSL 3 more than a handshake
+ * on loopback, so each probe reconfigures this one (its SSL objects copy the settings when they
+ * are made, and probes run one at a time). */
+static SSL_CTX *base_ctx;
+
+/* A client context for exactly version v (or v_min..v_max) at security level 0; the caller
+ * frees its reference. */
 static SSL_CTX *make_ctx(enum tls_version vmin, enum tls_version vmax, const char *cipher)
 {
 	SSL_CTX *ctx;

@@ -553,6 +553,14 @@ out:
 	return 0;
 }
 
+/* A password or key: wiped before it goes back to the allocator. */
+static void free_secret(char *s)
+{
+	if (s)
+		memset(s, 0, strlen(s));
+	free(s);
+}
+
 void dut_free(struct keur_dut *d)
 {
 	if (!d)
@@ -562,17 +570,13 @@ void dut_free(struct keur_dut *d)
 		free(m->host);
 		free(m->ca_file);
 		free(m->username);
-		if (m->password)
-			memset(m->password, 0, strlen(m->password));
-		free(m->password);
+		free_secret(m->password);
 		free(m->client_id);
 		free(m->broker_host);
 		for (size_t j = 0; j < m->naccounts; j++) {
 			struct dut_mqtt_account *a = &m->accounts[j];
 			free(a->username);
-			if (a->password)
-				memset(a->password, 0, strlen(a->password));
-			free(a->password);
+			free_secret(a->password);
 			free(a->client_id);
 			free(a->topic);
 		}
@@ -584,9 +588,7 @@ void dut_free(struct keur_dut *d)
 		free(c->host);
 		free(c->psk_identity);
 		free(c->ca_file);
-		if (c->psk_key)
-			memset(c->psk_key, 0, strlen(c->psk_key));
-		free(c->psk_key);
+		free_secret(c->psk_key);
 		for (size_t j = 0; j < c->nresources; j++) {
 			free(c->resources[j].path);
 			free(c->resources[j].safe_value);

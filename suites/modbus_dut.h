@@ -42,24 +42,45 @@ static inline size_t mb_dut_probe_pdu(const struct dut_modbus *m, uint8_t *pdu)
 	return 5;
 }
 
+/* The probe on link l: 1 when the DUT answered (an exception will do), else 0 with why. */
+static inline int mb_dut_probe(struct mbw *l, const struct dut_modbus *m, char *why, size_t len)
+{
+	uint8_t pdu[5];
+	struct mbw_reply r;
+	enum mbw_status st = mbw_call(l, m->unit, pdu, mb_dut_probe_pdu(m, pdu), m->timeout_ms, &r);
+
+	snprintf(why, len, "%s", mbw_describe(&r));
+	return st == MBW_NORMAL || st == MBW_EXCEPTION;
+}
+
 /* One probe on a new connection, or on link on after a drain when on is given (on a serial line
  * it must be: there is only one).  1 when the DUT answered, else 0 with the reason in why. */
 static inline int mb_dut_probe_once(const struct dut_modbus *m, struct mbw *on, char *why, size_t len)
 {
-	uint8_t pdu[5];
-	struct mbw_reply r;
-	int unreachable;
+	int unreachable, ok;
 	struct mbw *l = on;
 
 	if (on)
 		mbw_drain(on, 20);
 	else if (!(l = mb_dut_link(m, why, len, &unreachable)))
 		return 0;
-	enum mbw_status st = mbw_call(l, m->unit, pdu, mb_dut_probe_pdu(m, pdu), m->timeout_ms, &r);
-	snprintf(why, len, "%s", mbw_describe(&r));
+	ok = mb_dut_probe(l, m, why, len);
 	if (!on)
 		mbw_close(l);
-	return st == MBW_NORMAL || st == MBW_EXCEPTION;
+	return ok;
+}
+
+/* The declared safe register's (or, with coil set, safe coil's) present value, read on l; -1
+ * when none is declared or it cannot be read. */
+static inline int mb_dut_read_safe(struct mbw *l, const struct dut_modbus *m, int coil)
+{
+	int a = coil ? m->safe_coil : m->safe_register;
+	uint8_t q[5] = { (uint8_t)(coil ? 1 : 3), (uint8_t)(a >> 8), (uint8_t)a, 0, 1 };
+	struct mbw_reply r;
+
+	if (a < 0 || mbw_call(l, m->unit, q, 5, m->timeout_ms, &r) != MBW_NORMAL || r.plen < (coil ? 3u : 4u))
+		return -1;
+	return coil ? r.pdu[2] & 1 : r.pdu[2] << 8 | r.pdu[3];
 }
 
 /* Is the DUT still serving (on as for mb_dut_probe_once)?  Tries for up to grace_ms (at least two probes) before saying no. */

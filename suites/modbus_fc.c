@@ -143,21 +143,10 @@ static void disclose(struct keur_ctx *ctx, int fc, const struct mbw_reply *r, FI
 	keur_note(ctx, "FC%02d (%s) discloses: %s", fc, mbw_fc_name(fc), text);
 }
 
-static int read_present(struct mbw *l, const struct dut_modbus *m, int coil)
-{
-	int a = coil ? m->safe_coil : m->safe_register;
-	uint8_t q[5] = { (uint8_t)(coil ? 1 : 3), (uint8_t)(a >> 8), (uint8_t)a, 0, 1 };
-	struct mbw_reply r;
-
-	if (a < 0 || mbw_call(l, m->unit, q, 5, m->timeout_ms, &r) != MBW_NORMAL || r.plen < (coil ? 3u : 4u))
-		return -1;
-	return coil ? r.pdu[2] & 1 : r.pdu[2] << 8 | r.pdu[3];
-}
-
 /* Sweeps one interface. */
 static void sweep(struct keur_ctx *ctx, const struct dut_modbus *m, struct keur_findings *o)
 {
-	char where[160], why[300], cell[300];
+	char where[160], why[300];
 	int unreachable, undeclared = 0, refused = 0, silent_run = 0, fast_ms = m->timeout_ms;
 	struct strbuf unsent;
 	long slowest = 0;
@@ -175,8 +164,8 @@ static void sweep(struct keur_ctx *ctx, const struct dut_modbus *m, struct keur_
 		keur_find(o, FIND_OPEN, "%s does not answer a plain read (%s): nothing can be swept", where, why);
 		goto out;
 	}
-	p.reg = read_present(l, m, 0);
-	p.coil = read_present(l, m, 1);
+	p.reg = mb_dut_read_safe(l, m, 0);
+	p.coil = mb_dut_read_safe(l, m, 1);
 	if (tab)
 		fprintf(tab, "# %s; declared: %s\n# FC  name                            answer\n", where,
 			m->fcs_given ? "see the DUT description" : "nothing (function-codes not given)");
@@ -202,7 +191,7 @@ static void sweep(struct keur_ctx *ctx, const struct dut_modbus *m, struct keur_
 		enum mbw_status st = mbw_call(l, m->unit, q, n, silent_run >= 3 ? fast_ms : m->timeout_ms, &r);
 		long took = time_mono_ms() - t0;
 
-		snprintf(cell, sizeof(cell), "%s", mbw_describe(&r));
+		const char *cell = mbw_describe(&r);
 		if (tab)
 			fprintf(tab, "%3d  %-30s  %s%s\n", fc, name ? name : "", cell, declared ? "  [declared]" : "");
 		keur_note(ctx, "FC%02d%s%s%s: %s", fc, name ? " (" : "", name ? name : "", name ? ")" : "", cell);

@@ -80,15 +80,19 @@ static const struct abuse abuses[] = {
 	{ .what = "a read for unit 247 (not this device)", .pdu = RD(3, 0, 1), .plen = 5, .rtu_only = 1, .other_unit = 1 },
 };
 
-/* The bytes of one abuse, framed: length, or 0 when it is not for this link or cannot be sent. */
-static size_t frame(const struct abuse *a, const struct dut_modbus *m, int rtu, uint16_t tid, int reg_value,
-		    uint8_t *out)
+/* Whether an abuse is for this kind of link at all. */
+static int for_link(const struct abuse *a, int rtu)
+{
+	return !(a->tcp_only && rtu) && !(a->rtu_only && !rtu);
+}
+
+/* One abuse as a valid frame for link l (which then waits for its reply), with the lies put in
+ * afterwards: its length, or 0. */
+static size_t frame(const struct abuse *a, const struct dut_modbus *m, struct mbw *l, int reg_value, uint8_t *out)
 {
 	uint8_t pdu[16];
-	size_t n = 0;
+	size_t n;
 
-	if ((a->tcp_only && rtu) || (a->rtu_only && !rtu) || (a->needs_reg && reg_value < 0))
-		return 0;
 	memcpy(pdu, a->pdu, a->plen);
 	if (pdu[0] == 1 || pdu[0] == 3 || pdu[0] == 4 || pdu[0] == 16) {
 		int addr = pdu[0] == 1 ? (m->safe_coil >= 0 ? m->safe_coil : 0) : m->safe_register >= 0 ? m->safe_register : 0;
@@ -97,35 +101,17 @@ static size_t frame(const struct abuse *a, const struct dut_modbus *m, int rtu, 
 	}
 	if (a->needs_reg && a->plen >= 8)
 		pdu[6] = (uint8_t)(reg_value >> 8), pdu[7] = (uint8_t)reg_value;
-	if (rtu) {
-		out[n++] = (uint8_t)(a->other_unit ? 247 : m->unit);
-		memcpy(out + n, pdu, a->plen);
-		n += a->plen;
-		uint16_t crc = mbw_crc(out, n);
+	if (!(n = mbw_frame(l, a->other_unit ? 247 : m->unit, pdu, a->plen, out)))
+		return 0;
+	if (mbw_is_rtu(l)) {
 		if (a->bad_crc)
-			crc ^= 0x5a5a;
-		out[n++] = (uint8_t)crc, out[n++] = (uint8_t)(crc >> 8);
-		return n;
+			out[n - 2] ^= 0x5a, out[n - 1] ^= 0x5a;
+	} else {
+		out[2] = (uint8_t)(a->proto >> 8), out[3] = (uint8_t)a->proto;
+		if (a->lie)
+			out[4] = (uint8_t)(a->mbap_len >> 8), out[5] = (uint8_t)a->mbap_len;
 	}
-	unsigned len = a->lie ? (unsigned)a->mbap_len : (unsigned)a->plen + 1;
-	out[n++] = (uint8_t)(tid >> 8), out[n++] = (uint8_t)tid;
-	out[n++] = (uint8_t)(a->proto >> 8), out[n++] = (uint8_t)a->proto;
-	out[n++] = (uint8_t)(len >> 8), out[n++] = (uint8_t)len;
-	out[n++] = (uint8_t)m->unit;
-	memcpy(out + n, pdu, a->plen);
-	return n + a->plen;
-}
-
-/* The value of the safe register, or -1. */
-static int safe_value(struct mbw *l, const struct dut_modbus *m)
-{
-	uint8_t q[5];
-	struct mbw_reply r;
-
-	if (m->safe_register < 0 || mbw_call(l, m->unit, q, mb_dut_probe_pdu(m, q), m->timeout_ms, &r) != MBW_NORMAL ||
-	    r.plen < 4)
-		return -1;
-	return r.pdu[2] << 8 | r.pdu[3];
+	return n;
 }
 
 /* Judges the reaction to a malformed frame; 1 when it is acceptable. */
@@ -205,30 +191,28 @@ static void malformed_frames(struct rob *b)
 	struct mbw *l;
 
 	if ((l = link_for(b, "reading the safe register"))) {
-		reg = safe_value(l, b->m);
+		reg = mb_dut_read_safe(l, b->m, 0);
 		unlink_(b, l);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(abuses) && !b->dead; i++) {
 		const struct abuse *a = &abuses[i];
-		uint8_t out[40];
+		uint8_t out[MBW_ADU_MAX];
 		struct mbw_reply r;
+		enum mbw_status st;
 		char why[300];
+		size_t n;
 
-		if (!(l = link_for(b, a->what)))
-			return;
-		size_t n = frame(a, b->m, mbw_is_rtu(l), mbw_next_tid(l), reg, out);	/* taken below */
-		if (!n) {
-			unlink_(b, l);
-			if (a->needs_reg && !((a->tcp_only && b->rtu) || (a->rtu_only && !b->rtu))) {
-				keur_note(b->ctx, "not sent: %s (a write: no readable safe-register declared)", a->what);
-				keur_find(b->o, FIND_OPEN, "%s: \"%s\" not sent: a write needs a declared, readable safe-register",
-					  b->where, a->what);
-			}
+		if (!for_link(a, b->rtu != NULL))
+			continue;
+		if (a->needs_reg && reg < 0) {
+			keur_note(b->ctx, "not sent: %s (a write: no readable safe-register declared)", a->what);
+			keur_find(b->o, FIND_OPEN, "%s: \"%s\" not sent: a write needs a declared, readable safe-register",
+				  b->where, a->what);
 			continue;
 		}
-		enum mbw_status st;
-		mbw_expect(l, mbw_is_rtu(l) ? 0 : mbw_take_tid(l), a->other_unit ? 247 : b->m->unit, a->pdu[0] & 0x7f);
-		if (mbw_send_raw(l, out, n, wait) < 0) {
+		if (!(l = link_for(b, a->what)))
+			return;
+		if (!(n = frame(a, b->m, l, reg, out)) || mbw_send_raw(l, out, n, wait) < 0) {
 			memset(&r, 0, sizeof(r));
 			snprintf(r.why, sizeof(r.why), "the frame could not be sent (the connection was closed)");
 			st = MBW_CLOSED;
@@ -442,19 +426,15 @@ static void robustness(struct keur_ctx *ctx)
 /* ---- MODBUS-CONN-001 ---- */
 
 /* One served read on a new connection: 1, or 0 with why.  The link stays open in *out. */
-static int served(const struct dut_modbus *m, int timeout_ms, struct mbw **out, char *why, size_t len)
+static int served(const struct dut_modbus *m, struct mbw **out, char *why, size_t len)
 {
-	uint8_t q[5];
-	struct mbw_reply r;
 	int unreachable;
-	struct mbw *l = mbw_tcp(m->host, m->port, timeout_ms, why, len, &unreachable);
+	struct mbw *l = mbw_tcp(m->host, m->port, m->timeout_ms, why, len, &unreachable);
 
 	*out = NULL;
 	if (!l)
 		return 0;
-	enum mbw_status st = mbw_call(l, m->unit, q, mb_dut_probe_pdu(m, q), timeout_ms, &r);
-	snprintf(why, len, "%s", mbw_describe(&r));
-	if (st != MBW_NORMAL && st != MBW_EXCEPTION) {
+	if (!mb_dut_probe(l, m, why, len)) {
 		mbw_close(l);
 		return 0;
 	}
@@ -476,7 +456,7 @@ static int conn_round(struct keur_ctx *ctx, const struct dut_modbus *m, int roun
 			snprintf(stop, len, "keur stopped at %d connections: out of time", n);
 			break;
 		}
-		if (!served(m, m->timeout_ms, &held[n], why, sizeof(why))) {
+		if (!served(m, &held[n], why, sizeof(why))) {
 			snprintf(stop, len, "connection %d was not served (%s)", n + 1, why);
 			break;
 		}
@@ -490,7 +470,7 @@ static int conn_round(struct keur_ctx *ctx, const struct dut_modbus *m, int roun
 	*recover_ms = -1;
 	while (time_mono_ms() - t0 < limit && keur_time_left_ms(ctx) > m->timeout_ms + 2000) {
 		struct mbw *l;
-		if (served(m, m->timeout_ms, &l, why, sizeof(why))) {
+		if (served(m, &l, why, sizeof(why))) {
 			mbw_close(l);
 			*recover_ms = time_mono_ms() - t0;
 			break;
@@ -525,7 +505,7 @@ static void connections(struct keur_ctx *ctx)
 		if (!m->host)
 			continue;
 		mb_dut_where(m, where, sizeof(where));
-		if (!served(m, m->timeout_ms, &l, why, sizeof(why))) {
+		if (!served(m, &l, why, sizeof(why))) {
 			keur_find(&o, FIND_OPEN, "%s does not serve a first client (%s)", where, why);
 			continue;
 		}

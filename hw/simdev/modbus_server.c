@@ -295,7 +295,8 @@ static void answer(struct mbsrv *m, struct conn *c, int rtu, uint8_t *adu, size_
 	modbus_t *ctx = rtu ? m->rtu : m->tcp;
 	size_t h = rtu ? 1 : 7, plen = alen - h - (rtu ? 2 : 0);
 	const uint8_t *p = adu + h;
-	int fc = p[0], bad_len = pdu_length(p, plen) && pdu_length(p, plen) != plen;
+	size_t need = pdu_length(p, plen);
+	int fc = p[0], bad_len = need && need != plen;
 
 	if (has_flaw(m->d, FLAW_CRASH_ON_MALFORMED) &&
 	    (bad_len || (fc >= 1 && fc <= 4 && plen >= 5 && (p[3] << 8 | p[4]) == 0))) {
