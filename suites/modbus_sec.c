@@ -93,6 +93,8 @@ static void versions(struct keur_ctx *ctx, const struct dut_modbus *m, const cha
 			keur_find(o, FIND_BAD, "%s: %s is accepted", where, tls_version_name(v));
 		else if (r == TLS_UNTESTABLE)
 			keur_find(o, FIND_OPEN, "%s: %s could not be offered by this OpenSSL (%s)", where, tls_version_name(v), detail);
+		else if (r == TLS_TIMEOUT || r == TLS_UNREACHABLE)	/* undecided, as in MQTT-TLS-002 */
+			keur_find(o, FIND_OPEN, "%s: %s offered alone: %s", where, tls_version_name(v), detail);
 	}
 	if (!modern)
 		keur_find(o, FIND_BAD, "%s: neither TLS 1.2 nor TLS 1.3 is accepted", where);
