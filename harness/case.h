@@ -70,6 +70,10 @@ int keur_uplink_cut(struct keur_ctx *ctx);
 int keur_uplink_restore(struct keur_ctx *ctx);
 int keur_power_off(struct keur_ctx *ctx);
 int keur_power_on(struct keur_ctx *ctx);
+/* Whether the DUT's uplink works now, seen from its side (hw_uplink_works): 1 yes, 0 no, -1
+ * cannot tell, with a one-line account in why.  host:port: what the DUT reaches through its
+ * uplink (its broker), used by a netns fixture without check-address. */
+int keur_uplink_works(struct keur_ctx *ctx, const char *host, int port, char *why, size_t len);
 /* The lab's broker address for this DUT (NULL if none), and moving it to keur for the case
  * (lab <broker namespace=...>); the parent gives it back after the case. */
 const struct lab_broker *keur_broker(const struct keur_ctx *ctx);

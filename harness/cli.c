@@ -304,6 +304,18 @@ static int finish_run(const char *outdir, struct journal *j, int rc)
 	return code;
 }
 
+/* A run killed during a cut or a power-off left the lab so: put it back before any case. */
+static int repair_first(const struct runner *r)
+{
+	char why[600];
+
+	if (runner_repair(r->lab, r->dut, r->outdir, why, sizeof(why)) == 0)
+		return 0;
+	printf("Bail out! %s (putting the lab back before the run)\n", why);
+	fflush(stdout);
+	return -EIO;
+}
+
 static int run_new(const struct run_args *a)
 {
 	const char *profile = a->profile, *dut = a->dut, *lab = a->lab, *out = a->out;
@@ -363,7 +375,9 @@ static int run_new(const struct run_args *a)
 		.outdir = outdir, .journal = j, .plan = &in.plan, .dut = in.dut, .lab = in.lab,
 		.prior = NULL, .verbose = a->verbose, .progress = a->progress,
 	};
-	rc = runner_run(&r);
+	rc = repair_first(&r);
+	if (rc == 0)
+		rc = runner_run(&r);
 	code = finish_run(outdir, j, rc);
 out:
 	jrecs_release(&hdr);
@@ -454,7 +468,9 @@ static int run_resume(const char *dir, int verbose, int progress)
 		.outdir = dir, .journal = j, .plan = &in.plan, .dut = in.dut, .lab = in.lab,
 		.prior = &rv, .verbose = verbose, .progress = progress,
 	};
-	rc = runner_run(&r);
+	rc = repair_first(&r);
+	if (rc == 0)
+		rc = runner_run(&r);
 	code = finish_run(dir, j, rc);
 out:
 	inputs_release(&in);

@@ -82,20 +82,41 @@ void keur_note(struct keur_ctx *ctx, const char *fmt, ...)
 	fclose(f);
 }
 
-static int fixture(struct keur_ctx *ctx, int (*fn)(const struct lab_fixture *, char *, size_t),
+/* Every fixture change a case makes goes into its evidence (fixtures.txt): the command and its
+ * output, or the operator who confirmed, and a state line ("= uplink cut") that tells the
+ * parent what is left to put back. */
+static int fixture(struct keur_ctx *ctx, int (*fn)(const struct lab_fixture *, FILE *, char *, size_t),
 		   int uplink, const char *what)
 {
 	const struct keur_lab *l = ctx->lab;
 	const struct lab_fixture *f = uplink ? lab_fixture_for(l->uplinks, l->nuplinks, ctx->dut->id)
 					     : lab_fixture_for(l->powers, l->npowers, ctx->dut->id);
+	FILE *ev = keur_evidence(ctx, "fixtures.txt");
 	char why[512];
+	int rc = fn(f, ev, why, sizeof(why));
 
-	if (fn(f, why, sizeof(why)) < 0) {
+	if (ev) {
+		fprintf(ev, "= %s%s\n", what, rc < 0 ? " FAILED" : "");
+		fclose(ev);
+	}
+	if (rc < 0) {
 		keur_note(ctx, "fixture: %s failed: %s", what, why);
 		return -1;
 	}
 	keur_note(ctx, "fixture: %s", what);
 	return 0;
+}
+
+int keur_uplink_works(struct keur_ctx *ctx, const char *host, int port, char *why, size_t len)
+{
+	const struct keur_lab *l = ctx->lab;
+	FILE *ev = keur_evidence(ctx, "fixtures.txt");
+	int r = hw_uplink_works(lab_fixture_for(l->uplinks, l->nuplinks, ctx->dut->id), host, port, ev, why, len);
+
+	if (ev)
+		fclose(ev);
+	keur_note(ctx, "fixture: does the uplink work? %s (%s)", r > 0 ? "yes" : r == 0 ? "no" : "cannot tell", why);
+	return r;
 }
 
 const struct lab_broker *keur_broker(const struct keur_ctx *ctx)
@@ -108,7 +129,15 @@ int keur_broker_take(struct keur_ctx *ctx)
 	const struct lab_broker *b = keur_broker(ctx);
 	char why[512];
 
-	if (hw_broker_take(b, why, sizeof(why)) < 0) {
+	FILE *ev = b && b->ns ? keur_evidence(ctx, "fixtures.txt") : NULL;
+	int rc = hw_broker_take(b, why, sizeof(why));
+
+	if (ev) {
+		/* The state line tells the parent to give the address back (runner.c). */
+		fprintf(ev, "= broker taken%s\n", rc < 0 ? " FAILED" : "");
+		fclose(ev);
+	}
+	if (rc < 0) {
 		keur_note(ctx, "fixture: moving the broker address %s to keur failed: %s", b->listen, why);
 		return -1;
 	}

@@ -357,6 +357,7 @@ static void dut_mqtt_load(struct keur_dut *d, xmlNodePtr n, const char *base, st
 		m->plaintext_ports[m->nplaintext++] = 1883;
 	}
 	m->reconnect_ms = attr_ms(n, "reconnect", 60000);
+	m->status_topic = attr(n, "status-topic");
 	for (xmlNodePtr c = n->children; c; c = c->next) {
 		struct dut_mqtt_account *a;
 
@@ -447,6 +448,163 @@ static void modbus_details(xmlNodePtr n, struct dut_modbus *m, const char *base,
 	m->write_role = attr(n, "write-role");
 }
 
+int port_list_parse(const char *text, unsigned char *set)
+{
+	const char *p = text;
+
+	if (!*p)
+		return -1;
+	while (*p) {
+		char *e;
+		long a = strtol(p, &e, 10), b = a;
+
+		if (e == p)
+			return -1;
+		if (*e == '-')
+			b = strtol(e + 1, &e, 10);
+		if (a < 1 || b > 65535 || a > b || (*e && *e != ','))
+			return -1;
+		for (long port = a; port <= b; port++)
+			port_add(set, (int)port);
+		p = *e == ',' ? e + 1 : e;
+	}
+	return 0;
+}
+
+/* One <function>: which operation, on what; the cross-checks come once all are read. */
+static void function_load(struct keur_dut *d, xmlNodePtr n, const char *path, struct input_errors *err)
+{
+	static const struct { const char *attr, *protocol; enum fn_op op; } ops[] = {
+		{ "get", "coap", FN_GET }, { "put", "coap", FN_PUT },
+		{ "read-coil", "modbus", FN_READ_COIL }, { "read-register", "modbus", FN_READ_REGISTER },
+		{ "write-coil", "modbus", FN_WRITE_COIL }, { "write-register", "modbus", FN_WRITE_REGISTER },
+		{ "publish", "mqtt", FN_MQTT }, { "subscribe", "mqtt", FN_MQTT },
+	};
+	struct dut_function *f;
+	char *protocol = attr(n, "protocol"), *v;
+	int found = 0;
+
+	d->functions = xrealloc(d->functions, (d->nfunctions + 1) * sizeof(*d->functions));
+	f = &d->functions[d->nfunctions++];
+	memset(f, 0, sizeof(*f));
+	f->line = (int)line_of(n);
+	f->name = attr(n, "name");
+	f->value = attr(n, "value");
+	f->expect = attr(n, "expect");
+	f->host = attr(n, "host");
+	f->port = attr_int(n, "port", 1883);
+	f->persistent = attr_bool(n, "persistent", 0);
+	f->effect = -1;
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		if (!(v = attr(n, ops[i].attr)))
+			continue;
+		if (strcmp(ops[i].protocol, protocol)) {
+			err_add(err, "%s:%d: function '%s': %s=\"...\" belongs to protocol=\"%s\", not \"%s\"", path,
+				f->line, f->name, ops[i].attr, ops[i].protocol, protocol);
+			free(v);
+			continue;
+		}
+		if (ops[i].op == FN_MQTT) {
+			*(!strcmp(ops[i].attr, "publish") ? &f->publish : &f->subscribe) = v;
+			found |= 2;
+		} else {
+			if (found & 1)
+				err_add(err, "%s:%d: function '%s' names two operations; give one per <function>", path,
+					f->line, f->name);
+			if (ops[i].op <= FN_PUT)
+				f->path = v;
+			else {
+				f->addr = atoi(v);
+				free(v);
+			}
+			found |= 1;
+		}
+		f->op = ops[i].op;
+	}
+	if (!found)
+		err_add(err, "%s:%d: function '%s' names no operation (coap: get or put; modbus: read-coil, read-register, "
+			"write-coil or write-register; mqtt: publish or subscribe)", path, f->line, f->name);
+	if ((f->op == FN_PUT || f->op == FN_WRITE_COIL || f->op == FN_WRITE_REGISTER || (f->op == FN_MQTT && f->publish)) &&
+	    found && !f->value)
+		err_add(err, "%s:%d: function '%s' sends something: give value=\"...\"", path, f->line, f->name);
+	if (f->op == FN_WRITE_COIL && f->value && strcmp(f->value, "0") && strcmp(f->value, "1"))
+		err_add(err, "%s:%d: function '%s': a coil takes value 0 or 1, not \"%s\"", path, f->line, f->name, f->value);
+	if (f->op == FN_WRITE_REGISTER && f->value && (strspn(f->value, "0123456789") != strlen(f->value) ||
+							 !*f->value || atol(f->value) > 65535))
+		err_add(err, "%s:%d: function '%s': a register takes a value from 0 to 65535, not \"%s\"", path, f->line,
+			f->name, f->value);
+	free(protocol);
+}
+
+/* What a <function> needs of the rest of the description: its interface, a unique name, an
+ * effect that exists and reads. */
+static void functions_check(struct keur_dut *d, const char *path, xmlNodePtr root, struct input_errors *err)
+{
+	int broker = 0;
+
+	for (size_t i = 0; i < d->nmqtt; i++)
+		broker |= d->mqtt[i].broker;
+	for (size_t i = 0; i < d->nfunctions; i++) {
+		struct dut_function *f = &d->functions[i];
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(d->functions[j].name, f->name))
+				err_add(err, "%s:%d: a second function named '%s' (the first is on line %d)", path, f->line,
+					f->name, d->functions[j].line);
+		if ((f->op == FN_GET || f->op == FN_PUT) && !d->ncoap)
+			err_add(err, "%s:%d: function '%s' uses CoAP but the DUT declares no <coap>", path, f->line, f->name);
+		if (f->op >= FN_READ_COIL && f->op <= FN_WRITE_REGISTER && !d->nmodbus)
+			err_add(err, "%s:%d: function '%s' uses Modbus but the DUT declares no <modbus>", path, f->line, f->name);
+		if (f->op == FN_MQTT && !f->host && !broker)
+			err_add(err, "%s:%d: function '%s' uses MQTT: give host=\"...\" (a broker in the LAN) or declare the "
+				"DUT's <mqtt role=\"broker\">", path, f->line, f->name);
+	}
+	/* Effects refer by name, possibly forwards: resolved once every function is known. */
+	size_t k = 0;
+	for (xmlNodePtr n = root->children; n; n = n->next) {
+		if (!is_el(n, "function"))
+			continue;
+		struct dut_function *f = &d->functions[k++];
+		char *e = attr(n, "effect");
+		if (!e)
+			continue;
+		for (size_t j = 0; j < d->nfunctions; j++)
+			if (!strcmp(d->functions[j].name, e))
+				f->effect = (int)j;
+		if (f->effect < 0)
+			err_add(err, "%s:%d: function '%s': effect=\"%s\" names no <function>", path, f->line, f->name, e);
+		else if (f->effect == (int)(f - d->functions))
+			err_add(err, "%s:%d: function '%s' cannot read back its own effect", path, f->line, f->name);
+		else if (d->functions[f->effect].op == FN_PUT || d->functions[f->effect].op == FN_WRITE_COIL ||
+			 d->functions[f->effect].op == FN_WRITE_REGISTER)
+			err_add(err, "%s:%d: function '%s': its effect '%s' must read (get, read-coil, read-register)", path,
+				f->line, f->name, e);
+		free(e);
+	}
+}
+
+static void ports_load(struct keur_dut *d, xmlNodePtr n, const char *path, struct input_errors *err)
+{
+	static const char *const lists[] = { "tcp", "udp", "scan-tcp", "scan-udp" };
+	struct dut_ports *p = d->ports = xcalloc(1, sizeof(*d->ports));
+
+	for (size_t i = 0; i < 4; i++) {
+		unsigned char scratch[65536 / 8];
+		char *v = attr(n, lists[i]);
+		if (!v)
+			continue;
+		if (port_list_parse(v, i == 0 ? p->tcp : i == 1 ? p->udp : scratch) < 0)
+			err_add(err, "%s:%ld: %s=\"%s\": ports run from 1 to 65535, ranges low-high", path, line_of(n),
+				lists[i], v);
+		if (i == 2)
+			p->scan_tcp = v;
+		else if (i == 3)
+			p->scan_udp = v;
+		else
+			free(v);
+	}
+	p->state = attr(n, "state");
+}
+
 int dut_load(const char *path, struct keur_dut **out, struct input_errors *err)
 {
 	struct keur_dut *d = xcalloc(1, sizeof(*d));
@@ -457,6 +615,8 @@ int dut_load(const char *path, struct keur_dut **out, struct input_errors *err)
 
 	d->path = xstrdup(path);
 	d->automatic_updates = -1;
+	d->offline = (struct dut_offline){ .window_ms = 60000, .interval_ms = 5000, .outage_ms = 30000,
+					   .recover_ms = 120000, .power_off_ms = 5000, .boot_ms = 120000 };
 	if (!doc)
 		goto out;
 	root = xmlDocGetRootElement(doc);
@@ -535,9 +695,19 @@ int dut_load(const char *path, struct keur_dut **out, struct input_errors *err)
 		} else if (is_el(n, "update")) {
 			d->has_update = 1;
 		} else if (is_el(n, "function")) {
-			d->nfunctions++;
+			function_load(d, n, path, err);
+		} else if (is_el(n, "offline")) {
+			d->offline.window_ms = attr_ms(n, "window", 60000);
+			d->offline.interval_ms = attr_ms(n, "interval", 5000);
+			d->offline.outage_ms = attr_ms(n, "outage", 30000);
+			d->offline.recover_ms = attr_ms(n, "recover", 120000);
+			d->offline.power_off_ms = attr_ms(n, "power-off", 5000);
+			d->offline.boot_ms = attr_ms(n, "boot", 120000);
+		} else if (is_el(n, "ports")) {
+			ports_load(d, n, path, err);
 		}
 	}
+	functions_check(d, path, root, err);
 	if (d->nmqtt + d->ncoap + d->nmodbus == 0)
 		err_add(err, "%s:%ld: the DUT declares no interface (<mqtt>, <coap> or <modbus>): nothing to test",
 			path, line_of(root));
@@ -573,6 +743,7 @@ void dut_free(struct keur_dut *d)
 		free_secret(m->password);
 		free(m->client_id);
 		free(m->broker_host);
+		free(m->status_topic);
 		for (size_t j = 0; j < m->naccounts; j++) {
 			struct dut_mqtt_account *a = &m->accounts[j];
 			free(a->username);
@@ -603,6 +774,23 @@ void dut_free(struct keur_dut *d)
 		free(m->ca_key);
 		free(m->read_role);
 		free(m->write_role);
+	}
+	for (size_t i = 0; i < d->nfunctions; i++) {
+		struct dut_function *f = &d->functions[i];
+		free(f->name);
+		free(f->path);
+		free(f->publish);
+		free(f->subscribe);
+		free(f->host);
+		free(f->value);
+		free(f->expect);
+	}
+	free(d->functions);
+	if (d->ports) {
+		free(d->ports->scan_tcp);
+		free(d->ports->scan_udp);
+		free(d->ports->state);
+		free(d->ports);
 	}
 	free(d->mqtt);
 	free(d->coap);
@@ -662,13 +850,21 @@ static void fixture_load(struct keur_lab *l, struct lab_fixture **fx, size_t *n,
 	struct lab_fixture f = {
 		.dut = attr(node, "dut"), .method = attr(node, "method"), .ns = attr(node, "namespace"),
 		.iface = attr(node, "interface"), .on = attr(node, "on"), .off = attr(node, "off"),
-		.line = (int)line_of(node),
+		.check = attr(node, "check"), .check_addr = attr(node, "check-address"),
+		.timeout_ms = attr_ms(node, "timeout", 60000), .line = (int)line_of(node),
 	};
 
 	if (!strcmp(f.method, "netns") && (!f.ns || !f.iface))
 		err_add(err, "%s:%d: <%s method=\"netns\"> needs namespace=\"...\" and interface=\"...\"", l->path, f.line, kind);
 	if (!strcmp(f.method, "netns") && !strcmp(kind, "power"))
 		err_add(err, "%s:%d: power cannot be switched by a namespace; use method=\"command\" or \"manual\"", l->path, f.line);
+	if (f.check && strcmp(f.method, "command"))
+		err_add(err, "%s:%d: check=\"...\" is a shell command: it belongs to method=\"command\"", l->path, f.line);
+	if (f.check_addr && strcmp(f.method, "netns"))
+		err_add(err, "%s:%d: check-address belongs to method=\"netns\" (a command fixture gives check=\"...\")",
+			l->path, f.line);
+	if (f.check_addr && !strrchr(f.check_addr, ':'))
+		err_add(err, "%s:%d: check-address=\"%s\" is HOST:PORT", l->path, f.line, f.check_addr);
 	if (!strcmp(f.method, "command") && (!f.on || !f.off))
 		err_add(err, "%s:%d: <%s method=\"command\"> needs on=\"...\" and off=\"...\"", l->path, f.line, kind);
 	for (size_t i = 0; i < *n; i++)
@@ -688,6 +884,8 @@ static void fixtures_free(struct lab_fixture *fx, size_t n)
 		free(fx[i].iface);
 		free(fx[i].on);
 		free(fx[i].off);
+		free(fx[i].check);
+		free(fx[i].check_addr);
 	}
 	free(fx);
 }

@@ -36,6 +36,7 @@ struct dut_mqtt {
 	int plaintext_ports[8];	/* where a plaintext listener would sit (default 1883) */
 	int nplaintext;
 	int reconnect_ms;	/* a client DUT: the longest wait between connection attempts (60 s) */
+	char *status_topic;	/* a client DUT: where it publishes its telemetry; NULL: not declared */
 	struct dut_mqtt_account *accounts;
 	size_t naccounts;
 	int line;
@@ -81,6 +82,54 @@ struct dut_modbus {
 	int line;
 };
 
+/* A local function that must keep working offline (<function>): one operation. */
+enum fn_op {
+	FN_GET, FN_PUT,					/* coap */
+	FN_READ_COIL, FN_READ_REGISTER, FN_WRITE_COIL, FN_WRITE_REGISTER,	/* modbus */
+	FN_MQTT,					/* publish and/or subscribe */
+};
+
+struct dut_function {
+	char *name;
+	enum fn_op op;
+	char *path;		/* coap: the resource */
+	int addr;		/* modbus: the coil or register */
+	char *publish, *subscribe;	/* mqtt topics; either may be NULL */
+	char *host;		/* mqtt: a LAN broker; NULL: the DUT's <mqtt role="broker"> */
+	int port;
+	char *value;		/* what a put, write or publish sends */
+	char *expect;		/* what the read (or the effect's read) must return; NULL: any answer */
+	int effect;		/* index of the function that reads this one's effect back; -1: none */
+	int persistent;		/* its value must survive a power cycle */
+	int line;
+};
+
+/* Times of the OFFLINE cases (<offline>), in ms. */
+struct dut_offline {
+	int window_ms, interval_ms, outage_ms, recover_ms, power_off_ms, boot_ms;
+};
+
+/* NET-PORTS-001 (<ports>): declared open ports beyond the interfaces', and what to scan. */
+struct dut_ports {
+	unsigned char tcp[65536 / 8], udp[65536 / 8];	/* bit sets of declared ports */
+	char *scan_tcp, *scan_udp;	/* port lists; NULL: the defaults */
+	char *state;
+};
+
+static inline int port_in(const unsigned char *set, int port)
+{
+	return port > 0 && port < 65536 && (set[port >> 3] >> (port & 7)) & 1;
+}
+
+static inline void port_add(unsigned char *set, int port)
+{
+	if (port > 0 && port < 65536)
+		set[port >> 3] |= (unsigned char)(1u << (port & 7));
+}
+
+/* Parses "22,8000-8010" into set (ports 1-65535); 0, or -1 when malformed or out of range. */
+int port_list_parse(const char *text, unsigned char *set);
+
 struct keur_dut {
 	char *path;
 	char sha256[65];
@@ -95,7 +144,10 @@ struct keur_dut {
 	struct dut_modbus *modbus;
 	size_t nmodbus;
 	int has_update;
+	struct dut_function *functions;
 	size_t nfunctions;
+	struct dut_offline offline;
+	struct dut_ports *ports;	/* NULL: no <ports> given */
 };
 
 /* ---- Lab description ---- */
@@ -113,6 +165,10 @@ struct lab_fixture {
 	char *method;		/* "netns", "command" or "manual" */
 	char *ns, *iface;	/* netns: the namespace and interface whose link goes down */
 	char *on, *off;		/* command: shell commands */
+	char *check;		/* command: exits 0 while the DUT's uplink works (confirms a cut) */
+	char *check_addr;	/* netns: "HOST:PORT" that a connect from inside the namespace reaches
+				 * only while the uplink works; NULL: the DUT's broker */
+	int timeout_ms;		/* a command or operator that takes longer has failed (60 s) */
 	int line;
 };
 

@@ -359,37 +359,55 @@ void runner_plan_record(const struct plan_item *it, struct jrec *rec)
 	jrec_add(rec, "reqs", it->reqs);
 }
 
-/* Puts back what a case may have changed, whatever became of the case: 0, or -1 with why.
- * What was done goes into the case's evidence (fixtures.txt) before the evidence is hashed. */
-static int restore_fixtures(const struct runner *r, const struct plan_item *it, char *why, size_t len)
+/* Whether the case left thing ("uplink", "power") changed, by the state lines that ctx.c
+ * writes into fixtures.txt: the last one is a cut or switch-off, or a change that failed. */
+static int left_changed(const char *path, const char *thing)
 {
-	const struct keur_lab *l = r->lab;
-	int rc = 0;
-	char msg[512];
-	FILE *ev = NULL;
-	char *path = xasprintf("%s/evidence/%s/fixtures.txt", r->outdir, it->c->id);
+	FILE *f = path ? fopen(path, "r") : NULL;
+	char line[512];
+	int changed = 0;
+	size_t n = strlen(thing);
 
-	const struct lab_broker *b = (it->c->needs & NEED_FIX_BROKER) ? lab_broker_for(l, r->dut->id) : NULL;
-
-	if ((it->c->needs & (NEED_FIX_UPLINK | NEED_FIX_POWER)) || (b && b->ns)) {
-		char *dir = path_dir(path);
-		mkdir_p(dir, 0755);
-		free(dir);
-		ev = fopen(path, "a");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		const char *state = line + 2 + n + 1;
+		if (strncmp(line, "= ", 2) || strncmp(line + 2, thing, n) || line[2 + n] != ' ')
+			continue;
+		changed = strstr(state, "FAILED") || !strncmp(state, "cut", 3) || !strncmp(state, "off", 3) ||
+			  !strncmp(state, "taken", 5);
 	}
-	if ((it->c->needs & NEED_FIX_UPLINK)) {
-		int e = hw_uplink_restore(lab_fixture_for(l->uplinks, l->nuplinks, r->dut->id), msg, sizeof(msg));
-		if (ev)
-			fprintf(ev, "after the case: uplink restore: %s\n", e ? msg : "done");
+	fclose(f);
+	return changed;
+}
+
+/* Puts the DUT's fixtures back to normal: uplink up, power on, the broker address where it
+ * lives.  A netns or command fixture is put back unconditionally (that is idempotent); a manual
+ * one only when only_if (the case's fixtures.txt) says the case left it changed, so that an
+ * operator is not asked for nothing.  log (may be NULL) gets what was done.  0, or -1 with why. */
+static int put_back(const struct keur_lab *l, const struct keur_dut *d, unsigned needs, const char *only_if,
+		    const char *when, FILE *log, char *why, size_t len)
+{
+	const struct lab_fixture *up = lab_fixture_for(l->uplinks, l->nuplinks, d->id);
+	const struct lab_fixture *pw = lab_fixture_for(l->powers, l->npowers, d->id);
+	const struct lab_broker *b = (needs & NEED_FIX_BROKER) || left_changed(only_if, "broker") ? lab_broker_for(l, d->id)
+											 : NULL;
+	char msg[512];
+	int rc = 0;
+
+	if ((needs & NEED_FIX_UPLINK) && up && (strcmp(up->method, "manual") || left_changed(only_if, "uplink"))) {
+		int e = hw_uplink_restore(up, log, msg, sizeof(msg));
+		if (log)
+			fprintf(log, "%s: uplink restore: %s\n", when, e ? msg : "done");
 		if (e) {
 			snprintf(why, len, "uplink restore failed: %s", msg);
 			rc = -1;
 		}
 	}
-	if ((it->c->needs & NEED_FIX_POWER)) {
-		int e = hw_power_on(lab_fixture_for(l->powers, l->npowers, r->dut->id), msg, sizeof(msg));
-		if (ev)
-			fprintf(ev, "after the case: power on: %s\n", e ? msg : "done");
+	if ((needs & NEED_FIX_POWER) && pw && (strcmp(pw->method, "manual") || left_changed(only_if, "power"))) {
+		int e = hw_power_on(pw, log, msg, sizeof(msg));
+		if (log)
+			fprintf(log, "%s: power on: %s\n", when, e ? msg : "done");
 		if (e && rc == 0) {
 			snprintf(why, len, "power restore failed: %s", msg);
 			rc = -1;
@@ -397,15 +415,52 @@ static int restore_fixtures(const struct runner *r, const struct plan_item *it, 
 	}
 	if (b && b->ns) {
 		int e = hw_broker_give(b, msg, sizeof(msg));
-		if (ev)
-			fprintf(ev, "after the case: broker address %s back to %s: %s\n", b->listen, b->ns, e ? msg : "done");
+		if (log)
+			fprintf(log, "%s: broker address %s back to %s: %s\n", when, b->listen, b->ns, e ? msg : "done");
 		if (e && rc == 0) {
 			snprintf(why, len, "broker address restore failed: %s", msg);
 			rc = -1;
 		}
 	}
+	return rc;
+}
+
+/* Puts back what a case may have changed, whatever became of the case: 0, or -1 with why.
+ * What was done goes into the case's evidence (fixtures.txt) before the evidence is hashed. */
+static int restore_fixtures(const struct runner *r, const struct plan_item *it, char *why, size_t len)
+{
+	char *path = xasprintf("%s/evidence/%s/fixtures.txt", r->outdir, it->c->id);
+	const struct lab_broker *b = (it->c->needs & NEED_FIX_BROKER) || left_changed(path, "broker")
+					     ? lab_broker_for(r->lab, r->dut->id) : NULL;
+	FILE *ev = NULL;
+	int rc;
+
+	if (!(it->c->needs & (NEED_FIX_UPLINK | NEED_FIX_POWER)) && !(b && b->ns)) {
+		free(path);
+		return 0;
+	}
+	char *dir = path_dir(path);
+	mkdir_p(dir, 0755);
+	free(dir);
+	ev = fopen(path, "a");
+	rc = put_back(r->lab, r->dut, it->c->needs, path, "after the case", ev, why, len);
 	if (ev)
 		fclose(ev);
+	free(path);
+	return rc;
+}
+
+int runner_repair(const struct keur_lab *l, const struct keur_dut *d, const char *outdir, char *why, size_t len)
+{
+	char *path = xasprintf("%s/fixtures-repair.txt", outdir);
+	FILE *log = fopen(path, "a");
+	int rc;
+
+	if (log)
+		fprintf(log, "the DUT's fixtures back to normal before the run (a manual one is left to the operator)\n");
+	rc = put_back(l, d, NEED_FIX_UPLINK | NEED_FIX_POWER | NEED_FIX_BROKER, NULL, "before the run", log, why, len);
+	if (log)
+		fclose(log);
 	free(path);
 	return rc;
 }

@@ -24,6 +24,11 @@ struct runner {
  * another -errno when the journal could not be written (the run stops: nothing may be lost). */
 int runner_run(struct runner *r);
 
+/* Before a run (or a resumed one): the DUT's uplink up, its power on, its broker address back,
+ * in case a killed run left them changed.  What was done goes to OUTDIR/fixtures-repair.txt.
+ * 0, or -1 with why (the run must not start). */
+int runner_repair(const struct keur_lab *l, const struct keur_dut *d, const char *outdir, char *why, size_t len);
+
 /* The journal record of a planned case (type "plan"); release with jrec_release(). */
 void runner_plan_record(const struct plan_item *it, struct jrec *rec);
 

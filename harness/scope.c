@@ -88,5 +88,7 @@ int scope_check_dut(const struct keur_lab *lab, const struct keur_dut *dut, stru
 		check_endpoint(lab, dut, dut->coap[i].host, dut->coap[i].line, err);
 	for (size_t i = 0; i < dut->nmodbus; i++)
 		check_endpoint(lab, dut, dut->modbus[i].host, dut->modbus[i].line, err);
+	for (size_t i = 0; i < dut->nfunctions; i++)
+		check_endpoint(lab, dut, dut->functions[i].host, dut->functions[i].line, err);
 	return err->n > before ? -1 : 0;
 }

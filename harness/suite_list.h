@@ -6,6 +6,8 @@
 #define KEUR_SUITE_LIST_H
 
 #define KEUR_SUITE_LIST(X) \
+	/* First: the port scan sees the DUT as it was delivered (NET-PORTS-001). */ \
+	X(net_ports) \
 	X(mqtt_auth) \
 	X(mqtt_tls) \
 	X(mqtt_acl) \
@@ -21,7 +23,8 @@
 	X(coap_rob) \
 	X(modbus_rob) \
 	X(mqtt_rob) \
-	X(mqtt_client)
+	X(mqtt_client) \
+	X(offline)
 
 #define KEUR_SUITE_DECLARE(name) extern const struct keur_suite name##_suite;
 #define KEUR_SUITE_ENTRY(name) &name##_suite,

@@ -9,13 +9,23 @@
 
 #include "input.h"
 
-#define FIXTURE_TIMEOUT_MS 60000	/* a fixture command that takes longer has failed */
+#include <stdio.h>
 
-/* Each returns 0, or -1 with a one-line reason in why. */
-int hw_uplink_cut(const struct lab_fixture *f, char *why, size_t len);
-int hw_uplink_restore(const struct lab_fixture *f, char *why, size_t len);
-int hw_power_off(const struct lab_fixture *f, char *why, size_t len);
-int hw_power_on(const struct lab_fixture *f, char *why, size_t len);
+#define FIXTURE_TIMEOUT_MS 60000	/* a command that takes longer has failed (lab timeout="...") */
+#define FIXTURE_OPERATOR_MS 600000	/* likewise an operator who has not answered */
+
+/* Each returns 0, or -1 with a one-line reason in why.  log (NULL: none) receives what was
+ * done: the command line, its output and exit status and duration, or who confirmed. */
+int hw_uplink_cut(const struct lab_fixture *f, FILE *log, char *why, size_t len);
+int hw_uplink_restore(const struct lab_fixture *f, FILE *log, char *why, size_t len);
+int hw_power_off(const struct lab_fixture *f, FILE *log, char *why, size_t len);
+int hw_power_on(const struct lab_fixture *f, FILE *log, char *why, size_t len);
+
+/* Whether the DUT's uplink works now, seen from the DUT's side: 1 it does, 0 it does not, -1
+ * cannot tell (why says why).  netns: a TCP connection from inside the namespace to the
+ * fixture's check-address, else to host:port (the DUT's broker; a refusal counts as reached);
+ * command: the fixture's check command (exit 0: works); manual: the operator's answer. */
+int hw_uplink_works(const struct lab_fixture *f, const char *host, int port, FILE *log, char *why, size_t len);
 
 /* The broker address of a client DUT (lab <broker namespace=...>): take moves the address
  * from the namespace where it lives to this one, so that keur can listen there; give puts it

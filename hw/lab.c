@@ -463,7 +463,13 @@ static int dut_files(struct lab *l, const struct lab_up_opts *o, int i)
 		 "  <modbus host=\"198.18.%d.2\" port=\"502\" unit=\"1\" safe-register=\"100\" function-codes=\"1-6,15-17,22,23,43\"/>\n"
 		 "  <update channel=\"mqtt\" topic=\"keur/dev%d/update\" image=\"updates/fw-1.1.0.bin\" older-image=\"updates/fw-0.9.0.bin\" version-topic=\"keur/dev%d/version\" check-interval=\"10\"/>\n"
 		 "  <function name=\"read-temperature\" protocol=\"coap\" get=\"/sensors/temp\"/>\n"
-		 "  <function name=\"relay-on\" protocol=\"modbus\" write-coil=\"0\" value=\"1\"/>\n"
+		 "  <function name=\"relay-state\" protocol=\"coap\" get=\"/actuators/relay\"/>\n"
+		 "  <function name=\"relay-on\" protocol=\"modbus\" write-coil=\"0\" value=\"1\" effect=\"relay-state\"/>\n"
+		 "  <function name=\"setpoint\" protocol=\"coap\" get=\"/setpoint\"/>\n"
+		 "  <function name=\"set-setpoint\" protocol=\"coap\" put=\"/setpoint\" value=\"22.5\" effect=\"setpoint\" persistent=\"true\"/>\n"
+		 "  <offline window=\"20\" interval=\"2\" outage=\"15\" recover=\"30\" power-off=\"2\" boot=\"30\"/>\n"
+		 "  <!-- plain CoAP answers beside coaps:// (with 4.01 to anything but discovery) -->\n"
+		 "  <ports udp=\"5683\" state=\"as started by keur lab up\"/>\n"
 		 "</dut>\n",
 		 i, *flaws_for(o, i, flaws, sizeof(flaws)) ? flaws : "none", i, i, i, i, i, i, i, 10 + i, i, 10 + i, i, i);
 	snprintf(rel, sizeof(rel), "dev%d.xml", i);
@@ -564,6 +570,9 @@ int lab_up(const struct lab_up_opts *o)
 		record(&l, "netns %s", ns);
 		r |= sh(&l, "ip netns add %s", ns);
 		r |= sh(&l, "ip -n %s link set lo up", ns);
+		/* The kernel's own ICMP rate limit would make a UDP port scan (NET-PORTS-001) of the
+		 * device take minutes; a real device sets its own. */
+		r |= sh(&l, "ip netns exec %s sysctl -qw net.ipv4.icmp_ratelimit=0", ns);
 		r |= sh(&l, "ip link add k-%s-%d type veth peer name lan0 netns %s", o->name, i, ns);
 		r |= sh(&l, "ip addr add 198.18.%d.1/24 dev k-%s-%d", 10 + i, o->name, i);
 		r |= sh(&l, "ip link set k-%s-%d up", o->name, i);

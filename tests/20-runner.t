@@ -2,7 +2,7 @@
 # The runner, on cases that pass, fail, crash, hang, print noise, leave processes behind and
 # write evidence (tests/selftest_suite.c): TAP, deadlines, journal, JUnit, report.xml, exit codes.
 . "$(dirname "$0")/lib.sh"
-plan 42
+plan 49
 
 D=$TOP/tests/data
 CASES=SELF-PASS-001,SELF-FAIL-001,SELF-INCONC-001,SELF-CRASH-001,SELF-HANG-001,SELF-HANGFAIL-001,SELF-NOVERDICT-001,SELF-NOISE-001,SELF-EVIDENCE-001,SELF-SPAWN-001,SELF-TWICE-001,SELF-NA-001,SELF-FIXTURE-001
@@ -112,11 +112,27 @@ grep -q "fixture: uplink cut" "$TMP/fix/evidence/SELF-UPLINK-001/transcript.txt"
 grep -q "uplink restore: done" "$TMP/fix/evidence/SELF-UPLINK-002/fixtures.txt"; ok $? "the restore is in the hanging case's evidence"
 grep -q "^case id=SELF-UPLINK-002 .*ev=fixtures.txt:" "$TMP/fix/journal"; ok $? "and hashed with it"
 is "$(verdict_of "$TMP/fix.tap" SELF-POWER-001)" pass "the power case itself passed"
-sed "s|on=\"touch $TMP/uplink\"|on=\"false\"|" "$TMP/fixlab.xml" > "$TMP/badlab.xml"
+# The uplink comes back before the run, but no more once a case has cut it.
+sed -e "s|off=\"rm -f $TMP/uplink\" on=\"touch $TMP/uplink\"|off=\"touch $TMP/wascut\" on=\"echo switch says no; ! test -e $TMP/wascut\"|" \
+    "$TMP/fixlab.xml" > "$TMP/badlab.xml"
 "$SELF" run --dut "$D/self-dut.xml" --lab "$TMP/badlab.xml" --out "$TMP/bad" --only SELF-UPLINK-001,SELF-SLOW-001 > "$TMP/bad.tap" 2>/dev/null
 is $? 3 "a restore that fails stops the run (exit 3)"
-like "$(cat "$TMP/bad.tap")" "^Bail out! uplink restore failed: the uplink on command 'false' failed" "with Bail out! and the reason"
+like "$(cat "$TMP/bad.tap")" "^Bail out! uplink restore failed: the uplink on command .* failed \(exit 1\): switch says no" "with Bail out! and the reason"
 grep -q "SELF-SLOW-001" "$TMP/bad/journal" && ! grep -q "^case id=SELF-SLOW-001" "$TMP/bad/journal"; ok $? "the cases after it are not run"
+grep -q "switch says no" "$TMP/bad/evidence/SELF-UPLINK-001/fixtures.txt"; ok $? "the restore command's output is in the case's evidence"
+
+# A lab left cut (a run killed during a cut) is put back before the next run's first case,
+# whatever that case is; a lab that cannot be put back starts no case.
+rm -f "$TMP/uplink" "$TMP/power"
+"$SELF" run --dut "$D/self-dut.xml" --lab "$TMP/fixlab.xml" --out "$TMP/rep" --only SELF-PASS-001 > "$TMP/rep.tap" 2>/dev/null
+is $? 0 "a run on a lab left cut and off starts"
+[ -e "$TMP/uplink" ] && [ -e "$TMP/power" ]; ok $? "after putting the uplink and the power back"
+grep -q "before the run: uplink restore: done" "$TMP/rep/fixtures-repair.txt"; ok $? "and says so in fixtures-repair.txt"
+"$SELF" run --dut "$D/self-dut.xml" --lab "$TMP/badlab.xml" --out "$TMP/bad2" --only SELF-PASS-001 > "$TMP/bad2.tap" 2>/dev/null
+is $? 3 "a lab whose uplink cannot be put back: exit 3"
+like "$(cat "$TMP/bad2.tap")" "^Bail out! uplink restore failed: .*before the run" "Bail out! before the first case"
+! grep -q "^case " "$TMP/bad2/journal"; ok $? "and no case ran"
+rm -f "$TMP/wascut"
 
 # keur list resolves the plan, with reasons.
 l=$("$SELF" list --profile "$D/self-profile.xml" --dut "$D/self-dut.xml")

@@ -1,0 +1,262 @@
+/* mqtt_fake.h — keur playing the broker of a client DUT, at the address the lab gives
+ * (<broker listen port>): the cases of mqtt_client.c and offline.c share it. */
+#ifndef KEUR_MQTT_FAKE_H
+#define KEUR_MQTT_FAKE_H
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "case.h"
+#include "certgen.h"
+#include "mqtt_wire.h"
+#include "stream.h"
+#include "util.h"
+
+enum cert_kind { CERT_SELF, CERT_OTHER_NAME, CERT_EXPIRED, CERT_GENUINE };
+
+static const char *const kind_text[] = {
+	[CERT_SELF] = "self-signed", [CERT_OTHER_NAME] = "wrong-name",
+	[CERT_EXPIRED] = "expired", [CERT_GENUINE] = "genuine",
+};
+
+struct fake {
+	const struct dut_mqtt *m;
+	const struct lab_broker *lab;
+	const char *name;	/* the name the DUT expects: broker-host, else the listen address */
+	int lfd;
+	void *tls;		/* SSL_CTX *, or NULL: plain MQTT */
+};
+
+/* The DUT's client endpoint, or NULL. */
+static inline const struct dut_mqtt *client_of(const struct keur_dut *d)
+{
+	for (size_t i = 0; i < d->nmqtt; i++)
+		if (!d->mqtt[i].broker)
+			return &d->mqtt[i];
+	return NULL;
+}
+
+/* Makes the TLS context for kind; 0, or -1 with why (an inconc reason). */
+static inline int fake_cert(struct keur_ctx *ctx, struct fake *fk, enum cert_kind kind, char *why, size_t len)
+{
+	struct certgen_spec spec = { .name = fk->name, .not_before_s = -3600, .not_after_s = 30L * 86400,
+				     .ca_cert = fk->lab->ca, .ca_key = fk->lab->ca_key };
+	char detail[256];
+
+	if (kind == CERT_SELF) {
+		spec.ca_cert = spec.ca_key = NULL;
+	} else if (!fk->lab->ca) {
+		snprintf(why, len, "the lab gives no CA (<broker ca=\"...\" ca-key=\"...\">): keur cannot make the %s "
+			 "certificate the DUT would otherwise trust", kind_text[kind]);
+		return -1;
+	}
+	if (kind == CERT_OTHER_NAME)
+		spec.name = "keur-not-your-broker.invalid";
+	if (kind == CERT_EXPIRED) {
+		spec.not_before_s = -60L * 86400;
+		spec.not_after_s = -86400;
+	}
+	certgen_free(fk->tls);
+	if (!(fk->tls = certgen_server_ctx(&spec, detail, sizeof(detail)))) {
+		snprintf(why, len, "keur could not make its certificate: %s", detail);
+		return -1;
+	}
+	keur_note(ctx, "keur's broker presents a %s", detail);
+	return 0;
+}
+
+/* Sets up keur's broker for this case: 0, or -1 with the verdict given (inconc). */
+static inline int fake_open(struct keur_ctx *ctx, struct fake *fk)
+{
+	const struct lab_broker *l = keur_broker(ctx);
+	char why[256];
+
+	memset(fk, 0, sizeof(*fk));
+	fk->lfd = -1;
+	fk->lab = l;
+	fk->m = client_of(keur_dut(ctx));
+	if (!fk->m) {
+		keur_verdict(ctx, KEUR_NA, "the DUT declares no MQTT client interface");
+		return -1;
+	}
+	if (!l) {
+		keur_verdict(ctx, KEUR_INCONC, "the lab gives no broker address for this DUT");
+		return -1;
+	}
+	fk->name = fk->m->broker_host ? fk->m->broker_host : l->listen;
+	if (keur_broker_take(ctx) < 0) {
+		keur_verdict(ctx, KEUR_INCONC, "keur cannot take over the broker address %s (see the transcript)", l->listen);
+		return -1;
+	}
+	if ((fk->lfd = stream_listen(l->listen, l->port, why, sizeof(why))) < 0) {
+		keur_verdict(ctx, KEUR_INCONC, "keur cannot play the DUT's broker: %s", why);
+		return -1;
+	}
+	keur_note(ctx, "keur's broker listens on %s:%d for the DUT (which expects '%s')", l->listen, l->port, fk->name);
+	return 0;
+}
+
+static inline void fake_close(struct fake *fk)
+{
+	if (fk->lfd >= 0)
+		close(fk->lfd);
+	certgen_free(fk->tls);
+	fk->tls = NULL;
+	fk->lfd = -1;
+}
+
+/* How long to wait for the DUT to come back: its declared longest back-off and a margin, as
+ * far as the deadline allows (reserve: what the case needs after). */
+static inline long wait_budget(struct keur_ctx *ctx, const struct fake *fk, long reserve)
+{
+	long want = fk->m->reconnect_ms + 3000, left = keur_time_left_ms(ctx) - reserve;
+	return want < left ? want : left;
+}
+
+/* Waits for the DUT; returns its stream (TLS done, or plain), or NULL with *came and detail. */
+static inline struct stream *fake_accept(struct keur_ctx *ctx, struct fake *fk, long wait_ms, int *came, char *detail,
+				  size_t len)
+{
+	struct stream *s;
+
+	*came = 0;
+	if (wait_ms <= 0) {
+		snprintf(detail, len, "the deadline left no time to wait for the DUT");
+		return NULL;
+	}
+	s = stream_accept(fk->lfd, fk->tls, (int)(wait_ms > 1000000 ? 1000000 : wait_ms), detail, len, came);
+	keur_note(ctx, "%s: %s", *came ? "the DUT connected" : "waiting for the DUT", detail);
+	return s;
+}
+
+/* Reads the DUT's CONNECT: 1 (ci filled), 0 (something else or nothing; what in detail). */
+static inline int read_connect(struct keur_ctx *ctx, struct stream *s, int timeout_ms, struct mqtt_connect_info *ci,
+			char *detail, size_t len)
+{
+	unsigned char first, body[1024];
+	size_t blen;
+	int r = mqtt_wire_read(s, timeout_ms, &first, body, sizeof(body), &blen);
+
+	if (r != 1) {
+		snprintf(detail, len, "no CONNECT: %s", r == MQTT_WIRE_MALFORMED ? "a malformed packet" : stream_error(s));
+	} else if (first >> 4 != MQTT_CONNECT) {
+		snprintf(detail, len, "%s instead of CONNECT", mqtt_wire_type_name(first));
+	} else if (mqtt_wire_parse_connect(body, blen < sizeof(body) ? blen : sizeof(body), ci, detail, len) == 0) {
+		snprintf(detail, len, "CONNECT (MQTT level %d, client id '%.64s'%s%.64s%s)", ci->version, ci->client_id,
+			 ci->has_user ? ", user '" : "", ci->has_user ? ci->user : "", ci->has_user ? "'" : "");
+		keur_note(ctx, "the DUT sent %s%s", detail, ci->has_pass ? " with a password (***)" : "");
+		return 1;
+	}
+	keur_note(ctx, "the DUT sent %s", detail);
+	return 0;
+}
+
+/* keur's broker as the DUT would normally find it: the genuine certificate, or plain MQTT for
+ * a DUT that declares no TLS.  0, or -1 with the verdict given. */
+static inline int fake_genuine(struct keur_ctx *ctx, struct fake *fk)
+{
+	char why[300];
+
+	if (fake_open(ctx, fk) < 0)
+		return -1;
+	if (!fk->m->tls && !fk->lab->ca) {
+		keur_note(ctx, "the DUT declares no TLS and the lab gives no CA: keur's broker speaks plain MQTT");
+		return 0;
+	}
+	if (fake_cert(ctx, fk, CERT_GENUINE, why, sizeof(why)) < 0) {
+		keur_verdict(ctx, KEUR_INCONC, "%s", why);
+		fake_close(fk);
+		return -1;
+	}
+	return 0;
+}
+
+
+/* Serves a connected DUT as its broker would (CONNACK; PINGRESP; SUBACK granting QoS 0; PUBACK
+ * and PUBREC) until it publishes on topic (NULL: on any topic), which is its telemetry.  1 when
+ * it did within wait_ms, with its client id in detail; else 0 with what happened in detail. */
+static inline int fake_until_telemetry(struct keur_ctx *ctx, struct stream *s, const char *topic, long wait_ms,
+				       char *detail, size_t len)
+{
+	struct mqtt_connect_info ci;
+	unsigned char first, body[2048], out[64];
+	size_t blen, n;
+	long end = (long)time_mono_ms() + wait_ms;
+
+	if (!read_connect(ctx, s, (int)(wait_ms < 10000 ? wait_ms : 10000), &ci, detail, len))
+		return 0;
+	memset(ci.pass, 0, sizeof(ci.pass));
+	n = mqtt_wire_connack(out, sizeof(out), ci.version == 5 ? 5 : 4, 0);
+	if (stream_write(s, out, n, 5000) < 0) {
+		snprintf(detail, len, "CONNACK could not be sent: %s", stream_error(s));
+		return 0;
+	}
+	for (;;) {
+		long left = end - (long)time_mono_ms();
+		int r;
+		if (left <= 0) {
+			snprintf(detail, len, "connected as '%.64s' but published nothing%s%.100s within %ld s", ci.client_id,
+				 topic ? " on " : "", topic ? topic : "", wait_ms / 1000);
+			return 0;
+		}
+		r = mqtt_wire_read(s, (int)left, &first, body, sizeof(body), &blen);
+		if (r != 1) {
+			snprintf(detail, len, "connected as '%.64s', then %s", ci.client_id,
+				 r == MQTT_WIRE_MALFORMED ? "sent a malformed packet" : stream_error(s));
+			return 0;
+		}
+		size_t have = blen < sizeof(body) ? blen : sizeof(body);
+		unsigned type = first >> 4, qos = (first >> 1) & 3;
+		n = 0;
+		if (type == MQTT_PINGREQ) {
+			out[0] = MQTT_PINGRESP << 4;
+			out[1] = 0;
+			n = 2;
+		} else if (type == MQTT_SUBSCRIBE && have >= 2) {
+			/* Packet id, then (5.0) properties, then filters: grant QoS 0 to each. */
+			size_t off = 2, codes = 0;
+			if (ci.version == 5 && off < have)
+				off += 1 + body[off];	/* properties of up to 127 bytes: one length byte */
+			while (off + 2 < have) {
+				off += 2 + ((size_t)body[off] << 8 | body[off + 1]) + 1;
+				codes++;
+			}
+			if (codes == 0 || codes > 32)
+				codes = 1;
+			out[n++] = MQTT_SUBACK << 4;
+			out[n++] = (unsigned char)(2 + (ci.version == 5) + codes);
+			out[n++] = body[0];
+			out[n++] = body[1];
+			if (ci.version == 5)
+				out[n++] = 0;
+			for (size_t k = 0; k < codes; k++)
+				out[n++] = 0;
+		} else if (type == MQTT_PUBLISH && have >= 2) {
+			size_t tl = (size_t)body[0] << 8 | body[1];
+			char t[256];
+			snprintf(t, sizeof(t), "%.*s", (int)(tl + 2 <= have ? (tl < 255 ? tl : 255) : 0), (const char *)body + 2);
+			if (qos && tl + 4 <= have)
+				n = mqtt_wire_ack(out, qos == 1 ? MQTT_PUBACK : MQTT_PUBREC,
+						  (unsigned)body[2 + tl] << 8 | body[3 + tl]);
+			if (!topic || !strcmp(t, topic)) {
+				if (n)
+					stream_write(s, out, n, 2000);
+				snprintf(detail, len, "'%.64s' connected and published on %.150s", ci.client_id, t);
+				keur_note(ctx, "the DUT %s", detail);
+				return 1;
+			}
+		} else if (type == MQTT_PUBREL && have >= 2) {
+			n = mqtt_wire_ack(out, MQTT_PUBCOMP, (unsigned)body[0] << 8 | body[1]);
+		} else if (type == MQTT_DISCONNECT) {
+			snprintf(detail, len, "connected as '%.64s', then disconnected", ci.client_id);
+			return 0;
+		}
+		if (n && stream_write(s, out, n, 2000) < 0) {
+			snprintf(detail, len, "connected as '%.64s', then the connection failed: %s", ci.client_id, stream_error(s));
+			return 0;
+		}
+	}
+}
+
+#endif
