@@ -96,7 +96,7 @@ static int fixture(struct keur_ctx *ctx, int (*fn)(const struct lab_fixture *, F
 	int rc = fn(f, ev, why, sizeof(why));
 
 	if (ev) {
-		fprintf(ev, "= %s%s\n", what, rc < 0 ? " FAILED" : "");
+		fprintf(ev, "= %s%s\n", what, rc == FIXTURE_NOT_DONE ? " NOT DONE" : rc < 0 ? " FAILED" : "");
 		fclose(ev);
 	}
 	if (rc < 0) {

@@ -372,8 +372,8 @@ static int left_changed(const char *path, const char *thing)
 		return 0;
 	while (fgets(line, sizeof(line), f)) {
 		const char *state = line + 2 + n + 1;
-		if (strncmp(line, "= ", 2) || strncmp(line + 2, thing, n) || line[2 + n] != ' ')
-			continue;
+		if (strncmp(line, "= ", 2) || strncmp(line + 2, thing, n) || line[2 + n] != ' ' || strstr(state, "NOT DONE"))
+			continue;	/* not about thing, or nothing was tried: the state stays as it was */
 		changed = strstr(state, "FAILED") || !strncmp(state, "cut", 3) || !strncmp(state, "off", 3) ||
 			  !strncmp(state, "taken", 5);
 	}

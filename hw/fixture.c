@@ -137,7 +137,7 @@ static int ask(const struct lab_fixture *f, const char *question, char *answer, 
 
 	if (fd < 0) {
 		snprintf(why, len, "the fixture is manual and there is no terminal to ask an operator");
-		return -1;
+		return FIXTURE_NOT_DONE;
 	}
 	if (write(fd, question, strlen(question)) < 0) {
 		close(fd);
@@ -186,8 +186,9 @@ static int manual_set(const struct lab_fixture *f, const char *what, int on, FIL
 	snprintf(q, sizeof(q), "\nkeur: please %s the DUT's %s now; then type your name to confirm: ",
 		 on ? (power ? "switch on" : "restore") : (power ? "switch off" : "cut"), what);
 	for (;;) {
-		if (ask(f, q, who, sizeof(who), why, len) < 0)
-			return -1;
+		int r = ask(f, q, who, sizeof(who), why, len);
+		if (r < 0)
+			return r;
 		if (who[strspn(who, " \t")])
 			break;
 		snprintf(q, sizeof(q), "keur: a name, please (it goes into the evidence): ");
@@ -211,7 +212,7 @@ static int fixture_set(const struct lab_fixture *f, const char *what, int on, FI
 
 	if (!f) {
 		snprintf(why, len, "the lab has no %s fixture for this DUT", what);
-		return -1;
+		return FIXTURE_NOT_DONE;
 	}
 	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
 		if (!strcmp(backends[i].method, f->method)) {
@@ -221,7 +222,7 @@ static int fixture_set(const struct lab_fixture *f, const char *what, int on, FI
 			return rc;
 		}
 	snprintf(why, len, "unknown %s fixture method '%s'", what, f->method);
-	return -1;
+	return FIXTURE_NOT_DONE;
 }
 
 int hw_uplink_cut(const struct lab_fixture *f, FILE *log, char *why, size_t len)
@@ -379,7 +380,8 @@ static int lo_addr(const char *ns, const char *verb, const char *addr, char *why
 	if (run_bounded(argv, label, FIXTURE_TIMEOUT_MS, NULL, why, len) == 0)
 		return 0;
 	/* Adding what is there, or deleting what is not, leaves the wanted state. */
-	if (strstr(why, "File exists") || strstr(why, "Cannot assign requested address"))
+	if (strstr(why, "File exists") || strstr(why, "Cannot assign requested address") ||
+	    strstr(why, "Address not found") || strstr(why, "Address already assigned"))
 		return 0;
 	return -1;
 }

@@ -14,8 +14,11 @@
 #define FIXTURE_TIMEOUT_MS 60000	/* a command that takes longer has failed (lab timeout="...") */
 #define FIXTURE_OPERATOR_MS 600000	/* likewise an operator who has not answered */
 
-/* Each returns 0, or -1 with a one-line reason in why.  log (NULL: none) receives what was
- * done: the command line, its output and exit status and duration, or who confirmed. */
+/* Each returns 0, or -1 with a one-line reason in why, or FIXTURE_NOT_DONE (with why) when
+ * nothing was even tried (no such fixture; a manual one and no terminal), so that nothing
+ * needs putting back.  log (NULL: none) receives what was done: the command line, its output
+ * and exit status and duration, or who confirmed. */
+#define FIXTURE_NOT_DONE (-2)
 int hw_uplink_cut(const struct lab_fixture *f, FILE *log, char *why, size_t len);
 int hw_uplink_restore(const struct lab_fixture *f, FILE *log, char *why, size_t len);
 int hw_power_off(const struct lab_fixture *f, FILE *log, char *why, size_t len);

@@ -42,6 +42,7 @@ struct mbsrv {
 	struct conn clients[MB_MAX_CLIENTS];
 	int nclients;
 	struct conn line;	/* RTU; fd -1 when off */
+	uint16_t was[4];	/* what to_map wrote of the writable values: relay, setpoint, interval, mode */
 };
 
 struct mbsrv *mbsrv_new(struct simdev *d, const char *addr, int port, const char *rtu_path)
@@ -131,27 +132,36 @@ static void to_map(struct mbsrv *m)
 	m->map->tab_registers[0] = (uint16_t)(int16_t)(d->setpoint * 10.0);
 	m->map->tab_registers[100] = (uint16_t)d->report_interval;
 	m->map->tab_registers[101] = (uint16_t)d->mode;
+	m->was[0] = m->map->tab_bits[0];
+	m->was[1] = m->map->tab_registers[0];
+	m->was[2] = m->map->tab_registers[100];
+	m->was[3] = m->map->tab_registers[101];
 }
 
-/* Applies what a write changed in the mapping to the device (through its own checks). */
-static void from_map(struct mbsrv *m)
+/* Applies what a write (PDU p) changed in the mapping to the device, through its own checks:
+ * each value against what to_map wrote, not against the device, which an earlier value of the
+ * same write may have changed (switching the relay by hand moves the mode).  A write to the
+ * relay's coil counts even when it holds that value already: it takes the relay from the
+ * thermostat. */
+static void from_map(struct mbsrv *m, const uint8_t *p)
 {
 	struct simdev *d = m->d;
 	char v[32];
+	int relay_written = (p[0] == 5 || p[0] == 15) && p[1] == 0 && p[2] == 0;
 
-	if (m->map->tab_bits[0] != d->relay) {
+	if (m->map->tab_bits[0] != m->was[0] || relay_written) {
 		snprintf(v, sizeof(v), "%d", m->map->tab_bits[0] ? 1 : 0);
 		simdev_set(d, "relay", v);
 	}
-	if ((int16_t)m->map->tab_registers[0] != (int16_t)(d->setpoint * 10.0)) {
+	if (m->map->tab_registers[0] != m->was[1]) {
 		snprintf(v, sizeof(v), "%.1f", (int16_t)m->map->tab_registers[0] / 10.0);
 		simdev_set(d, "setpoint", v);
 	}
-	if (m->map->tab_registers[100] != d->report_interval) {
+	if (m->map->tab_registers[100] != m->was[2]) {
 		snprintf(v, sizeof(v), "%u", m->map->tab_registers[100]);
 		simdev_set(d, "report-interval", v);
 	}
-	if (m->map->tab_registers[101] != d->mode) {
+	if (m->map->tab_registers[101] != m->was[3]) {
 		snprintf(v, sizeof(v), "%u", m->map->tab_registers[101]);
 		simdev_set(d, "mode", v);
 	}
@@ -336,7 +346,7 @@ static void answer(struct mbsrv *m, struct conn *c, int rtu, uint8_t *adu, size_
 	if (modbus_reply(ctx, adu, (int)alen, m->map) < 0)
 		simdev_log("modbus: reply not sent: %s", modbus_strerror(errno));
 	else
-		from_map(m);
+		from_map(m, p);
 }
 
 static void drop_client(struct mbsrv *m, int i, const char *why)
