@@ -173,21 +173,84 @@ static inline int fake_genuine(struct keur_ctx *ctx, struct fake *fk)
 }
 
 
-/* Serves a connected DUT as its broker would (CONNACK; PINGRESP; SUBACK granting QoS 0; PUBACK
- * and PUBREC) until it publishes on topic (NULL: on any topic), which is its telemetry.  1 when
- * it did within wait_ms, with its client id in detail; else 0 with what happened in detail. */
+/* Reads one packet of a connected DUT within timeout_ms and answers it as its broker would
+ * (PINGRESP; SUBACK granting QoS 0; PUBACK, PUBREC, PUBCOMP).  1 when it was a PUBLISH on
+ * topic (NULL: on any topic), 0 for anything else, -2 when nothing came, -1 when the session
+ * ended (what happened in detail). */
+static inline int fake_serve_one(struct stream *s, int version, const char *topic, int timeout_ms, char *detail,
+				 size_t len)
+{
+	unsigned char first, body[2048], out[64];
+	size_t blen, n = 0;
+	int r = mqtt_wire_read(s, timeout_ms, &first, body, sizeof(body), &blen), hit = 0;
+
+	if (r != 1) {
+		snprintf(detail, len, "%s", r == MQTT_WIRE_MALFORMED ? "a malformed packet" : stream_error(s));
+		return r == STREAM_TIMEOUT ? -2 : -1;
+	}
+	size_t have = blen < sizeof(body) ? blen : sizeof(body);
+	unsigned type = first >> 4, qos = (first >> 1) & 3;
+	if (type == MQTT_PINGREQ) {
+		out[n++] = MQTT_PINGRESP << 4;
+		out[n++] = 0;
+	} else if (type == MQTT_SUBSCRIBE && have >= 2) {
+		/* Packet id, then (5.0) properties, then filters: grant QoS 0 to each. */
+		size_t off = 2, codes = 0;
+		if (version == 5 && off < have)
+			off += 1 + body[off];	/* properties of up to 127 bytes: one length byte */
+		while (off + 2 < have) {
+			off += 2 + ((size_t)body[off] << 8 | body[off + 1]) + 1;
+			codes++;
+		}
+		if (codes == 0 || codes > 32)
+			codes = 1;
+		out[n++] = MQTT_SUBACK << 4;
+		out[n++] = (unsigned char)(2 + (version == 5) + codes);
+		out[n++] = body[0];
+		out[n++] = body[1];
+		if (version == 5)
+			out[n++] = 0;
+		for (size_t k = 0; k < codes; k++)
+			out[n++] = 0;
+	} else if (type == MQTT_PUBLISH && have >= 2) {
+		size_t tl = (size_t)body[0] << 8 | body[1];
+		char t[256];
+		snprintf(t, sizeof(t), "%.*s", (int)(tl + 2 <= have ? (tl < 255 ? tl : 255) : 0), (const char *)body + 2);
+		if (qos && tl + 4 <= have)
+			n = mqtt_wire_ack(out, qos == 1 ? MQTT_PUBACK : MQTT_PUBREC, (unsigned)body[2 + tl] << 8 | body[3 + tl]);
+		hit = !topic || !strcmp(t, topic);
+		snprintf(detail, len, "published on %.150s", t);
+	} else if (type == MQTT_PUBREL && have >= 2) {
+		n = mqtt_wire_ack(out, MQTT_PUBCOMP, (unsigned)body[0] << 8 | body[1]);
+	} else if (type == MQTT_DISCONNECT) {
+		snprintf(detail, len, "disconnected");
+		return -1;
+	}
+	if (n && stream_write(s, out, n, 2000) < 0) {
+		snprintf(detail, len, "the connection failed: %s", stream_error(s));
+		return -1;
+	}
+	return hit;
+}
+
+/* Takes a connected DUT's CONNECT, accepts it, and serves it (fake_serve_one) until it
+ * publishes on topic (NULL: on any topic), which is its telemetry.  1 when it did within
+ * wait_ms (its protocol level in *version), with its client id in detail; else 0 with what
+ * happened in detail. */
 static inline int fake_until_telemetry(struct keur_ctx *ctx, struct stream *s, const char *topic, long wait_ms,
-				       char *detail, size_t len)
+				       int *version, char *detail, size_t len)
 {
 	struct mqtt_connect_info ci;
-	unsigned char first, body[2048], out[64];
-	size_t blen, n;
+	unsigned char out[8];
+	size_t n;
 	long end = (long)time_mono_ms() + wait_ms;
+	char what[200];
 
 	if (!read_connect(ctx, s, (int)(wait_ms < 10000 ? wait_ms : 10000), &ci, detail, len))
 		return 0;
 	memset(ci.pass, 0, sizeof(ci.pass));
-	n = mqtt_wire_connack(out, sizeof(out), ci.version == 5 ? 5 : 4, 0);
+	*version = ci.version == 5 ? 5 : 4;
+	n = mqtt_wire_connack(out, sizeof(out), *version, 0);
 	if (stream_write(s, out, n, 5000) < 0) {
 		snprintf(detail, len, "CONNACK could not be sent: %s", stream_error(s));
 		return 0;
@@ -200,61 +263,14 @@ static inline int fake_until_telemetry(struct keur_ctx *ctx, struct stream *s, c
 				 topic ? " on " : "", topic ? topic : "", wait_ms / 1000);
 			return 0;
 		}
-		r = mqtt_wire_read(s, (int)left, &first, body, sizeof(body), &blen);
-		if (r != 1) {
-			snprintf(detail, len, "connected as '%.64s', then %s", ci.client_id,
-				 r == MQTT_WIRE_MALFORMED ? "sent a malformed packet" : stream_error(s));
+		if ((r = fake_serve_one(s, *version, topic, (int)left, what, sizeof(what))) < 0) {
+			snprintf(detail, len, "connected as '%.64s', then %s", ci.client_id, what);
 			return 0;
 		}
-		size_t have = blen < sizeof(body) ? blen : sizeof(body);
-		unsigned type = first >> 4, qos = (first >> 1) & 3;
-		n = 0;
-		if (type == MQTT_PINGREQ) {
-			out[0] = MQTT_PINGRESP << 4;
-			out[1] = 0;
-			n = 2;
-		} else if (type == MQTT_SUBSCRIBE && have >= 2) {
-			/* Packet id, then (5.0) properties, then filters: grant QoS 0 to each. */
-			size_t off = 2, codes = 0;
-			if (ci.version == 5 && off < have)
-				off += 1 + body[off];	/* properties of up to 127 bytes: one length byte */
-			while (off + 2 < have) {
-				off += 2 + ((size_t)body[off] << 8 | body[off + 1]) + 1;
-				codes++;
-			}
-			if (codes == 0 || codes > 32)
-				codes = 1;
-			out[n++] = MQTT_SUBACK << 4;
-			out[n++] = (unsigned char)(2 + (ci.version == 5) + codes);
-			out[n++] = body[0];
-			out[n++] = body[1];
-			if (ci.version == 5)
-				out[n++] = 0;
-			for (size_t k = 0; k < codes; k++)
-				out[n++] = 0;
-		} else if (type == MQTT_PUBLISH && have >= 2) {
-			size_t tl = (size_t)body[0] << 8 | body[1];
-			char t[256];
-			snprintf(t, sizeof(t), "%.*s", (int)(tl + 2 <= have ? (tl < 255 ? tl : 255) : 0), (const char *)body + 2);
-			if (qos && tl + 4 <= have)
-				n = mqtt_wire_ack(out, qos == 1 ? MQTT_PUBACK : MQTT_PUBREC,
-						  (unsigned)body[2 + tl] << 8 | body[3 + tl]);
-			if (!topic || !strcmp(t, topic)) {
-				if (n)
-					stream_write(s, out, n, 2000);
-				snprintf(detail, len, "'%.64s' connected and published on %.150s", ci.client_id, t);
-				keur_note(ctx, "the DUT %s", detail);
-				return 1;
-			}
-		} else if (type == MQTT_PUBREL && have >= 2) {
-			n = mqtt_wire_ack(out, MQTT_PUBCOMP, (unsigned)body[0] << 8 | body[1]);
-		} else if (type == MQTT_DISCONNECT) {
-			snprintf(detail, len, "connected as '%.64s', then disconnected", ci.client_id);
-			return 0;
-		}
-		if (n && stream_write(s, out, n, 2000) < 0) {
-			snprintf(detail, len, "connected as '%.64s', then the connection failed: %s", ci.client_id, stream_error(s));
-			return 0;
+		if (r == 1) {
+			snprintf(detail, len, "'%.64s' connected and %s", ci.client_id, what);
+			keur_note(ctx, "the DUT %s", detail);
+			return 1;
 		}
 	}
 }

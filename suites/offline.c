@@ -403,10 +403,17 @@ out:
 
 /* ---- OFFLINE-RECOVER-001 ---- */
 
+struct kept {
+	struct stream *s;	/* the DUT's session with keur's broker; NULL: none */
+	int version;
+};
+
 /* Waits up to wait_ms for the DUT to connect to keur's broker, and then (until session_end, a
- * time_mono_ms() instant, at the latest) for its telemetry: 1 (seconds in *took), or 0. */
+ * time_mono_ms() instant, at the latest) for its telemetry: 1 (seconds in *took), or 0.  With
+ * keep, the session stays open for the caller to serve (fake_serve_one): a DUT that needs its
+ * cloud to work locally must not lose it to the test. */
 static int await_telemetry(struct keur_ctx *ctx, struct fake *fk, long wait_ms, long session_end, double *took,
-			   char *detail, size_t len)
+			   struct kept *keep, char *detail, size_t len)
 {
 	long t0 = (long)time_mono_ms(), end = t0 + wait_ms;
 
@@ -424,8 +431,15 @@ static int await_telemetry(struct keur_ctx *ctx, struct fake *fk, long wait_ms, 
 				return 0;
 			continue;	/* a failed handshake: the DUT may try again */
 		}
-		int ok = fake_until_telemetry(ctx, s, fk->m->status_topic, session_end - (long)time_mono_ms(), detail, len);
-		stream_close(s);
+		int version;
+		int ok = fake_until_telemetry(ctx, s, fk->m->status_topic, session_end - (long)time_mono_ms(), &version, detail,
+					      len);
+		if (ok && keep) {
+			keep->s = s;
+			keep->version = version;
+		} else {
+			stream_close(s);
+		}
 		if (ok) {
 			*took = ((long)time_mono_ms() - t0) / 1000.0;
 			return 1;
@@ -472,7 +486,7 @@ static void recover(struct keur_ctx *ctx)
 		keur_verdict(ctx, KEUR_INCONC, "the uplink could not be restored (see fixtures.txt)");
 		goto out;
 	}
-	if (await_telemetry(ctx, &fk, o->recover_ms, (long)time_mono_ms() + o->recover_ms, &took, detail,
+	if (await_telemetry(ctx, &fk, o->recover_ms, (long)time_mono_ms() + o->recover_ms, &took, NULL, detail,
 			    sizeof(detail))) {
 		FILE *ev = keur_evidence(ctx, "recovery.txt");
 		if (ev) {
@@ -589,15 +603,25 @@ static void power(struct keur_ctx *ctx)
 	long end = t0 + o->boot_ms;
 	double fn_back = -1, cloud_back = cloud ? -1 : 0;
 	char last[400] = "";
+	struct kept session = { NULL, 4 };
 	while ((long)time_mono_ms() < end && (fn_back < 0 || cloud_back < 0)) {
 		long round = (long)time_mono_ms();
 		if (cloud_back < 0) {
 			/* A short look for the DUT on the broker between rounds of function probes. */
-			if (await_telemetry(ctx, &fk, fn_back < 0 ? BOOT_POLL_MS : end - round, end, &took, detail,
+			if (await_telemetry(ctx, &fk, fn_back < 0 ? BOOT_POLL_MS : end - round, end, &took, &session, detail,
 					    sizeof(detail)))
 				cloud_back = ((long)time_mono_ms() - t0) / 1000.0;
 			else if (detail[0])
 				snprintf(last, sizeof(last), "cloud: %.300s", detail);
+		} else if (session.s) {
+			/* Its session stays up: answer its pings while the functions come back. */
+			long until = (long)time_mono_ms() + BOOT_POLL_MS;
+			for (long left; session.s && (left = until - (long)time_mono_ms()) > 0;)
+				if (fake_serve_one(session.s, session.version, NULL, (int)left, detail, sizeof(detail)) == -1) {
+					keur_note(ctx, "the DUT's session with keur's broker ended: %s", detail);
+					stream_close(session.s);
+					session.s = NULL;
+				}
 		}
 		if (fn_back < 0) {
 			if (all_work(ctx, d, csv, t0, "after", why, sizeof(why)) == 0)
@@ -610,12 +634,15 @@ static void power(struct keur_ctx *ctx)
 			usleep((useconds_t)(round + BOOT_POLL_MS - now) * 1000);
 	}
 	if (fn_back < 0 || cloud_back < 0) {
+		stream_close(session.s);
 		keur_verdict(ctx, KEUR_FAIL, "the DUT was not back in service %d s after power-on: %s%s%s", o->boot_ms / 1000,
 			     fn_back < 0 ? "its functions do not all work" : "its cloud session did not return",
 			     last[0] ? "; last: " : "", last);
 		goto out;
 	}
-	if (persistent_values(ctx, d, csv, t0, "after", after, why, sizeof(why)) < 0) {
+	int pv = persistent_values(ctx, d, csv, t0, "after", after, why, sizeof(why));
+	stream_close(session.s);
+	if (pv < 0) {
 		keur_verdict(ctx, KEUR_FAIL, "after the power cycle, %s", why);
 		goto out;
 	}
