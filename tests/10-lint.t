@@ -2,7 +2,7 @@
 # keur lint and input loading: good files pass, each kind of bad input is one clear line naming
 # file and line, exit 2, never a crash.
 . "$(dirname "$0")/lib.sh"
-plan 38
+plan 50
 
 D=$TOP/tests/data
 out=$("$KEUR" lint "$TOP/profiles/csr-label.xml" "$D/self-dut.xml" "$D/lab.xml" 2>&1); rc=$?
@@ -58,6 +58,48 @@ cat > "$TMP/baud.xml" <<'X'
 </dut>
 X
 check_bad "$TMP/baud.xml" "baud.xml:2: .*baud.*'12345'" "a baud rate no serial line has"
+
+# <function>, <ports> and the fixtures' new attributes.
+cat > "$TMP/fnproto.xml" <<'X'
+<dut xmlns="urn:keur:dut:1" id="m">
+  <modbus host="127.0.0.1"/>
+  <function name="relay" protocol="modbus" get="/relay"/>
+</dut>
+X
+check_bad "$TMP/fnproto.xml" "fnproto.xml:3: function 'relay': get=.* belongs to protocol=.coap., not .modbus." "a CoAP operation on a Modbus function"
+
+cat > "$TMP/fneffect.xml" <<'X'
+<dut xmlns="urn:keur:dut:1" id="m">
+  <modbus host="127.0.0.1"/>
+  <function name="relay-on" protocol="modbus" write-coil="0" value="1" effect="relay-state"/>
+</dut>
+X
+check_bad "$TMP/fneffect.xml" "fneffect.xml:3: function 'relay-on': effect=.relay-state. names no <function>" "an effect that names no function"
+
+cat > "$TMP/fnvalue.xml" <<'X'
+<dut xmlns="urn:keur:dut:1" id="m">
+  <modbus host="127.0.0.1"/>
+  <function name="relay-on" protocol="modbus" write-coil="0" value="on"/>
+  <function name="temp" protocol="coap" get="/t"/>
+</dut>
+X
+check_bad "$TMP/fnvalue.xml" "fnvalue.xml:3: function 'relay-on': a coil takes value 0 or 1" "a coil written with a word"
+check_bad "$TMP/fnvalue.xml" "fnvalue.xml:4: function 'temp' uses CoAP but the DUT declares no <coap>" "a function on an interface the DUT lacks"
+
+cat > "$TMP/ports.xml" <<'X'
+<dut xmlns="urn:keur:dut:1" id="m">
+  <modbus host="127.0.0.1"/>
+  <ports tcp="22,70000"/>
+</dut>
+X
+check_bad "$TMP/ports.xml" "ports.xml:3: tcp=.22,70000.: ports run from 1 to 65535" "a port beyond 65535"
+
+cat > "$TMP/fxcheck.xml" <<'X'
+<lab xmlns="urn:keur:lab:1" id="l"><scope><allow host="127.0.0.1"/></scope>
+  <uplink method="netns" namespace="n" interface="wan0" check="ping -c1 x"/>
+</lab>
+X
+check_bad "$TMP/fxcheck.xml" "fxcheck.xml:2: check=.*belongs to method=.command." "a check command on a netns fixture"
 
 check_bad "$TMP/does-not-exist.xml" "does-not-exist.xml: cannot read: No such file" "missing file"
 
