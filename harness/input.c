@@ -851,7 +851,7 @@ static void fixture_load(struct keur_lab *l, struct lab_fixture **fx, size_t *n,
 		.dut = attr(node, "dut"), .method = attr(node, "method"), .ns = attr(node, "namespace"),
 		.iface = attr(node, "interface"), .on = attr(node, "on"), .off = attr(node, "off"),
 		.check = attr(node, "check"), .check_addr = attr(node, "check-address"),
-		.timeout_ms = attr_ms(node, "timeout", 60000), .line = (int)line_of(node),
+		.timeout_ms = attr_ms(node, "timeout", 0), .line = (int)line_of(node),
 	};
 
 	if (!strcmp(f.method, "netns") && (!f.ns || !f.iface))

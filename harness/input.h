@@ -168,7 +168,7 @@ struct lab_fixture {
 	char *check;		/* command: exits 0 while the DUT's uplink works (confirms a cut) */
 	char *check_addr;	/* netns: "HOST:PORT" that a connect from inside the namespace reaches
 				 * only while the uplink works; NULL: the DUT's broker */
-	int timeout_ms;		/* a command or operator that takes longer has failed (60 s) */
+	int timeout_ms;		/* a command or operator that takes longer has failed; 0: the backend's default */
 	int line;
 };
 
