@@ -83,6 +83,7 @@ bench: deps-auto
 	bash tests/bench/mqtt-broker-audit.sh 5
 	bash tests/bench/coap-suite.sh 3
 	bash tests/bench/modbus-rob.sh 3
+	bash tests/bench/net-ports.sh 3
 
 # Install what is missing (as root), or print the exact command to do so.
 deps:

@@ -323,9 +323,14 @@ static int udp_scan(const char *host, const unsigned char *range, struct udp_por
 		if (!silent)
 			break;
 		long end = (long)time_mono_ms() + UDP_ROUND_MS;
-		for (long left; (left = end - (long)time_mono_ms()) > 0;) {
-			for (size_t i = 0; i < n; i++)
+		for (long left; (left = end - (long)time_mono_ms()) > 0 && silent;) {
+			silent = 0;
+			for (size_t i = 0; i < n; i++) {
 				pf[i] = (struct pollfd){ .fd = p[i].st == UDP_SILENT ? p[i].fd : -1, .events = POLLIN };
+				silent += p[i].st == UDP_SILENT;
+			}
+			if (!silent)
+				break;	/* every port has answered or been refused */
 			if (poll(pf, n, (int)left) <= 0)
 				continue;
 			for (size_t i = 0; i < n; i++) {
