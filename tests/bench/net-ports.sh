@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: NET-PORTS-001's scan against nmap's TCP connect scan, in the same run.
 #  The reference device on loopback (Modbus on a port of its own; with --flaw extra-port, a
-#  second TCP service).  keur: the case's wall time for all 65535 TCP ports and its 45 UDP
+#  second TCP service).  keur: the case's wall time for all 65535 TCP ports and its 44 UDP
 #  probes (UDP rounds included), from the case's duration in the journal; nmap: `nmap -sT -p-`
 #  (TCP only, connect scan, no root needed, -T4) and `nmap -sU` over keur's UDP list (root).
 #  ROUNDS rounds (default 3), medians printed; asserts nothing.
