@@ -4,7 +4,7 @@
 # succeed, fail and hang; a cut that cannot be confirmed; an operator who is not there.  What
 # each command printed is in the case's evidence.
 . "$(dirname "$0")/lib.sh"
-plan 21
+plan 25
 
 mbdev d0
 cat > "$TMP/dut.xml" <<X
@@ -80,3 +80,29 @@ setsid -w "$KEUR" run --dut "$TMP/dut.xml" --lab "$TMP/manual.xml" --out "$TMP/m
 is "$(verdict_of "$TMP/manual.tap" OFFLINE-LOCAL-001)" inconc "a manual fixture without a terminal: inconc"
 like "$(ev manual)" "= uplink cut NOT DONE" "the cut that was never tried is recorded as such"
 like "$(grep reason "$TMP/manual.tap")" "could not be cut" "with the reason"
+
+# A hub with a local MQTT broker: the function publishes and reads back on it.  Offline it
+# keeps working (pass); a "cut" that also stops the local broker (SIGSTOP by PID) fails it.
+mp=$(freeport)
+start_mosquitto hub "listener $mp 127.0.0.1
+allow_anonymous true"
+hub=$BG
+cat > "$TMP/hub.xml" <<X
+<dut xmlns="urn:keur:dut:1" id="hub">
+  <mqtt role="broker" host="127.0.0.1" port="$mp"/>
+  <function name="echo" protocol="mqtt" publish="hub/echo" subscribe="hub/echo" value="hello" expect="hello"/>
+  <offline window="3" interval="1"/>
+</dut>
+X
+hub_case() {
+	"$KEUR" run --dut "$TMP/hub.xml" --lab "$TMP/$1.xml" --out "$TMP/$1" --only OFFLINE-LOCAL-001 --no-progress \
+		> "$TMP/$1.tap" 2>/dev/null < /dev/null
+}
+lab hubok "method=\"command\" off=\"touch $TMP/hcut\" on=\"rm -f $TMP/hcut\" check=\"test ! -e $TMP/hcut\""
+hub_case hubok
+is "$(verdict_of "$TMP/hubok.tap" OFFLINE-LOCAL-001)" pass "an MQTT exchange on the hub's own broker keeps working offline: pass"
+grep -q ',offline,echo,ok,hello,' "$TMP/hubok/evidence/OFFLINE-LOCAL-001/probes.csv"; ok $? "the message came back through the broker"
+lab hubdies "method=\"command\" off=\"touch $TMP/hcut; kill -STOP $hub\" on=\"kill -CONT $hub; rm -f $TMP/hcut\" check=\"test ! -e $TMP/hcut\""
+hub_case hubdies
+is "$(verdict_of "$TMP/hubdies.tap" OFFLINE-LOCAL-001)" fail "a hub whose local broker stops with the uplink: fail"
+like "$(grep reason "$TMP/hubdies.tap")" "'echo' failed" "naming the function"
