@@ -390,8 +390,7 @@ static int put_back(const struct keur_lab *l, const struct keur_dut *d, unsigned
 {
 	const struct lab_fixture *up = lab_fixture_for(l->uplinks, l->nuplinks, d->id);
 	const struct lab_fixture *pw = lab_fixture_for(l->powers, l->npowers, d->id);
-	const struct lab_broker *b = (needs & NEED_FIX_BROKER) || left_changed(only_if, "broker") ? lab_broker_for(l, d->id)
-											 : NULL;
+	const struct lab_broker *b = (needs & NEED_FIX_BROKER) ? lab_broker_for(l, d->id) : NULL;
 	char msg[512];
 	int rc = 0;
 
@@ -430,12 +429,14 @@ static int put_back(const struct keur_lab *l, const struct keur_dut *d, unsigned
 static int restore_fixtures(const struct runner *r, const struct plan_item *it, char *why, size_t len)
 {
 	char *path = xasprintf("%s/evidence/%s/fixtures.txt", r->outdir, it->c->id);
-	const struct lab_broker *b = (it->c->needs & NEED_FIX_BROKER) || left_changed(path, "broker")
-					     ? lab_broker_for(r->lab, r->dut->id) : NULL;
+	/* A case may take the broker address without needing it (OFFLINE-POWER-001, when the DUT
+	 * is an MQTT client): its record says so. */
+	unsigned needs = it->c->needs | (left_changed(path, "broker") ? NEED_FIX_BROKER : 0);
+	const struct lab_broker *b = (needs & NEED_FIX_BROKER) ? lab_broker_for(r->lab, r->dut->id) : NULL;
 	FILE *ev = NULL;
 	int rc;
 
-	if (!(it->c->needs & (NEED_FIX_UPLINK | NEED_FIX_POWER)) && !(b && b->ns)) {
+	if (!(needs & (NEED_FIX_UPLINK | NEED_FIX_POWER)) && !(b && b->ns)) {
 		free(path);
 		return 0;
 	}
@@ -443,7 +444,7 @@ static int restore_fixtures(const struct runner *r, const struct plan_item *it, 
 	mkdir_p(dir, 0755);
 	free(dir);
 	ev = fopen(path, "a");
-	rc = put_back(r->lab, r->dut, it->c->needs, path, "after the case", ev, why, len);
+	rc = put_back(r->lab, r->dut, needs, path, "after the case", ev, why, len);
 	if (ev)
 		fclose(ev);
 	free(path);

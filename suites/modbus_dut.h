@@ -1,7 +1,7 @@
 /* modbus_dut.h — what the Modbus suites share: a wire link to a DUT's <modbus> interface (TCP or
- * RTU, as declared), where it is in words, and the liveness probe — a normal read of one holding
- * register (the declared safe one, else 0) on a new connection, which any well-formed answer,
- * exception included, passes. */
+ * RTU, as declared) and the libmodbus target for it, where it is in words, and the liveness probe
+ * — a normal read of one holding register (the declared safe one, else 0) on a new connection,
+ * which any well-formed answer, exception included, passes. */
 #ifndef KEUR_MODBUS_DUT_H
 #define KEUR_MODBUS_DUT_H
 
@@ -9,8 +9,17 @@
 #include <unistd.h>
 
 #include "case.h"
+#include "mb.h"
 #include "mb_wire.h"
 #include "util.h"
+
+/* The libmodbus driver's target for the DUT's <modbus> interface, TCP or RTU as declared. */
+static inline struct mb_target mb_dut_target(const struct dut_modbus *m)
+{
+	return (struct mb_target){ .host = m->host, .port = m->port, .unit = m->unit, .timeout_ms = m->timeout_ms,
+				   .serial = m->serial, .baud = m->baud, .parity = m->parity,
+				   .data_bits = m->data_bits, .stop_bits = m->stop_bits };
+}
 
 static inline struct mbw *mb_dut_link(const struct dut_modbus *m, char *why, size_t len, int *unreachable)
 {

@@ -77,9 +77,7 @@ static void write_access(struct keur_ctx *ctx)
 
 	for (size_t i = 0; i < d->nmodbus; i++) {
 		const struct dut_modbus *m = &d->modbus[i];
-		struct mb_target t = { .host = m->host, .port = m->port, .unit = m->unit, .timeout_ms = m->timeout_ms,
-				       .serial = m->serial, .baud = m->baud, .parity = m->parity, .data_bits = m->data_bits,
-				       .stop_bits = m->stop_bits };
+		struct mb_target t = mb_dut_target(m);
 		struct mb_session *s;
 		char why[300], where[160];
 

@@ -16,7 +16,7 @@
 
 #include "case.h"
 #include "coap.h"
-#include "mb.h"
+#include "modbus_dut.h"
 #include "mqtt.h"
 #include "mqtt_dut.h"
 #include "mqtt_fake.h"
@@ -85,9 +85,7 @@ static void fn_coap(const struct keur_dut *d, const struct dut_function *f, stru
 static void fn_modbus(const struct keur_dut *d, const struct dut_function *f, struct fn_result *r)
 {
 	const struct dut_modbus *m = &d->modbus[0];
-	struct mb_target t = { .host = m->host, .port = m->port, .unit = m->unit, .timeout_ms = m->timeout_ms,
-			       .serial = m->serial, .baud = m->baud, .parity = m->parity, .data_bits = m->data_bits,
-			       .stop_bits = m->stop_bits };
+	struct mb_target t = mb_dut_target(m);
 	static const char *const what[] = { [FN_READ_COIL] = "read coil", [FN_READ_REGISTER] = "read register",
 					     [FN_WRITE_COIL] = "write coil", [FN_WRITE_REGISTER] = "write register" };
 	struct mb_session *s;
@@ -282,27 +280,29 @@ static const char *uplink_target(const struct keur_dut *d, int *port)
 	return m->broker_host;
 }
 
-/* After a cut: polls until the DUT's side shows the uplink gone.  0 confirmed (how in why),
- * -1 not (the inconc reason in why). */
-static int confirm_cut(struct keur_ctx *ctx, const struct keur_dut *d, char *why, size_t len)
+/* Cuts the uplink and polls until the DUT's side shows it gone: 0 confirmed (how in how), or -1
+ * with the inconc verdict given. */
+static int cut_confirmed(struct keur_ctx *ctx, const struct keur_dut *d, char *how, size_t len)
 {
 	int port = 0;
 	const char *host = uplink_target(d, &port);
-	long end = (long)time_mono_ms() + CUT_CONFIRM_MS;
-	char how[400];
+	long end;
 
+	if (keur_uplink_cut(ctx) < 0) {
+		keur_verdict(ctx, KEUR_INCONC, "the uplink could not be cut (see fixtures.txt)");
+		return -1;
+	}
+	end = (long)time_mono_ms() + CUT_CONFIRM_MS;
 	for (;;) {
-		int r = keur_uplink_works(ctx, host, port, how, sizeof(how));
-		if (r == 0) {
-			snprintf(why, len, "%s", how);
+		int r = keur_uplink_works(ctx, host, port, how, len);
+		if (r == 0)
 			return 0;
-		}
 		if (r < 0) {
-			snprintf(why, len, "keur cannot confirm the cut: %.300s", how);
+			keur_verdict(ctx, KEUR_INCONC, "keur cannot confirm the cut: %s", how);
 			return -1;
 		}
 		if ((long)time_mono_ms() >= end) {
-			snprintf(why, len, "the uplink still works %d s after the cut: %.300s", CUT_CONFIRM_MS / 1000, how);
+			keur_verdict(ctx, KEUR_INCONC, "the uplink still works %d s after the cut: %s", CUT_CONFIRM_MS / 1000, how);
 			return -1;
 		}
 		usleep(500 * 1000);
@@ -344,14 +344,8 @@ static void local(struct keur_ctx *ctx)
 		keur_verdict(ctx, KEUR_INCONC, "with the uplink up, %s: nothing to compare the offline behaviour with", why);
 		goto out;
 	}
-	if (keur_uplink_cut(ctx) < 0) {
-		keur_verdict(ctx, KEUR_INCONC, "the uplink could not be cut (see fixtures.txt)");
+	if (cut_confirmed(ctx, d, cut, sizeof(cut)) < 0)
 		goto out;
-	}
-	if (confirm_cut(ctx, d, cut, sizeof(cut)) < 0) {
-		keur_verdict(ctx, KEUR_INCONC, "%s", cut);
-		goto out;
-	}
 	tally = xcalloc(d->nfunctions, sizeof(*tally));
 	t0 = (long)time_mono_ms();
 	keur_note(ctx, "the cut is confirmed (%s); %d s of probes every %.1f s", cut, o->window_ms / 1000,
@@ -468,14 +462,8 @@ static void recover(struct keur_ctx *ctx)
 		keur_verdict(ctx, KEUR_INCONC, "before the outage the DUT's uplink does not work already: %s", path);
 		return;
 	}
-	if (keur_uplink_cut(ctx) < 0) {
-		keur_verdict(ctx, KEUR_INCONC, "the uplink could not be cut (see fixtures.txt)");
+	if (cut_confirmed(ctx, d, cut, sizeof(cut)) < 0)
 		return;
-	}
-	if (confirm_cut(ctx, d, cut, sizeof(cut)) < 0) {
-		keur_verdict(ctx, KEUR_INCONC, "%s", cut);
-		return;
-	}
 	keur_note(ctx, "the cut is confirmed (%s); the outage lasts %d s, and keur takes the broker's place", cut,
 		  o->outage_ms / 1000);
 	if (fake_genuine(ctx, &fk) < 0)
