@@ -5,7 +5,7 @@ CC      ?= cc
 PKGS     = libmosquitto libcoap-3-openssl libmodbus libxml-2.0 openssl
 WARN     = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wwrite-strings -Wvla -Wformat=2
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iharness -Idrivers -Ireports -Isuites -Ibuild -Ihw -Ihw/simdev
+CFLAGS  += -pthread -std=c11 -D_GNU_SOURCE $(WARN) -Iharness -Idrivers -Ireports -Isuites -Ibuild -Ihw -Ihw/simdev
 ifeq ($(CI),true)
 CFLAGS  += -Werror
 endif
@@ -16,7 +16,7 @@ endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  += $(PKG_CFLAGS)
-LDLIBS  += $(PKG_LIBS)
+LDLIBS  += $(PKG_LIBS) -pthread
 
 # Debian packages: to build, to test, to run the demo.
 DEB_BUILD = build-essential pkg-config libmosquitto-dev libcoap3-dev libmodbus-dev libxml2-dev libssl-dev
@@ -27,9 +27,9 @@ HARNESS  = harness/util.o harness/sha256.o harness/verdict.o harness/input.o har
            harness/plan.o harness/journal.o harness/results.o harness/runner.o harness/ctx.o \
            harness/cli.o build/schemas.o
 REPORTS  = reports/tap.o reports/junit.o reports/conformance.o reports/xmlout.o
-DRIVERS  = drivers/mqtt.o drivers/mqtt_wire.o drivers/mb.o drivers/tls.o drivers/stream.o drivers/certgen.o drivers/coap.o drivers/coap_wire.o drivers/dtls.o drivers/mb_wire.o
-HW       = hw/lab.o hw/fixture.o
-SUITES   = suites/mqtt_auth.o suites/mqtt_tls.o suites/mqtt_acl.o suites/mqtt_rob.o suites/mqtt_client.o suites/credentials.o suites/modbus_write.o suites/modbus_fc.o suites/modbus_rob.o suites/modbus_sec.o suites/coap_access.o suites/coap_amp.o suites/coap_sec.o suites/coap_rob.o suites/offline.o suites/net_ports.o
+DRIVERS  = drivers/httpserve.o drivers/mqtt.o drivers/mqtt_wire.o drivers/mb.o drivers/tls.o drivers/stream.o drivers/certgen.o drivers/coap.o drivers/coap_wire.o drivers/dtls.o drivers/mb_wire.o
+HW       = hw/lab.o hw/fixture.o hw/simdev/image.o
+SUITES   = suites/mqtt_auth.o suites/mqtt_tls.o suites/mqtt_acl.o suites/mqtt_rob.o suites/mqtt_client.o suites/credentials.o suites/modbus_write.o suites/modbus_fc.o suites/modbus_rob.o suites/modbus_sec.o suites/coap_access.o suites/coap_amp.o suites/coap_sec.o suites/coap_rob.o suites/offline.o suites/net_ports.o suites/update.o
 CORE     = $(HARNESS) $(REPORTS) $(DRIVERS) $(HW) $(SUITES)
 SIMDEV   = hw/simdev/main.o hw/simdev/state.o hw/simdev/modbus_server.o hw/simdev/coap_server.o \
            hw/simdev/mqtt_link.o hw/simdev/extra.o hw/simdev/update.o hw/simdev/image.o hw/simdev/httpd.o
@@ -47,7 +47,7 @@ keur-simdev: $(SIMDEV)
 tests/keur-selftest: harness/main.o tests/selftest_registry.o tests/selftest_suite.o $(CORE)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-tests/unit: tests/unit.o tests/selftest_registry.o tests/selftest_suite.o hw/simdev/image.o $(CORE)
+tests/unit: tests/unit.o tests/selftest_registry.o tests/selftest_suite.o $(CORE)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 tests/peer: tests/peer.o

@@ -74,6 +74,9 @@ int keur_power_on(struct keur_ctx *ctx);
  * cannot tell, with a one-line account in why.  host:port: what the DUT reaches through its
  * uplink (its broker), used by a netns fixture without check-address. */
 int keur_uplink_works(struct keur_ctx *ctx, const char *host, int port, char *why, size_t len);
+/* Puts the DUT back to the firmware its description declares (lab <reflash>): 0, or -1 with
+ * why (no fixture, or it failed). */
+int keur_reflash(struct keur_ctx *ctx, char *why, size_t len);
 /* The lab's broker address for this DUT (NULL if none), and moving it to keur for the case
  * (lab <broker namespace=...>); the parent gives it back after the case. */
 const struct lab_broker *keur_broker(const struct keur_ctx *ctx);

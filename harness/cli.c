@@ -713,6 +713,7 @@ static const char lab_help[] =
 	"usage: keur lab up [--dir DIR] [--name NAME] [--duts N] [--flaw [I:]NAME]...\n"
 	"       keur lab down [--dir DIR]\n"
 	"       keur lab power on|off --dut devI [--dir DIR]\n"
+	"       keur lab reflash --dut devI --firmware V [--dir DIR]\n"
 	"\n"
 	"The simulated lab (needs root): network namespaces keur-NAME-cloud and keur-NAME-dutI; in the\n"
 	"cloud a mosquitto broker (TLS, passwords, ACL) and the update service; per DUT a keur-simdev\n"
@@ -722,7 +723,9 @@ static const char lab_help[] =
 	"  --duts N           how many devices (default 1)\n"
 	"  --flaw NAME        a flaw of keur-simdev (see keur-simdev --help) for every device;\n"
 	"  --flaw I:NAME      for device I only\n"
-	"  --name NAME        1-8 of a-z0-9 (default lab)\n";
+	"  --name NAME        1-8 of a-z0-9 (default lab)\n"
+	"reflash switches the device off, sets its firmware version to V and switches it on again\n"
+	"(the lab's <reflash> fixture: each UPDATE-* case starts from the declared firmware).\n";
 
 /* keur-simdev beside this keur, else from PATH. */
 static char *sibling(const char *prog)
@@ -747,8 +750,9 @@ static int cmd_lab(int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' }, { "duts", required_argument, NULL, 'n' },
 		{ "flaw", required_argument, NULL, 'f' }, { "name", required_argument, NULL, 'N' },
 		{ "dut", required_argument, NULL, 'u' }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "firmware", required_argument, NULL, 'F' }, { NULL, 0, NULL, 0 },
 	};
+	const char *firmware = NULL;
 	struct lab_up_opts o = { .dir = "keur-lab", .name = "lab", .nduts = 1 };
 	const char *dut = NULL, *verb = argc > 1 ? argv[1] : "", *onoff = NULL;
 	int c, first = 2, rc;
@@ -762,8 +766,8 @@ static int cmd_lab(int argc, char **argv)
 		first = 3;
 		if (strcmp(onoff, "on") && strcmp(onoff, "off"))
 			return usage_error("lab power: say on or off");
-	} else if (strcmp(verb, "up") && strcmp(verb, "down")) {
-		return usage_error("lab: '%s' is not up, down or power", verb);
+	} else if (strcmp(verb, "up") && strcmp(verb, "down") && strcmp(verb, "reflash")) {
+		return usage_error("lab: '%s' is not up, down, power or reflash", verb);
 	}
 	optind = first;
 	opterr = 0;
@@ -785,6 +789,7 @@ static int cmd_lab(int argc, char **argv)
 			break;
 		case 'N': o.name = optarg; break;
 		case 'u': dut = optarg; break;
+		case 'F': firmware = optarg; break;
 		case 'h': fputs(lab_help, stdout); return EXIT_OK;
 		case ':': return usage_error("lab: option '%s' needs a value", argv[optind - 1]);
 		default: return usage_error("lab: unknown option '%s'", argv[optind - 1]);
@@ -804,7 +809,12 @@ static int cmd_lab(int argc, char **argv)
 	if (!strcmp(verb, "down"))
 		return lab_down(o.dir);
 	if (!dut)
-		return usage_error("lab power: --dut devI is required");
+		return usage_error("lab %s: --dut devI is required", verb);
+	if (!strcmp(verb, "reflash")) {
+		if (!firmware)
+			return usage_error("lab reflash: --firmware V is required");
+		return lab_reflash(o.dir, dut, firmware);
+	}
 	return lab_power(o.dir, dut, !strcmp(onoff, "on"));
 }
 

@@ -119,6 +119,24 @@ int keur_uplink_works(struct keur_ctx *ctx, const char *host, int port, char *wh
 	return r;
 }
 
+int keur_reflash(struct keur_ctx *ctx, char *why, size_t len)
+{
+	const struct keur_lab *l = ctx->lab;
+	const struct keur_dut *d = ctx->dut;
+	FILE *ev = keur_evidence(ctx, "fixtures.txt");
+	int r = hw_reflash(lab_fixture_for(l->reflashes, l->nreflashes, d->id), d->firmware ? d->firmware : "", ev, why,
+			   len);
+
+	if (ev) {
+		fprintf(ev, "= reflash to %s%s\n", d->firmware ? d->firmware : "?",
+			r == FIXTURE_NOT_DONE ? " NOT DONE" : r < 0 ? " FAILED" : "");
+		fclose(ev);
+	}
+	keur_note(ctx, "fixture: reflash to the declared firmware %s: %s", d->firmware ? d->firmware : "?",
+		  r == 0 ? "done" : why);
+	return r == 0 ? 0 : -1;
+}
+
 const struct lab_broker *keur_broker(const struct keur_ctx *ctx)
 {
 	return lab_broker_for(ctx->lab, ctx->dut->id);

@@ -13,6 +13,7 @@
 #include <libxml/xmlschemas.h>
 
 #include "case.h"
+#include "image.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -605,6 +606,98 @@ static void ports_load(struct keur_dut *d, xmlNodePtr n, const char *path, struc
 	p->state = attr(n, "state");
 }
 
+/* The version a kfw1 image carries, or NULL with an error added. */
+static char *kfw1_version(const char *file, const char *what, const char *path, int line, struct input_errors *err)
+{
+	char *buf = NULL;
+	size_t len;
+	struct image img;
+	int r = file_read(file, &buf, &len);
+
+	if (r < 0) {
+		err_add(err, "%s:%d: %s '%s': %s", path, line, what, file, strerror(-r));
+		return NULL;
+	}
+	if (image_parse((const uint8_t *)buf, len, &img) < 0) {
+		err_add(err, "%s:%d: %s '%s' is not a kfw1 image (format=\"opaque\" with version=\"...\" for other "
+			"formats)", path, line, what, file);
+		free(buf);
+		return NULL;
+	}
+	free(buf);
+	return xstrdup(img.version);
+}
+
+static void update_load(struct keur_dut *d, xmlNodePtr n, const char *base, const char *path, struct input_errors *err)
+{
+	struct dut_update *u = d->update = xcalloc(1, sizeof(*u));
+	char *v;
+
+	d->has_update = 1;
+	u->line = (int)line_of(n);
+	u->channel = attr(n, "channel");
+	if (!u->channel)
+		u->channel = xstrdup("mqtt");
+	u->topic = attr(n, "topic");
+	u->offer = attr(n, "offer");
+	if (!u->offer)
+		u->offer = xstrdup("version={version} url={url}");
+	u->manifest = attr(n, "manifest");
+	if (!u->manifest)
+		u->manifest = xstrdup(u->offer);
+	u->format = attr(n, "format");
+	if (!u->format)
+		u->format = xstrdup("opaque");
+	u->version = attr(n, "version");
+	u->older_version = attr(n, "older-version");
+	u->version_topic = attr(n, "version-topic");
+	u->check_url = attr(n, "check-url");
+	u->check_interval_ms = attr_ms(n, "check-interval", 86400000);
+	u->install_ms = attr_ms(n, "install-time", 120000);
+	if ((v = attr(n, "image"))) {
+		u->image = readable_file(base, v, path, u->line, "image", err);
+		free(v);
+	}
+	if ((v = attr(n, "older-image"))) {
+		u->older_image = readable_file(base, v, path, u->line, "older-image", err);
+		free(v);
+	}
+	if (strcmp(u->channel, "mqtt") && strcmp(u->channel, "none"))
+		err_add(err, "%s:%d: update channel=\"%s\": keur offers updates over \"mqtt\" (or \"none\": the DUT "
+			"only checks check-url)", path, u->line, u->channel);
+	if (!strcmp(u->channel, "mqtt") && !u->topic)
+		err_add(err, "%s:%d: <update channel=\"mqtt\"> needs topic=\"...\", where offers reach the DUT", path, u->line);
+	if (!u->image)
+		err_add(err, "%s:%d: <update> needs image=\"...\", the genuine newer image", path, u->line);
+	if (!u->version_topic)
+		err_add(err, "%s:%d: <update> needs version-topic=\"...\": keur reads there the version the DUT runs", path,
+			u->line);
+	if (!strcmp(u->format, "kfw1")) {
+		if (u->image && !u->version)
+			u->version = kfw1_version(u->image, "image", path, u->line, err);
+		if (u->older_image && !u->older_version)
+			u->older_version = kfw1_version(u->older_image, "older-image", path, u->line, err);
+	} else if (strcmp(u->format, "opaque")) {
+		err_add(err, "%s:%d: update format=\"%s\": keur knows \"kfw1\" and \"opaque\" (bytes only)", path, u->line,
+			u->format);
+	} else if ((u->image && !u->version) || (u->older_image && !u->older_version)) {
+		err_add(err, "%s:%d: an opaque image does not say its version: give version=\"...\"%s", path, u->line,
+			u->older_image ? " and older-version=\"...\"" : "");
+	}
+	if (u->version && u->older_version && version_cmp(u->older_version, u->version) >= 0)
+		err_add(err, "%s:%d: the older image (%s) is not older than the image (%s)", path, u->line, u->older_version,
+			u->version);
+	if (u->check_url) {
+		char host[64];
+		int port;
+		if (url_split(u->check_url, host, sizeof(host), &port, NULL) < 0)
+			err_add(err, "%s:%d: check-url=\"%s\" is http://ADDRESS:PORT/PATH with a numeric address", path,
+				u->line, u->check_url);
+	}
+	if (!strstr(u->offer, "{url}") && !strstr(u->offer, "{version}"))
+		err_add(err, "%s:%d: offer=\"%s\" names neither {url} nor {version}", path, u->line, u->offer);
+}
+
 int dut_load(const char *path, struct keur_dut **out, struct input_errors *err)
 {
 	struct keur_dut *d = xcalloc(1, sizeof(*d));
@@ -630,7 +723,11 @@ int dut_load(const char *path, struct keur_dut **out, struct input_errors *err)
 		} else if (is_el(n, "declares")) {
 			d->support_until = attr(n, "support-until");
 			d->market_date = attr(n, "market-date");
-			d->sbom = attr(n, "sbom");
+			char *sb = attr(n, "sbom");
+			if (sb) {
+				d->sbom = readable_file(base, sb, path, line_of(n), "sbom", err);
+				free(sb);
+			}
 			char *au = attr(n, "automatic-updates");
 			if (au)
 				d->automatic_updates = !strcmp(au, "true") || !strcmp(au, "1");
@@ -693,7 +790,7 @@ int dut_load(const char *path, struct keur_dut **out, struct input_errors *err)
 					path, m->line);
 			modbus_details(n, m, base, path, err);
 		} else if (is_el(n, "update")) {
-			d->has_update = 1;
+			update_load(d, n, base, path, err);
 		} else if (is_el(n, "function")) {
 			function_load(d, n, path, err);
 		} else if (is_el(n, "offline")) {
@@ -786,6 +883,21 @@ void dut_free(struct keur_dut *d)
 		free(f->expect);
 	}
 	free(d->functions);
+	if (d->update) {
+		struct dut_update *u = d->update;
+		free(u->channel);
+		free(u->topic);
+		free(u->offer);
+		free(u->manifest);
+		free(u->image);
+		free(u->older_image);
+		free(u->format);
+		free(u->version);
+		free(u->older_version);
+		free(u->version_topic);
+		free(u->check_url);
+		free(u);
+	}
 	if (d->ports) {
 		free(d->ports->scan_tcp);
 		free(d->ports->scan_udp);
@@ -865,7 +977,21 @@ static void fixture_load(struct keur_lab *l, struct lab_fixture **fx, size_t *n,
 			l->path, f.line);
 	if (f.check_addr && !strrchr(f.check_addr, ':'))
 		err_add(err, "%s:%d: check-address=\"%s\" is HOST:PORT", l->path, f.line, f.check_addr);
-	if (!strcmp(f.method, "command") && (!f.on || !f.off))
+	char *command = attr(node, "command");
+	if (!strcmp(kind, "reflash")) {
+		if (!strcmp(f.method, "netns"))
+			err_add(err, "%s:%d: a namespace cannot reflash a DUT; use method=\"command\" or \"manual\"", l->path,
+				f.line);
+		if (f.on || f.off)
+			err_add(err, "%s:%d: <reflash> takes command=\"...\", not on/off", l->path, f.line);
+		if (!strcmp(f.method, "command") && !command)
+			err_add(err, "%s:%d: <reflash method=\"command\"> needs command=\"...\"", l->path, f.line);
+		free(f.on);
+		f.on = command;
+	} else if (command) {
+		err_add(err, "%s:%d: command=\"...\" belongs to <reflash>; <%s> takes on and off", l->path, f.line, kind);
+		free(command);
+	} else if (!strcmp(f.method, "command") && (!f.on || !f.off))
 		err_add(err, "%s:%d: <%s method=\"command\"> needs on=\"...\" and off=\"...\"", l->path, f.line, kind);
 	for (size_t i = 0; i < *n; i++)
 		if ((!f.dut && !(*fx)[i].dut) || (f.dut && (*fx)[i].dut && !strcmp(f.dut, (*fx)[i].dut)))
@@ -954,6 +1080,8 @@ int lab_load(const char *path, struct keur_lab **out, struct input_errors *err)
 			fixture_load(l, &l->uplinks, &l->nuplinks, n, "uplink", err);
 		} else if (is_el(n, "power")) {
 			fixture_load(l, &l->powers, &l->npowers, n, "power", err);
+		} else if (is_el(n, "reflash")) {
+			fixture_load(l, &l->reflashes, &l->nreflashes, n, "reflash", err);
 		} else if (is_el(n, "broker")) {
 			struct lab_broker *b;
 			char *base = path_dir(path), *v;
@@ -1021,6 +1149,7 @@ void lab_free(struct keur_lab *l)
 	free(l->accreditation);
 	fixtures_free(l->uplinks, l->nuplinks);
 	fixtures_free(l->powers, l->npowers);
+	fixtures_free(l->reflashes, l->nreflashes);
 	for (size_t i = 0; i < l->nbrokers; i++) {
 		free(l->brokers[i].dut);
 		free(l->brokers[i].listen);

@@ -130,6 +130,22 @@ static inline void port_add(unsigned char *set, int port)
 /* Parses "22,8000-8010" into set (ports 1-65535); 0, or -1 when malformed or out of range. */
 int port_list_parse(const char *text, unsigned char *set);
 
+/* How the DUT takes updates (<update>): keur plays its vendor's update service. */
+struct dut_update {
+	char *channel;		/* "mqtt": offers on topic; "none": the DUT only checks check-url */
+	char *topic;		/* where offers go (keur's broker delivers them) */
+	char *offer;		/* the offer's text: {version} {url} {size} {sha256} filled in */
+	char *manifest;		/* what check-url answers when an update is published; default: offer */
+	char *image, *older_image;	/* genuine images (resolved paths); older_image may be NULL */
+	char *format;		/* "kfw1" (keur's reference format) or "opaque" (bytes only) */
+	char *version, *older_version;	/* the images' versions (read from a kfw1 image when not given) */
+	char *version_topic;	/* where the DUT reports the version it runs (retained) */
+	char *check_url;	/* http://ADDRESS:PORT/PATH that the DUT polls by itself; NULL: none */
+	int check_interval_ms;	/* how often it does (default 24 h) */
+	int install_ms;		/* from the offer to the new version reported (default 120 s) */
+	int line;
+};
+
 struct keur_dut {
 	char *path;
 	char sha256[65];
@@ -144,6 +160,7 @@ struct keur_dut {
 	struct dut_modbus *modbus;
 	size_t nmodbus;
 	int has_update;
+	struct dut_update *update;	/* NULL: no <update> */
 	struct dut_function *functions;
 	size_t nfunctions;
 	struct dut_offline offline;
@@ -188,8 +205,8 @@ struct keur_lab {
 	char *id, *name, *accreditation;
 	struct lab_scope *scope;
 	size_t nscope;
-	struct lab_fixture *uplinks, *powers;
-	size_t nuplinks, npowers;
+	struct lab_fixture *uplinks, *powers, *reflashes;	/* reflash: its command is in on */
+	size_t nuplinks, npowers, nreflashes;
 	struct lab_broker *brokers;
 	size_t nbrokers;
 };

@@ -429,9 +429,11 @@ static int put_back(const struct keur_lab *l, const struct keur_dut *d, unsigned
 static int restore_fixtures(const struct runner *r, const struct plan_item *it, char *why, size_t len)
 {
 	char *path = xasprintf("%s/evidence/%s/fixtures.txt", r->outdir, it->c->id);
-	/* A case may take the broker address without needing it (OFFLINE-POWER-001, when the DUT
-	 * is an MQTT client): its record says so. */
-	unsigned needs = it->c->needs | (left_changed(path, "broker") ? NEED_FIX_BROKER : 0);
+	/* A case may use a fixture without needing it (OFFLINE-POWER-001 takes the broker address
+	 * when the DUT is an MQTT client; UPDATE-INTERRUPT-001 switches the power where the lab
+	 * can): its record says so. */
+	unsigned needs = it->c->needs | (left_changed(path, "broker") ? NEED_FIX_BROKER : 0) |
+			 (left_changed(path, "power") ? NEED_FIX_POWER : 0) | (left_changed(path, "uplink") ? NEED_FIX_UPLINK : 0);
 	const struct lab_broker *b = (needs & NEED_FIX_BROKER) ? lab_broker_for(r->lab, r->dut->id) : NULL;
 	FILE *ev = NULL;
 	int rc;

@@ -24,6 +24,7 @@
 	X(modbus_rob) \
 	X(mqtt_rob) \
 	X(mqtt_client) \
+	X(update) \
 	X(offline)
 
 #define KEUR_SUITE_DECLARE(name) extern const struct keur_suite name##_suite;

@@ -1,6 +1,7 @@
 /* util.c — allocation, strings, time and file helpers. */
 #include "util.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -307,4 +308,45 @@ int id_valid(const char *id)
 		if (!isupper((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '-')
 			return 0;
 	return n >= 3 && n <= 63;
+}
+
+int url_split(const char *url, char *host, size_t hlen, int *port, const char **path)
+{
+	const char *p, *end, *slash;
+	unsigned char a[16];
+
+	if (strncmp(url, "http://", 7))
+		return -1;
+	p = url + 7;
+	if (*p == '[') {
+		end = strchr(p, ']');
+		if (!end || (size_t)(end - p - 1) >= hlen)
+			return -1;
+		memcpy(host, p + 1, (size_t)(end - p - 1));
+		host[end - p - 1] = '\0';
+		end++;
+	} else {
+		end = p + strcspn(p, ":/");
+		if (end == p || (size_t)(end - p) >= hlen)
+			return -1;
+		memcpy(host, p, (size_t)(end - p));
+		host[end - p] = '\0';
+	}
+	if (inet_pton(AF_INET, host, a) != 1 && inet_pton(AF_INET6, host, a) != 1)
+		return -1;
+	*port = 80;
+	if (*end == ':') {
+		char *e;
+		long v = strtol(end + 1, &e, 10);
+		if (e == end + 1 || v < 1 || v > 65535)
+			return -1;
+		*port = (int)v;
+		end = e;
+	}
+	slash = end;
+	if (*slash != '/')
+		return -1;
+	if (path)
+		*path = slash;
+	return 0;
 }

@@ -53,6 +53,9 @@ int file_write_atomic(const char *path, const char *data, size_t len);
 
 /* Joins dir and a relative name; absolute names are returned as they are. Caller frees. */
 char *path_join(const char *dir, const char *name);
+/* Splits http://ADDRESS[:PORT]/PATH (numeric IPv4, or [IPv6]): 0, or -1 when it is not one.
+ * port defaults to 80; *path (may be NULL) points into url, at the '/'. */
+int url_split(const char *url, char *host, size_t hlen, int *port, const char **path);
 /* The directory part of a path ("." when it has none). Caller frees. */
 char *path_dir(const char *path);
 

@@ -245,6 +245,44 @@ int hw_power_on(const struct lab_fixture *f, FILE *log, char *why, size_t len)
 	return fixture_set(f, "power", 1, log, why, len);
 }
 
+int hw_reflash(const struct lab_fixture *f, const char *firmware, FILE *log, char *why, size_t len)
+{
+	int rc;
+
+	if (!f) {
+		snprintf(why, len, "the lab has no reflash fixture for this DUT");
+		return FIXTURE_NOT_DONE;
+	}
+	if (!strcmp(f->method, "command")) {
+		char *argv[] = { (char *)"/bin/sh", (char *)"-c", f->on, NULL };
+		char label[320];
+		snprintf(label, sizeof(label), "the reflash command '%.200s' (KEUR_FIRMWARE=%.32s)", f->on, firmware);
+		setenv("KEUR_FIRMWARE", firmware, 1);
+		rc = run_bounded(argv, label, timeout_of(f, FIXTURE_TIMEOUT_MS), log, why, len);
+		unsetenv("KEUR_FIRMWARE");
+	} else if (!strcmp(f->method, "manual")) {
+		char q[256], who[80], when[32];
+		snprintf(q, sizeof(q), "\nkeur: please put the DUT back to firmware %.32s now; then type your name to confirm: ",
+			 firmware);
+		for (;;) {
+			if ((rc = ask(f, q, who, sizeof(who), why, len)) < 0)
+				return rc;
+			if (who[strspn(who, " \t")])
+				break;
+			snprintf(q, sizeof(q), "keur: a name, please (it goes into the evidence): ");
+		}
+		stamp(when, sizeof(when));
+		if (log)
+			fprintf(log, "%s reflash to %s: confirmed by the operator '%s'\n", when, firmware, who);
+	} else {
+		snprintf(why, len, "unknown reflash fixture method '%s'", f->method);
+		return FIXTURE_NOT_DONE;
+	}
+	if (log)
+		fflush(log);
+	return rc;
+}
+
 /* In a child that has joined namespace ns: a TCP connect to host:port within 3 s.  Exit 0:
  * reached (answered, or refused: the path works); 1: not reached; 2: could not try. */
 static void __attribute__((noreturn)) probe_from(const char *ns, const char *host, int port)

@@ -24,6 +24,10 @@ int hw_uplink_restore(const struct lab_fixture *f, FILE *log, char *why, size_t 
 int hw_power_off(const struct lab_fixture *f, FILE *log, char *why, size_t len);
 int hw_power_on(const struct lab_fixture *f, FILE *log, char *why, size_t len);
 
+/* Puts the DUT back to firmware (its declared version): the lab's <reflash> command, run with
+ * KEUR_FIRMWARE set, or an operator.  Same returns as above. */
+int hw_reflash(const struct lab_fixture *f, const char *firmware, FILE *log, char *why, size_t len);
+
 /* Whether the DUT's uplink works now, seen from the DUT's side: 1 it does, 0 it does not, -1
  * cannot tell (why says why).  netns: a TCP connection from inside the namespace to the
  * fixture's check-address, else to host:port (the DUT's broker; a refusal counts as reached);

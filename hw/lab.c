@@ -410,7 +410,7 @@ static int simdev_cmdline(struct lab *l, const struct lab_up_opts *o, int i, cha
 			"--psk-identity lab --psk-key-file %s --coap-cert %s --coap-key %s --coap-ca %s "
 			"--mqtt-host " BROKER_SVC " --mqtt-port 8883 --mqtt-plain-port 1883 --mqtt-backoff-max 5 --mqtt-ca %s "
 			"--mqtt-user dev%d --mqtt-password-file %s --mqtt-keepalive 5 --update-key %s "
-			"--update-check-url http://198.19.%d.1:8080/dev%d/latest.txt --update-check-interval 10%s",
+			"--update-check-url http://" BROKER_SVC ":8080/dev%d/latest.txt --update-check-interval 10%s",
 			o->simdev, i, path(l, "dev%d/state", i), path(l, "dev%d/ready", i), 10 + i, path(l, "dev%d/psk", i),
 			path(l, "pki/dev%d.pem", i), path(l, "pki/dev%d.key", i), path(l, "pki/ca.pem"), i,
 			path(l, "pki/ca.pem"), i, path(l, "dev%d/mqtt.pw", i), path(l, "vendor.pub"), i, i, fl) >= (int)len ? -1 : 0;
@@ -461,7 +461,7 @@ static int dut_files(struct lab *l, const struct lab_up_opts *o, int i)
 		 "    <resource path=\"/diag\"/>\n"
 		 "  </coap>\n"
 		 "  <modbus host=\"198.18.%d.2\" port=\"502\" unit=\"1\" safe-register=\"100\" function-codes=\"1-6,15-17,22,23,43\"/>\n"
-		 "  <update channel=\"mqtt\" topic=\"keur/dev%d/update\" image=\"updates/fw-1.1.0.bin\" older-image=\"updates/fw-0.9.0.bin\" version-topic=\"keur/dev%d/version\" check-interval=\"10\"/>\n"
+		 "  <update channel=\"mqtt\" topic=\"keur/dev%d/update\" format=\"kfw1\" image=\"updates/fw-1.1.0.bin\" older-image=\"updates/fw-0.9.0.bin\" version-topic=\"keur/dev%d/version\" check-url=\"http://" BROKER_SVC ":8080/dev%d/latest.txt\" check-interval=\"10\" install-time=\"10\"/>\n"
 		 "  <function name=\"read-temperature\" protocol=\"coap\" get=\"/sensors/temp\"/>\n"
 		 "  <function name=\"relay-state\" protocol=\"coap\" get=\"/actuators/relay\"/>\n"
 		 "  <function name=\"relay-on\" protocol=\"modbus\" write-coil=\"0\" value=\"1\" effect=\"relay-state\"/>\n"
@@ -471,7 +471,7 @@ static int dut_files(struct lab *l, const struct lab_up_opts *o, int i)
 		 "  <!-- plain CoAP answers beside coaps:// (with 4.01 to anything but discovery) -->\n"
 		 "  <ports udp=\"5683\" state=\"as started by keur lab up\"/>\n"
 		 "</dut>\n",
-		 i, *flaws_for(o, i, flaws, sizeof(flaws)) ? flaws : "none", i, i, i, i, i, i, i, 10 + i, i, 10 + i, i, i);
+		 i, *flaws_for(o, i, flaws, sizeof(flaws)) ? flaws : "none", i, i, i, i, i, i, i, 10 + i, i, 10 + i, i, i, i, i);
 	snprintf(rel, sizeof(rel), "dev%d.xml", i);
 	return write_file(l, rel, text, 0644);
 }
@@ -495,6 +495,10 @@ static int lab_file(struct lab *l, const struct lab_up_opts *o)
 		off += (size_t)snprintf(text + off, sizeof(text) - off,
 					"  <power dut=\"dev%d\" method=\"command\" off=\"%s lab power off --dir %s --dut dev%d\" on=\"%s lab power on --dir %s --dut dev%d\"/>\n",
 					i, o->keur, l->dir, i, o->keur, l->dir, i);
+	for (int i = 0; i < o->nduts && off < sizeof(text) - 1024; i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off,
+					"  <reflash dut=\"dev%d\" method=\"command\" command=\"%s lab reflash --dir %s --dut dev%d --firmware 1.0.0\"/>\n",
+					i, o->keur, l->dir, i);
 	for (int i = 0; i < o->nduts && off < sizeof(text) - 1024; i++)
 		off += (size_t)snprintf(text + off, sizeof(text) - off,
 					"  <broker dut=\"dev%d\" listen=\"" BROKER_SVC "\" port=\"8883\" ca=\"pki/ca.pem\" ca-key=\"pki/ca.key\" namespace=\"keur-%s-cloud\"/>\n",
@@ -849,4 +853,42 @@ int lab_power(const char *dir, const char *dut, int on)
 	free(cmd);
 	close_lab(&l);
 	return rc;
+}
+
+int lab_reflash(const char *dir, const char *dut, const char *firmware)
+{
+	char p[4096], tmp[4200], line[512];
+	int i, rc;
+	FILE *in, *out;
+
+	if (!*firmware || strlen(firmware) > 16 || strspn(firmware, "0123456789.") != strlen(firmware)) {
+		say("--firmware is a version like 1.0.0");
+		return 2;
+	}
+	if ((rc = lab_power(dir, dut, 0)) != 0)
+		return rc;
+	sscanf(dut, "dev%d", &i);
+	snprintf(p, sizeof(p), "%s/dev%d/state", dir, i);
+	snprintf(tmp, sizeof(tmp), "%s.reflash", p);
+	/* The device keeps its configuration; only the version it runs changes. */
+	in = fopen(p, "r");
+	out = fopen(tmp, "w");
+	if (!out) {
+		say("cannot write %s: %s", tmp, strerror(errno));
+		if (in)
+			fclose(in);
+		return 3;
+	}
+	fprintf(out, "firmware %s\n", firmware);
+	while (in && fgets(line, sizeof(line), in))
+		if (strncmp(line, "firmware ", 9))
+			fputs(line, out);
+	if (in)
+		fclose(in);
+	if (fclose(out) != 0 || rename(tmp, p) < 0) {
+		say("cannot write %s: %s", p, strerror(errno));
+		unlink(tmp);
+		return 3;
+	}
+	return lab_power(dir, dut, 1);
 }

@@ -20,5 +20,7 @@ struct lab_up_opts {
 int lab_up(const struct lab_up_opts *o);
 int lab_down(const char *dir);
 int lab_power(const char *dir, const char *dut, int on);
+/* Switches the device off, sets the firmware version in its state file, switches it on. */
+int lab_reflash(const char *dir, const char *dut, const char *firmware);
 
 #endif

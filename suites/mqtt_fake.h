@@ -173,23 +173,35 @@ static inline int fake_genuine(struct keur_ctx *ctx, struct fake *fk)
 }
 
 
-/* Reads one packet of a connected DUT within timeout_ms and answers it as its broker would
- * (PINGRESP; SUBACK granting QoS 0; PUBACK, PUBREC, PUBCOMP).  1 when it was a PUBLISH on
- * topic (NULL: on any topic), 0 for anything else, -2 when nothing came, -1 when the session
- * ended (what happened in detail). */
-static inline int fake_serve_one(struct stream *s, int version, const char *topic, int timeout_ms, char *detail,
-				 size_t len)
+/* One packet from the DUT, as fake_serve_pkt saw it. */
+struct fake_pkt {
+	unsigned type;		/* MQTT_PUBLISH, MQTT_SUBSCRIBE, MQTT_PINGREQ ... */
+	char topic[256];	/* PUBLISH: its topic */
+	char payload[512];	/* PUBLISH: its payload, cut to fit, NUL-terminated */
+	size_t payload_len;	/* PUBLISH: the whole payload's length */
+	char filters[8][128];	/* SUBSCRIBE: its topic filters */
+	int nfilters;
+};
+
+/* Reads one packet of a connected DUT within timeout_ms into p and answers it as its broker
+ * would (PINGRESP; SUBACK granting QoS 0; PUBACK, PUBREC, PUBCOMP).  1 when it was a PUBLISH
+ * on topic (NULL: on any topic), 0 for anything else, -2 when nothing came, -1 when the
+ * session ended (what happened in detail). */
+static inline int fake_serve_pkt(struct stream *s, int version, const char *topic, int timeout_ms, struct fake_pkt *p,
+				 char *detail, size_t len)
 {
 	unsigned char first, body[2048], out[64];
 	size_t blen, n = 0;
 	int r = mqtt_wire_read(s, timeout_ms, &first, body, sizeof(body), &blen), hit = 0;
 
+	memset(p, 0, sizeof(*p));
 	if (r != 1) {
 		snprintf(detail, len, "%s", r == MQTT_WIRE_MALFORMED ? "a malformed packet" : stream_error(s));
 		return r == STREAM_TIMEOUT ? -2 : -1;
 	}
 	size_t have = blen < sizeof(body) ? blen : sizeof(body);
 	unsigned type = first >> 4, qos = (first >> 1) & 3;
+	p->type = type;
 	if (type == MQTT_PINGREQ) {
 		out[n++] = MQTT_PINGRESP << 4;
 		out[n++] = 0;
@@ -199,7 +211,11 @@ static inline int fake_serve_one(struct stream *s, int version, const char *topi
 		if (version == 5 && off < have)
 			off += 1 + body[off];	/* properties of up to 127 bytes: one length byte */
 		while (off + 2 < have) {
-			off += 2 + ((size_t)body[off] << 8 | body[off + 1]) + 1;
+			size_t fl = (size_t)body[off] << 8 | body[off + 1];
+			if (off + 2 + fl <= have && p->nfilters < 8)
+				snprintf(p->filters[p->nfilters++], sizeof(p->filters[0]), "%.*s", (int)(fl < 127 ? fl : 127),
+					 (const char *)body + off + 2);
+			off += 2 + fl + 1;
 			codes++;
 		}
 		if (codes == 0 || codes > 32)
@@ -213,13 +229,24 @@ static inline int fake_serve_one(struct stream *s, int version, const char *topi
 		for (size_t k = 0; k < codes; k++)
 			out[n++] = 0;
 	} else if (type == MQTT_PUBLISH && have >= 2) {
-		size_t tl = (size_t)body[0] << 8 | body[1];
-		char t[256];
-		snprintf(t, sizeof(t), "%.*s", (int)(tl + 2 <= have ? (tl < 255 ? tl : 255) : 0), (const char *)body + 2);
+		size_t tl = (size_t)body[0] << 8 | body[1], off;
+		snprintf(p->topic, sizeof(p->topic), "%.*s", (int)(tl + 2 <= have ? (tl < 255 ? tl : 255) : 0),
+			 (const char *)body + 2);
+		off = 2 + tl + (qos ? 2 : 0);
 		if (qos && tl + 4 <= have)
 			n = mqtt_wire_ack(out, qos == 1 ? MQTT_PUBACK : MQTT_PUBREC, (unsigned)body[2 + tl] << 8 | body[3 + tl]);
-		hit = !topic || !strcmp(t, topic);
-		snprintf(detail, len, "published on %.150s", t);
+		if (version == 5 && off < have)
+			off += 1 + body[off];	/* properties of up to 127 bytes */
+		if (off <= blen) {
+			p->payload_len = blen - off;
+			size_t keep = off < have ? have - off : 0;
+			if (keep > sizeof(p->payload) - 1)
+				keep = sizeof(p->payload) - 1;
+			memcpy(p->payload, body + off, keep);
+			p->payload[keep] = '\0';
+		}
+		hit = !topic || !strcmp(p->topic, topic);
+		snprintf(detail, len, "published on %.150s", p->topic);
 	} else if (type == MQTT_PUBREL && have >= 2) {
 		n = mqtt_wire_ack(out, MQTT_PUBCOMP, (unsigned)body[0] << 8 | body[1]);
 	} else if (type == MQTT_DISCONNECT) {
@@ -231,6 +258,31 @@ static inline int fake_serve_one(struct stream *s, int version, const char *topi
 		return -1;
 	}
 	return hit;
+}
+
+static inline int fake_serve_one(struct stream *s, int version, const char *topic, int timeout_ms, char *detail,
+				 size_t len)
+{
+	struct fake_pkt p;
+
+	return fake_serve_pkt(s, version, topic, timeout_ms, &p, detail, len);
+}
+
+/* Sends the DUT a PUBLISH (QoS 0) as its broker: 0, or -1 with detail. */
+static inline int fake_publish(struct stream *s, int version, const char *topic, const void *payload, size_t plen,
+			       char *detail, size_t len)
+{
+	size_t cap = plen + strlen(topic) + 64, n;
+	unsigned char *out = xmalloc(cap);
+	int r = 0;
+
+	n = mqtt_wire_publish(out, cap, version, topic, strlen(topic), 0, 0, payload, plen);
+	if (!n || stream_write(s, out, n, 5000) < 0) {
+		snprintf(detail, len, "the PUBLISH to the DUT failed: %s", n ? stream_error(s) : "too large");
+		r = -1;
+	}
+	free(out);
+	return r;
 }
 
 /* Takes a connected DUT's CONNECT, accepts it, and serves it (fake_serve_one) until it

@@ -22,6 +22,7 @@ enum flaw {
 	FLAW_CRASH_ON_MALFORMED, /* a malformed Modbus or CoAP message ends the process */
 	FLAW_AMPLIFIER,		/* /diag answers a small unauthenticated GET with a large payload */
 	FLAW_EXTRA_PORT,	/* an undeclared TCP service listens (a "debug shell") */
+	FLAW_NO_UPDATE,		/* never installs any image, genuine or not */
 	FLAW_COUNT
 };
 

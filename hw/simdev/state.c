@@ -23,6 +23,7 @@ const struct flaw_info flaw_table[FLAW_COUNT] = {
 	[FLAW_RECONNECT_STORM] = { "reconnect-storm", "reconnect to the broker without back-off (every 50 ms)" },
 	[FLAW_CRASH_ON_MALFORMED] = { "crash-on-malformed", "abort on a malformed Modbus frame or CoAP message" },
 	[FLAW_AMPLIFIER] = { "amplifier", "answer an unauthenticated GET /diag with 1 KiB" },
+	[FLAW_NO_UPDATE] = { "no-update", "never install an update image, however genuine (it downloads and drops it)" },
 	[FLAW_EXTRA_PORT] = { "extra-port", "listen on an undeclared TCP port (--extra-port) with a debug shell banner, and answer an undeclared Modbus function code (65) with a configuration dump" },
 };
 

@@ -152,6 +152,10 @@ static void install(struct simdev *d, const uint8_t *buf, size_t len)
 	struct image img;
 	int v;
 
+	if (has_flaw(d, FLAW_NO_UPDATE)) {
+		status(d, "dropped a %zu-byte image: this device never installs updates", len);
+		return;
+	}
 	if (image_parse(buf, len, &img) < 0) {
 		status(d, "refused: %s", image_strerror(IMAGE_MALFORMED));
 		return;
