@@ -197,6 +197,7 @@ static void *conn_main(void *arg)
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	answer(c);
+	shutdown(c->fd, SHUT_WR);	/* HTTP/1.0: the end of the answer is the end of the stream */
 	pthread_mutex_lock(&c->h->mu);
 	c->done = 1;
 	pthread_mutex_unlock(&c->h->mu);

@@ -22,7 +22,7 @@
 
 #define LIVE_MS 30000		/* after an offer: the DUT shows it still works within this */
 #define SESSION_MS 60000	/* beyond the declared back-off: how long keur waits for the DUT to connect */
-#define REOFFER_MS 15000	/* INTERRUPT: an offer that no download followed is sent again */
+#define REOFFER_MS 5000	/* INTERRUPT: an offer that no download followed is sent again (3 at most) */
 #define CUT_MS 10000		/* INTERRUPT: how long the uplink stays cut mid-download */
 
 /* keur's side of one case: its broker session with the DUT and its update service. */
@@ -36,6 +36,7 @@ struct upd {
 	int subscribed;		/* one of its filters covers the update topic */
 	int sessions;
 	char running[48];	/* the version it last reported; "" before any */
+	long t0;		/* when the case began (session.txt counts from it) */
 	long reported_at, heard_at, telemetry_at;	/* time_mono_ms of the last such */
 	struct httpserve *http;
 	FILE *log;		/* evidence session.txt: the DUT's packets */
@@ -49,6 +50,11 @@ struct upd {
 static long now_ms(void)
 {
 	return (long)time_mono_ms();
+}
+
+static double secs(const struct upd *p, long t)
+{
+	return (double)(t - p->t0) / 1000.0;
 }
 
 /* MQTT topic filter matching: + one level, # the rest. */
@@ -119,7 +125,7 @@ static void step(struct upd *p, long left)
 		p->subscribed = 0;
 		p->heard_at = now_ms();
 		if (p->log)
-			fprintf(p->log, "%ld session %d: '%s' connected\n", p->heard_at, p->sessions, ci.client_id);
+			fprintf(p->log, "%8.3f session %d: '%s' connected\n", secs(p, p->heard_at), p->sessions, ci.client_id);
 		return;
 	}
 	struct fake_pkt pk;
@@ -129,7 +135,7 @@ static void step(struct upd *p, long left)
 	if (r == -1) {
 		keur_note(p->ctx, "the DUT's session %d ended: %s", p->sessions, detail);
 		if (p->log)
-			fprintf(p->log, "%ld session %d ended: %s\n", now_ms(), p->sessions, detail);
+			fprintf(p->log, "%8.3f session %d ended: %s\n", secs(p, now_ms()), p->sessions, detail);
 		stream_close(p->s);
 		p->s = NULL;
 		return;
@@ -140,11 +146,11 @@ static void step(struct upd *p, long left)
 			if (p->u->topic && topic_matches(pk.filters[i], p->u->topic))
 				p->subscribed = 1;
 			if (p->log)
-				fprintf(p->log, "%ld SUBSCRIBE %s\n", p->heard_at, pk.filters[i]);
+				fprintf(p->log, "%8.3f SUBSCRIBE %s\n", secs(p, p->heard_at), pk.filters[i]);
 		}
 	} else if (pk.type == MQTT_PUBLISH) {
 		if (p->log)
-			fprintf(p->log, "%ld PUBLISH %s: %.200s\n", p->heard_at, pk.topic, pk.payload);
+			fprintf(p->log, "%8.3f PUBLISH %s: %.200s\n", secs(p, p->heard_at), pk.topic, pk.payload);
 		if (!strcmp(pk.topic, p->u->version_topic)) {
 			snprintf(p->running, sizeof(p->running), "%.47s", pk.payload);
 			trim(p->running);
@@ -270,6 +276,7 @@ static int upd_open(struct keur_ctx *ctx, struct upd *p)
 	p->d = keur_dut(ctx);
 	p->u = p->d->update;
 	p->reported_at = p->heard_at = p->telemetry_at = -1;
+	p->t0 = now_ms();
 	if (!p->u) {
 		keur_verdict(ctx, KEUR_NA, "the DUT declares no <update>");
 		return -1;
@@ -398,7 +405,7 @@ static int offer(struct upd *p, const char *name, const unsigned char *img, size
 	int r = fake_publish(p->s, p->level, p->u->topic, text, strlen(text), detail, sizeof(detail));
 	keur_note(p->ctx, "offered on %s: %s%s%s", p->u->topic, text, r ? ": " : "", r ? detail : "");
 	if (p->log)
-		fprintf(p->log, "%ld keur offered on %s: %s\n", now_ms(), p->u->topic, text);
+		fprintf(p->log, "%8.3f keur offered on %s: %s\n", secs(p, now_ms()), p->u->topic, text);
 	if (r)
 		snprintf(why, wlen, "%s", detail);
 	free(text);
@@ -730,8 +737,8 @@ static void interrupt(struct keur_ctx *ctx)
 		/* Offered again, whole: it must complete (re-offered while no download follows). */
 		long t0 = now_ms(), end = t0 + p.u->install_ms;
 		struct since w = { p.u->version, t0 };
-		int done = !strcmp(p.running, p.u->version);
-		while (!done && now_ms() < end) {
+		int done = !strcmp(p.running, p.u->version), offers = 0;
+		while (!done && now_ms() < end && offers++ < 3) {
 			if (offer(&p, "fw-genuine-again.bin", p.img, p.img_len, p.u->version, -1, 0, why, sizeof(why)) < 0)
 				keur_note(ctx, "the offer failed: %s", why);
 			long slice = end - now_ms() < REOFFER_MS ? end - now_ms() : REOFFER_MS;
