@@ -2,7 +2,7 @@
 # both install missing Debian packages first (see `make deps`).
 
 CC      ?= cc
-PKGS     = libmosquitto libcoap-3-openssl libmodbus libxml-2.0 openssl
+PKGS     = libmosquitto libcoap-3-openssl libmodbus libxml-2.0 openssl libcjson
 WARN     = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wwrite-strings -Wvla -Wformat=2
 CFLAGS  ?= -O2 -g
 CFLAGS  += -pthread -std=c11 -D_GNU_SOURCE $(WARN) -Iharness -Idrivers -Ireports -Isuites -Ibuild -Ihw -Ihw/simdev
@@ -19,7 +19,7 @@ CFLAGS  += $(PKG_CFLAGS)
 LDLIBS  += $(PKG_LIBS) -pthread
 
 # Debian packages: to build, to test, to run the demo.
-DEB_BUILD = build-essential pkg-config libmosquitto-dev libcoap3-dev libmodbus-dev libxml2-dev libssl-dev
+DEB_BUILD = build-essential pkg-config libmosquitto-dev libcoap3-dev libmodbus-dev libxml2-dev libssl-dev libcjson-dev
 DEB_TEST  = mosquitto mosquitto-clients libxml2-utils openssl perl procps libcoap3-bin mbpoll iproute2 util-linux libmbedtls-dev python3-pymodbus socat
 DEB_ALL   = $(DEB_BUILD) $(DEB_TEST)
 
@@ -29,7 +29,7 @@ HARNESS  = harness/util.o harness/sha256.o harness/verdict.o harness/input.o har
 REPORTS  = reports/tap.o reports/junit.o reports/conformance.o reports/xmlout.o
 DRIVERS  = drivers/httpserve.o drivers/mqtt.o drivers/mqtt_wire.o drivers/mb.o drivers/tls.o drivers/stream.o drivers/certgen.o drivers/coap.o drivers/coap_wire.o drivers/dtls.o drivers/mb_wire.o
 HW       = hw/lab.o hw/fixture.o hw/simdev/image.o
-SUITES   = suites/mqtt_auth.o suites/mqtt_tls.o suites/mqtt_acl.o suites/mqtt_rob.o suites/mqtt_client.o suites/credentials.o suites/modbus_write.o suites/modbus_fc.o suites/modbus_rob.o suites/modbus_sec.o suites/coap_access.o suites/coap_amp.o suites/coap_sec.o suites/coap_rob.o suites/offline.o suites/net_ports.o suites/update.o
+SUITES   = suites/mqtt_auth.o suites/mqtt_tls.o suites/mqtt_acl.o suites/mqtt_rob.o suites/mqtt_client.o suites/credentials.o suites/modbus_write.o suites/modbus_fc.o suites/modbus_rob.o suites/modbus_sec.o suites/coap_access.o suites/coap_amp.o suites/coap_sec.o suites/coap_rob.o suites/offline.o suites/net_ports.o suites/update.o suites/decl.o
 CORE     = $(HARNESS) $(REPORTS) $(DRIVERS) $(HW) $(SUITES)
 SIMDEV   = hw/simdev/main.o hw/simdev/state.o hw/simdev/modbus_server.o hw/simdev/coap_server.o \
            hw/simdev/mqtt_link.o hw/simdev/extra.o hw/simdev/update.o hw/simdev/image.o hw/simdev/httpd.o

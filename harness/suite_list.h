@@ -8,6 +8,7 @@
 #define KEUR_SUITE_LIST(X) \
 	/* First: the port scan sees the DUT as it was delivered (NET-PORTS-001). */ \
 	X(net_ports) \
+	X(decl) \
 	X(mqtt_auth) \
 	X(mqtt_tls) \
 	X(mqtt_acl) \

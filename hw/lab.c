@@ -22,6 +22,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <mosquitto.h>
+#include <modbus.h>
+#include <openssl/opensslv.h>
 #include <sys/socket.h>
 
 #define CLOUD_MGMT "198.18.0.2"
@@ -451,7 +454,7 @@ static int dut_files(struct lab *l, const struct lab_up_opts *o, int i)
 		 "<!-- keur simulated lab: reference device dev%d (flaws: %s) -->\n"
 		 "<dut xmlns=\"urn:keur:dut:1\" id=\"dev%d\">\n"
 		 "  <identity vendor=\"keur\" model=\"simdev thermostat\" firmware=\"1.0.0\" serial=\"SIM-%04d\"/>\n"
-		 "  <declares support-until=\"2031-12\" market-date=\"2026-01\" automatic-updates=\"true\"/>\n"
+		 "  <declares support-until=\"2031-12\" market-date=\"2026-01\" automatic-updates=\"true\" sbom=\"dev%d/sbom.cdx.json\"/>\n"
 		 "  <mqtt role=\"client\" client-id=\"simdev-dev%d\" username=\"dev%d\" password-file=\"dev%d/mqtt.pw\" broker-host=\"" BROKER_SVC "\" tls=\"true\" reconnect=\"10\" status-topic=\"keur/dev%d/telemetry\"/>\n"
 		 "  <coap uri=\"coaps://198.18.%d.2:5684\" psk-identity=\"lab\" psk-key-file=\"dev%d/psk\" ca-file=\"pki/ca.pem\">\n"
 		 "    <resource path=\"/sensors/temp\"/>\n"
@@ -471,8 +474,20 @@ static int dut_files(struct lab *l, const struct lab_up_opts *o, int i)
 		 "  <!-- plain CoAP answers beside coaps:// (with 4.01 to anything but discovery) -->\n"
 		 "  <ports udp=\"5683\" state=\"as started by keur lab up\"/>\n"
 		 "</dut>\n",
-		 i, *flaws_for(o, i, flaws, sizeof(flaws)) ? flaws : "none", i, i, i, i, i, i, i, 10 + i, i, 10 + i, i, i, i, i);
+		 i, *flaws_for(o, i, flaws, sizeof(flaws)) ? flaws : "none", i, i, i, i, i, i, i, i, 10 + i, i, 10 + i, i, i, i, i);
 	snprintf(rel, sizeof(rel), "dev%d.xml", i);
+	if (write_file(l, rel, text, 0644) < 0)
+		return -1;
+	/* Its SBOM (CycloneDX JSON): the firmware and the libraries it is built on. */
+	snprintf(text, sizeof(text),
+		 "{\n  \"bomFormat\": \"CycloneDX\",\n  \"specVersion\": \"1.5\",\n  \"version\": 1,\n"
+		 "  \"metadata\": { \"component\": { \"type\": \"firmware\", \"name\": \"keur-simdev\", \"version\": \"1.0.0\" } },\n"
+		 "  \"components\": [\n"
+		 "    { \"type\": \"library\", \"name\": \"libmosquitto\", \"version\": \"%d.%d.%d\" },\n"
+		 "    { \"type\": \"library\", \"name\": \"libmodbus\", \"version\": \"%s\" },\n"
+		 "    { \"type\": \"library\", \"name\": \"openssl\", \"version\": \"%s\" }\n  ]\n}\n",
+		 LIBMOSQUITTO_MAJOR, LIBMOSQUITTO_MINOR, LIBMOSQUITTO_REVISION, LIBMODBUS_VERSION_STRING, OPENSSL_FULL_VERSION_STR);
+	snprintf(rel, sizeof(rel), "dev%d/sbom.cdx.json", i);
 	return write_file(l, rel, text, 0644);
 }
 
