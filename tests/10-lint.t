@@ -2,7 +2,7 @@
 # keur lint and input loading: good files pass, each kind of bad input is one clear line naming
 # file and line, exit 2, never a crash.
 . "$(dirname "$0")/lib.sh"
-plan 50
+plan 62
 
 D=$TOP/tests/data
 out=$("$KEUR" lint "$TOP/profiles/csr-label.xml" "$D/self-dut.xml" "$D/lab.xml" 2>&1); rc=$?
@@ -100,6 +100,48 @@ cat > "$TMP/fxcheck.xml" <<'X'
 </lab>
 X
 check_bad "$TMP/fxcheck.xml" "fxcheck.xml:2: check=.*belongs to method=.command." "a check command on a netns fixture"
+
+# <update> and <reflash>.
+head -c 100 /dev/urandom > "$TMP/payload"
+"$TOP/keur-simdev" image --version 1.1.0 --payload "$TMP/payload" --out "$TMP/fw-1.1.0.bin" >/dev/null 2>&1
+"$TOP/keur-simdev" image --version 1.2.0 --payload "$TMP/payload" --out "$TMP/fw-1.2.0.bin" >/dev/null 2>&1
+cat > "$TMP/upd-notopic.xml" <<'X'
+<dut xmlns="urn:keur:dut:1" id="u">
+  <mqtt role="client" client-id="c" broker-host="b"/>
+  <update channel="mqtt" image="fw-1.1.0.bin" format="kfw1"/>
+</dut>
+X
+check_bad "$TMP/upd-notopic.xml" "upd-notopic.xml:3: <update channel=.mqtt.> needs topic=" "an MQTT update channel without a topic"
+like "$("$KEUR" lint "$TMP/upd-notopic.xml" 2>&1)" "upd-notopic.xml:3: <update> needs version-topic" "nor a version topic: also said"
+cat > "$TMP/upd-opaque.xml" <<'X'
+<dut xmlns="urn:keur:dut:1" id="u">
+  <mqtt role="client" client-id="c" broker-host="b"/>
+  <update topic="t" version-topic="v" image="fw-1.1.0.bin"/>
+</dut>
+X
+check_bad "$TMP/upd-opaque.xml" "upd-opaque.xml:3: an opaque image does not say its version" "an opaque image without its version"
+cat > "$TMP/upd-older.xml" <<'X'
+<dut xmlns="urn:keur:dut:1" id="u">
+  <mqtt role="client" client-id="c" broker-host="b"/>
+  <update topic="t" version-topic="v" format="kfw1" image="fw-1.1.0.bin" older-image="fw-1.2.0.bin"/>
+</dut>
+X
+check_bad "$TMP/upd-older.xml" "upd-older.xml:3: the older image \\(1.2.0\\) is not older than the image \\(1.1.0\\)" \
+	"an older image that is newer (versions read from the kfw1 headers)"
+cat > "$TMP/upd-url.xml" <<'X'
+<dut xmlns="urn:keur:dut:1" id="u">
+  <mqtt role="client" client-id="c" broker-host="b"/>
+  <update topic="t" version-topic="v" format="kfw1" image="fw-1.1.0.bin" check-url="https://updates.example/x"/>
+</dut>
+X
+check_bad "$TMP/upd-url.xml" "upd-url.xml:3: check-url=.https://updates.example/x. is http://ADDRESS:PORT/PATH" "a check-url keur cannot serve"
+cat > "$TMP/reflash.xml" <<'X'
+<lab xmlns="urn:keur:lab:1" id="l"><scope><allow host="127.0.0.1"/></scope>
+  <reflash method="command" on="flash" off="x"/>
+</lab>
+X
+check_bad "$TMP/reflash.xml" "reflash.xml:2: <reflash> takes command=" "a reflash fixture with on/off instead of command"
+like "$("$KEUR" lint "$TMP/reflash.xml" 2>&1)" "reflash.xml:2: <reflash method=.command.> needs command=" "and without command: also said"
 
 check_bad "$TMP/does-not-exist.xml" "does-not-exist.xml: cannot read: No such file" "missing file"
 
