@@ -177,6 +177,21 @@ static void stamp(char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Asks question until the operator types a name (it goes into the evidence): 0, or as ask(). */
+static int ask_name(const struct lab_fixture *f, const char *question, char *who, size_t wlen, char *why, size_t len)
+{
+	const char *q = question;
+
+	for (;;) {
+		int r = ask(f, q, who, wlen, why, len);
+		if (r < 0)
+			return r;
+		if (who[strspn(who, " \t")])
+			return 0;
+		q = "keur: a name, please (it goes into the evidence): ";
+	}
+}
+
 /* An operator does it and confirms with their name, which goes into the evidence. */
 static int manual_set(const struct lab_fixture *f, const char *what, int on, FILE *log, char *why, size_t len)
 {
@@ -185,14 +200,9 @@ static int manual_set(const struct lab_fixture *f, const char *what, int on, FIL
 
 	snprintf(q, sizeof(q), "\nkeur: please %s the DUT's %s now; then type your name to confirm: ",
 		 on ? (power ? "switch on" : "restore") : (power ? "switch off" : "cut"), what);
-	for (;;) {
-		int r = ask(f, q, who, sizeof(who), why, len);
-		if (r < 0)
-			return r;
-		if (who[strspn(who, " \t")])
-			break;
-		snprintf(q, sizeof(q), "keur: a name, please (it goes into the evidence): ");
-	}
+	int r = ask_name(f, q, who, sizeof(who), why, len);
+	if (r < 0)
+		return r;
 	stamp(when, sizeof(when));
 	if (log)
 		fprintf(log, "%s %s %s: confirmed by the operator '%s'\n", when, what, on ? "on" : "off", who);
@@ -264,13 +274,8 @@ int hw_reflash(const struct lab_fixture *f, const char *firmware, FILE *log, cha
 		char q[256], who[80], when[32];
 		snprintf(q, sizeof(q), "\nkeur: please put the DUT back to firmware %.32s now; then type your name to confirm: ",
 			 firmware);
-		for (;;) {
-			if ((rc = ask(f, q, who, sizeof(who), why, len)) < 0)
-				return rc;
-			if (who[strspn(who, " \t")])
-				break;
-			snprintf(q, sizeof(q), "keur: a name, please (it goes into the evidence): ");
-		}
+		if ((rc = ask_name(f, q, who, sizeof(who), why, len)) < 0)
+			return rc;
 		stamp(when, sizeof(when));
 		if (log)
 			fprintf(log, "%s reflash to %s: confirmed by the operator '%s'\n", when, firmware, who);

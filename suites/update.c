@@ -281,13 +281,13 @@ static int upd_open(struct keur_ctx *ctx, struct upd *p)
 		keur_verdict(ctx, KEUR_NA, "the DUT declares no <update>");
 		return -1;
 	}
-	char *err = NULL;
+	char *buf = NULL;
 	size_t len;
-	if (file_read(p->u->image, &err, &len) < 0) {
+	if (file_read(p->u->image, &buf, &len) < 0) {
 		keur_verdict(ctx, KEUR_INCONC, "the image %s cannot be read", p->u->image);
 		return -1;
 	}
-	p->img = (unsigned char *)err;
+	p->img = (unsigned char *)buf;
 	p->img_len = len;
 	if (fake_genuine(ctx, &p->fk) < 0) {
 		free(p->img);
