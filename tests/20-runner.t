@@ -2,7 +2,7 @@
 # The runner, on cases that pass, fail, crash, hang, print noise, leave processes behind and
 # write evidence (tests/selftest_suite.c): TAP, deadlines, journal, JUnit, report.xml, exit codes.
 . "$(dirname "$0")/lib.sh"
-plan 49
+plan 50
 
 D=$TOP/tests/data
 CASES=SELF-PASS-001,SELF-FAIL-001,SELF-INCONC-001,SELF-CRASH-001,SELF-HANG-001,SELF-HANGFAIL-001,SELF-NOVERDICT-001,SELF-NOISE-001,SELF-EVIDENCE-001,SELF-SPAWN-001,SELF-TWICE-001,SELF-NA-001,SELF-FIXTURE-001
@@ -112,6 +112,9 @@ grep -q "fixture: uplink cut" "$TMP/fix/evidence/SELF-UPLINK-001/transcript.txt"
 grep -q "uplink restore: done" "$TMP/fix/evidence/SELF-UPLINK-002/fixtures.txt"; ok $? "the restore is in the hanging case's evidence"
 grep -q "^case id=SELF-UPLINK-002 .*ev=fixtures.txt:" "$TMP/fix/journal"; ok $? "and hashed with it"
 is "$(verdict_of "$TMP/fix.tap" SELF-POWER-001)" pass "the power case itself passed"
+rm -f "$TMP/fixp" && "$SELF" run --dut "$D/self-dut.xml" --lab "$TMP/fixlab.xml" --out "$TMP/fixp" --only SELF-POWER-002 > "$TMP/fixp.tap" 2>&1
+[ -e "$TMP/power" ] && grep -q "after the case: power on: done" "$TMP/fixp/evidence/SELF-POWER-002/fixtures.txt"
+ok $? "a case that switched the power off without needing it: its record makes the parent switch it on"
 # The uplink comes back before the run, but no more once a case has cut it.
 sed -e "s|off=\"rm -f $TMP/uplink\" on=\"touch $TMP/uplink\"|off=\"touch $TMP/wascut\" on=\"echo switch says no; ! test -e $TMP/wascut\"|" \
     "$TMP/fixlab.xml" > "$TMP/badlab.xml"

@@ -152,6 +152,9 @@ static const struct keur_case cases[] = {
 	{ "SELF-UPLINK-001", "a case that cuts the uplink and crashes", "selftest", NEED_FIX_UPLINK, 10, 0, cut_and_crash },
 	{ "SELF-UPLINK-002", "a case that cuts the uplink and hangs", "selftest", NEED_FIX_UPLINK, 1, 0, cut_and_hang },
 	{ "SELF-POWER-001", "a case that switches the DUT off", "selftest", NEED_FIX_POWER, 10, 0, power_off },
+	/* As UPDATE-INTERRUPT-001 does: the power fixture used where the lab has one, not needed. */
+	{ "SELF-POWER-002", "a case that switches the DUT off without needing the power fixture", "selftest", 0, 10, 0,
+	  power_off },
 	{ "SELF-SLOW-001", "slow case 1", "selftest", 0, 30, 0, slow },
 	{ "SELF-SLOW-002", "slow case 2", "selftest", 0, 30, 0, slow },
 	{ "SELF-SLOW-003", "slow case 3", "selftest", 0, 30, 0, slow },
