@@ -289,6 +289,11 @@ static int upd_open(struct keur_ctx *ctx, struct upd *p)
 	}
 	p->img = (unsigned char *)buf;
 	p->img_len = len;
+	if (len < 64) {
+		keur_verdict(ctx, KEUR_INCONC, "the image %s holds %zu bytes: too few to be an update", p->u->image, len);
+		free(p->img);
+		return -1;
+	}
 	if (fake_genuine(ctx, &p->fk) < 0) {
 		free(p->img);
 		return -1;
