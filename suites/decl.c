@@ -333,24 +333,11 @@ static void from_modbus(struct keur_ctx *ctx, const struct keur_dut *d, const st
 	}
 }
 
-struct sysver {
-	char text[128];
-	int got;
-};
-
-static void on_sys(void *arg, const char *topic, const void *payload, int len)
-{
-	struct sysver *v = arg;
-	(void)topic;
-	snprintf(v->text, sizeof(v->text), "%.*s", len < 127 ? len : 127, (const char *)payload);
-	v->got = 1;
-}
-
 static void from_broker(struct keur_ctx *ctx, const struct keur_dut *d, const struct sbom *b, struct keur_findings *f)
 {
 	for (size_t i = 0; i < d->nmqtt; i++) {
 		const struct dut_mqtt *m = &d->mqtt[i];
-		struct sysver v = { .got = 0 };
+		struct mqtt_first v = { .got = 0 };
 		struct mqtt_target t;
 		struct mqtt_session *s = NULL;
 		struct mqtt_connack ack;
@@ -368,14 +355,14 @@ static void from_broker(struct keur_ctx *ctx, const struct keur_dut *d, const st
 		}
 		if (mqtt_session_subscribe(s, "$SYS/broker/version", t.timeout_ms, &granted, why, sizeof(why)) == 0 &&
 		    granted < 0x80)
-			mqtt_session_listen(s, 3000, 1, on_sys, &v);
+			mqtt_session_listen(s, 3000, 1, mqtt_dut_first, &v);
 		mqtt_session_close(s);
 		/* "mosquitto version 2.0.11": the first word and the last. */
-		if (!v.got || sscanf(v.text, "%63s", name) != 1 || !strrchr(v.text, ' ')) {
-			keur_note(ctx, "the broker discloses no $SYS/broker/version%s%s", v.got ? ": " : "", v.text);
+		if (!v.got || sscanf(v.value, "%63s", name) != 1 || !strrchr(v.value, ' ')) {
+			keur_note(ctx, "the broker discloses no $SYS/broker/version%s%s", v.got ? ": " : "", v.value);
 			continue;
 		}
-		snprintf(version, sizeof(version), "%s", strrchr(v.text, ' ') + 1);
+		snprintf(version, sizeof(version), "%s", strrchr(v.value, ' ') + 1);
 		look_up(ctx, b, f, "$SYS/broker/version", name, version);
 	}
 }

@@ -3,6 +3,8 @@
 #ifndef KEUR_MQTT_DUT_H
 #define KEUR_MQTT_DUT_H
 
+#include <stdio.h>
+
 #include "case.h"
 #include "mqtt.h"
 
@@ -21,6 +23,21 @@ static inline void mqtt_dut_target(const struct dut_mqtt *m, int version, struct
 	t->ca_file = m->ca_file;
 	t->version = version;
 	t->timeout_ms = m->timeout_ms;
+}
+
+/* The first message a listen brings (an mqtt_message_fn's arg): its payload, cut to fit. */
+struct mqtt_first {
+	char value[512];
+	int got;
+};
+
+static inline void mqtt_dut_first(void *arg, const char *topic, const void *payload, int len)
+{
+	struct mqtt_first *m = arg;
+
+	(void)topic;
+	if (!m->got++)
+		snprintf(m->value, sizeof(m->value), "%.*s", len < 511 ? (len > 0 ? len : 0) : 511, (const char *)payload);
 }
 
 /* An mqtt_log_fn that puts libmosquitto's lines into the case's transcript (arg: the ctx). */

@@ -115,20 +115,6 @@ static void fn_modbus(const struct keur_dut *d, const struct dut_function *f, st
 	snprintf(r->detail, sizeof(r->detail), "%s %d: %s", what[f->op], f->addr, rc == 0 ? "answered" : why);
 }
 
-struct first_message {
-	char value[128];
-	int got;
-};
-
-static void on_message(void *arg, const char *topic, const void *payload, int len)
-{
-	struct first_message *m = arg;
-
-	(void)topic;
-	if (!m->got++)
-		trim_copy(m->value, sizeof(m->value), payload, (size_t)(len > 0 ? len : 0));
-}
-
 /* Subscribe (when declared), publish (when declared), and wait for a message on the subscription. */
 static void fn_mqtt(struct keur_ctx *ctx, const struct keur_dut *d, const struct dut_function *f, struct fn_result *r)
 {
@@ -161,13 +147,13 @@ static void fn_mqtt(struct keur_ctx *ctx, const struct keur_dut *d, const struct
 		goto out;
 	}
 	if (f->subscribe) {
-		struct first_message m = { .got = 0 };
-		mqtt_session_listen(s, t.timeout_ms, 1, on_message, &m);
+		struct mqtt_first m = { .got = 0 };
+		mqtt_session_listen(s, t.timeout_ms, 1, mqtt_dut_first, &m);
 		if (!m.got) {
 			snprintf(r->detail, sizeof(r->detail), "no message on %s within %d ms", f->subscribe, t.timeout_ms);
 			goto out;
 		}
-		snprintf(r->value, sizeof(r->value), "%s", m.value);
+		trim_copy(r->value, sizeof(r->value), m.value, strlen(m.value));
 	}
 	r->ok = 1;
 	snprintf(r->detail, sizeof(r->detail), "MQTT %s%s%s%s", f->publish ? "published on " : "",
