@@ -285,6 +285,26 @@ static inline int fake_publish(struct stream *s, int version, const char *topic,
 	return r;
 }
 
+/* Takes a connected DUT's CONNECT and accepts it (CONNACK at its protocol level, in *version):
+ * 1 with ci filled (the password wiped), else 0 with what happened in detail. */
+static inline int fake_admit(struct keur_ctx *ctx, struct stream *s, int timeout_ms, struct mqtt_connect_info *ci,
+			     int *version, char *detail, size_t len)
+{
+	unsigned char out[8];
+	size_t n;
+
+	if (!read_connect(ctx, s, timeout_ms, ci, detail, len))
+		return 0;
+	memset(ci->pass, 0, sizeof(ci->pass));
+	*version = ci->version == 5 ? 5 : 4;
+	n = mqtt_wire_connack(out, sizeof(out), *version, 0);
+	if (stream_write(s, out, n, 5000) < 0) {
+		snprintf(detail, len, "CONNACK could not be sent: %s", stream_error(s));
+		return 0;
+	}
+	return 1;
+}
+
 /* Takes a connected DUT's CONNECT, accepts it, and serves it (fake_serve_one) until it
  * publishes on topic (NULL: on any topic), which is its telemetry.  1 when it did within
  * wait_ms (its protocol level in *version), with its client id in detail; else 0 with what
@@ -293,20 +313,11 @@ static inline int fake_until_telemetry(struct keur_ctx *ctx, struct stream *s, c
 				       int *version, char *detail, size_t len)
 {
 	struct mqtt_connect_info ci;
-	unsigned char out[8];
-	size_t n;
 	long end = (long)time_mono_ms() + wait_ms;
 	char what[200];
 
-	if (!read_connect(ctx, s, (int)(wait_ms < 10000 ? wait_ms : 10000), &ci, detail, len))
+	if (!fake_admit(ctx, s, (int)(wait_ms < 10000 ? wait_ms : 10000), &ci, version, detail, len))
 		return 0;
-	memset(ci.pass, 0, sizeof(ci.pass));
-	*version = ci.version == 5 ? 5 : 4;
-	n = mqtt_wire_connack(out, sizeof(out), *version, 0);
-	if (stream_write(s, out, n, 5000) < 0) {
-		snprintf(detail, len, "CONNACK could not be sent: %s", stream_error(s));
-		return 0;
-	}
 	for (;;) {
 		long left = end - (long)time_mono_ms();
 		int r;

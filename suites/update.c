@@ -101,22 +101,13 @@ static void step(struct upd *p, long left)
 	if (!p->s) {
 		int came;
 		struct mqtt_connect_info ci;
-		unsigned char out[8];
 		p->s = stream_accept(p->fk.lfd, p->fk.tls, (int)(left < 1000 ? left : 1000), detail, sizeof(detail), &came);
 		if (!p->s) {
 			if (came)
 				keur_note(p->ctx, "a connection to keur's broker failed: %s", detail);
 			return;
 		}
-		if (!read_connect(p->ctx, p->s, 5000, &ci, detail, sizeof(detail))) {
-			stream_close(p->s);
-			p->s = NULL;
-			return;
-		}
-		memset(ci.pass, 0, sizeof(ci.pass));
-		p->level = ci.version == 5 ? 5 : 4;
-		size_t n = mqtt_wire_connack(out, sizeof(out), p->level, 0);
-		if (stream_write(p->s, out, n, 5000) < 0) {
+		if (!fake_admit(p->ctx, p->s, 5000, &ci, &p->level, detail, sizeof(detail))) {
 			stream_close(p->s);
 			p->s = NULL;
 			return;
