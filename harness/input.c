@@ -633,7 +633,6 @@ static void update_load(struct keur_dut *d, xmlNodePtr n, const char *base, cons
 	struct dut_update *u = d->update = xcalloc(1, sizeof(*u));
 	char *v;
 
-	d->has_update = 1;
 	u->line = (int)line_of(n);
 	u->channel = attr(n, "channel");
 	if (!u->channel)

@@ -159,7 +159,6 @@ struct keur_dut {
 	size_t ncoap;
 	struct dut_modbus *modbus;
 	size_t nmodbus;
-	int has_update;
 	struct dut_update *update;	/* NULL: no <update> */
 	struct dut_function *functions;
 	size_t nfunctions;

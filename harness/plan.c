@@ -19,7 +19,7 @@ const char *plan_na_reason(const struct keur_case *c, const struct keur_dut *d)
 	if (c->flags & KEUR_NEEDS_ANY) {
 		if (((c->needs & NEED_MQTT_BROKER) && dut_has_mqtt(d, 1)) || ((c->needs & NEED_MQTT_CLIENT) && dut_has_mqtt(d, 0)) ||
 		    ((c->needs & NEED_COAP) && d->ncoap) || ((c->needs & NEED_MODBUS) && d->nmodbus) ||
-		    ((c->needs & NEED_UPDATE) && d->has_update))
+		    ((c->needs & NEED_UPDATE) && d->update))
 			return NULL;
 		return "the DUT declares none of the interfaces this case tries (see keur list)";
 	}
@@ -31,7 +31,7 @@ const char *plan_na_reason(const struct keur_case *c, const struct keur_dut *d)
 		return "the DUT declares no CoAP interface (<coap>)";
 	if ((c->needs & NEED_MODBUS) && d->nmodbus == 0)
 		return "the DUT declares no Modbus interface (<modbus>)";
-	if ((c->needs & NEED_UPDATE) && !d->has_update)
+	if ((c->needs & NEED_UPDATE) && !d->update)
 		return "the DUT declares no update channel (<update>)";
 	return NULL;
 }
