@@ -116,6 +116,14 @@ static int read_request(int fd, char *path, size_t plen)
 	return 0;
 }
 
+static struct file *find(struct httpserve *h, const char *path)
+{
+	for (int i = 0; i < MAX_FILES; i++)
+		if (h->files[i].body && !strcmp(h->files[i].path, path))
+			return &h->files[i];
+	return NULL;
+}
+
 static void answer(struct conn *c)
 {
 	struct httpserve *h = c->h;
@@ -135,9 +143,7 @@ static void answer(struct conn *c)
 		return;
 	}
 	pthread_mutex_lock(&h->mu);
-	for (int i = 0; i < MAX_FILES; i++)
-		if (h->files[i].body && !strcmp(h->files[i].path, path))
-			f = &h->files[i];
+	f = find(h, path);
 	if (f) {
 		b = f->body;
 		hold = f->hold_after;
@@ -166,7 +172,6 @@ static void answer(struct conn *c)
 			}
 			sent += n;
 			pthread_mutex_lock(&h->mu);
-			f->st.sent += n;
 			if (sent > f->st.most)
 				f->st.most = sent;
 			pthread_mutex_unlock(&h->mu);
@@ -223,19 +228,6 @@ static void reap(struct httpserve *h, int all)
 	}
 }
 
-static void peer_text(const struct sockaddr_storage *ss, char *out, size_t len)
-{
-	char a[INET6_ADDRSTRLEN] = "?";
-
-	if (ss->ss_family == AF_INET6) {
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, a, sizeof(a));
-		snprintf(out, len, "[%s]:%d", a, ntohs(((const struct sockaddr_in6 *)ss)->sin6_port));
-	} else {
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, a, sizeof(a));
-		snprintf(out, len, "%s:%d", a, ntohs(((const struct sockaddr_in *)ss)->sin_port));
-	}
-}
-
 static void *acceptor_main(void *arg)
 {
 	struct httpserve *h = arg;
@@ -249,9 +241,7 @@ static void *acceptor_main(void *arg)
 			break;
 		if (!(pf[0].revents & POLLIN))
 			continue;
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-		int fd = accept4(h->lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+		int fd = accept4(h->lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0)
 			continue;
 		struct conn *c = NULL;
@@ -259,7 +249,7 @@ static void *acceptor_main(void *arg)
 			if (h->conns[i].fd < 0)
 				c = &h->conns[i];
 		char peer[64];
-		peer_text(&ss, peer, sizeof(peer));
+		stream_fd_peer(fd, peer, sizeof(peer));
 		if (!c) {
 			static const char busy[] = "HTTP/1.0 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n";
 			send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -324,14 +314,6 @@ int httpserve_port(const struct httpserve *h)
 	return h->port;
 }
 
-static struct file *find(struct httpserve *h, const char *path)
-{
-	for (int i = 0; i < MAX_FILES; i++)
-		if (h->files[i].body && !strcmp(h->files[i].path, path))
-			return &h->files[i];
-	return NULL;
-}
-
 void httpserve_put(struct httpserve *h, const char *path, const void *body, size_t len, long hold_after)
 {
 	struct body *b = xcalloc(1, sizeof(*b));
@@ -353,15 +335,6 @@ void httpserve_put(struct httpserve *h, const char *path, const void *body, size
 		f->body = b;
 		f->hold_after = hold_after;
 	}
-	pthread_mutex_unlock(&h->mu);
-}
-
-void httpserve_remove(struct httpserve *h, const char *path)
-{
-	pthread_mutex_lock(&h->mu);
-	struct file *f = find(h, path);
-	if (f)
-		f->body = NULL;
 	pthread_mutex_unlock(&h->mu);
 }
 

@@ -11,7 +11,6 @@ struct httpserve;
 
 struct httpserve_stats {
 	int requests;		/* GETs of the path */
-	size_t sent;		/* body bytes sent, all requests together */
 	size_t most;		/* the most body bytes one request got */
 	int complete;		/* answers sent whole */
 	int held;		/* answers being held now (hold_after) */
@@ -25,7 +24,6 @@ int httpserve_port(const struct httpserve *h);
  * that many body bytes and then nothing more, keeping the connection open, until
  * httpserve_release(); then it closes it (an interrupted download). */
 void httpserve_put(struct httpserve *h, const char *path, const void *body, size_t len, long hold_after);
-void httpserve_remove(struct httpserve *h, const char *path);
 void httpserve_stats(struct httpserve *h, const char *path, struct httpserve_stats *st);
 /* Closes every held answer, unfinished. */
 void httpserve_release(struct httpserve *h);

@@ -99,4 +99,3 @@ int mb_write(struct mb_session *s, int fc, int addr, uint16_t v, int *exception,
 	}
 	return r == 1 ? 0 : failed(s, exception, why, len);
 }
-

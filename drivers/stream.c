@@ -45,14 +45,14 @@ static void set_timeouts(int fd, int ms)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
-static void note_peer(struct stream *s)
+void stream_fd_peer(int fd, char *out, size_t len)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	char host[INET6_ADDRSTRLEN] = "?";
 	int port = 0;
 
-	if (getpeername(s->fd, (struct sockaddr *)&ss, &sl) == 0) {
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
 		if (ss.ss_family == AF_INET) {
 			struct sockaddr_in *a = (struct sockaddr_in *)&ss;
 			inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
@@ -63,7 +63,12 @@ static void note_peer(struct stream *s)
 			port = ntohs(a->sin6_port);
 		}
 	}
-	snprintf(s->peer, sizeof(s->peer), "%s:%d", host, port);
+	snprintf(out, len, "%s:%d", host, port);
+}
+
+static void note_peer(struct stream *s)
+{
+	stream_fd_peer(s->fd, s->peer, sizeof(s->peer));
 }
 
 static struct stream *wrap(int fd, SSL *ssl)

@@ -45,6 +45,8 @@ struct stream *stream_accept(int lfd, void *ssl_ctx, int timeout_ms, char *detai
 int stream_is_tls(const struct stream *s);
 /* The peer's address as "A:P", and (TLS only) whether it sent a certificate. */
 const char *stream_peer(const struct stream *s);
+/* "ADDRESS:PORT" of a connected socket's peer ("?:0" when unknown). */
+void stream_fd_peer(int fd, char *out, size_t len);
 int stream_peer_has_cert(const struct stream *s);
 
 void stream_close(struct stream *s);
