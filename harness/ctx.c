@@ -123,17 +123,16 @@ int keur_reflash(struct keur_ctx *ctx, char *why, size_t len)
 {
 	const struct keur_lab *l = ctx->lab;
 	const struct keur_dut *d = ctx->dut;
+	const char *fw = d->firmware ? d->firmware : "?";
 	FILE *ev = keur_evidence(ctx, "fixtures.txt");
 	int r = hw_reflash(lab_fixture_for(l->reflashes, l->nreflashes, d->id), d->firmware ? d->firmware : "", ev, why,
 			   len);
 
 	if (ev) {
-		fprintf(ev, "= reflash to %s%s\n", d->firmware ? d->firmware : "?",
-			r == FIXTURE_NOT_DONE ? " NOT DONE" : r < 0 ? " FAILED" : "");
+		fprintf(ev, "= reflash to %s%s\n", fw, r == FIXTURE_NOT_DONE ? " NOT DONE" : r < 0 ? " FAILED" : "");
 		fclose(ev);
 	}
-	keur_note(ctx, "fixture: reflash to the declared firmware %s: %s", d->firmware ? d->firmware : "?",
-		  r == 0 ? "done" : why);
+	keur_note(ctx, "fixture: reflash to the declared firmware %s: %s", fw, r == 0 ? "done" : why);
 	return r == 0 ? 0 : -1;
 }
 

@@ -4,6 +4,7 @@
  * `keur lab down` finds all of it after any crash: namespaces, processes (PID and start time,
  * so that a reused PID is never killed) and files. */
 #include "lab.h"
+#include "util.h"
 
 #include <dirent.h>
 #include <limits.h>
@@ -872,9 +873,10 @@ int lab_power(const char *dir, const char *dut, int on)
 
 int lab_reflash(const char *dir, const char *dut, const char *firmware)
 {
-	char p[4096], tmp[4200], line[512];
+	char p[4096], *old = NULL;
+	size_t len = 0;
 	int i, rc;
-	FILE *in, *out;
+	struct strbuf sb;
 
 	if (!*firmware || strlen(firmware) > 16 || strspn(firmware, "0123456789.") != strlen(firmware)) {
 		say("--firmware is a version like 1.0.0");
@@ -884,25 +886,21 @@ int lab_reflash(const char *dir, const char *dut, const char *firmware)
 		return rc;
 	sscanf(dut, "dev%d", &i);
 	snprintf(p, sizeof(p), "%s/dev%d/state", dir, i);
-	snprintf(tmp, sizeof(tmp), "%s.reflash", p);
 	/* The device keeps its configuration; only the version it runs changes. */
-	in = fopen(p, "r");
-	out = fopen(tmp, "w");
-	if (!out) {
-		say("cannot write %s: %s", tmp, strerror(errno));
-		if (in)
-			fclose(in);
-		return 3;
+	sb_init(&sb);
+	sb_addf(&sb, "firmware %s\n", firmware);
+	if (file_read(p, &old, &len) == 0) {
+		char *save = NULL;
+		for (char *line = strtok_r(old, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			if (strncmp(line, "firmware ", 9))
+				sb_addf(&sb, "%s\n", line);
 	}
-	fprintf(out, "firmware %s\n", firmware);
-	while (in && fgets(line, sizeof(line), in))
-		if (strncmp(line, "firmware ", 9))
-			fputs(line, out);
-	if (in)
-		fclose(in);
-	if (fclose(out) != 0 || rename(tmp, p) < 0) {
-		say("cannot write %s: %s", p, strerror(errno));
-		unlink(tmp);
+	free(old);
+	char *text = sb_detach(&sb);
+	rc = file_write_atomic(p, text, strlen(text));
+	free(text);
+	if (rc < 0) {
+		say("cannot write %s: %s", p, strerror(-rc));
 		return 3;
 	}
 	return lab_power(dir, dut, 1);
