@@ -22,6 +22,7 @@
 #include "results.h"
 #include "runner.h"
 #include "scope.h"
+#include "sha256.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -36,7 +37,9 @@ static const char usage_text[] =
 	"  list [--profile P] [--dut D] [--lab L]\n"
 	"                        the cases, or the plan a profile and DUT resolve to\n"
 	"  lint FILE...          validate profile, DUT and lab files\n"
-	"  report DIR            rewrite DIR/results.tap, junit.xml and report.xml from the journal\n"
+	"  list --profile P --matrix [--csv]   requirement x case matrix of a profile\n"
+	"  report DIR            rewrite DIR/results.tap, junit.xml, report.xml and label.svg\n"
+	"  label DIR             write DIR/label.svg: level reached and the label's fields\n"
 	"  lab up [--dir DIR] [--duts N] [--flaw [I:]NAME]...   build the simulated lab (root)\n"
 	"  lab down [--dir DIR]  remove it, also after a crash\n"
 	"  lab power on|off --dut ID [--dir DIR]                cycle a simulated device\n"
@@ -56,7 +59,8 @@ static const char run_help[] =
 	"  --out DIR      where the journal, reports and evidence go\n"
 	"                 (default ./keur-out/DUT-ID-UTCTIME; must not hold a run already)\n"
 	"  --only LIST    run only these cases (comma-separated IDs)\n"
-	"  --level L      only the requirements of this profile level and those it includes\n"
+	"  --level L      only the requirements of this profile level and those it includes; the\n"
+	"                 level reached is then at most L\n"
 	"  --deadline-scale F  multiply every case's deadline by F (0.1 to 100), for slow devices\n"
 	"  --resume DIR   finish a run that was interrupted; finished cases are not run again\n"
 	"  --tap-version N  13 or 14 (default): the version line of the TAP stream; 13 for\n"
@@ -91,6 +95,7 @@ struct run_args {
 	const char *profile, *dut, *lab, *out, *resume, *tapv;
 	struct plan_opts plan;
 	int verbose, progress;
+	int matrix, csv;	/* keur list only */
 };
 
 /* ---- loading everything a run needs ---- */
@@ -154,6 +159,13 @@ static void header_records(const struct inputs *in, const char *outdir, const st
 	jrec_init(&r, "run");
 	jrec_add(&r, "keur-version", KEUR_VERSION);
 	jrec_addf(&r, "started", "%lld", (long long)started);
+	{
+		/* The report's ID, printed on the label: unique per run, stable across rewrites. */
+		char hex[65], *seed = xasprintf("%s %lld %s %ld", d->sha256, (long long)started, outdir, (long)getpid());
+		sha256_hex(seed, strlen(seed), hex);
+		free(seed);
+		jrec_addf(&r, "report-id", "KEUR-%.12s", hex);
+	}
 	jrec_add(&r, "out", outdir);
 	jrec_add(&r, "dut-file", d->path);
 	jrec_add(&r, "dut-sha256", d->sha256);
@@ -183,6 +195,8 @@ static void header_records(const struct inputs *in, const char *outdir, const st
 	if (d->automatic_updates >= 0)
 		jrec_add(&r, "automatic-updates", d->automatic_updates ? "true" : "false");
 	jrec_add(&r, "sbom", d->sbom);
+	if (d->network_equipment)
+		jrec_add(&r, "network-equipment", "true");
 	for (size_t i = 0; i < d->nmqtt; i++) {
 		const struct dut_mqtt *m = &d->mqtt[i];
 		if (m->broker)
@@ -214,9 +228,19 @@ static void header_records(const struct inputs *in, const char *outdir, const st
 		jrec_add(&r, "version", p->version);
 		jrec_add(&r, "title", p->title);
 		jrec_add(&r, "sha256", p->sha256);
+		/* Levels as "ID" or "ID INCLUDES", in the profile's order; label fields "NAME REQ". */
+		for (size_t i = 0; i < p->nlevels; i++)
+			if (p->levels[i].includes)
+				jrec_addf(&r, "level", "%s %s", p->levels[i].id, p->levels[i].includes);
+			else
+				jrec_add(&r, "level", p->levels[i].id);
+		for (size_t i = 0; i < p->nfields; i++)
+			if (p->fields[i].from_requirement)
+				jrec_addf(&r, "field", "%s %s", p->fields[i].name, p->fields[i].from_requirement);
 		PUSH();
 		for (size_t i = 0; i < in->plan.nreqs; i++) {
 			const struct profile_req *q = in->plan.reqs[i];
+			const struct profile_waiver *w = profile_waiver_for(p, q->id);
 			struct strbuf cases;
 			sb_init(&cases);
 			for (size_t c = 0; c < q->ncases; c++)
@@ -228,6 +252,11 @@ static void header_records(const struct inputs *in, const char *outdir, const st
 			jrec_add(&r, "level", q->level);
 			jrec_add(&r, "summary", q->summary);
 			jrec_add(&r, "cases", cases.buf ? cases.buf : "");
+			jrec_add(&r, "na", in->plan.req_na[i]);
+			if (w) {
+				jrec_add(&r, "waiver-reason", w->reason);
+				jrec_add(&r, "waiver-by", w->approved_by);
+			}
 			sb_release(&cases);
 			PUSH();
 		}
@@ -265,6 +294,14 @@ static void summary(const struct run_view *rv, const char *outdir, int code)
 		fprintf(stderr, "keur: mandatory requirements not decided:%s\n", open.buf);
 	sb_release(&failed);
 	sb_release(&open);
+	if (rv->profile) {
+		struct label lb;
+		label_compute(rv, &lb);
+		fprintf(stderr, "keur: level reached: %s; automatic updates: %s; supported until: %s; works offline: %s\n",
+			lb.level, lb.f[LABEL_UPDATES].text, lb.f[LABEL_SUPPORT].text, lb.f[LABEL_OFFLINE].text);
+		if (lb.waivers)
+			fprintf(stderr, "keur: %d requirement(s) waived by the profile (see report.xml)\n", lb.waivers);
+	}
 	fprintf(stderr, "keur: results in %s (exit %d)\n", outdir, code);
 }
 
@@ -299,6 +336,10 @@ static int finish_run(const char *outdir, struct journal *j, int rc)
 		return EXIT_INCONC;
 	}
 	code = rc < 0 ? EXIT_INCONC : run_view_exit(&rv);
+	if (rc == 0) {
+		tap_trailer(stdout, &rv);
+		fflush(stdout);
+	}
 	summary(&rv, outdir, code);
 	run_view_release(&rv);
 	return code;
@@ -478,7 +519,8 @@ out:
 	return code;
 }
 
-enum { OPT_PROFILE = 256, OPT_DUT, OPT_LAB, OPT_OUT, OPT_ONLY, OPT_LEVEL, OPT_RESUME, OPT_NOPROG, OPT_TAPV, OPT_SCALE };
+enum { OPT_PROFILE = 256, OPT_DUT, OPT_LAB, OPT_OUT, OPT_ONLY, OPT_LEVEL, OPT_RESUME, OPT_NOPROG, OPT_TAPV, OPT_SCALE,
+       OPT_MATRIX, OPT_CSV };
 
 static const struct option run_opts[] = {
 	{ "profile", required_argument, NULL, OPT_PROFILE },
@@ -492,6 +534,8 @@ static const struct option run_opts[] = {
 	{ "no-progress", no_argument, NULL, OPT_NOPROG },
 	{ "tap-version", required_argument, NULL, OPT_TAPV },
 	{ "deadline-scale", required_argument, NULL, OPT_SCALE },
+	{ "matrix", no_argument, NULL, OPT_MATRIX },
+	{ "csv", no_argument, NULL, OPT_CSV },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -521,6 +565,8 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, int *help)
 			break;
 		}
 		case OPT_RESUME: a->resume = optarg; break;
+		case OPT_MATRIX: a->matrix = 1; break;
+		case OPT_CSV: a->csv = 1; break;
 		case 'v': a->verbose = 1; break;
 		case OPT_NOPROG: a->progress = 0; break;
 		case OPT_TAPV:
@@ -549,6 +595,8 @@ static int cmd_run(int argc, char **argv)
 		fputs(run_help, stdout);
 		return EXIT_OK;
 	}
+	if (a.matrix || a.csv)
+		return usage_error("%s: --matrix and --csv are options of keur list", "run");
 	if (a.resume) {
 		if (a.profile || a.dut || a.lab || a.out || a.plan.only || a.plan.level || a.tapv || a.plan.deadline_scale)
 			return usage_error("%s: --resume takes the inputs and options of the run it finishes", "run");
@@ -581,6 +629,93 @@ static void needs_text(unsigned needs, unsigned flags, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
+static int req_checks(const struct profile_req *r, const char *id)
+{
+	for (size_t c = 0; c < r->ncases; c++)
+		if (!strcmp(r->cases[c], id))
+			return 1;
+	return 0;
+}
+
+static void csv_field(const char *s)
+{
+	if (!strpbrk(s, ",\"\n")) {
+		fputs(s, stdout);
+		return;
+	}
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"')
+			putchar('"');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+/* The requirement x case matrix of a profile: which case gives evidence for which requirement.
+ * Every case keur has is a column, so a case no requirement uses stands out. */
+static int list_matrix(const char *path, int csv)
+{
+	struct input_errors err = { 0 };
+	struct keur_profile *p = NULL;
+	const struct keur_case **cs = NULL;
+	size_t n = 0, unused = 0;
+
+	if (profile_load(path, &p, &err) < 0) {
+		input_errors_print(&err);
+		input_errors_release(&err);
+		return EXIT_USAGE;
+	}
+	for (size_t s = 0; keur_suites[s]; s++)
+		for (unsigned k = 0; k < keur_suites[s]->ncases; k++) {
+			cs = xrealloc(cs, (n + 1) * sizeof(*cs));
+			cs[n++] = &keur_suites[s]->cases[k];
+		}
+	if (csv) {
+		fputs("requirement,source,kind,level", stdout);
+		for (size_t c = 0; c < n; c++)
+			printf(",%s", cs[c]->id);
+		putchar('\n');
+		for (size_t i = 0; i < p->nreqs; i++) {
+			const struct profile_req *r = &p->reqs[i];
+			csv_field(r->id);
+			putchar(',');
+			csv_field(r->source);
+			printf(",%s,%s", r->kind, r->level);
+			for (size_t c = 0; c < n; c++)
+				fputs(req_checks(r, cs[c]->id) ? ",x" : ",", stdout);
+			putchar('\n');
+		}
+	} else {
+		printf("profile %s version %s: %zu requirements x %zu cases\n\ncases (columns):\n", p->id, p->version, p->nreqs, n);
+		for (size_t c = 0; c < n; c++) {
+			int used = 0;
+			for (size_t i = 0; i < p->nreqs && !used; i++)
+				used = req_checks(&p->reqs[i], cs[c]->id);
+			unused += !used;
+			printf("  %2zu %-20s %s%s\n", c + 1, cs[c]->id, cs[c]->title, used ? "" : "  [used by no requirement here]");
+		}
+		printf("\n%-24s %-11s %-11s ", "", "", "");
+		for (size_t c = 0; c < n; c++)
+			putchar((c + 1) / 10 ? (char)('0' + (c + 1) / 10 % 10) : ' ');
+		printf("\n%-24s %-11s %-11s ", "REQUIREMENT", "KIND", "LEVEL");
+		for (size_t c = 0; c < n; c++)
+			putchar((char)('0' + (c + 1) % 10));
+		putchar('\n');
+		for (size_t i = 0; i < p->nreqs; i++) {
+			const struct profile_req *r = &p->reqs[i];
+			printf("%-24s %-11s %-11s ", r->id, r->kind, r->level);
+			for (size_t c = 0; c < n; c++)
+				putchar(req_checks(r, cs[c]->id) ? 'x' : '.');
+			putchar('\n');
+		}
+		printf("\n%zu of %zu cases used by this profile\n", n - unused, n);
+	}
+	free(cs);
+	profile_free(p);
+	return EXIT_OK;
+}
+
 static int cmd_list(int argc, char **argv)
 {
 	struct run_args a;
@@ -591,8 +726,18 @@ static int cmd_list(int argc, char **argv)
 	if (help) {
 		fputs("usage: keur list                       every case: id, needs, deadline, spec, title\n"
 		      "       keur list --dut D [--profile P] [--lab L] [--level L] [--only ..]\n"
-		      "                                       the resolved plan, with the reason a case is na\n", stdout);
+		      "                                       the resolved plan, with the reason a case is na\n"
+		      "       keur list --profile P --matrix [--csv]\n"
+		      "                                       requirement x case matrix of a profile (traceability);\n"
+		      "                                       every case of keur is a column, so unused ones show\n", stdout);
 		return EXIT_OK;
+	}
+	if (a.csv && !a.matrix)
+		return usage_error("%s: --csv goes with --matrix", "list");
+	if (a.matrix) {
+		if (!a.profile || a.dut || a.lab || a.plan.only || a.plan.level)
+			return usage_error("%s: --matrix takes --profile P (and --csv) only", "list");
+		return list_matrix(a.profile, a.csv);
 	}
 	if (!a.dut && !a.profile) {
 		printf("%-20s %-28s %8s  %-40s %s\n", "ID", "NEEDS", "DEADLINE", "SPEC", "TITLE");
@@ -694,7 +839,7 @@ static int cmd_report(int argc, char **argv)
 		return usage_error("%s: name one run directory (keur report DIR)", "report");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fputs("usage: keur report DIR\n"
-		      "rewrites DIR/results.tap, DIR/junit.xml and DIR/report.xml from DIR/journal\n", stdout);
+		      "rewrites DIR/results.tap, DIR/junit.xml, DIR/report.xml and DIR/label.svg from DIR/journal\n", stdout);
 		return EXIT_OK;
 	}
 	if (run_view_load(argv[1], &rv, why, sizeof(why)) < 0) {
@@ -705,8 +850,48 @@ static int cmd_report(int argc, char **argv)
 	run_view_release(&rv);
 	if (r < 0)
 		return EXIT_INCONC;
-	printf("%s: results.tap, junit.xml, report.xml written\n", argv[1]);
+	printf("%s: results.tap, junit.xml, report.xml, label.svg written\n", argv[1]);
 	return EXIT_OK;
+}
+
+static int cmd_label(int argc, char **argv)
+{
+	struct run_view rv;
+	struct label lb;
+	char why[512], *report;
+	int r = 0;
+
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs("usage: keur label DIR\n"
+		      "writes DIR/label.svg from DIR/journal: the security level reached, automatic security\n"
+		      "updates, supported until, works without internet, and the report's ID and SHA-256\n"
+		      "(DIR/report.xml is written first when it is missing)\n", stdout);
+		return EXIT_OK;
+	}
+	if (argc != 2)
+		return usage_error("%s: name one run directory (keur label DIR)", "label");
+	if (run_view_load(argv[1], &rv, why, sizeof(why)) < 0) {
+		fprintf(stderr, "keur: %s\n", why);
+		return EXIT_USAGE;
+	}
+	report = path_join(argv[1], "report.xml");
+	if (access(report, F_OK) != 0 && conformance_write(&rv, argv[1]) < 0) {
+		fprintf(stderr, "keur: cannot write %s\n", report);
+		r = -1;
+	}
+	free(report);
+	if (r == 0 && label_write(&rv, argv[1]) < 0) {
+		fprintf(stderr, "keur: cannot write %s/label.svg\n", argv[1]);
+		r = -1;
+	}
+	if (r == 0) {
+		label_compute(&rv, &lb);
+		printf("%s/label.svg: level %s; automatic updates %s; supported until %s; works offline %s; report %s\n",
+		       argv[1], lb.level, lb.f[LABEL_UPDATES].text, lb.f[LABEL_SUPPORT].text, lb.f[LABEL_OFFLINE].text,
+		       rv.report_id);
+	}
+	run_view_release(&rv);
+	return r < 0 ? EXIT_INCONC : EXIT_OK;
 }
 
 static const char lab_help[] =
@@ -846,6 +1031,8 @@ int cli_main(int argc, char **argv)
 		rc = cmd_lint(argc - 1, argv + 1);
 	else if (!strcmp(cmd, "report"))
 		rc = cmd_report(argc - 1, argv + 1);
+	else if (!strcmp(cmd, "label"))
+		rc = cmd_label(argc - 1, argv + 1);
 	else if (!strcmp(cmd, "lab"))
 		rc = cmd_lab(argc - 1, argv + 1);
 	else {

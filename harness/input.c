@@ -727,6 +727,7 @@ int dut_load(const char *path, struct keur_dut **out, struct input_errors *err)
 				d->sbom = readable_file(base, sb, path, line_of(n), "sbom", err);
 				free(sb);
 			}
+			d->network_equipment = attr_bool(n, "network-equipment", 0);
 			char *au = attr(n, "automatic-updates");
 			if (au)
 				d->automatic_updates = !strcmp(au, "true") || !strcmp(au, "1");
@@ -1209,15 +1210,42 @@ static void profile_check(struct keur_profile *p, struct input_errors *err)
 		if (r->ncases == 0 && strcmp(r->kind, "docs"))
 			err_add(err, "%s:%d: requirement '%s' has no <check> and is not kind=\"docs\": it could never be judged",
 				p->path, r->line, r->id);
+		if (r->ncases && !strcmp(r->kind, "docs"))
+			err_add(err, "%s:%d: requirement '%s' is kind=\"docs\" (assessed outside keur) but has <check>s that would never count",
+				p->path, r->line, r->id);
 		for (size_t c = 0; c < r->ncases; c++)
 			if (!keur_case_find(r->cases[c], NULL))
 				err_add(err, "%s:%d: requirement '%s' checks unknown case '%s' (see `keur list`)",
 					p->path, r->line, r->id, r->cases[c]);
 	}
-	for (size_t i = 0; i < p->nfields; i++)
+	for (size_t i = 0; i < p->nfields; i++) {
 		if (p->fields[i].from_requirement && !profile_req_find(p, p->fields[i].from_requirement))
 			err_add(err, "%s: label field '%s' refers to undefined requirement '%s'", p->path,
 				p->fields[i].name, p->fields[i].from_requirement);
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(p->fields[k].name, p->fields[i].name))
+				err_add(err, "%s: label field '%s' is given twice", p->path, p->fields[i].name);
+	}
+	for (size_t i = 0; i < p->nwaivers; i++) {
+		const struct profile_waiver *w = &p->waivers[i];
+		const struct profile_req *r = profile_req_find(p, w->requirement);
+		if (!r)
+			err_add(err, "%s:%d: waiver for undefined requirement '%s'", p->path, w->line, w->requirement);
+		else if (!strcmp(r->kind, "docs"))
+			err_add(err, "%s:%d: waiver for '%s', which keur does not assess (kind=\"docs\"): nothing to waive",
+				p->path, w->line, w->requirement);
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(p->waivers[k].requirement, w->requirement))
+				err_add(err, "%s:%d: requirement '%s' is waived twice", p->path, w->line, w->requirement);
+	}
+}
+
+const struct profile_waiver *profile_waiver_for(const struct keur_profile *p, const char *req)
+{
+	for (size_t i = 0; i < p->nwaivers; i++)
+		if (!strcmp(p->waivers[i].requirement, req))
+			return &p->waivers[i];
+	return NULL;
 }
 
 static char *text_of(xmlNodePtr n)
@@ -1270,6 +1298,7 @@ int profile_load(const char *path, struct keur_profile **out, struct input_error
 			r->source = attr(n, "source");
 			r->kind = attr(n, "kind");
 			r->level = attr(n, "level");
+			r->applies_if = attr(n, "applies-if");
 			for (xmlNodePtr c = n->children; c; c = c->next) {
 				if (is_el(c, "summary")) {
 					r->summary = text_of(c);
@@ -1283,6 +1312,14 @@ int profile_load(const char *path, struct keur_profile **out, struct input_error
 			p->levels[p->nlevels].id = attr(n, "id");
 			p->levels[p->nlevels].includes = attr(n, "includes");
 			p->nlevels++;
+		} else if (is_el(n, "waiver")) {
+			struct profile_waiver *w;
+			p->waivers = xrealloc(p->waivers, (p->nwaivers + 1) * sizeof(*p->waivers));
+			w = &p->waivers[p->nwaivers++];
+			w->requirement = attr(n, "requirement");
+			w->approved_by = attr(n, "approved-by");
+			w->reason = attr(n, "reason");
+			w->line = (int)line_of(n);
 		} else if (is_el(n, "label")) {
 			for (xmlNodePtr f = n->children; f; f = f->next) {
 				if (!is_el(f, "field"))
@@ -1317,6 +1354,7 @@ void profile_free(struct keur_profile *p)
 		free(r->kind);
 		free(r->level);
 		free(r->summary);
+		free(r->applies_if);
 		for (size_t c = 0; c < r->ncases; c++)
 			free(r->cases[c]);
 		free(r->cases);
@@ -1329,9 +1367,15 @@ void profile_free(struct keur_profile *p)
 		free(p->fields[i].name);
 		free(p->fields[i].from_requirement);
 	}
+	for (size_t i = 0; i < p->nwaivers; i++) {
+		free(p->waivers[i].requirement);
+		free(p->waivers[i].approved_by);
+		free(p->waivers[i].reason);
+	}
 	free(p->reqs);
 	free(p->levels);
 	free(p->fields);
+	free(p->waivers);
 	free(p->path);
 	free(p->id);
 	free(p->version);

@@ -153,6 +153,7 @@ struct keur_dut {
 	char *vendor, *model, *firmware, *serial;
 	char *support_until, *market_date, *sbom;
 	int automatic_updates;	/* -1 undeclared, 0, 1 */
+	int network_equipment;	/* declares itself network equipment (EN 18031-1 NMM-1, TCM-1) */
 	struct dut_mqtt *mqtt;
 	size_t nmqtt;
 	struct dut_coap *coap;
@@ -219,6 +220,7 @@ const struct lab_broker *lab_broker_for(const struct keur_lab *l, const char *du
 
 struct profile_req {
 	char *id, *source, *kind, *level, *summary;
+	char *applies_if;	/* a DUT property the requirement depends on (plan_req_na); NULL: always */
 	char **cases;
 	size_t ncases;
 	int line;
@@ -232,6 +234,12 @@ struct profile_field {
 	char *name, *from_requirement;
 };
 
+/* A requirement the profile's owner agreed to let go: shown in every report, never silent. */
+struct profile_waiver {
+	char *requirement, *approved_by, *reason;
+	int line;
+};
+
 struct keur_profile {
 	char *path;
 	char sha256[65];
@@ -242,6 +250,8 @@ struct keur_profile {
 	size_t nlevels;
 	struct profile_field *fields;
 	size_t nfields;
+	struct profile_waiver *waivers;
+	size_t nwaivers;
 };
 
 /* Errors collected while loading: one line each, "FILE:LINE: what is wrong". */
@@ -270,5 +280,7 @@ struct keur_lab *lab_default(void);
 /* Does the level `level` include `other` (directly or through includes)? */
 int profile_level_includes(const struct keur_profile *p, const char *level, const char *other);
 const struct profile_level *profile_level_find(const struct keur_profile *p, const char *id);
+/* The waiver of a requirement, or NULL. */
+const struct profile_waiver *profile_waiver_for(const struct keur_profile *p, const char *req);
 
 #endif

@@ -36,6 +36,29 @@ const char *plan_na_reason(const struct keur_case *c, const struct keur_dut *d)
 	return NULL;
 }
 
+const char *plan_req_na(const struct profile_req *r, const struct keur_dut *d)
+{
+	const char *w = r->applies_if;
+
+	if (!w || !d)
+		return NULL;
+	if (!strcmp(w, "network-equipment"))
+		return d->network_equipment ? NULL : "applies to network equipment only (<declares network-equipment=\"true\">)";
+	if (!strcmp(w, "mqtt-broker"))
+		return dut_has_mqtt(d, 1) ? NULL : "applies only where the DUT is an MQTT broker";
+	if (!strcmp(w, "mqtt-client"))
+		return dut_has_mqtt(d, 0) ? NULL : "applies only where the DUT is an MQTT client";
+	if (!strcmp(w, "coap"))
+		return d->ncoap ? NULL : "applies only where the DUT has a CoAP interface";
+	if (!strcmp(w, "modbus"))
+		return d->nmodbus ? NULL : "applies only where the DUT has a Modbus interface";
+	if (!strcmp(w, "update"))
+		return d->update ? NULL : "applies only where the DUT can be updated (<update>)";
+	if (!strcmp(w, "functions"))
+		return d->nfunctions ? NULL : "applies only where the DUT declares local functions (<function>)";
+	return NULL;
+}
+
 const char *plan_fixture_missing(const struct keur_case *c, const struct keur_lab *l, const struct keur_dut *d)
 {
 	if ((c->needs & NEED_FIX_UPLINK) && !lab_fixture_for(l->uplinks, l->nuplinks, d->id))
@@ -112,6 +135,8 @@ int plan_build(const struct keur_profile *profile, const struct keur_dut *dut,
 			if (level && !profile_level_includes(profile, level, r->level))
 				continue;
 			out->reqs = xrealloc(out->reqs, (out->nreqs + 1) * sizeof(*out->reqs));
+			out->req_na = xrealloc(out->req_na, (out->nreqs + 1) * sizeof(*out->req_na));
+			out->req_na[out->nreqs] = plan_req_na(r, dut);
 			out->reqs[out->nreqs++] = r;
 		}
 	}
@@ -126,6 +151,9 @@ int plan_build(const struct keur_profile *profile, const struct keur_dut *dut,
 			sb_init(&reqs);
 			for (size_t i = 0; i < out->nreqs; i++) {
 				const struct profile_req *r = out->reqs[i];
+				/* A requirement that does not apply to this DUT asks for no case. */
+				if (out->req_na[i])
+					continue;
 				for (size_t j = 0; j < r->ncases; j++) {
 					if (strcmp(r->cases[j], c->id))
 						continue;
@@ -179,6 +207,7 @@ void plan_release(struct plan *p)
 	}
 	free(p->items);
 	free(p->reqs);
+	free(p->req_na);
 	memset(p, 0, sizeof(*p));
 }
 

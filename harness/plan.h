@@ -22,6 +22,7 @@ struct plan {
 	size_t n;
 	/* The requirements in play (all of the profile's, or those of the chosen level). */
 	const struct profile_req **reqs;
+	const char **req_na;	/* per requirement: why it does not apply to this DUT, or NULL */
 	size_t nreqs;
 };
 
@@ -43,6 +44,8 @@ void plan_release(struct plan *p);
 
 /* Why a case does not apply to this DUT / lab: a static string, or NULL when it applies. */
 const char *plan_na_reason(const struct keur_case *c, const struct keur_dut *dut);
+/* Why a requirement does not apply to this DUT (its applies-if): a static string, or NULL. */
+const char *plan_req_na(const struct profile_req *r, const struct keur_dut *dut);
 const char *plan_fixture_missing(const struct keur_case *c, const struct keur_lab *lab, const struct keur_dut *dut);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sha256.h"
 #include "util.h"
 
 const struct rv_case *run_view_case(const struct run_view *rv, const char *id)
@@ -13,6 +14,138 @@ const struct rv_case *run_view_case(const struct run_view *rv, const char *id)
 		if (!strcmp(jrec_get(rv->cases[i].plan, "id"), id))
 			return &rv->cases[i];
 	return NULL;
+}
+
+const struct rv_req *run_view_req(const struct run_view *rv, const char *id)
+{
+	for (size_t i = 0; i < rv->nreqs; i++)
+		if (!strcmp(jrec_get(rv->reqs[i].rec, "id"), id))
+			return &rv->reqs[i];
+	return NULL;
+}
+
+static struct rv_level *level_find(const struct run_view *rv, const char *id)
+{
+	for (size_t i = 0; id && i < rv->nlevels; i++)
+		if (!strcmp(rv->levels[i].id, id))
+			return &rv->levels[i];
+	return NULL;
+}
+
+/* Does level `a` include level `b` (itself or through includes)?  Bounded like the loader's. */
+static int level_includes(const struct run_view *rv, const char *a, const char *b)
+{
+	for (size_t hops = 0; a && hops <= rv->nlevels; hops++) {
+		if (!strcmp(a, b))
+			return 1;
+		const struct rv_level *l = level_find(rv, a);
+		a = l ? l->includes : NULL;
+	}
+	return 0;
+}
+
+/* Judges one level: reached when every counted requirement it includes passed (or does not
+ * apply), at least one passed, and keur tests at least one requirement of the level itself. */
+static void level_judge(const struct run_view *rv, struct rv_level *l)
+{
+	const char *only = jrec_get(rv->run, "level");
+	struct strbuf failed, open;
+	int own = 0, passed = 0;
+
+	if (only && !level_includes(rv, only, l->id)) {
+		l->why = xasprintf("not assessed: the run was limited to --level %s", only);
+		l->undecided = 1;
+		return;
+	}
+	sb_init(&failed);
+	sb_init(&open);
+	for (size_t i = 0; i < rv->nreqs; i++) {
+		const struct rv_req *q = &rv->reqs[i];
+		const char *rl = jrec_get(q->rec, "level"), *id = jrec_get(q->rec, "id");
+		if (!run_view_req_counts(q) || !rl || !level_includes(rv, l->id, rl))
+			continue;
+		if (!strcmp(rl, l->id) && q->verdict != KEUR_NA)
+			own++;
+		if (q->verdict == KEUR_PASS)
+			passed++;
+		else if (q->verdict == KEUR_FAIL)
+			sb_addf(&failed, "%s%s", failed.len ? ", " : "", id);
+		else if (q->verdict != KEUR_NA)
+			sb_addf(&open, "%s%s %s", open.len ? ", " : "", id,
+				q->verdict == KEUR_ERROR ? "(harness error)" : q->verdict == KEUR_NONE ? "(not run)" : "(inconclusive)");
+	}
+	if (failed.len || open.len) {
+		l->undecided = !failed.len;
+		l->why = xasprintf("held back by %s%s%s%s%s", failed.len ? "failed " : "", failed.len ? failed.buf : "",
+				   failed.len && open.len ? "; " : "", open.len ? "not determined " : "", open.len ? open.buf : "");
+	} else if (!own) {
+		l->why = xasprintf("keur tests no requirement of level %s that applies to this DUT", l->id);
+	} else if (!passed) {
+		l->why = xstrdup("no requirement passed: nothing was shown");
+	} else {
+		l->reached = 1;
+		l->why = xasprintf("every counted requirement up to %s passed or does not apply (%d passed)", l->id, passed);
+	}
+	sb_release(&failed);
+	sb_release(&open);
+}
+
+static void levels_derive(struct run_view *rv)
+{
+	for (size_t i = 0; rv->profile && i < rv->profile->n; i++) {
+		if (strcmp(rv->profile->key[i], "level"))
+			continue;
+		const char *v = rv->profile->val[i];
+		size_t l = strcspn(v, " ");
+		rv->levels = xrealloc(rv->levels, (rv->nlevels + 1) * sizeof(*rv->levels));
+		struct rv_level *lv = &rv->levels[rv->nlevels++];
+		memset(lv, 0, sizeof(*lv));
+		lv->id = xstrndup(v, l);
+		lv->includes = v[l] ? xstrdup(v + l + 1) : NULL;
+	}
+	for (size_t i = 0; i < rv->nlevels; i++) {
+		struct rv_level *l = &rv->levels[i];
+		const char *up = l->includes;
+		for (size_t hops = 0; up && hops < rv->nlevels; hops++) {
+			const struct rv_level *u = level_find(rv, up);
+			if (!u)
+				break;
+			l->depth++;
+			up = u->includes;
+		}
+		level_judge(rv, l);
+		if (l->reached && (!rv->reached || l->depth > rv->reached->depth))
+			rv->reached = l;
+	}
+}
+
+const char *run_view_level_text(const struct run_view *rv)
+{
+	if (rv->reached)
+		return rv->reached->id;
+	/* Nothing reached: "none" if a lowest level failed outright, else undecided. */
+	for (size_t i = 0; i < rv->nlevels; i++)
+		if (rv->levels[i].depth == 0 && !rv->levels[i].undecided)
+			return "none";
+	return "not determined";
+}
+
+/* The report's ID: from the run record, or (journals from before it was kept) derived from the
+ * DUT file's hash and the start time, so that it stays the same however often it is rewritten. */
+static void report_id(struct run_view *rv)
+{
+	const char *id = jrec_get(rv->run, "report-id");
+	char hex[65], *seed;
+
+	if (id) {
+		snprintf(rv->report_id, sizeof(rv->report_id), "%s", id);
+		return;
+	}
+	seed = xasprintf("%s %s", jrec_get(rv->run, "dut-sha256") ? jrec_get(rv->run, "dut-sha256") : "",
+			 jrec_get(rv->run, "started") ? jrec_get(rv->run, "started") : "");
+	sha256_hex(seed, strlen(seed), hex);
+	free(seed);
+	snprintf(rv->report_id, sizeof(rv->report_id), "KEUR-%.12s", hex);
 }
 
 int run_view_load(const char *dir, struct run_view *rv, char *why, size_t len)
@@ -24,7 +157,10 @@ int run_view_load(const char *dir, struct run_view *rv, char *why, size_t len)
 	rv->run = rv->dut = rv->lab = rv->profile = rv->end = NULL;
 	rv->cases = NULL;
 	rv->reqs = NULL;
-	rv->ncases = rv->nreqs = rv->done = 0;
+	rv->levels = NULL;
+	rv->reached = NULL;
+	rv->report_id[0] = '\0';
+	rv->ncases = rv->nreqs = rv->done = rv->nlevels = 0;
 	if (r < 0)
 		return -1;
 	if (rv->recs.n == 0 || strcmp(rv->recs.r[0].type, "keur-journal") ||
@@ -91,8 +227,19 @@ int run_view_load(const char *dir, struct run_view *rv, char *why, size_t len)
 			if (*p == ',')
 				p++;
 		}
-		rv->reqs[i].verdict = verdict_fold_result(&f);
+		struct rv_req *q = &rv->reqs[i];
+		const char *kind = jrec_get(q->rec, "kind");
+		q->docs = kind && !strcmp(kind, "docs");
+		q->waived = jrec_get(q->rec, "waiver-reason");
+		if (q->docs)
+			q->verdict = KEUR_NONE;
+		else if (jrec_get(q->rec, "na"))
+			q->verdict = KEUR_NA;
+		else
+			q->verdict = verdict_fold_result(&f);
 	}
+	levels_derive(rv);
+	report_id(rv);
 	return 0;
 bad:
 	run_view_release(rv);
@@ -104,15 +251,23 @@ void run_view_release(struct run_view *rv)
 	jrecs_release(&rv->recs);
 	free(rv->cases);
 	free(rv->reqs);
+	for (size_t i = 0; i < rv->nlevels; i++) {
+		free(rv->levels[i].id);
+		free(rv->levels[i].includes);
+		free(rv->levels[i].why);
+	}
+	free(rv->levels);
 	rv->cases = NULL;
 	rv->reqs = NULL;
-	rv->ncases = rv->nreqs = rv->done = 0;
+	rv->levels = NULL;
+	rv->reached = NULL;
+	rv->ncases = rv->nreqs = rv->done = rv->nlevels = 0;
 }
 
 int run_view_req_counts(const struct rv_req *r)
 {
 	const char *kind = jrec_get(r->rec, "kind");
-	return kind && (!strcmp(kind, "mandatory") || !strcmp(kind, "conditional"));
+	return kind && (!strcmp(kind, "mandatory") || !strcmp(kind, "conditional")) && !r->waived;
 }
 
 int run_view_exit(const struct run_view *rv)

@@ -15,8 +15,19 @@ struct rv_case {
 };
 
 struct rv_req {
-	const struct jrec *rec;		/* id, source, kind, level, summary, cases */
-	enum keur_verdict verdict;
+	const struct jrec *rec;		/* id, source, kind, level, summary, cases, na, waiver-* */
+	enum keur_verdict verdict;	/* KEUR_NONE for kind="docs": assessed outside keur */
+	int docs;			/* kind="docs": keur gives no verdict, the lab's review does */
+	const char *waived;		/* the waiver's reason, or NULL */
+};
+
+/* A level of the profile and whether this run reached it (DESIGN.md "Levels"). */
+struct rv_level {
+	char *id, *includes;
+	int depth;			/* 0 for a level that includes none */
+	int reached;
+	int undecided;			/* not reached only for want of a decision (nothing failed) */
+	char *why;			/* one line: what held it back, or what it rests on */
 };
 
 struct run_view {
@@ -26,6 +37,10 @@ struct run_view {
 	size_t ncases, done;
 	struct rv_req *reqs;
 	size_t nreqs;
+	struct rv_level *levels;	/* the profile's, in its order */
+	size_t nlevels;
+	const struct rv_level *reached;	/* the highest level reached, or NULL */
+	char report_id[48];		/* the run's report ID (the run record's, or one derived from it) */
 };
 
 /* Reads DIR/journal.  0, or -1 with a one-line reason. */
@@ -36,7 +51,11 @@ const struct rv_case *run_view_case(const struct run_view *rv, const char *id);
 /* Exit code of a run (DESIGN.md): 0 every mandatory requirement passed (or was na),
  * 1 some failed, 3 some could not be decided.  Without a profile every case counts. */
 int run_view_exit(const struct run_view *rv);
-/* Does a requirement count towards the exit code (mandatory or conditional)? */
+/* Does a requirement count towards the exit code and the level (mandatory or conditional, and
+ * neither waived nor assessed outside keur)? */
 int run_view_req_counts(const struct rv_req *r);
+const struct rv_req *run_view_req(const struct run_view *rv, const char *id);
+/* Label-independent wording of the security level: "substantial", "none" or "not determined". */
+const char *run_view_level_text(const struct run_view *rv);
 
 #endif

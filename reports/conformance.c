@@ -22,6 +22,7 @@ int conformance_write(const struct run_view *rv, const char *dir)
 	static const char *const lab_keys[] = { "id", "name", "accreditation", NULL };
 	static const char *const prof_keys[] = { "id", "version", "title", "sha256", NULL };
 	struct xo x;
+	struct label lb;
 	int counts[KEUR_NA + 1] = { 0 };
 	char ename[256], sha[65];
 	long long size;
@@ -76,8 +77,22 @@ int conformance_write(const struct run_view *rv, const char *dir)
 		xo_attr(&x, "source", jrec_get(q->rec, "source"));
 		xo_attr(&x, "kind", jrec_get(q->rec, "kind"));
 		xo_attr(&x, "level", jrec_get(q->rec, "level"));
-		xo_attr(&x, "verdict", verdict_name(q->verdict));
+		/* kind="docs": keur gives no verdict; the lab's documentation review does. */
+		xo_attr(&x, "verdict", q->docs ? "outside-keur" : verdict_name(q->verdict));
 		xo_elem(&x, "summary", jrec_get(q->rec, "summary"));
+		if (q->docs) {
+			xo_open(&x, "assessed-outside-keur");
+			xo_attr(&x, "reference", "");
+			xo_text(&x, "documentation review by the lab; record its reference here");
+			xo_close(&x);
+		}
+		xo_elem(&x, "not-applicable", jrec_get(q->rec, "na"));
+		if (q->waived) {
+			xo_open(&x, "waiver");
+			xo_attr(&x, "approved-by", jrec_get(q->rec, "waiver-by"));
+			xo_text(&x, q->waived);
+			xo_close(&x);
+		}
 		const char *cases = jrec_get(q->rec, "cases");
 		for (const char *p = cases ? cases : ""; *p;) {
 			size_t l = strcspn(p, ",");
@@ -92,6 +107,39 @@ int conformance_write(const struct run_view *rv, const char *dir)
 			if (*p == ',')
 				p++;
 		}
+		xo_close(&x);
+	}
+	xo_close(&x);
+
+	if (rv->nlevels) {
+		xo_open(&x, "levels");
+		xo_attr(&x, "reached", run_view_level_text(rv));
+		for (size_t i = 0; i < rv->nlevels; i++) {
+			const struct rv_level *l = &rv->levels[i];
+			xo_open(&x, "level");
+			xo_attr(&x, "id", l->id);
+			xo_attr(&x, "includes", l->includes);
+			xo_attr(&x, "reached", l->reached ? "true" : "false");
+			xo_text(&x, l->why);
+			xo_close(&x);
+		}
+		xo_close(&x);
+	}
+
+	label_compute(rv, &lb);
+	xo_open(&x, "label");
+	xo_attr(&x, "report-id", rv->report_id);
+	xo_open(&x, "field");
+	xo_attr(&x, "name", "security-level");
+	xo_attr(&x, "value", lb.level);
+	xo_close(&x);
+	for (int f = 0; f < LABEL_NFIELDS; f++) {
+		xo_open(&x, "field");
+		xo_attr(&x, "name", lb.f[f].name);
+		xo_attr(&x, "value", lb.f[f].value);
+		xo_attr(&x, "verdict", lb.f[f].verdict == KEUR_NONE ? "not-run" : verdict_name(lb.f[f].verdict));
+		xo_attr(&x, "from", lb.f[f].source);
+		xo_text(&x, lb.f[f].text);
 		xo_close(&x);
 	}
 	xo_close(&x);
@@ -147,6 +195,9 @@ int reports_write_all(const struct run_view *rv, const char *dir)
 	}
 	if (conformance_write(rv, dir) < 0) {
 		fprintf(stderr, "keur: cannot write %s/report.xml\n", dir);
+		r = -1;
+	} else if (label_write(rv, dir) < 0) {
+		fprintf(stderr, "keur: cannot write %s/label.svg\n", dir);
 		r = -1;
 	}
 	return r;

@@ -120,6 +120,13 @@ int junit_write(const struct run_view *rv, const char *dir)
 		if (rv->profile) {
 			PROP("profile.id", jrec_get(rv->profile, "id"));
 			PROP("profile.version", jrec_get(rv->profile, "version"));
+			PROP("profile.level-reached", run_view_level_text(rv));
+			for (size_t q = 0; q < rv->nreqs; q++)
+				if (rv->reqs[q].waived) {
+					char key[96];
+					snprintf(key, sizeof(key), "waiver.%s", jrec_get(rv->reqs[q].rec, "id"));
+					PROP(key, rv->reqs[q].waived);
+				}
 		}
 		for (size_t k = i; k < j; k++) {
 			const struct rv_case *c = &rv->cases[k];

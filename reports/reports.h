@@ -18,6 +18,28 @@ int junit_write(const struct run_view *rv, const char *dir);
 /* DIR/report.xml, keur's conformance report. */
 int conformance_write(const struct run_view *rv, const char *dir);
 
+/* The label's fields (REQUIREMENTS.md): the security level reached and three answers, each
+ * "yes", "no", "not-determined" or (supported-until) the declared date. */
+enum label_field { LABEL_UPDATES, LABEL_SUPPORT, LABEL_OFFLINE, LABEL_NFIELDS };
+struct label_value {
+	const char *name;		/* automatic-updates, supported-until, works-offline */
+	char value[32];			/* yes, no, not-determined, or YYYY-MM[-DD] */
+	char text[96];			/* what the label prints */
+	enum keur_verdict verdict;	/* of the requirement or cases behind it */
+	char source[160];		/* "requirement CSR-LABEL-ii" or "cases ..." */
+};
+struct label {
+	char level[32];			/* a level's id, "none" or "not determined" */
+	struct label_value f[LABEL_NFIELDS];
+	int waivers;
+};
+void label_compute(const struct run_view *rv, struct label *out);
+const char *label_field_name(enum label_field f);
+/* DIR/label.svg; it carries the SHA-256 of DIR/report.xml, so write that first. */
+int label_write(const struct run_view *rv, const char *dir);
+/* TAP comment lines after the cases: the level reached, the label, waivers. */
+void tap_trailer(FILE *f, const struct run_view *rv);
+
 /* All of the above into DIR, from a run its caller loaded from DIR/journal.  0, or -1 with
  * the reason printed. */
 int reports_write_all(const struct run_view *rv, const char *dir);

@@ -61,6 +61,25 @@ const char *tap_version(const struct run_view *rv)
 	return v && !strcmp(v, "13") ? "13" : "14";
 }
 
+void tap_trailer(FILE *f, const struct run_view *rv)
+{
+	struct label lb;
+
+	if (!rv->profile)
+		return;
+	label_compute(rv, &lb);
+	fprintf(f, "# level reached: %s\n", lb.level);
+	for (size_t i = 0; i < rv->nlevels; i++)
+		if (!rv->levels[i].reached)
+			fprintf(f, "# level %s not reached: %s\n", rv->levels[i].id, rv->levels[i].why);
+	for (int k = 0; k < LABEL_NFIELDS; k++)
+		fprintf(f, "# label %s: %s\n", lb.f[k].name, lb.f[k].text);
+	for (size_t i = 0; i < rv->nreqs; i++)
+		if (rv->reqs[i].waived)
+			fprintf(f, "# waiver: %s is waived (approved by %s): %s\n", jrec_get(rv->reqs[i].rec, "id"),
+				jrec_get(rv->reqs[i].rec, "waiver-by"), rv->reqs[i].waived);
+}
+
 int tap_write(const struct run_view *rv, const char *dir)
 {
 	char *buf = NULL, *path;
@@ -77,6 +96,7 @@ int tap_write(const struct run_view *rv, const char *dir)
 	if (rv->done < rv->ncases)
 		fprintf(f, "# %zu of %zu cases not finished: resume with `keur run --resume DIR`\n",
 			rv->ncases - rv->done, rv->ncases);
+	tap_trailer(f, rv);
 	fclose(f);
 	path = path_join(dir, "results.tap");
 	r = file_write_atomic(path, buf, len);

@@ -84,6 +84,19 @@ void xo_text(struct xo *x, const char *text)
 	free(c);
 }
 
+void xo_textf(struct xo *x, const char *fmt, ...)
+{
+	char *buf = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&buf, fmt, ap) < 0)
+		buf = NULL;
+	va_end(ap);
+	xo_text(x, buf ? buf : "");
+	free(buf);
+}
+
 void xo_elem(struct xo *x, const char *el, const char *text)
 {
 	if (!text)

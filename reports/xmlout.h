@@ -22,6 +22,7 @@ void xo_close(struct xo *x);
 void xo_attr(struct xo *x, const char *name, const char *val);
 void xo_attrf(struct xo *x, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void xo_text(struct xo *x, const char *text);
+void xo_textf(struct xo *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* <el>text</el>, only when text is not NULL. */
 void xo_elem(struct xo *x, const char *el, const char *text);
 /* An ISO 8601 time from milliseconds since the epoch. */
