@@ -267,7 +267,7 @@ int label_write(const struct run_view *rv, const char *dir)
 	int64_t size, t = rv->end ? jrec_get_i64(rv->end, "finished", 0) : jrec_get_i64(rv->run, "started", 0);
 	time_t secs = (time_t)(t / 1000);
 	struct tm tm;
-	int y, h;
+	int y, h, fs;
 
 	label_compute(rv, &lb);
 	if (sha256_file(report, hex, &size) < 0)
@@ -276,7 +276,8 @@ int label_write(const struct run_view *rv, const char *dir)
 	if (gmtime_r(&secs, &tm))
 		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
 
-	h = 470 + 31 * (int)rv->nlevels + (lb.waivers ? 18 : 0);
+	/* The same sums as the drawing below: header, scale, three rows, the trace lines. */
+	h = 142 + 10 + 31 * (int)rv->nlevels + (rv->reached ? 0 : 26) + 8 + 214 + 77 + (lb.waivers ? 18 : 0) + 16;
 	if (xo_start(&x) < 0)
 		return -1;
 	xo_open(&x, "svg");
@@ -300,7 +301,9 @@ int label_write(const struct run_view *rv, const char *dir)
 
 	snprintf(line, sizeof(line), "%s %s", jrec_get(rv->dut, "vendor") ? jrec_get(rv->dut, "vendor") : "",
 		 jrec_get(rv->dut, "model") ? jrec_get(rv->dut, "model") : jrec_get(rv->dut, "id"));
-	text_at(&x, 20, 94, 16, "bold", INK, NULL, NULL, line);
+	/* A long product name gets a smaller font rather than running off the label. */
+	fs = strlen(line) > 34 ? (int)(16 * 34 / strlen(line)) : 16;
+	text_at(&x, 20, 94, fs < 10 ? 10 : fs, "bold", INK, NULL, NULL, line);
 	snprintf(line, sizeof(line), "firmware %s · device %s", jrec_get(rv->dut, "firmware") ? jrec_get(rv->dut, "firmware") : "?",
 		 jrec_get(rv->dut, "id"));
 	text_at(&x, 20, 112, 12, NULL, GREY, NULL, NULL, line);
