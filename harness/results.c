@@ -229,12 +229,14 @@ int run_view_load(const char *dir, struct run_view *rv, char *why, size_t len)
 		}
 		struct rv_req *q = &rv->reqs[i];
 		const char *kind = jrec_get(q->rec, "kind");
-		q->docs = kind && !strcmp(kind, "docs");
+		/* Not applicable comes first: a docs requirement that does not apply is na, not
+		 * something for the lab to review. */
+		q->docs = kind && !strcmp(kind, "docs") && !jrec_get(q->rec, "na");
 		q->waived = jrec_get(q->rec, "waiver-reason");
-		if (q->docs)
-			q->verdict = KEUR_NONE;
-		else if (jrec_get(q->rec, "na"))
+		if (jrec_get(q->rec, "na"))
 			q->verdict = KEUR_NA;
+		else if (q->docs)
+			q->verdict = KEUR_NONE;
 		else
 			q->verdict = verdict_fold_result(&f);
 	}

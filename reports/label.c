@@ -240,10 +240,10 @@ static int level_scale(struct xo *x, const struct run_view *rv, const struct lab
 			if (here) {
 				/* The arrow points at the level reached. */
 				xo_open(x, "path");
-				xo_attrf(x, "d", "M %d %d l 14 -13 h 70 v 26 h -70 z", W - 110, y + 13);
+				xo_attrf(x, "d", "M %d %d l 14 -13 h 86 v 26 h -86 z", W - 122, y + 13);
 				xo_attr(x, "fill", INK);
 				xo_close(x);
-				text_at(x, W - 56, y + 18, 13, "bold", "#ffffff", "middle", NULL, "REACHED");
+				text_at(x, W - 65, y + 18, 13, "bold", "#ffffff", "middle", NULL, "REACHED");
 			}
 			y += 31;
 		}
@@ -321,10 +321,9 @@ int label_write(const struct run_view *rv, const char *dir)
 		 rv->profile ? jrec_get(rv->profile, "id") : "(none: every case)",
 		 rv->profile && jrec_get(rv->profile, "version") ? jrec_get(rv->profile, "version") : "");
 	text_at(&x, 20, y, 11, NULL, INK, NULL, NULL, line);
-	snprintf(line, sizeof(line), "Lab %s%s%s%s", jrec_get(rv->lab, "name") ? jrec_get(rv->lab, "name") : jrec_get(rv->lab, "id"),
-		 jrec_get(rv->lab, "accreditation") ? " (" : "",
-		 jrec_get(rv->lab, "accreditation") ? jrec_get(rv->lab, "accreditation") : "",
-		 jrec_get(rv->lab, "accreditation") ? ")" : "");
+	snprintf(line, sizeof(line), "Lab %s%s%s", jrec_get(rv->lab, "name") ? jrec_get(rv->lab, "name") : jrec_get(rv->lab, "id"),
+		 jrec_get(rv->lab, "accreditation") ? " · accreditation " : "",
+		 jrec_get(rv->lab, "accreditation") ? jrec_get(rv->lab, "accreditation") : "");
 	text_at(&x, 20, y + 16, 11, NULL, INK, NULL, NULL, line);
 	snprintf(line, sizeof(line), "Tested %s · report %s%s", day, rv->report_id,
 		 rv->end && rv->done == rv->ncases ? "" : " · RUN INCOMPLETE");

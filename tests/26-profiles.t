@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# The bundled profiles and their traceability: each lints; every case of keur is used by at least
+# one profile; EN 303 645 lists all 67 provisions; keur list --matrix in text and CSV; the
+# profile checks keur adds to the XSD (waivers, docs, label fields, applies-if).
+. "$(dirname "$0")/lib.sh"
+plan 30
+
+P=$TOP/profiles
+D=$TOP/tests/data
+for p in csr-label en303645 en18031-1 cra; do
+	out=$("$KEUR" lint "$P/$p.xml" 2>&1)
+	is "$?" 0 "profiles/$p.xml lints clean"
+done
+
+# Traceability: the union of the cases the profiles use is every case keur has.
+"$KEUR" list | awk 'NR > 1 { print $1 }' | sort > "$TMP/all"
+for p in csr-label en303645 en18031-1 cra; do
+	"$KEUR" list --profile "$P/$p.xml" --matrix --csv > "$TMP/$p.csv" || echo "matrix of $p failed" >&2
+	sed -E 's/"[^"]*"/Q/g' "$TMP/$p.csv" > "$TMP/$p.cols"	# quoted sources hold commas
+done
+used=$(for p in csr-label en303645 en18031-1 cra; do
+	awk -F, 'NR == 1 { for (i = 5; i <= NF; i++) col[i] = $i; next }
+		 { for (i = 5; i <= NF; i++) if ($i == "x") print col[i] }' "$TMP/$p.cols"
+done | sort -u)
+is "$(comm -23 "$TMP/all" <(echo "$used") | tr '\n' ' ')" "" "every case is used by at least one profile"
+is "$(wc -l < "$TMP/all")" "$(echo "$used" | wc -l)" "and every case a profile uses exists ($(wc -l < "$TMP/all") cases)"
+is "$(comm -23 "$TMP/all" <(awk -F, 'NR > 1 { for (i = 5; i <= NF; i++) if ($i == "x") { print h[i] } } NR == 1 { for (i = 5; i <= NF; i++) h[i] = $i }' "$TMP/csr-label.cols" | sort -u) | tr '\n' ' ')" "" \
+	"csr-label, make demo's profile, uses every case"
+
+# EN 303 645 V2.1.1: 67 provisions, each by its clause ID; the mandatory ones as the catalogue lists.
+ids=$(grep -o 'id="EN303645-[0-9]*\.*[0-9]*-[0-9]*"' "$P/en303645.xml" | sort -u | wc -l)
+is "$ids" 67 "en303645.xml names all 67 provisions"
+docs_pass=$(grep -c 'kind="docs"' "$P/en303645.xml")
+ok $([ "$docs_pass" -gt 30 ]; echo $?) "the provisions keur cannot test are kind=\"docs\" ($docs_pass)"
+for m in 5.1-1 5.1-5 5.3-2 5.3-10 5.3-13 5.5-1 5.5-5 5.5-7 5.6-1 5.6-2 5.13-1; do
+	grep -q "id=\"EN303645-$m\" source=\"ETSI EN 303 645 V2.1.1, $m (M" "$P/en303645.xml" || echo "$m not marked M" >&2
+done
+ok $? "the tested mandatory provisions carry the standard's M in their source"
+like "$(grep -A1 'id="EN303645-5.9-2"' "$P/csr-label.xml")" 'kind="mandatory"' "csr-label makes 5.9-2 mandatory (the CSR demands it)"
+like "$(grep 'id="EN303645-5.3-4"' "$P/csr-label.xml")$(grep 'id="EN303645-5.3-6"' "$P/csr-label.xml")" \
+	'kind="mandatory".*kind="mandatory"' "and 5.3-4 and 5.3-6"
+
+# The matrix, text and CSV.
+n=$(wc -l < "$TMP/all")
+is "$(head -1 "$TMP/csr-label.csv" | awk -F, '{ print NF }')" "$((n + 4))" "CSV header: requirement, source, kind, level and one column per case"
+nreq=$("$KEUR" lint "$P/csr-label.xml" | sed -n 's/.*version [^,]*, \([0-9]*\) requirements/\1/p')
+is "$(($(wc -l < "$TMP/csr-label.csv") - 1))" "$nreq" "one CSV row per requirement ($nreq)"
+row=$(grep '^EN303645-5.1-1,' "$TMP/csr-label.cols")
+col=$(head -1 "$TMP/csr-label.csv" | tr ',' '\n' | grep -n '^CRED-DEFAULT-001$' | cut -d: -f1)
+is "$(echo "$row" | awk -F, -v c="$col" '{ print $c }')" x "EN303645-5.1-1 x CRED-DEFAULT-001 is marked"
+like "$(grep '^"ETSI\|^EN303645-5.1-1,' "$TMP/csr-label.csv")" '^EN303645-5.1-1,"ETSI EN 303 645 V2.1.1, 5.1-1",conditional,basic,' \
+	"a source with a comma is quoted"
+txt=$("$KEUR" list --profile "$P/en18031-1.xml" --matrix)
+like "$txt" "profile en18031-1 version 1: [0-9]+ requirements x $n cases" "text matrix: a heading with the sizes"
+like "$txt" "EN18031-1-AUM-6 +mandatory +substantial +[.x]+" "one row per requirement"
+like "$txt" "COAP-AMP-001 .*\\[used by no requirement here\\]|[0-9]+ of $n cases used" "unused cases are marked"
+"$KEUR" list --matrix > /dev/null 2> "$TMP/err"
+is $? 2 "--matrix without --profile: exit 2"
+"$KEUR" run --dut "$D/self-dut.xml" --matrix > /dev/null 2> "$TMP/err"
+like "$(cat "$TMP/err")" "--matrix and --csv are options of keur list" "keur run refuses --matrix"
+
+# What keur checks beyond the XSD.
+bad() { # bad NAME PATTERN WHAT: a profile with extra lines, lint must refuse it
+	local out rc
+	out=$("$KEUR" lint "$TMP/$1.xml" 2>&1); rc=$?
+	if [ $rc -eq 2 ] && [[ $out =~ $2 ]]; then ok 0 "$3"; else ok 1 "$3"; echo "# exit $rc: $out"; fi
+}
+mk() { # mk NAME EXTRA-IN-REQUIREMENT EXTRA-AFTER-LEVELS [KIND]
+	cat > "$TMP/$1.xml" <<EOF
+<profile xmlns="urn:keur:profile:1" id="p" version="1">
+  <title>t</title>
+  <requirement id="R1" source="s" kind="${4:-mandatory}" level="basic" $2>
+    <summary>s</summary>
+    <check case="MQTT-AUTH-001"/>
+  </requirement>
+  <requirement id="R2" source="s" kind="docs" level="basic"><summary>d</summary></requirement>
+  <level id="basic"/>
+  $3
+</profile>
+EOF
+}
+mk w1 "" '<waiver requirement="R9" reason="r" approved-by="a"/>'
+bad w1 "w1.xml:9: waiver for undefined requirement 'R9'" "a waiver for an unknown requirement"
+mk w2 "" '<waiver requirement="R2" reason="r" approved-by="a"/>'
+bad w2 "waiver for 'R2', which keur does not assess" "a waiver for a docs requirement"
+mk w3 "" '<waiver requirement="R1" reason="r"/>'
+bad w3 "w3.xml:9: .*approved-by" "a waiver without who approved it"
+mk d1 "" "" docs
+bad d1 "requirement 'R1' is kind=\"docs\" \\(assessed outside keur\\) but has <check>s" "a docs requirement with checks"
+mk f1 "" '<label><field name="automatic-updates" from-requirement="R1"/><field name="automatic-updates"/></label>'
+bad f1 "label field 'automatic-updates' is given twice" "a label field twice"
+mk f2 "" '<label><field name="colour"/></label>'
+bad f2 "f2.xml:9: .*colour" "an unknown label field"
+mk a1 'applies-if="toaster"' ""
+bad a1 "a1.xml:3: .*toaster" "an unknown applies-if"
+
+# applies-if from the DUT: NMM-1 concerns network equipment only.
+nm() { xmllint --xpath "string(//*[local-name()='requirement'][@id='EN18031-1-NMM-1']/@verdict)" "$TMP/$1/report.xml" 2>/dev/null; }
+"$KEUR" run --profile "$P/en18031-1.xml" --dut "$D/self-dut.xml" --only MQTT-AUTH-001 --out "$TMP/ne0" --no-progress > /dev/null 2>&1
+is "$(nm ne0)" na "EN18031-1 NMM-1 is na for a DUT that is no network equipment"
+sed 's|firmware="0"/>|firmware="0"/> <declares network-equipment="true"/>|' "$D/self-dut.xml" > "$TMP/router.xml"
+"$KEUR" run --profile "$P/en18031-1.xml" --dut "$TMP/router.xml" --only MQTT-AUTH-001 --out "$TMP/ne1" --no-progress > /dev/null 2>&1
+is "$(nm ne1)" outside-keur "and assessed outside keur for one that declares it is"
+done_testing
