@@ -16,6 +16,22 @@ const struct rv_case *run_view_case(const struct run_view *rv, const char *id)
 	return NULL;
 }
 
+enum keur_verdict run_view_fold(const struct run_view *rv, const char *cases)
+{
+	struct verdict_fold f = { 0 };
+
+	for (const char *p = cases ? cases : ""; *p;) {
+		size_t l = strcspn(p, ",");
+		char *id = xstrndup(p, l);
+		const struct rv_case *c = run_view_case(rv, id);
+		/* A case the plan left out (e.g. --only) was not run: the requirement is not decided. */
+		verdict_fold_add(&f, c ? c->verdict : KEUR_NONE);
+		free(id);
+		p += l + (p[l] == ',');
+	}
+	return verdict_fold_result(&f);
+}
+
 const struct rv_req *run_view_req(const struct run_view *rv, const char *id)
 {
 	for (size_t i = 0; i < rv->nreqs; i++)
@@ -214,19 +230,6 @@ int run_view_load(const char *dir, struct run_view *rv, char *why, size_t len)
 		goto bad;
 	}
 	for (size_t i = 0; i < rv->nreqs; i++) {
-		struct verdict_fold f = { 0 };
-		const char *cases = jrec_get(rv->reqs[i].rec, "cases");
-		for (const char *p = cases ? cases : ""; *p;) {
-			size_t l = strcspn(p, ",");
-			char *id = xstrndup(p, l);
-			const struct rv_case *c = run_view_case(rv, id);
-			/* A case the plan left out (e.g. --only) was not run: the requirement is not decided. */
-			verdict_fold_add(&f, c ? c->verdict : KEUR_NONE);
-			free(id);
-			p += l;
-			if (*p == ',')
-				p++;
-		}
 		struct rv_req *q = &rv->reqs[i];
 		const char *kind = jrec_get(q->rec, "kind");
 		/* Not applicable comes first: a docs requirement that does not apply is na, not
@@ -238,7 +241,7 @@ int run_view_load(const char *dir, struct run_view *rv, char *why, size_t len)
 		else if (q->docs)
 			q->verdict = KEUR_NONE;
 		else
-			q->verdict = verdict_fold_result(&f);
+			q->verdict = run_view_fold(rv, jrec_get(q->rec, "cases"));
 	}
 	levels_derive(rv);
 	report_id(rv);

@@ -54,6 +54,9 @@ int run_view_exit(const struct run_view *rv);
 /* Does a requirement count towards the exit code and the level (mandatory or conditional, and
  * neither waived nor assessed outside keur)? */
 int run_view_req_counts(const struct rv_req *r);
+/* The verdict of a comma-separated list of case IDs, folded as a requirement's (verdict.h); a
+ * case not in the run counts as not run. */
+enum keur_verdict run_view_fold(const struct run_view *rv, const char *cases);
 const struct rv_req *run_view_req(const struct run_view *rv, const char *id);
 /* Label-independent wording of the security level: "substantial", "none" or "not determined". */
 const char *run_view_level_text(const struct run_view *rv);

@@ -44,21 +44,6 @@ static const char *field_requirement(const struct run_view *rv, const char *name
 	return NULL;
 }
 
-static enum keur_verdict cases_fold(const struct run_view *rv, const char *list)
-{
-	struct verdict_fold f = { 0 };
-
-	for (const char *p = list; *p;) {
-		size_t l = strcspn(p, ",");
-		char *id = xstrndup(p, l);
-		const struct rv_case *c = run_view_case(rv, id);
-		verdict_fold_add(&f, c ? c->verdict : KEUR_NONE);
-		free(id);
-		p += l + (p[l] == ',');
-	}
-	return verdict_fold_result(&f);
-}
-
 /* "2031-12" or "2031-12-31" as "December 2031"; NULL when it is neither. */
 static int month_year(const char *date, char *out, size_t len)
 {
@@ -94,7 +79,7 @@ void label_compute(const struct run_view *rv, struct label *out)
 			v->verdict = q ? q->verdict : KEUR_NONE;
 			snprintf(v->source, sizeof(v->source), "requirement %s%s", req, q ? "" : " (not in this run)");
 		} else {
-			v->verdict = cases_fold(rv, builtin_cases[f]);
+			v->verdict = run_view_fold(rv, builtin_cases[f]);
 			snprintf(v->source, sizeof(v->source), "cases %s", builtin_cases[f]);
 		}
 		/* Anything undecided is "not determined", never yes or no. */

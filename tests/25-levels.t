@@ -129,12 +129,7 @@ like "$txt" "SECURITY LABEL.*Security level.*Automatic security updates YES.*Dec
 id=$(xp r7 "string(//*[local-name()='label']/@report-id)")
 sha=$(sha256sum "$TMP/r7/report.xml" | cut -c1-64)
 like "$txt" "report $id .*${sha:0:32} ${sha:32:32}" "the label names the report's ID ($id) and its SHA-256"
-if command -v rsvg-convert > /dev/null; then
-	rsvg-convert -o "$TMP/r7/label.png" "$TMP/r7/label.svg" 2>/dev/null && [ -s "$TMP/r7/label.png" ]
-	ok $? "rsvg-convert renders the label to PNG"
-else
-	echo "ok $((T_N += 1)) # SKIP rsvg-convert not installed"
-fi
+renders_svg "$TMP/r7/label.svg" "rsvg-convert renders the label to PNG"
 
 sed 's|<check case="SELF-PASS-001"/></requirement>|<check case="SELF-FAIL-001"/></requirement>|' "$TMP/p7.xml" > "$TMP/p8.xml"
 run r8 "$TMP/p8.xml"

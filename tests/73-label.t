@@ -49,12 +49,7 @@ like "$txt" "Profile csr-label 1 .*Lab keur simulated lab .*Tested [0-9]{4}-[0-9
 	"with the profile, the lab, the date and the report ID"
 sha=$(sha256sum "$TMP/good/report.xml" | cut -c1-64)
 like "$txt" "${sha:0:32} ${sha:32:32}" "and report.xml's SHA-256, so a printed label leads to its report"
-if command -v rsvg-convert > /dev/null; then
-	rsvg-convert -o "$TMP/good/label.png" "$TMP/good/label.svg" 2>/dev/null && [ -s "$TMP/good/label.png" ]
-	ok $? "rsvg-convert renders it"
-else
-	echo "ok $((T_N += 1)) # SKIP rsvg-convert not installed"
-fi
+renders_svg "$TMP/good/label.svg" "rsvg-convert renders it"
 
 lu=$(field unsigned security-level)
 is "$(cat "$TMP/unsigned.rc")" 1 "accept-unsigned: exit 1"

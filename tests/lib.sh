@@ -115,6 +115,16 @@ verdict_of() {
 		hit && /^  verdict: / { print $2; exit }' "$1"
 }
 
+# renders_svg FILE WHAT: rsvg-convert turns FILE into a PNG (skipped where it is not installed).
+renders_svg() {
+	if ! command -v rsvg-convert > /dev/null; then
+		echo "ok $((T_N += 1)) # SKIP rsvg-convert not installed"
+		return
+	fi
+	rsvg-convert -o "${1%.svg}.png" "$1" 2>/dev/null && [ -s "${1%.svg}.png" ]
+	ok $? "$2"
+}
+
 done_testing() {
 	[ "$T_FAILED" -eq 0 ]
 	exit $?
