@@ -41,16 +41,16 @@ echo >&2
 verdicts() { awk '/^(not )?ok [0-9]+ - /{ id = $0; sub(/^(not )?ok [0-9]+ - /, "", id); sub(/ .*/, "", id) }
 		/^  verdict: /{ print id, $2 }' "$1"; }
 echo "demo: summary (profile csr-label)" >&2
-printf '  %-20s %-12s %s\n' "case" "dev0 (good)" "dev1 (flaws: ${flaws// /, })" >&2
+printf '  %-26s %-15s %s\n' "case" "dev0 (good)" "dev1 (flaws: ${flaws// /, })" >&2
 join <(verdicts "$out/dev0/results.tap" | sort) <(verdicts "$out/dev1/results.tap" | sort) |
-	while read -r id a b; do printf '  %-20s %-12s %s\n' "$id" "$a" "$b" >&2; done
-printf '  %-20s %-12s %s\n' "exit code" "${rcs[0]}" "${rcs[1]}" >&2
+	while read -r id a b; do printf '  %-26s %-15s %s\n' "$id" "$a" "$b" >&2; done
+printf '  %-26s %-15s %s\n' "exit code" "${rcs[0]}" "${rcs[1]}" >&2
 # The label's fields, from each run's report.xml.
 field() { xmllint --xpath "string(//*[local-name()='label']/*[@name='$2'])" "$out/$1/report.xml" 2>/dev/null; }
 lvl() { xmllint --xpath "string(//*[local-name()='label']/*[@name='security-level']/@value)" "$out/$1/report.xml" 2>/dev/null; }
-printf '  %-20s %-12s %s\n' "label: level" "$(lvl dev0)" "$(lvl dev1)" >&2
+printf '  %-26s %-15s %s\n' "label: level" "$(lvl dev0)" "$(lvl dev1)" >&2
 for f in automatic-updates supported-until works-offline; do
-	printf '  %-20s %-12s %s\n' "label: $f" "$(field dev0 $f)" "$(field dev1 $f)" >&2
+	printf '  %-26s %-15s %s\n' "label: $f" "$(field dev0 $f)" "$(field dev1 $f)" >&2
 done
 echo "demo: reports in $out/dev0 and $out/dev1 (results.tap, junit.xml, report.xml, label.svg, evidence/)" >&2
 echo "demo: look at the labels: rsvg-convert -o label.png $out/dev0/label.svg" >&2
