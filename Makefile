@@ -20,7 +20,7 @@ LDLIBS  += $(PKG_LIBS) -pthread
 
 # Debian packages: to build, to test, to run the demo.
 DEB_BUILD = build-essential pkg-config libmosquitto-dev libcoap3-dev libmodbus-dev libxml2-dev libssl-dev libcjson-dev
-DEB_TEST  = mosquitto mosquitto-clients libxml2-utils librsvg2-bin openssl perl procps libcoap3-bin mbpoll iproute2 util-linux libmbedtls-dev python3-pymodbus socat
+DEB_TEST  = mosquitto mosquitto-clients libxml2-utils librsvg2-bin openssl perl procps libcoap3-bin mbpoll iproute2 util-linux libmbedtls-dev python3-pymodbus python3-serial-asyncio socat
 DEB_ALL   = $(DEB_BUILD) $(DEB_TEST)
 
 HARNESS  = harness/util.o harness/sha256.o harness/verdict.o harness/input.o harness/scope.o \
