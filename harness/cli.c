@@ -22,7 +22,6 @@
 #include "results.h"
 #include "runner.h"
 #include "scope.h"
-#include "sha256.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -159,13 +158,6 @@ static void header_records(const struct inputs *in, const char *outdir, const st
 	jrec_init(&r, "run");
 	jrec_add(&r, "keur-version", KEUR_VERSION);
 	jrec_addf(&r, "started", "%lld", (long long)started);
-	{
-		/* The report's ID, printed on the label: unique per run, stable across rewrites. */
-		char hex[65], *seed = xasprintf("%s %lld %s %ld", d->sha256, (long long)started, outdir, (long)getpid());
-		sha256_hex(seed, strlen(seed), hex);
-		free(seed);
-		jrec_addf(&r, "report-id", "KEUR-%.12s", hex);
-	}
 	jrec_add(&r, "out", outdir);
 	jrec_add(&r, "dut-file", d->path);
 	jrec_add(&r, "dut-sha256", d->sha256);

@@ -146,21 +146,20 @@ const char *run_view_level_text(const struct run_view *rv)
 	return "not determined";
 }
 
-/* The report's ID: from the run record, or (journals from before it was kept) derived from the
- * DUT file's hash and the start time, so that it stays the same however often it is rewritten. */
+/* The report's ID, printed on the label: derived from what the run record already holds (the
+ * DUT file's hash, the start time, the output directory), so that it is the same however often
+ * the reports are rewritten and differs between runs. */
 static void report_id(struct run_view *rv)
 {
-	const char *id = jrec_get(rv->run, "report-id");
-	char hex[65], *seed;
+	const char *parts[] = { "dut-sha256", "started", "out" };
+	struct strbuf seed;
+	char hex[65];
 
-	if (id) {
-		snprintf(rv->report_id, sizeof(rv->report_id), "%s", id);
-		return;
-	}
-	seed = xasprintf("%s %s", jrec_get(rv->run, "dut-sha256") ? jrec_get(rv->run, "dut-sha256") : "",
-			 jrec_get(rv->run, "started") ? jrec_get(rv->run, "started") : "");
-	sha256_hex(seed, strlen(seed), hex);
-	free(seed);
+	sb_init(&seed);
+	for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
+		sb_addf(&seed, "%s%s", i ? " " : "", jrec_get(rv->run, parts[i]) ? jrec_get(rv->run, parts[i]) : "");
+	sha256_hex(seed.buf ? seed.buf : "", seed.len, hex);
+	sb_release(&seed);
 	snprintf(rv->report_id, sizeof(rv->report_id), "KEUR-%.12s", hex);
 }
 

@@ -40,7 +40,7 @@ struct run_view {
 	struct rv_level *levels;	/* the profile's, in its order */
 	size_t nlevels;
 	const struct rv_level *reached;	/* the highest level reached, or NULL */
-	char report_id[48];		/* the run's report ID (the run record's, or one derived from it) */
+	char report_id[48];		/* the run's report ID, derived from its run record */
 };
 
 /* Reads DIR/journal.  0, or -1 with a one-line reason. */

@@ -26,11 +26,6 @@ static const char *const field_names[LABEL_NFIELDS] = {
 	[LABEL_OFFLINE] = "works-offline",
 };
 
-const char *label_field_name(enum label_field f)
-{
-	return field_names[f];
-}
-
 /* The requirement the profile names for a field, or NULL. */
 static const char *field_requirement(const struct run_view *rv, const char *name)
 {
@@ -44,7 +39,7 @@ static const char *field_requirement(const struct run_view *rv, const char *name
 	return NULL;
 }
 
-/* "2031-12" or "2031-12-31" as "December 2031"; NULL when it is neither. */
+/* "2031-12" or "2031-12-31" as "December 2031"; -1 when it is neither. */
 static int month_year(const char *date, char *out, size_t len)
 {
 	static const char *const months[] = { "January", "February", "March", "April", "May", "June", "July",

@@ -34,7 +34,6 @@ struct label {
 	int waivers;
 };
 void label_compute(const struct run_view *rv, struct label *out);
-const char *label_field_name(enum label_field f);
 /* DIR/label.svg; it carries the SHA-256 of DIR/report.xml, so write that first. */
 int label_write(const struct run_view *rv, const char *dir);
 /* TAP comment lines after the cases: the level reached, the label, waivers. */
