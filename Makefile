@@ -2,7 +2,7 @@
 # both install missing Debian packages first (see `make deps`).
 
 CC      ?= cc
-PKGS     = libmosquitto libcoap-3-openssl libmodbus libxml-2.0 openssl libcjson
+PKGS     = libmosquitto libcoap-3-openssl libmodbus libxml-2.0 openssl libcjson xmlsec1-openssl libxslt
 WARN     = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wwrite-strings -Wvla -Wformat=2
 CFLAGS  ?= -O2 -g
 CFLAGS  += -pthread -std=c11 -D_GNU_SOURCE $(WARN) -Iharness -Idrivers -Ireports -Isuites -Ibuild -Ihw -Ihw/simdev
@@ -19,14 +19,14 @@ CFLAGS  += $(PKG_CFLAGS)
 LDLIBS  += $(PKG_LIBS) -pthread
 
 # Debian packages: to build, to test, to run the demo.
-DEB_BUILD = build-essential pkg-config libmosquitto-dev libcoap3-dev libmodbus-dev libxml2-dev libssl-dev libcjson-dev
-DEB_TEST  = mosquitto mosquitto-clients libxml2-utils librsvg2-bin openssl perl procps libcoap3-bin mbpoll iproute2 util-linux libmbedtls-dev python3-pymodbus python3-serial-asyncio socat
+DEB_BUILD = build-essential pkg-config libmosquitto-dev libcoap3-dev libmodbus-dev libxml2-dev libssl-dev libcjson-dev libxmlsec1-dev libxslt1-dev
+DEB_TEST  = mosquitto mosquitto-clients libxml2-utils xmlsec1 librsvg2-bin openssl perl procps libcoap3-bin mbpoll iproute2 util-linux libmbedtls-dev python3-pymodbus python3-serial-asyncio socat
 DEB_ALL   = $(DEB_BUILD) $(DEB_TEST)
 
 HARNESS  = harness/util.o harness/sha256.o harness/verdict.o harness/input.o harness/scope.o \
            harness/plan.o harness/journal.o harness/results.o harness/runner.o harness/ctx.o \
            harness/cli.o build/schemas.o
-REPORTS  = reports/tap.o reports/junit.o reports/conformance.o reports/label.o reports/xmlout.o
+REPORTS  = reports/tap.o reports/junit.o reports/conformance.o reports/label.o reports/xmlout.o reports/sign.o
 DRIVERS  = drivers/httpserve.o drivers/mqtt.o drivers/mqtt_wire.o drivers/mb.o drivers/tls.o drivers/stream.o drivers/certgen.o drivers/coap.o drivers/coap_wire.o drivers/dtls.o drivers/mb_wire.o
 HW       = hw/lab.o hw/fixture.o hw/simdev/image.o
 SUITES   = suites/mqtt_auth.o suites/mqtt_tls.o suites/mqtt_acl.o suites/mqtt_rob.o suites/mqtt_client.o suites/credentials.o suites/modbus_write.o suites/modbus_fc.o suites/modbus_rob.o suites/modbus_sec.o suites/coap_access.o suites/coap_amp.o suites/coap_sec.o suites/coap_rob.o suites/offline.o suites/net_ports.o suites/update.o suites/decl.o
@@ -60,10 +60,13 @@ tests/peer-dtls: tests/peer_dtls.o
 %.o: %.c $(wildcard harness/*.h drivers/*.h reports/*.h suites/*.h hw/*.h hw/simdev/*.h)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-# The XSDs are compiled in, so keur validates its inputs wherever it is installed.
-build/schemas.c: profiles/profile.xsd profiles/dut.xsd profiles/lab.xsd suites/data/credentials-mirai.txt suites/data/credentials-vendor.txt
+# The XSDs (and the report's stylesheet) are compiled in, so keur validates its inputs and
+# outputs wherever it is installed.
+build/schemas.c: profiles/profile.xsd profiles/dut.xsd profiles/lab.xsd reports/report.xsd reports/schemas/junit-10.xsd \
+		reports/schemas/oscal_assessment-results_schema.xsd reports/report.xsl \
+		suites/data/credentials-mirai.txt suites/data/credentials-vendor.txt
 	@mkdir -p build
-	{ for f in $^; do n=$$(basename $$f | sed 's/\.[a-z]*$$//; s/-/_/g'); case $$f in *.xsd) n=xsd_$$n;; esac; \
+	{ for f in $^; do n=$$(basename $$f | sed 's/\.[a-z]*$$//; s/-/_/g'); case $$f in *.xsd) n=xsd_$$n;; *.xsl) n=xsl_$$n;; esac; \
 	  echo "const char keur_$$n[] ="; \
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/\t/\\t/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo ";"; done; } > $@
 

@@ -1,4 +1,4 @@
-/* cli.c — the commands: run, list, lint, report (sign, verify and lab come with later issues). */
+/* cli.c — the commands: run, list, lint, report, label, sign, verify, lab. */
 #include "cli.h"
 
 #include <errno.h>
@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -39,6 +40,8 @@ static const char usage_text[] =
 	"  list --profile P --matrix [--csv]   requirement x case matrix of a profile\n"
 	"  report DIR            rewrite DIR/results.tap, junit.xml, report.xml and label.svg\n"
 	"  label DIR             write DIR/label.svg: level reached and the label's fields\n"
+	"  sign DIR --key K --cert C   sign DIR/report.xml (enveloped XMLDSig, ECDSA-SHA256)\n"
+	"  verify DIR|REPORT [--ca CA] check the signature, the chain to CA and every evidence hash\n"
 	"  lab up [--dir DIR] [--duts N] [--flaw [I:]NAME]...   build the simulated lab (root)\n"
 	"  lab down [--dir DIR]  remove it, also after a crash\n"
 	"  lab power on|off --dut ID [--dir DIR]                cycle a simulated device\n"
@@ -64,6 +67,10 @@ static const char run_help[] =
 	"  --resume DIR   finish a run that was interrupted; finished cases are not run again\n"
 	"  --tap-version N  13 or 14 (default): the version line of the TAP stream; 13 for\n"
 	"                 harnesses that stop at TAP 13, such as prove from Test::Harness 3.44\n"
+	"  --operator NAME  who runs the cases, for the report (default $KEUR_OPERATOR, else the\n"
+	"                 login name)\n"
+	"  --sign-key K --sign-cert C  sign report.xml at the end (as keur sign does); the key is\n"
+	"                 checked before the first case\n"
 	"  -v, --verbose  show each case's own output as TAP comments\n"
 	"  --no-progress  no progress lines on stderr (they appear only on a terminal anyway)\n";
 
@@ -91,7 +98,8 @@ static char *abs_path(const char *p)
 }
 
 struct run_args {
-	const char *profile, *dut, *lab, *out, *resume, *tapv;
+	const char *profile, *dut, *lab, *out, *resume, *tapv, *operator;
+	const char *sign_key, *sign_cert;
 	struct plan_opts plan;
 	int verbose, progress;
 	int matrix, csv;	/* keur list only */
@@ -143,9 +151,11 @@ static int inputs_load(struct inputs *in, const char *profile, const char *dut, 
 
 /* ---- the journal's header: everything the reports need, no secrets ---- */
 
-static void header_records(const struct inputs *in, const char *outdir, const struct plan_opts *opts,
-			   const char *tapv, int64_t started, struct jrecs *rs)
+static void header_records(const struct inputs *in, const char *outdir, const struct run_args *a,
+			   int64_t started, struct jrecs *rs)
 {
+	const struct plan_opts *opts = &a->plan;
+	const char *tapv = a->tapv;
 	const struct keur_dut *d = in->dut;
 	const struct keur_lab *l = in->lab;
 	struct jrec r;
@@ -174,6 +184,15 @@ static void header_records(const struct inputs *in, const char *outdir, const st
 	if (opts->deadline_scale > 0)
 		jrec_addf(&r, "deadline-scale", "%g", opts->deadline_scale);
 	jrec_add(&r, "tap-version", tapv ? tapv : "14");
+	jrec_add(&r, "operator", a->operator);
+	/* Paths, not keys: a resumed run signs with the same files. */
+	if (a->sign_key) {
+		char *k = abs_path(a->sign_key), *c = abs_path(a->sign_cert);
+		jrec_add(&r, "sign-key", k);
+		jrec_add(&r, "sign-cert", c);
+		free(k);
+		free(c);
+	}
 	PUSH();
 
 	jrec_init(&r, "dut");
@@ -323,11 +342,24 @@ static int finish_run(const char *outdir, struct journal *j, int rc)
 		fprintf(stderr, "keur: %s\n", why);
 		return EXIT_INCONC;
 	}
-	if (reports_write_all(&rv, outdir) < 0) {
+	if (reports_write_all(&rv, outdir, 0) < 0) {
 		run_view_release(&rv);
 		return EXIT_INCONC;
 	}
 	code = rc < 0 ? EXIT_INCONC : run_view_exit(&rv);
+	/* Signing comes after the last case: from here on this process forks no case. */
+	if (jrec_get(rv.run, "sign-key")) {
+		char subject[512];
+		if (sign_report(outdir, jrec_get(rv.run, "sign-key"), jrec_get(rv.run, "sign-cert"), subject,
+				sizeof(subject), why, sizeof(why)) < 0 || label_write(&rv, outdir) < 0) {
+			fprintf(stderr, "keur: report.xml is not signed: %s; the results are kept, sign them with "
+				"`keur sign %s --key K --cert C`\n", why, outdir);
+			code = EXIT_INCONC;
+		} else {
+			fprintf(stderr, "keur: report.xml signed by '%s'\n", subject);
+		}
+		sign_shutdown();
+	}
 	if (rc == 0) {
 		tap_trailer(stdout, &rv);
 		fflush(stdout);
@@ -393,7 +425,7 @@ static int run_new(const struct run_args *a)
 	}
 	{
 		char *abs = abs_path(outdir);
-		header_records(&in, abs, &a->plan, a->tapv, started, &hdr);
+		header_records(&in, abs, a, started, &hdr);
 		free(abs);
 	}
 	if ((rc = journal_append(j, hdr.r, hdr.n)) < 0) {
@@ -471,7 +503,7 @@ static int run_resume(const char *dir, int verbose, int progress)
 		for (size_t i = 0; i < rv.ncases; i++)
 			tap_case(stdout, i + 1, &rv.cases[i]);
 		fflush(stdout);
-		code = reports_write_all(&rv, dir) < 0 ? EXIT_INCONC : run_view_exit(&rv);
+		code = reports_write_all(&rv, dir, 1) < 0 ? EXIT_INCONC : run_view_exit(&rv);
 		goto out;
 	}
 	jpath = path_join(dir, "journal");
@@ -512,7 +544,7 @@ out:
 }
 
 enum { OPT_PROFILE = 256, OPT_DUT, OPT_LAB, OPT_OUT, OPT_ONLY, OPT_LEVEL, OPT_RESUME, OPT_NOPROG, OPT_TAPV, OPT_SCALE,
-       OPT_MATRIX, OPT_CSV };
+       OPT_MATRIX, OPT_CSV, OPT_OPERATOR, OPT_SIGNKEY, OPT_SIGNCERT };
 
 static const struct option run_opts[] = {
 	{ "profile", required_argument, NULL, OPT_PROFILE },
@@ -528,6 +560,9 @@ static const struct option run_opts[] = {
 	{ "deadline-scale", required_argument, NULL, OPT_SCALE },
 	{ "matrix", no_argument, NULL, OPT_MATRIX },
 	{ "csv", no_argument, NULL, OPT_CSV },
+	{ "operator", required_argument, NULL, OPT_OPERATOR },
+	{ "sign-key", required_argument, NULL, OPT_SIGNKEY },
+	{ "sign-cert", required_argument, NULL, OPT_SIGNCERT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -559,6 +594,13 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, int *help)
 		case OPT_RESUME: a->resume = optarg; break;
 		case OPT_MATRIX: a->matrix = 1; break;
 		case OPT_CSV: a->csv = 1; break;
+		case OPT_OPERATOR:
+			if (!optarg[0])
+				return usage_error("--operator: give a name");
+			a->operator = optarg;
+			break;
+		case OPT_SIGNKEY: a->sign_key = optarg; break;
+		case OPT_SIGNCERT: a->sign_cert = optarg; break;
 		case 'v': a->verbose = 1; break;
 		case OPT_NOPROG: a->progress = 0; break;
 		case OPT_TAPV:
@@ -590,13 +632,28 @@ static int cmd_run(int argc, char **argv)
 	if (a.matrix || a.csv)
 		return usage_error("%s: --matrix and --csv are options of keur list", "run");
 	if (a.resume) {
-		if (a.profile || a.dut || a.lab || a.out || a.plan.only || a.plan.level || a.tapv || a.plan.deadline_scale)
+		if (a.profile || a.dut || a.lab || a.out || a.plan.only || a.plan.level || a.tapv || a.plan.deadline_scale ||
+		    a.operator || a.sign_key || a.sign_cert)
 			return usage_error("%s: --resume takes the inputs and options of the run it finishes", "run");
 		runner_signals();
 		return run_resume(a.resume, a.verbose, a.progress);
 	}
 	if (!a.dut)
 		return usage_error("%s: --dut FILE is required (the DUT description)", "run");
+	if (!a.sign_key != !a.sign_cert)
+		return usage_error("%s: --sign-key and --sign-cert go together", "run");
+	if (a.sign_key) {
+		char why[512];
+		if (sign_check_keys(a.sign_key, a.sign_cert, why, sizeof(why)) < 0) {
+			fprintf(stderr, "keur: cannot sign with these: %s\n", why);
+			return EXIT_USAGE;
+		}
+	}
+	if (!a.operator) {
+		const char *e = getenv("KEUR_OPERATOR");
+		struct passwd *pw = getpwuid(getuid());
+		a.operator = e && *e ? e : pw && pw->pw_name[0] ? pw->pw_name : "unknown";
+	}
 	runner_signals();
 	return run_new(&a);
 }
@@ -838,7 +895,7 @@ static int cmd_report(int argc, char **argv)
 		fprintf(stderr, "keur: %s\n", why);
 		return EXIT_USAGE;
 	}
-	int r = reports_write_all(&rv, argv[1]);
+	int r = reports_write_all(&rv, argv[1], 1);
 	run_view_release(&rv);
 	if (r < 0)
 		return EXIT_INCONC;
@@ -884,6 +941,98 @@ static int cmd_label(int argc, char **argv)
 	}
 	run_view_release(&rv);
 	return r < 0 ? EXIT_INCONC : EXIT_OK;
+}
+
+static const char sign_help[] =
+	"usage: keur sign DIR --key KEY --cert CERT\n"
+	"\n"
+	"Adds an enveloped XMLDSig signature to DIR/report.xml: ECDSA with SHA-256 over the whole\n"
+	"report after exclusive C14N, with CERT in KeyInfo, so that both `keur verify` and\n"
+	"`xmlsec1 --verify --trusted-pem CA DIR/report.xml` check it.  KEY is an unencrypted PEM EC\n"
+	"private key (P-256 recommended), CERT its PEM certificate, valid now.  keur signs only a\n"
+	"report whose journal and evidence still match it; signing again replaces the signature.\n"
+	"DIR/label.svg is rewritten, since it carries the report's SHA-256.\n";
+
+static const char verify_help[] =
+	"usage: keur verify DIR|REPORT.xml [--ca CA]\n"
+	"\n"
+	"Checks a keur report: valid against report.xsd; signed once, over the whole report, by the\n"
+	"key of the certificate it carries; that certificate chains to a certificate in CA (a PEM\n"
+	"file; without --ca the chain is not checked and keur says so); the journal and every\n"
+	"evidence file match the SHA-256 and size the report gives.  A line per check.\n"
+	"exit codes: 0 all hold, 1 some check failed, 2 the report cannot be read at all\n";
+
+static int cmd_sign(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "key", required_argument, NULL, 'k' }, { "cert", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	const char *key = NULL, *cert = NULL;
+	char subject[512], why[768];
+	struct run_view rv;
+	int c, rc;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': key = optarg; break;
+		case 'c': cert = optarg; break;
+		case 'h': fputs(sign_help, stdout); return EXIT_OK;
+		case ':': return usage_error("sign: option '%s' needs a value", argv[optind - 1]);
+		default: return usage_error("sign: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error("sign: name one run directory (keur sign DIR --key K --cert C)");
+	if (!key || !cert)
+		return usage_error("sign: --key and --cert are both required");
+	const char *dir = argv[optind];
+	if (run_view_load(dir, &rv, why, sizeof(why)) < 0) {
+		fprintf(stderr, "keur: %s\n", why);
+		return EXIT_USAGE;
+	}
+	rc = sign_report(dir, key, cert, subject, sizeof(subject), why, sizeof(why));
+	sign_shutdown();
+	if (rc < 0) {
+		fprintf(stderr, "keur: %s\n", why);
+		run_view_release(&rv);
+		return EXIT_USAGE;
+	}
+	rc = label_write(&rv, dir);
+	run_view_release(&rv);
+	if (rc < 0) {
+		fprintf(stderr, "keur: cannot write %s/label.svg\n", dir);
+		return EXIT_INCONC;
+	}
+	printf("%s/report.xml: signed by '%s'; label.svg rewritten with the signed report's SHA-256\n", dir, subject);
+	return EXIT_OK;
+}
+
+static int cmd_verify(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "ca", required_argument, NULL, 'a' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	const char *ca = NULL;
+	int c, rc;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a': ca = optarg; break;
+		case 'h': fputs(verify_help, stdout); return EXIT_OK;
+		case ':': return usage_error("verify: option '%s' needs a value", argv[optind - 1]);
+		default: return usage_error("verify: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error("verify: name one run directory or report.xml (keur verify DIR [--ca CA])");
+	rc = sign_verify(argv[optind], ca, stdout);
+	sign_shutdown();
+	return rc;
 }
 
 static const char lab_help[] =
@@ -997,7 +1146,6 @@ static int cmd_lab(int argc, char **argv)
 
 int cli_main(int argc, char **argv)
 {
-	static const char *const later[] = { "sign", "verify" };
 	int rc;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1027,14 +1175,12 @@ int cli_main(int argc, char **argv)
 		rc = cmd_label(argc - 1, argv + 1);
 	else if (!strcmp(cmd, "lab"))
 		rc = cmd_lab(argc - 1, argv + 1);
-	else {
-		rc = -1;
-		for (size_t i = 0; i < ARRAY_SIZE(later); i++)
-			if (!strcmp(cmd, later[i]))
-				rc = usage_error("'%s' is not in this version of keur yet", cmd);
-		if (rc < 0)
-			rc = usage_error("unknown command '%s'", cmd);
-	}
+	else if (!strcmp(cmd, "sign"))
+		rc = cmd_sign(argc - 1, argv + 1);
+	else if (!strcmp(cmd, "verify"))
+		rc = cmd_verify(argc - 1, argv + 1);
+	else
+		rc = usage_error("unknown command '%s'", cmd);
 	xmlCleanupParser();
 	return rc;
 }

@@ -1,13 +1,18 @@
-/* conformance.c — report.xml, keur's conformance report (first form: lab, DUT identity and
- * declarations, profile, each requirement and case with its verdict, evidence with SHA-256).
+/* conformance.c — report.xml, keur's conformance report (reports/report.xsd): lab, operator,
+ * DUT identity and declarations, profile with its SHA-256, the journal it was derived from,
+ * each requirement and case with its verdict, evidence with SHA-256, levels, the label.
  * Secrets never reach it: the journal holds none. */
 #include "reports.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sha256.h"
 #include "util.h"
 #include "xmlout.h"
+
+extern const char keur_xsd_report[];
 
 static void attrs_of(struct xo *x, const struct jrec *r, const char *const *keys)
 {
@@ -18,15 +23,24 @@ static void attrs_of(struct xo *x, const struct jrec *r, const char *const *keys
 int conformance_write(const struct run_view *rv, const char *dir)
 {
 	static const char *const dut_keys[] = { "id", "vendor", "model", "firmware", "serial", NULL };
-	static const char *const decl_keys[] = { "support-until", "market-date", "automatic-updates", "sbom", NULL };
+	static const char *const decl_keys[] = { "support-until", "market-date", "automatic-updates", "sbom",
+						 "network-equipment", NULL };
 	static const char *const lab_keys[] = { "id", "name", "accreditation", NULL };
 	static const char *const prof_keys[] = { "id", "version", "title", "sha256", NULL };
 	struct xo x;
 	struct label lb;
 	int counts[KEUR_NA + 1] = { 0 };
-	char ename[256], sha[65];
+	char ename[256], sha[65], *jpath;
 	long long size;
+	int64_t jsize;
 
+	/* The journal as it is now: the report rests on it, and keur verify checks it is unchanged. */
+	jpath = path_join(dir, "journal");
+	if (sha256_file(jpath, sha, &jsize) < 0) {
+		free(jpath);
+		return -1;
+	}
+	free(jpath);
 	if (xo_start(&x) < 0)
 		return -1;
 	xo_open(&x, "report");
@@ -45,6 +59,10 @@ int conformance_write(const struct run_view *rv, const char *dir)
 			xo_attr(&x, "allow", rv->lab->val[i]);
 			xo_close(&x);
 		}
+	xo_close(&x);
+
+	xo_open(&x, "operator");
+	xo_attr(&x, "name", jrec_get(rv->run, "operator") ? jrec_get(rv->run, "operator") : "not recorded");
 	xo_close(&x);
 
 	xo_open(&x, "dut");
@@ -68,6 +86,11 @@ int conformance_write(const struct run_view *rv, const char *dir)
 		xo_attr(&x, "level", jrec_get(rv->run, "level"));
 		xo_close(&x);
 	}
+	xo_open(&x, "journal");
+	xo_attr(&x, "file", "journal");
+	xo_attr(&x, "sha256", sha);
+	xo_attrf(&x, "size", "%lld", (long long)jsize);
+	xo_close(&x);
 
 	xo_open(&x, "requirements");
 	for (size_t i = 0; i < rv->nreqs; i++) {
@@ -178,10 +201,23 @@ int conformance_write(const struct run_view *rv, const char *dir)
 	xo_close(&x);
 
 	xo_close(&x);
-	return xo_finish(&x, dir, "report.xml");
+	return xo_finish_valid(&x, dir, "report.xml", keur_xsd_report);
 }
 
-int reports_write_all(const struct run_view *rv, const char *dir)
+int report_is_signed(const char *dir)
+{
+	char *path = path_join(dir, "report.xml"), *text = NULL;
+	size_t n;
+	int r = 0;
+
+	if (file_read(path, &text, &n) == 0)
+		r = strstr(text, "http://www.w3.org/2000/09/xmldsig#") != NULL;
+	free(text);
+	free(path);
+	return r;
+}
+
+int reports_write_all(const struct run_view *rv, const char *dir, int keep_signed)
 {
 	int r = 0;
 
@@ -193,10 +229,14 @@ int reports_write_all(const struct run_view *rv, const char *dir)
 		fprintf(stderr, "keur: cannot write %s/junit.xml\n", dir);
 		r = -1;
 	}
-	if (conformance_write(rv, dir) < 0) {
+	if (keep_signed && report_is_signed(dir)) {
+		/* A signed report is the lab's statement: a rewrite would drop the signature. */
+		fprintf(stderr, "keur: %s/report.xml is signed; left as it is (delete it to have it rewritten)\n", dir);
+	} else if (conformance_write(rv, dir) < 0) {
 		fprintf(stderr, "keur: cannot write %s/report.xml\n", dir);
 		r = -1;
-	} else if (label_write(rv, dir) < 0) {
+	}
+	if (label_write(rv, dir) < 0) {
 		fprintf(stderr, "keur: cannot write %s/label.svg\n", dir);
 		r = -1;
 	}

@@ -39,8 +39,29 @@ int label_write(const struct run_view *rv, const char *dir);
 /* TAP comment lines after the cases: the level reached, the label, waivers. */
 void tap_trailer(FILE *f, const struct run_view *rv);
 
-/* All of the above into DIR, from a run its caller loaded from DIR/journal.  0, or -1 with
+/* keur sign: adds an enveloped XMLDSig signature (ECDSA-SHA256, exclusive C14N, the signer's
+ * certificate in KeyInfo) to DIR/report.xml, replacing an earlier one, after checking that the
+ * report is valid and its journal and evidence still match it.  The signer's subject goes to
+ * subject.  0, or -1 with the reason in why.  Initialises OpenSSL: never call it in a process
+ * that will fork cases afterwards. */
+int sign_report(const char *dir, const char *key, const char *cert, char *subject, size_t slen,
+		char *why, size_t len);
+/* Whether key and cert can sign (an unencrypted EC key, its certificate, valid now), checked in
+ * a child process so that the caller stays free of OpenSSL.  0, or -1 with the reason. */
+int sign_check_keys(const char *key, const char *cert, char *why, size_t len);
+/* keur verify: checks the report at target (a run directory or a report.xml) against its schema,
+ * its signature, the signer's certificate chain to the CA file ca (not when ca is NULL) and
+ * the SHA-256 of the journal and every evidence file, printing a line per check to out.
+ * 0 if all hold, 1 if one does not, 2 if the report cannot be read at all. */
+int sign_verify(const char *target, const char *ca, FILE *out);
+/* Releases what sign_report or sign_verify initialised. */
+void sign_shutdown(void);
+
+/* Does DIR/report.xml carry an XMLDSig signature? */
+int report_is_signed(const char *dir);
+/* All of the above into DIR, from a run its caller loaded from DIR/journal.  With keep_signed,
+ * a signed report.xml is left as it is (keur report); the rest is rewritten.  0, or -1 with
  * the reason printed. */
-int reports_write_all(const struct run_view *rv, const char *dir);
+int reports_write_all(const struct run_view *rv, const char *dir, int keep_signed);
 
 #endif

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/xmlschemas.h>
+
 #include "util.h"
 
 int xo_start(struct xo *x)
@@ -35,6 +37,85 @@ int xo_finish(struct xo *x, const char *dir, const char *name)
 		xmlFreeTextWriter(x->w);
 	xmlBufferFree(x->buf);
 	return r;
+}
+
+struct first_error {
+	char *why;
+	size_t len;
+	int seen;
+};
+
+static void first_error(void *ctx, xmlErrorPtr e)
+{
+	struct first_error *f = ctx;
+	size_t n;
+
+	if (f->seen++ || !e)
+		return;
+	snprintf(f->why, f->len, "line %d: %s", e->line, e->message ? e->message : "invalid");
+	n = strlen(f->why);
+	while (n && f->why[n - 1] == '\n')
+		f->why[--n] = '\0';
+}
+
+int xml_valid(const char *doc, size_t len, const char *xsd, char *why, size_t wlen)
+{
+	struct first_error fe = { why, wlen, 0 };
+	xmlSchemaParserCtxtPtr pc = xmlSchemaNewMemParserCtxt(xsd, (int)strlen(xsd));
+	xmlSchemaPtr schema = pc ? xmlSchemaParse(pc) : NULL;
+	xmlSchemaValidCtxtPtr vc = schema ? xmlSchemaNewValidCtxt(schema) : NULL;
+	xmlDocPtr d = NULL;
+	int r = -1;
+
+	snprintf(why, wlen, "internal error: a compiled-in schema does not parse");
+	if (!vc)
+		goto out;
+	xmlSetStructuredErrorFunc(&fe, first_error);
+	d = xmlReadMemory(doc, (int)len, "report", NULL, XML_PARSE_NONET);
+	if (!d) {
+		if (!fe.seen)
+			snprintf(why, wlen, "not well-formed XML");
+		goto out;
+	}
+	xmlSchemaSetValidStructuredErrors(vc, first_error, &fe);
+	r = xmlSchemaValidateDoc(vc, d) == 0 ? 0 : -1;
+	if (r < 0 && !fe.seen)
+		snprintf(why, wlen, "does not match its schema");
+out:
+	xmlSetStructuredErrorFunc(NULL, NULL);
+	if (d)
+		xmlFreeDoc(d);
+	if (vc)
+		xmlSchemaFreeValidCtxt(vc);
+	if (schema)
+		xmlSchemaFree(schema);
+	if (pc)
+		xmlSchemaFreeParserCtxt(pc);
+	return r;
+}
+
+int xo_finish_valid(struct xo *x, const char *dir, const char *name, const char *xsd)
+{
+	char why[512];
+	int valid = -1, r;
+
+	if (xmlTextWriterEndDocument(x->w) >= 0) {
+		xmlFreeTextWriter(x->w);
+		x->w = NULL;
+		valid = xml_valid((const char *)xmlBufferContent(x->buf), (size_t)xmlBufferLength(x->buf), xsd,
+				  why, sizeof(why));
+		if (valid < 0)
+			fprintf(stderr, "keur: %s/%s does not match its schema (a bug in keur): %s\n", dir, name, why);
+		char *path = path_join(dir, name);
+		r = file_write_atomic(path, (const char *)xmlBufferContent(x->buf), (size_t)xmlBufferLength(x->buf));
+		free(path);
+		if (r < 0)
+			valid = -1;
+	}
+	if (x->w)
+		xmlFreeTextWriter(x->w);
+	xmlBufferFree(x->buf);
+	return valid;
 }
 
 void xo_open(struct xo *x, const char *el)

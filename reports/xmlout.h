@@ -15,6 +15,14 @@ struct xo {
 };
 int xo_start(struct xo *x);
 int xo_finish(struct xo *x, const char *dir, const char *name);
+/* Like xo_finish(), after validating the document against the schema text xsd (compiled in,
+ * build/schemas.c).  An invalid document is still written, so nothing is lost, but the call
+ * returns -1 and prints the first problem: keur writing a report its own schema refuses is a
+ * bug to be seen, not hidden. */
+int xo_finish_valid(struct xo *x, const char *dir, const char *name, const char *xsd);
+/* Validates the XML text doc against the schema text xsd: 0, or -1 with the first problem
+ * ("line N: what") in why. */
+int xml_valid(const char *doc, size_t len, const char *xsd, char *why, size_t wlen);
 
 void xo_open(struct xo *x, const char *el);
 void xo_close(struct xo *x);

@@ -1,0 +1,649 @@
+/* sign.c — the enveloped XMLDSig signature over report.xml (keur sign) and its check with the
+ * evidence behind it (keur verify).
+ *
+ * One signature, as the last child of <report>: ECDSA with SHA-256 (XMLDSig 1.1 ecdsa-sha256),
+ * a single Reference URI="" with the enveloped-signature and exclusive C14N transforms, and the
+ * signer's certificate in KeyInfo/X509Data, so that `xmlsec1 --verify --trusted-pem CA` checks it
+ * as it is.  xmlsec 1.2 (Debian 12) has no RSA-PSS, so RSA keys are refused rather than signed
+ * with PKCS#1 v1.5, which no audit profile asks for.
+ *
+ * Verification takes the key from the one certificate in the signature itself, checks the
+ * signature with exactly that key and only the transforms keur uses, then checks that
+ * certificate's chain to the CA the verifier trusts, with OpenSSL.  Doing the two steps apart
+ * says which one failed: a report changed after signing, or a certificate not from that CA.
+ *
+ * These run in `keur sign`, `keur verify` and at the end of `keur run`, after the last case:
+ * the runner's parent must not initialise OpenSSL while it still forks cases. */
+#include "reports.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <xmlsec/crypto.h>
+#include <xmlsec/errors.h>
+#include <xmlsec/openssl/evp.h>
+#include <xmlsec/templates.h>
+#include <xmlsec/xmldsig.h>
+#include <xmlsec/xmlsec.h>
+#include <xmlsec/xmltree.h>
+
+#include "sha256.h"
+#include "util.h"
+#include "xmlout.h"
+
+extern const char keur_xsd_report[];
+
+#define NS_REPORT "urn:keur:report:1"
+
+static int xmlsec_up;
+static char xmlsec_last[256];	/* xmlsec's last complaint, for the one line keur prints */
+
+static void xmlsec_error(const char *file, int line, const char *func, const char *obj, const char *subj,
+			 int reason, const char *msg)
+{
+	(void)file, (void)line, (void)obj, (void)subj, (void)reason;
+	snprintf(xmlsec_last, sizeof(xmlsec_last), "%s: %s", func ? func : "xmlsec", msg ? msg : "failed");
+}
+
+static int crypto_init(char *why, size_t len)
+{
+	if (xmlsec_up)
+		return 0;
+	if (xmlSecInit() < 0 || xmlSecCheckVersion() != 1 || xmlSecCryptoAppInit(NULL) < 0 || xmlSecCryptoInit() < 0) {
+		snprintf(why, len, "cannot initialise xmlsec with OpenSSL");
+		return -1;
+	}
+	/* xmlsec prints every error to stderr by default; keur says one line itself. */
+	xmlSecErrorsSetCallback(xmlsec_error);
+	xmlsec_up = 1;
+	return 0;
+}
+
+void sign_shutdown(void)
+{
+	if (!xmlsec_up)
+		return;
+	xmlSecCryptoShutdown();
+	xmlSecCryptoAppShutdown();
+	xmlSecShutdown();
+	xmlsec_up = 0;
+}
+
+/* The last OpenSSL (or else xmlsec) error as text, or what. */
+static const char *ossl_why(const char *what)
+{
+	static char buf[256];
+	unsigned long e = ERR_peek_last_error();
+
+	if (!e) {
+		if (!xmlsec_last[0])
+			return what;
+		snprintf(buf, sizeof(buf), "%s", xmlsec_last);
+		xmlsec_last[0] = '\0';
+		return buf;
+	}
+	ERR_error_string_n(e, buf, sizeof(buf));
+	ERR_clear_error();
+	return buf;
+}
+
+static char *name_text(const X509_NAME *n)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data, *s;
+	long l;
+
+	X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253);
+	l = BIO_get_mem_data(b, &data);
+	s = xstrndup(data, (size_t)(l > 0 ? l : 0));
+	BIO_free(b);
+	return s;
+}
+
+/* ---- the key and certificate of the signer ---- */
+
+struct signer {
+	EVP_PKEY *key;
+	X509 *cert;
+};
+
+static void signer_release(struct signer *s)
+{
+	EVP_PKEY_free(s->key);
+	X509_free(s->cert);
+	memset(s, 0, sizeof(*s));
+}
+
+static int signer_load(const char *keyfile, const char *certfile, struct signer *s, char *why, size_t len)
+{
+	FILE *f;
+	int r = -1;
+
+	memset(s, 0, sizeof(*s));
+	if (!(f = fopen(keyfile, "r"))) {
+		snprintf(why, len, "cannot read the key '%s': %s", keyfile, strerror(errno));
+		goto out;
+	}
+	/* No passphrase callback: an encrypted key is refused rather than prompted for. */
+	s->key = PEM_read_PrivateKey(f, NULL, NULL, (void *)"");
+	fclose(f);
+	if (!s->key) {
+		snprintf(why, len, "'%s' is not an unencrypted PEM private key (%s)", keyfile, ossl_why("no key"));
+		goto out;
+	}
+	if (EVP_PKEY_get_base_id(s->key) != EVP_PKEY_EC) {
+		snprintf(why, len, "'%s' holds %s key; keur signs with ECDSA (P-256 recommended): RSA-PSS is not in "
+			 "this xmlsec (1.2), and PKCS#1 v1.5 is not offered", keyfile,
+			 EVP_PKEY_get_base_id(s->key) == EVP_PKEY_RSA ? "an RSA" : "another type of");
+		goto out;
+	}
+	if (!(f = fopen(certfile, "r"))) {
+		snprintf(why, len, "cannot read the certificate '%s': %s", certfile, strerror(errno));
+		goto out;
+	}
+	s->cert = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	if (!s->cert) {
+		snprintf(why, len, "'%s' is not a PEM certificate (%s)", certfile, ossl_why("no certificate"));
+		goto out;
+	}
+	if (X509_check_private_key(s->cert, s->key) != 1) {
+		ERR_clear_error();
+		snprintf(why, len, "the key '%s' does not belong to the certificate '%s'", keyfile, certfile);
+		goto out;
+	}
+	if (X509_cmp_current_time(X509_get0_notAfter(s->cert)) <= 0 ||
+	    X509_cmp_current_time(X509_get0_notBefore(s->cert)) >= 0) {
+		snprintf(why, len, "the certificate '%s' is not valid now (see its notBefore and notAfter)", certfile);
+		goto out;
+	}
+	r = 0;
+out:
+	if (r < 0)
+		signer_release(s);
+	return r;
+}
+
+int sign_check_keys(const char *keyfile, const char *certfile, char *why, size_t len)
+{
+	int fds[2], st;
+	pid_t pid;
+	ssize_t n;
+
+	/* In a child: the caller is the runner's parent, which keeps OpenSSL uninitialised. */
+	if (pipe(fds) < 0) {
+		snprintf(why, len, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(why, len, "fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		struct signer s;
+		char w[512] = "";
+		close(fds[0]);
+		int r = signer_load(keyfile, certfile, &s, w, sizeof(w));
+		signer_release(&s);
+		if (r < 0 && write_all(fds[1], w, strlen(w)) < 0)
+			_exit(2);
+		_exit(r < 0 ? 1 : 0);
+	}
+	close(fds[1]);
+	n = read(fds[0], why, len - 1);
+	why[n > 0 ? n : 0] = '\0';
+	close(fds[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	if (!why[0])
+		snprintf(why, len, "the signing key could not be checked");
+	return -1;
+}
+
+/* ---- report.xml and the files behind it ---- */
+
+static xmlDocPtr report_read(const char *path, char *why, size_t len)
+{
+	char *text = NULL;
+	size_t n;
+	int r;
+	xmlDocPtr doc;
+
+	if ((r = file_read(path, &text, &n)) < 0) {
+		snprintf(why, len, "cannot read %s: %s", path, strerror(-r));
+		return NULL;
+	}
+	if (xml_valid(text, n, keur_xsd_report, why, len) < 0) {
+		char w[400];
+		snprintf(w, sizeof(w), "%s", why);
+		snprintf(why, len, "%s is not a keur report (report.xsd): %s", path, w);
+		free(text);
+		return NULL;
+	}
+	/* Whitespace kept as it is: the signature covers the document byte for byte after C14N. */
+	doc = xmlReadMemory(text, (int)n, path, NULL, XML_PARSE_NONET);
+	free(text);
+	if (!doc)
+		snprintf(why, len, "%s does not parse", path);
+	return doc;
+}
+
+static int count_signatures(xmlNodePtr n)
+{
+	int c = 0;
+
+	for (; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (xmlSecCheckNodeName(n, xmlSecNodeSignature, xmlSecDSigNs))
+			c++;
+		c += count_signatures(n->children);
+	}
+	return c;
+}
+
+static xmlNodePtr report_signature(xmlDocPtr doc)
+{
+	xmlNodePtr root = xmlDocGetRootElement(doc);
+	return xmlSecFindChild(root, xmlSecNodeSignature, xmlSecDSigNs);
+}
+
+/* A file named in the report, relative to its directory and inside it. */
+static int safe_relative(const char *f)
+{
+	if (!f[0] || f[0] == '/')
+		return 0;
+	for (const char *p = f; *p; p = strchr(p, '/') ? strchr(p, '/') + 1 : p + strlen(p))
+		if (!strncmp(p, "..", 2) && (p[2] == '/' || p[2] == '\0'))
+			return 0;
+	return 1;
+}
+
+static void say(FILE *out, int good, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void say(FILE *out, int good, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!out)
+		return;
+	fputs(good ? "ok:   " : "FAIL: ", out);
+	va_start(ap, fmt);
+	vfprintf(out, fmt, ap);
+	va_end(ap);
+	fputc('\n', out);
+}
+
+/* Checks the journal and every evidence file the report names against their SHA-256 and size.
+ * Prints a line per problem (and a summary line) to out; returns the number of problems. */
+static int files_check(xmlDocPtr doc, const char *dir, FILE *out, int *nfiles)
+{
+	xmlXPathContextPtr xc = xmlXPathNewContext(doc);
+	xmlXPathObjectPtr o;
+	int bad = 0, n = 0;
+
+	xmlXPathRegisterNs(xc, BAD_CAST "r", BAD_CAST NS_REPORT);
+	o = xmlXPathEvalExpression(BAD_CAST "/r:report/r:journal | /r:report/r:cases/r:case/r:evidence", xc);
+	for (int i = 0; o && o->nodesetval && i < o->nodesetval->nodeNr; i++) {
+		xmlNodePtr e = o->nodesetval->nodeTab[i];
+		xmlChar *file = xmlGetProp(e, BAD_CAST "file"), *want = xmlGetProp(e, BAD_CAST "sha256");
+		xmlChar *size = xmlGetProp(e, BAD_CAST "size");
+		char got[65];
+		int64_t gsize;
+		n++;
+		if (!safe_relative((const char *)file)) {
+			say(out, 0, "%s: the report names a file outside its directory", (const char *)file);
+			bad++;
+		} else {
+			char *p = path_join(dir, (const char *)file);
+			int r = sha256_file(p, got, &gsize);
+			if (r < 0) {
+				say(out, 0, "%s: %s", (const char *)file, r == -ENOENT ? "missing" : strerror(-r));
+				bad++;
+			} else if (strcmp(got, (const char *)want) || gsize != atoll((const char *)size)) {
+				say(out, 0, "%s: changed since the report was written (SHA-256 %.16s… now, %.16s… in the report)",
+				    (const char *)file, got, (const char *)want);
+				bad++;
+			}
+			free(p);
+		}
+		xmlFree(file);
+		xmlFree(want);
+		xmlFree(size);
+	}
+	xmlXPathFreeObject(o);
+	xmlXPathFreeContext(xc);
+	*nfiles = n;
+	return bad;
+}
+
+/* ---- sign ---- */
+
+int sign_report(const char *dir, const char *keyfile, const char *certfile, char *subject, size_t slen,
+		char *why, size_t len)
+{
+	char *path = path_join(dir, "report.xml");
+	xmlDocPtr doc = NULL;
+	xmlSecDSigCtxPtr ctx = NULL;
+	xmlNodePtr sig, ref, ki, x509;
+	struct signer s = { 0 };
+	xmlChar *text = NULL;
+	int n = 0, nfiles, r = -1;
+
+	if (crypto_init(why, len) < 0)
+		goto out;
+	if (!(doc = report_read(path, why, len)))
+		goto out;
+	if (files_check(doc, dir, NULL, &nfiles) > 0) {
+		snprintf(why, len, "the journal or evidence in %s no longer match report.xml (see keur verify %s); "
+			 "keur signs only a report that holds", dir, dir);
+		goto out;
+	}
+	/* Signing again replaces the earlier signature, e.g. when a lab renews its key. */
+	while ((sig = report_signature(doc))) {
+		xmlUnlinkNode(sig);
+		xmlFreeNode(sig);
+	}
+	if (count_signatures(xmlDocGetRootElement(doc))) {
+		snprintf(why, len, "%s holds a signature elsewhere than at its end", path);
+		goto out;
+	}
+	if (signer_load(keyfile, certfile, &s, why, len) < 0)
+		goto out;
+	{
+		char *subj = name_text(X509_get_subject_name(s.cert));
+		snprintf(subject, slen, "%s", subj);
+		free(subj);
+	}
+
+	sig = xmlSecTmplSignatureCreate(doc, xmlSecTransformExclC14NId, xmlSecTransformEcdsaSha256Id, NULL);
+	if (!sig)
+		goto fail;
+	xmlAddChild(xmlDocGetRootElement(doc), sig);
+	xmlAddNextSibling(sig, xmlNewText(BAD_CAST "\n"));
+	ref = xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, NULL, BAD_CAST "", NULL);
+	if (!ref || !xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId) ||
+	    !xmlSecTmplReferenceAddTransform(ref, xmlSecTransformExclC14NId))
+		goto fail;
+	if (!(ki = xmlSecTmplSignatureEnsureKeyInfo(sig, NULL)) || !(x509 = xmlSecTmplKeyInfoAddX509Data(ki)) ||
+	    !xmlSecTmplX509DataAddCertificate(x509))
+		goto fail;
+
+	if (!(ctx = xmlSecDSigCtxCreate(NULL)))
+		goto fail;
+	/* xmlsec takes the key; the certificate is loaded again from its file for KeyInfo. */
+	ctx->signKey = xmlSecKeyCreate();
+	if (!ctx->signKey)
+		goto fail;
+	{
+		xmlSecKeyDataPtr kd = xmlSecOpenSSLEvpKeyAdopt(s.key);
+		if (!kd || xmlSecKeySetValue(ctx->signKey, kd) < 0) {
+			if (kd)
+				xmlSecKeyDataDestroy(kd);
+			else
+				EVP_PKEY_free(s.key);
+			s.key = NULL;
+			goto fail;
+		}
+		s.key = NULL;
+	}
+	if (xmlSecCryptoAppKeyCertLoad(ctx->signKey, certfile, xmlSecKeyDataFormatPem) < 0)
+		goto fail;
+	if (xmlSecDSigCtxSign(ctx, sig) < 0)
+		goto fail;
+
+	xmlDocDumpMemoryEnc(doc, &text, &n, "UTF-8");
+	if (!text) {
+		snprintf(why, len, "cannot serialise the signed report");
+		goto out;
+	}
+	if (xml_valid((const char *)text, (size_t)n, keur_xsd_report, why, len) < 0)
+		goto out;
+	if ((r = file_write_atomic(path, (const char *)text, (size_t)n)) < 0) {
+		snprintf(why, len, "cannot write %s: %s", path, strerror(-r));
+		r = -1;
+		goto out;
+	}
+	r = 0;
+	goto out;
+fail:
+	snprintf(why, len, "xmlsec could not sign %s (%s)", path, ossl_why("see the key and certificate"));
+out:
+	if (text)
+		xmlFree(text);
+	if (ctx)
+		xmlSecDSigCtxDestroy(ctx);
+	signer_release(&s);
+	if (doc)
+		xmlFreeDoc(doc);
+	free(path);
+	return r;
+}
+
+/* ---- verify ---- */
+
+/* The one X509Certificate of the signature, decoded; NULL when there is not exactly one. */
+static X509 *signature_cert(xmlNodePtr sig, char *why, size_t len)
+{
+	xmlNodePtr ki = xmlSecFindChild(sig, xmlSecNodeKeyInfo, xmlSecDSigNs);
+	xmlNodePtr xd = ki ? xmlSecFindChild(ki, xmlSecNodeX509Data, xmlSecDSigNs) : NULL;
+	xmlNodePtr c = NULL;
+	int nc = 0;
+	X509 *x = NULL;
+
+	for (xmlNodePtr n = xd ? xd->children : NULL; n; n = n->next)
+		if (n->type == XML_ELEMENT_NODE && xmlSecCheckNodeName(n, xmlSecNodeX509Certificate, xmlSecDSigNs)) {
+			c = n;
+			nc++;
+		}
+	if (nc != 1) {
+		snprintf(why, len, "the signature carries %d certificates in KeyInfo/X509Data, not one", nc);
+		return NULL;
+	}
+	xmlChar *b64 = xmlNodeGetContent(c);
+	/* base64 with line breaks, as xmlsec writes it; whitespace of any kind is dropped first. */
+	size_t l = 0, cap = strlen((const char *)b64);
+	char *clean = xmalloc(cap + 1);
+	for (const char *p = (const char *)b64; *p; p++)
+		if (*p != '\n' && *p != '\r' && *p != ' ' && *p != '\t')
+			clean[l++] = *p;
+	clean[l] = '\0';
+	xmlFree(b64);
+	unsigned char *der = xmalloc(l + 1);
+	int dl = EVP_DecodeBlock(der, (const unsigned char *)clean, (int)l);
+	if (dl > 0) {
+		/* EVP_DecodeBlock counts the padding as bytes of output. */
+		while (l && clean[l - 1] == '=') {
+			dl--;
+			l--;
+		}
+		const unsigned char *p = der;
+		x = d2i_X509(NULL, &p, dl);
+	}
+	free(clean);
+	free(der);
+	if (!x)
+		snprintf(why, len, "the signature's certificate does not decode (%s)", ossl_why("bad base64 or DER"));
+	return x;
+}
+
+/* Checks the signature against the key of cert, allowing only what keur's signatures hold. */
+static int signature_check(xmlNodePtr sig, X509 *cert, char *why, size_t len)
+{
+	xmlSecDSigCtxPtr ctx = xmlSecDSigCtxCreate(NULL);
+	EVP_PKEY *pk = X509_get_pubkey(cert);
+	xmlSecKeyDataPtr kd = NULL;
+	int r = -1;
+
+	if (!ctx || !pk) {
+		snprintf(why, len, "cannot take the public key of the signature's certificate");
+		goto out;
+	}
+	if (!(ctx->signKey = xmlSecKeyCreate()) || !(kd = xmlSecOpenSSLEvpKeyAdopt(pk)) ||
+	    xmlSecKeySetValue(ctx->signKey, kd) < 0) {
+		snprintf(why, len, "cannot take the public key of the signature's certificate");
+		if (kd)
+			xmlSecKeyDataDestroy(kd);
+		else
+			EVP_PKEY_free(pk);
+		pk = NULL;
+		goto out;
+	}
+	pk = NULL;
+	/* The whole document and nothing else: no other URI, no XPath or XSLT transforms, no
+	 * manifests that a forger could point elsewhere. */
+	ctx->enabledReferenceUris = xmlSecTransformUriTypeEmpty;
+	ctx->flags |= XMLSEC_DSIG_FLAGS_IGNORE_MANIFESTS;
+	if (xmlSecDSigCtxEnableReferenceTransform(ctx, xmlSecTransformEnvelopedId) < 0 ||
+	    xmlSecDSigCtxEnableReferenceTransform(ctx, xmlSecTransformExclC14NId) < 0 ||
+	    xmlSecDSigCtxEnableReferenceTransform(ctx, xmlSecTransformSha256Id) < 0 ||
+	    xmlSecDSigCtxEnableSignatureTransform(ctx, xmlSecTransformExclC14NId) < 0 ||
+	    xmlSecDSigCtxEnableSignatureTransform(ctx, xmlSecTransformEcdsaSha256Id) < 0) {
+		snprintf(why, len, "cannot set up xmlsec");
+		goto out;
+	}
+	if (xmlSecDSigCtxVerify(ctx, sig) < 0) {
+		snprintf(why, len, "the signature cannot be checked: it uses a method, reference or transform that keur "
+			 "does not sign with (%s)", ossl_why("xmlsec refused it"));
+		goto out;
+	}
+	if (ctx->status != xmlSecDSigStatusSucceeded) {
+		snprintf(why, len, "the signature does not match: report.xml changed after it was signed, or the "
+			 "certificate in the signature is not the signer's");
+		goto out;
+	}
+	if (xmlSecPtrListGetSize(&ctx->signedInfoReferences) != 1) {
+		snprintf(why, len, "the signature holds more than one reference");
+		goto out;
+	}
+	r = 0;
+out:
+	EVP_PKEY_free(pk);
+	if (ctx)
+		xmlSecDSigCtxDestroy(ctx);
+	ERR_clear_error();
+	return r;
+}
+
+/* Does cert chain to a certificate in the PEM file ca (now)? */
+static int chain_check(X509 *cert, const char *ca, char *why, size_t len)
+{
+	X509_STORE *st = X509_STORE_new();
+	X509_STORE_CTX *sc = X509_STORE_CTX_new();
+	int r = -1;
+
+	if (!st || !sc || X509_STORE_load_file(st, ca) != 1) {
+		snprintf(why, len, "cannot read the CA file '%s' (%s)", ca, ossl_why("not PEM certificates"));
+		goto out;
+	}
+	if (X509_STORE_CTX_init(sc, st, cert, NULL) != 1)
+		goto out;
+	if (X509_verify_cert(sc) == 1) {
+		r = 0;
+	} else {
+		char *subj = name_text(X509_get_subject_name(cert)), *iss = name_text(X509_get_issuer_name(cert));
+		snprintf(why, len, "the certificate '%s' (issued by '%s') does not chain to the CA in '%s': %s", subj,
+			 iss, ca, X509_verify_cert_error_string(X509_STORE_CTX_get_error(sc)));
+		free(subj);
+		free(iss);
+	}
+out:
+	X509_STORE_CTX_free(sc);
+	X509_STORE_free(st);
+	ERR_clear_error();
+	return r;
+}
+
+int sign_verify(const char *target, const char *ca, FILE *out)
+{
+	char *dir, *path, why[768];
+	struct stat stt;
+	xmlDocPtr doc = NULL;
+	X509 *cert = NULL;
+	int bad = 0, nfiles = 0, rc = 2;
+
+	if (stat(target, &stt) == 0 && S_ISDIR(stt.st_mode)) {
+		dir = xstrdup(target);
+		path = path_join(dir, "report.xml");
+	} else {
+		dir = path_dir(target);
+		path = xstrdup(target);
+	}
+	if (crypto_init(why, sizeof(why)) < 0 || !(doc = report_read(path, why, sizeof(why)))) {
+		fprintf(stderr, "keur: %s\n", why);
+		goto out;
+	}
+	rc = 1;
+	say(out, 1, "%s is well-formed and valid against report.xsd", path);
+
+	xmlNodePtr sig = report_signature(doc);
+	int nsig = count_signatures(xmlDocGetRootElement(doc));
+	if (!sig) {
+		say(out, 0, "%s is not signed%s", path, nsig ? " (a signature is there, but not at the report's top level)" : "");
+		bad++;
+	} else if (nsig != 1) {
+		say(out, 0, "%s holds %d signatures; keur's reports hold one", path, nsig);
+		bad++;
+	} else if (!(cert = signature_cert(sig, why, sizeof(why)))) {
+		say(out, 0, "%s", why);
+		bad++;
+	} else {
+		char *subj = name_text(X509_get_subject_name(cert));
+		if (signature_check(sig, cert, why, sizeof(why)) < 0) {
+			say(out, 0, "%s", why);
+			bad++;
+		} else {
+			say(out, 1, "signature (ECDSA-SHA256, exclusive C14N, the whole report) matches, made with the key of '%s'",
+			    subj);
+		}
+		if (!ca) {
+			say(out, 1, "certificate chain not checked: no --ca given, so anyone could have made '%s'", subj);
+		} else if (chain_check(cert, ca, why, sizeof(why)) < 0) {
+			say(out, 0, "%s", why);
+			bad++;
+		} else {
+			say(out, 1, "certificate '%s' chains to the CA in '%s'", subj, ca);
+		}
+		free(subj);
+	}
+	int fbad = files_check(doc, dir, out, &nfiles);
+	if (!fbad)
+		say(out, 1, "journal and %d evidence file(s) match their SHA-256 in the report", nfiles - 1);
+	bad += fbad;
+	if (out) {
+		if (bad)
+			fprintf(out, "verify: %d check(s) failed: %s cannot be trusted as it is\n", bad, path);
+		else
+			fprintf(out, "verify: %s is intact and signed%s\n", path, ca ? "" : " (chain not checked)");
+	}
+	rc = bad ? 1 : 0;
+out:
+	X509_free(cert);
+	if (doc)
+		xmlFreeDoc(doc);
+	free(path);
+	free(dir);
+	return rc;
+}
