@@ -229,6 +229,10 @@ int reports_write_all(const struct run_view *rv, const char *dir, int keep_signe
 		fprintf(stderr, "keur: cannot write %s/junit.xml\n", dir);
 		r = -1;
 	}
+	if (oscal_write(rv, dir) < 0) {
+		fprintf(stderr, "keur: cannot write %s/oscal.xml\n", dir);
+		r = -1;
+	}
 	if (keep_signed && report_is_signed(dir)) {
 		/* A signed report is the lab's statement: a rewrite would drop the signature. */
 		fprintf(stderr, "keur: %s/report.xml is signed; left as it is (delete it to have it rewritten)\n", dir);

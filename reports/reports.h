@@ -15,8 +15,10 @@ const char *tap_version(const struct run_view *rv);
 int tap_write(const struct run_view *rv, const char *dir);
 /* DIR/junit.xml (JUnit XML as Jenkins and GitLab read it). */
 int junit_write(const struct run_view *rv, const char *dir);
-/* DIR/report.xml, keur's conformance report. */
+/* DIR/report.xml, keur's conformance report (reports/report.xsd). */
 int conformance_write(const struct run_view *rv, const char *dir);
+/* DIR/oscal.xml, NIST OSCAL 1.1.2 assessment-results. */
+int oscal_write(const struct run_view *rv, const char *dir);
 
 /* The label's fields (REQUIREMENTS.md): the security level reached and three answers, each
  * "yes", "no", "not-determined" or (supported-until) the declared date. */
