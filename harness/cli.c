@@ -38,7 +38,8 @@ static const char usage_text[] =
 	"                        the cases, or the plan a profile and DUT resolve to\n"
 	"  lint FILE...          validate profile, DUT and lab files\n"
 	"  list --profile P --matrix [--csv]   requirement x case matrix of a profile\n"
-	"  report DIR            rewrite DIR/results.tap, junit.xml, report.xml and label.svg\n"
+	"  report DIR            rewrite DIR/results.tap, junit.xml, oscal.xml, report.xml (unless\n"
+	"                        signed), label.svg and report.html from DIR/journal\n"
 	"  label DIR             write DIR/label.svg: level reached and the label's fields\n"
 	"  sign DIR --key K --cert C   sign DIR/report.xml (enveloped XMLDSig, ECDSA-SHA256)\n"
 	"  verify DIR|REPORT [--ca CA] check the signature, the chain to CA and every evidence hash\n"
@@ -351,7 +352,8 @@ static int finish_run(const char *outdir, struct journal *j, int rc)
 	if (jrec_get(rv.run, "sign-key")) {
 		char subject[512];
 		if (sign_report(outdir, jrec_get(rv.run, "sign-key"), jrec_get(rv.run, "sign-cert"), subject,
-				sizeof(subject), why, sizeof(why)) < 0 || label_write(&rv, outdir) < 0) {
+				sizeof(subject), why, sizeof(why)) < 0 || label_write(&rv, outdir) < 0 ||
+		    html_write(outdir) < 0) {
 			fprintf(stderr, "keur: report.xml is not signed: %s; the results are kept, sign them with "
 				"`keur sign %s --key K --cert C`\n", why, outdir);
 			code = EXIT_INCONC;
@@ -888,7 +890,8 @@ static int cmd_report(int argc, char **argv)
 		return usage_error("%s: name one run directory (keur report DIR)", "report");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fputs("usage: keur report DIR\n"
-		      "rewrites DIR/results.tap, DIR/junit.xml, DIR/report.xml and DIR/label.svg from DIR/journal\n", stdout);
+		      "rewrites DIR/results.tap, junit.xml, oscal.xml, report.xml, label.svg and report.html from\n"
+		      "DIR/journal; a signed report.xml is left as it is (delete it to have it rewritten)\n", stdout);
 		return EXIT_OK;
 	}
 	if (run_view_load(argv[1], &rv, why, sizeof(why)) < 0) {
@@ -899,7 +902,7 @@ static int cmd_report(int argc, char **argv)
 	run_view_release(&rv);
 	if (r < 0)
 		return EXIT_INCONC;
-	printf("%s: results.tap, junit.xml, report.xml, label.svg written\n", argv[1]);
+	printf("%s: results.tap, junit.xml, oscal.xml, report.xml, label.svg, report.html written\n", argv[1]);
 	return EXIT_OK;
 }
 
@@ -1002,11 +1005,12 @@ static int cmd_sign(int argc, char **argv)
 	}
 	rc = label_write(&rv, dir);
 	run_view_release(&rv);
-	if (rc < 0) {
-		fprintf(stderr, "keur: cannot write %s/label.svg\n", dir);
+	if (rc < 0 || html_write(dir) < 0) {
+		fprintf(stderr, "keur: cannot write %s/label.svg and report.html\n", dir);
 		return EXIT_INCONC;
 	}
-	printf("%s/report.xml: signed by '%s'; label.svg rewritten with the signed report's SHA-256\n", dir, subject);
+	printf("%s/report.xml: signed by '%s'; label.svg (with the signed report's SHA-256) and report.html rewritten\n",
+	       dir, subject);
 	return EXIT_OK;
 }
 

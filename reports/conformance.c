@@ -244,5 +244,9 @@ int reports_write_all(const struct run_view *rv, const char *dir, int keep_signe
 		fprintf(stderr, "keur: cannot write %s/label.svg\n", dir);
 		r = -1;
 	}
+	if (html_write(dir) < 0) {
+		fprintf(stderr, "keur: cannot write %s/report.html\n", dir);
+		r = -1;
+	}
 	return r;
 }

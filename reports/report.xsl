@@ -1,4 +1,139 @@
 <?xml version="1.0" encoding="UTF-8"?>
-<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform" xmlns:r="urn:keur:report:1">
-  <xsl:template match="/"><html><body><xsl:value-of select="r:report/r:dut/@id"/></body></html></xsl:template>
+<!-- report.xsl: report.xml (urn:keur:report:1) as report.html, for people who read rather than
+     parse.  The label and the level first, then the requirements that failed, those not
+     decided, those passed, and those keur did not assess, each with its cases and their
+     evidence; then every case.  keur compiles it in and renders with libxslt; any XSLT 1.0
+     processor gives the same page (xsltproc reports/report.xsl report.xml). -->
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+                xmlns:r="urn:keur:report:1" xmlns:ds="http://www.w3.org/2000/09/xmldsig#"
+                exclude-result-prefixes="r ds">
+  <xsl:output method="html" encoding="UTF-8" indent="yes" doctype-system="about:legacy-compat"/>
+  <xsl:key name="case" match="r:cases/r:case" use="@id"/>
+
+  <xsl:template match="/r:report">
+    <html lang="en">
+      <head>
+        <meta charset="UTF-8"/>
+        <title>keur report <xsl:value-of select="r:label/@report-id"/>: <xsl:value-of select="r:dut/@vendor"/>
+          <xsl:text> </xsl:text><xsl:value-of select="r:dut/@model"/></title>
+        <style>
+          body { font: 15px/1.45 sans-serif; margin: 2em auto; max-width: 62em; color: #222; padding: 0 1em; }
+          h1 { font-size: 1.5em; margin-bottom: .2em; } h2 { margin-top: 1.6em; border-bottom: 1px solid #ccc; }
+          table { border-collapse: collapse; width: 100%; } td, th { text-align: left; vertical-align: top; padding: .25em .5em; border-bottom: 1px solid #eee; }
+          .v { font-weight: bold; white-space: nowrap; }
+          .pass { color: #17692c; } .fail { color: #b3121f; } .inconc, .error, .not-run { color: #9a5b00; } .na, .outside-keur { color: #666; }
+          .label { display: flex; gap: 1em; flex-wrap: wrap; margin: 1em 0; }
+          .field { border: 2px solid #999; border-radius: 6px; padding: .5em 1em; min-width: 11em; }
+          .field b { display: block; font-size: 1.25em; }
+          .field.yes { border-color: #17692c; } .field.no { border-color: #b3121f; }
+          .req { margin: .8em 0; padding: .5em .8em; border-left: 4px solid #999; background: #fafafa; }
+          .req.fail { border-color: #b3121f; } .req.pass { border-color: #17692c; } .req.inconc, .req.error { border-color: #d08a00; }
+          .meta td:first-child { color: #555; width: 12em; } code { font-size: .9em; } .small { font-size: .85em; color: #555; }
+        </style>
+      </head>
+      <body>
+        <h1>Conformance report <xsl:value-of select="r:label/@report-id"/></h1>
+        <p class="small">
+          <xsl:choose>
+            <xsl:when test="ds:Signature">This report carries an XML signature. Its integrity and the signer are
+              checked with <code>keur verify</code>, not by reading this page.</xsl:when>
+            <xsl:otherwise>This report is not signed.</xsl:otherwise>
+          </xsl:choose>
+          <xsl:if test="@complete = 'false'"> The run is not complete: some cases did not run.</xsl:if>
+        </p>
+        <table class="meta">
+          <tr><td>Device</td><td><xsl:value-of select="r:dut/@vendor"/><xsl:text> </xsl:text><xsl:value-of select="r:dut/@model"/>
+            (<xsl:value-of select="r:dut/@id"/>), firmware <xsl:value-of select="r:dut/@firmware"/>
+            <xsl:if test="r:dut/@serial">, serial <xsl:value-of select="r:dut/@serial"/></xsl:if></td></tr>
+          <tr><td>Profile</td><td><xsl:choose>
+            <xsl:when test="r:profile"><xsl:value-of select="r:profile/@title"/> (<xsl:value-of select="r:profile/@id"/>
+              version <xsl:value-of select="r:profile/@version"/>)</xsl:when>
+            <xsl:otherwise>none: every case counts</xsl:otherwise></xsl:choose>
+            <xsl:if test="r:selection"> — only part of it ran
+              <xsl:if test="r:selection/@level">(level <xsl:value-of select="r:selection/@level"/>)</xsl:if>
+              <xsl:if test="r:selection/@only">(cases <xsl:value-of select="r:selection/@only"/>)</xsl:if></xsl:if></td></tr>
+          <tr><td>Lab</td><td><xsl:value-of select="r:lab/@name"/>
+            <xsl:if test="r:lab/@accreditation">, accreditation <xsl:value-of select="r:lab/@accreditation"/></xsl:if></td></tr>
+          <tr><td>Operator</td><td><xsl:value-of select="r:operator/@name"/></td></tr>
+          <tr><td>Run</td><td><xsl:value-of select="@started"/> to <xsl:value-of select="@finished"/>, keur <xsl:value-of select="@keur-version"/></td></tr>
+          <tr><td>Cases</td><td><xsl:for-each select="r:summary/@*[name() != 'exit-code']">
+            <span class="{name()}"><xsl:value-of select="."/><xsl:text> </xsl:text><xsl:value-of select="name()"/></span>
+            <xsl:if test="position() != last()">, </xsl:if></xsl:for-each>; exit code <xsl:value-of select="r:summary/@exit-code"/></td></tr>
+        </table>
+
+        <h2>Label</h2>
+        <div class="label">
+          <xsl:for-each select="r:label/r:field">
+            <div class="field {@value}">
+              <span class="small"><xsl:value-of select="translate(@name, '-', ' ')"/></span>
+              <b><xsl:choose><xsl:when test="@name = 'security-level'"><xsl:value-of select="@value"/></xsl:when>
+                <xsl:otherwise><xsl:value-of select="."/></xsl:otherwise></xsl:choose></b>
+              <xsl:if test="@from"><span class="small"><xsl:value-of select="@from"/></span></xsl:if>
+            </div>
+          </xsl:for-each>
+        </div>
+        <xsl:if test="r:levels">
+          <table>
+            <xsl:for-each select="r:levels/r:level">
+              <tr><td class="v"><xsl:value-of select="@id"/></td>
+                <td class="v {substring('passfail', 1 + 4 * (@reached = 'false'), 4)}"><xsl:choose>
+                  <xsl:when test="@reached = 'true'">reached</xsl:when><xsl:otherwise>not reached</xsl:otherwise></xsl:choose></td>
+                <td><xsl:value-of select="."/></td></tr>
+            </xsl:for-each>
+          </table>
+        </xsl:if>
+
+        <xsl:if test="r:requirements/r:requirement">
+          <h2>Requirements</h2>
+          <xsl:apply-templates select="r:requirements/r:requirement[@verdict = 'fail']"/>
+          <xsl:apply-templates select="r:requirements/r:requirement[@verdict = 'error' or @verdict = 'inconc']"/>
+          <xsl:apply-templates select="r:requirements/r:requirement[@verdict = 'pass']"/>
+          <xsl:apply-templates select="r:requirements/r:requirement[@verdict = 'na' or @verdict = 'outside-keur']"/>
+        </xsl:if>
+
+        <h2>Cases</h2>
+        <table>
+          <tr><th>case</th><th>verdict</th><th>what keur found</th></tr>
+          <xsl:for-each select="r:cases/r:case">
+            <tr id="case-{@id}"><td><code><xsl:value-of select="@id"/></code><br/><span class="small"><xsl:value-of select="r:title"/>
+              (<xsl:value-of select="@spec"/>)</span></td>
+              <td class="v {@verdict}"><xsl:value-of select="@verdict"/></td>
+              <td><xsl:value-of select="r:reason"/><xsl:call-template name="evidence"/></td></tr>
+          </xsl:for-each>
+        </table>
+        <p class="small">Journal <code><xsl:value-of select="r:journal/@file"/></code>, SHA-256
+          <code><xsl:value-of select="r:journal/@sha256"/></code>. Every report of this run is derived from it
+          (<code>keur report DIR</code>).</p>
+      </body>
+    </html>
+  </xsl:template>
+
+  <xsl:template match="r:requirement">
+    <div class="req {@verdict}" id="req-{@id}">
+      <span class="v {@verdict}"><xsl:value-of select="@verdict"/></span>
+      <xsl:text> </xsl:text><b><xsl:value-of select="@id"/></b>: <xsl:value-of select="r:summary"/>
+      <span class="small"> — <xsl:value-of select="@source"/>; <xsl:value-of select="@kind"/>, level <xsl:value-of select="@level"/></span>
+      <xsl:if test="r:waiver"><div class="small">Waived: <xsl:value-of select="r:waiver"/>
+        (approved by <xsl:value-of select="r:waiver/@approved-by"/>)</div></xsl:if>
+      <xsl:if test="r:not-applicable"><div class="small">Not applicable: <xsl:value-of select="r:not-applicable"/></div></xsl:if>
+      <xsl:if test="r:assessed-outside-keur"><div class="small">Assessed outside keur: <xsl:value-of select="r:assessed-outside-keur"/></div></xsl:if>
+      <xsl:if test="r:case">
+        <table>
+          <xsl:for-each select="r:case">
+            <xsl:variable name="c" select="key('case', @ref)"/>
+            <tr><td><a href="#case-{@ref}"><code><xsl:value-of select="@ref"/></code></a></td>
+              <td class="v {@verdict}"><xsl:value-of select="@verdict"/></td>
+              <td><xsl:value-of select="$c/r:reason"/><xsl:for-each select="$c"><xsl:call-template name="evidence"/></xsl:for-each></td></tr>
+          </xsl:for-each>
+        </table>
+      </xsl:if>
+    </div>
+  </xsl:template>
+
+  <xsl:template name="evidence">
+    <xsl:for-each select="r:evidence">
+      <div class="small">evidence <a href="{@file}"><xsl:value-of select="@file"/></a>
+        (<xsl:value-of select="@size"/> bytes, SHA-256 <code><xsl:value-of select="substring(@sha256, 1, 16)"/>…</code>)</div>
+    </xsl:for-each>
+  </xsl:template>
 </xsl:stylesheet>

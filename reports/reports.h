@@ -17,6 +17,8 @@ int tap_write(const struct run_view *rv, const char *dir);
 int junit_write(const struct run_view *rv, const char *dir);
 /* DIR/report.xml, keur's conformance report (reports/report.xsd). */
 int conformance_write(const struct run_view *rv, const char *dir);
+/* DIR/report.html from DIR/report.xml (reports/report.xsl); write report.xml first. */
+int html_write(const char *dir);
 /* DIR/oscal.xml, NIST OSCAL 1.1.2 assessment-results. */
 int oscal_write(const struct run_view *rv, const char *dir);
 
