@@ -87,6 +87,7 @@ bench: deps-auto
 	bash tests/bench/coap-suite.sh 3
 	bash tests/bench/modbus-rob.sh 3
 	bash tests/bench/net-ports.sh 3
+	bash tests/bench/sign-verify.sh 20
 
 # Install what is missing (as root), or print the exact command to do so.
 deps:

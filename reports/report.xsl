@@ -26,8 +26,9 @@
           .field { border: 2px solid #999; border-radius: 6px; padding: .5em 1em; min-width: 11em; }
           .field b { display: block; font-size: 1.25em; }
           .field.yes { border-color: #17692c; } .field.no { border-color: #b3121f; }
-          .req { margin: .8em 0; padding: .5em .8em; border-left: 4px solid #999; background: #fafafa; }
-          .req.fail { border-color: #b3121f; } .req.pass { border-color: #17692c; } .req.inconc, .req.error { border-color: #d08a00; }
+          div.req { margin: .8em 0; padding: .5em .8em; border-left: 4px solid #999; background: #fafafa; color: #222; }
+          div.req.fail { border-color: #b3121f; } div.req.pass { border-color: #17692c; } div.req.inconc, div.req.error { border-color: #d08a00; }
+          div.req td:first-child { width: 14em; } div.req td.v { width: 6em; }
           .meta td:first-child { color: #555; width: 12em; } code { font-size: .9em; } .small { font-size: .85em; color: #555; }
         </style>
       </head>
