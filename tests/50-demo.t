@@ -3,7 +3,7 @@
 # anonymous access, writes its reports and stops its broker.  Lab mode (root): a good and a
 # flawed reference device side by side with different verdicts; the lab is gone afterwards.
 . "$(dirname "$0")/lib.sh"
-plan 12
+plan 13
 
 before=$(ls -d /tmp/keur-demo.* 2>/dev/null | wc -l)
 KEUR_DEMO=broker KEUR_DEMO_OUT=$TMP/demo bash "$TOP/hw/demo/run-demo.sh" > "$TMP/demo.tap" 2> "$TMP/demo.err"
@@ -13,6 +13,7 @@ is "$(verdict_of "$TMP/demo.tap" MQTT-AUTH-002)" pass "broker demo: and passes M
 xmllint --noout --schema "$TOP/reports/schemas/junit-10.xsd" "$TMP/demo/junit.xml" 2>/dev/null; ok $? "broker demo: junit.xml written and valid"
 v=$(xmllint --xpath 'string(//*[local-name()="requirement"][@id="EN303645-5.5-5"]/@verdict)' "$TMP/demo/report.xml")
 is "$v" fail "broker demo: report.xml has EN 303 645 5.5-5 failing"
+like "$(cat "$TMP/demo.err")" "verify: .*/report.xml is intact and signed" "broker demo: the report is signed and keur verify accepts it"
 pid=$(sed -n 's/^demo: mosquitto (PID \([0-9]*\)).*/\1/p' "$TMP/demo.err")
 [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; ok $? "broker demo: its broker (PID ${pid:-?}) is stopped"
 is "$(ls -d /tmp/keur-demo.* 2>/dev/null | wc -l)" "$before" "broker demo: no work directory left behind"

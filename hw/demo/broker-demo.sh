@@ -58,16 +58,29 @@ cat > "$work/dut.xml" <<DUT
 </dut>
 DUT
 
+# A demo accreditation body and the lab it certified, to sign the report (EC P-256, 2 days).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=keur demo accreditation body" \
+	-keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null &&
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/O=keur demo lab/CN=keur demo lab report signing" \
+	-keyout "$work/lab.key" -out "$work/lab.csr" 2>/dev/null &&
+openssl x509 -req -in "$work/lab.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial -days 2 \
+	-out "$work/lab.pem" 2>/dev/null || { echo "demo: openssl could not make the demo signing key" >&2; exit 3; }
+
 out=${KEUR_DEMO_OUT:-$top/keur-out/demo-$(date -u +%Y%m%dT%H%M%SZ)}
 echo "demo: mosquitto (PID $broker) on 127.0.0.1:$port with anonymous access on; keur audits it:" >&2
 echo >&2
-"$keur" run --profile "$top/profiles/csr-label.xml" --dut "$work/dut.xml" --out "$out"
+"$keur" run --profile "$top/profiles/csr-label.xml" --dut "$work/dut.xml" --out "$out" --operator "keur demo" \
+	--sign-key "$work/lab.key" --sign-cert "$work/lab.pem"
 rc=$?
 echo >&2
 case $rc in
 1)
 	echo "demo: as expected, keur found the broker admits anonymous clients (exit 1: a mandatory requirement failed)." >&2
-	echo "demo: results: $out/results.tap, $out/junit.xml, $out/report.xml, evidence in $out/evidence/" >&2
+	echo "demo: results: $out/results.tap, $out/junit.xml, $out/report.xml (signed), $out/oscal.xml," >&2
+	echo "demo:          $out/report.html, $out/label.svg, evidence in $out/evidence/" >&2
+	cp "$work/ca.pem" "$out/demo-ca.pem"
+	echo "demo: the signed report, checked as a regulator would (keur verify $out --ca $out/demo-ca.pem):" >&2
+	"$keur" verify "$out" --ca "$out/demo-ca.pem" >&2 || { echo "demo: keur verify refused keur's own report: a bug" >&2; exit 1; }
 	exit 0 ;;
 0)
 	echo "demo: keur passed a broker that admits anonymous clients: that is a bug in keur." >&2
