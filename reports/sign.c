@@ -1,10 +1,12 @@
 /* sign.c — the enveloped XMLDSig signature over report.xml (keur sign) and its check with the
  * evidence behind it (keur verify).
  *
- * One signature, as the last child of <report>: ECDSA with SHA-256 (XMLDSig 1.1 ecdsa-sha256),
- * a single Reference URI="" with the enveloped-signature and exclusive C14N transforms, and the
- * signer's certificate in KeyInfo/X509Data, so that `xmlsec1 --verify --trusted-pem CA` checks it
- * as it is.  xmlsec 1.2 (Debian 12) has no RSA-PSS, so RSA keys are refused rather than signed
+ * One signature, as the last child of <report>: ECDSA with SHA-256 (XMLDSig 1.1 ecdsa-sha256)
+ * over a Reference URI="" (the report, with the enveloped-signature and exclusive C14N
+ * transforms) and one detached Reference per run file the report names (the journal, every
+ * evidence file: their bytes, by relative URI), and the signer's certificate in
+ * KeyInfo/X509Data.  So `xmlsec1 --verify --trusted-pem CA report.xml`, run in the run's
+ * directory, checks the report and every file behind it.  xmlsec 1.2 (Debian 12) has no RSA-PSS, so RSA keys are refused rather than signed
  * with PKCS#1 v1.5, which no audit profile asks for.
  *
  * Verification takes the key from the one certificate in the signature itself, checks the
@@ -17,6 +19,7 @@
 #include "reports.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +30,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/uri.h>
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
 #include <openssl/bio.h>
@@ -58,7 +62,9 @@ static void xmlsec_error(const char *file, int line, const char *func, const cha
 			 int reason, const char *msg)
 {
 	(void)file, (void)line, (void)obj, (void)subj, (void)reason;
-	snprintf(xmlsec_last, sizeof(xmlsec_last), "%s: %s", func ? func : "xmlsec", msg ? msg : "failed");
+	/* The first complaint is the cause; the ones after it are the callers giving up. */
+	if (!xmlsec_last[0])
+		snprintf(xmlsec_last, sizeof(xmlsec_last), "%s: %s", func ? func : "xmlsec", msg ? msg : "failed");
 }
 
 static int crypto_init(char *why, size_t len)
@@ -296,17 +302,71 @@ static void say(FILE *out, int good, const char *fmt, ...)
 	fputc('\n', out);
 }
 
+/* The elements that name a file of the run (the journal, then every evidence file), in
+ * document order; caller frees with xmlXPathFreeObject. */
+static xmlXPathObjectPtr report_files(xmlDocPtr doc)
+{
+	xmlXPathContextPtr xc = xmlXPathNewContext(doc);
+	xmlXPathObjectPtr o;
+
+	xmlXPathRegisterNs(xc, BAD_CAST "r", BAD_CAST NS_REPORT);
+	o = xmlXPathEvalExpression(BAD_CAST "/r:report/r:journal | /r:report/r:cases/r:case/r:evidence", xc);
+	xmlXPathFreeContext(xc);
+	return o;
+}
+
+static int nfiles_of(xmlXPathObjectPtr o)
+{
+	return o && o->nodesetval ? o->nodesetval->nodeNr : 0;
+}
+
+/* The Reference URI of a run file named in the report (its path, %-escaped); caller frees. */
+static xmlChar *file_uri(xmlNodePtr e)
+{
+	xmlChar *file = xmlGetProp(e, BAD_CAST "file");
+	xmlChar *u = file ? xmlURIEscapeStr(file, BAD_CAST "/._-") : NULL;
+
+	xmlFree(file);
+	return u;
+}
+
+/* Runs with the working directory at dir, as xmlsec resolves a Reference's relative URI
+ * against the working directory (as xmlsec1 does: it checks a report in its own directory). */
+struct in_dir {
+	int saved;
+};
+
+static int in_dir_enter(struct in_dir *d, const char *dir, char *why, size_t len)
+{
+	d->saved = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->saved < 0 || chdir(dir) < 0) {
+		snprintf(why, len, "cannot enter %s: %s", dir, strerror(errno));
+		if (d->saved >= 0)
+			close(d->saved);
+		d->saved = -1;
+		return -1;
+	}
+	return 0;
+}
+
+static void in_dir_leave(struct in_dir *d)
+{
+	if (d->saved < 0)
+		return;
+	if (fchdir(d->saved) < 0)
+		fprintf(stderr, "keur: cannot return to the working directory: %s\n", strerror(errno));
+	close(d->saved);
+	d->saved = -1;
+}
+
 /* Checks the journal and every evidence file the report names against their SHA-256 and size.
  * Prints a line per problem (and a summary line) to out; returns the number of problems. */
 static int files_check(xmlDocPtr doc, const char *dir, FILE *out, int *nfiles)
 {
-	xmlXPathContextPtr xc = xmlXPathNewContext(doc);
-	xmlXPathObjectPtr o;
+	xmlXPathObjectPtr o = report_files(doc);
 	int bad = 0, n = 0;
 
-	xmlXPathRegisterNs(xc, BAD_CAST "r", BAD_CAST NS_REPORT);
-	o = xmlXPathEvalExpression(BAD_CAST "/r:report/r:journal | /r:report/r:cases/r:case/r:evidence", xc);
-	for (int i = 0; o && o->nodesetval && i < o->nodesetval->nodeNr; i++) {
+	for (int i = 0; i < nfiles_of(o); i++) {
 		xmlNodePtr e = o->nodesetval->nodeTab[i];
 		xmlChar *file = xmlGetProp(e, BAD_CAST "file"), *want = xmlGetProp(e, BAD_CAST "sha256");
 		xmlChar *size = xmlGetProp(e, BAD_CAST "size");
@@ -334,7 +394,6 @@ static int files_check(xmlDocPtr doc, const char *dir, FILE *out, int *nfiles)
 		xmlFree(size);
 	}
 	xmlXPathFreeObject(o);
-	xmlXPathFreeContext(xc);
 	*nfiles = n;
 	return bad;
 }
@@ -348,12 +407,15 @@ int sign_report(const char *dir, const char *keyfile, const char *certfile, char
 	xmlDocPtr doc = NULL;
 	xmlSecDSigCtxPtr ctx = NULL;
 	xmlNodePtr sig, ref, ki, x509;
+	xmlXPathObjectPtr files = NULL;
 	struct signer s = { 0 };
+	struct in_dir cd = { -1 };
 	xmlChar *text = NULL;
 	int n = 0, nfiles, r = -1;
 
 	if (crypto_init(why, len) < 0)
 		goto out;
+	xmlsec_last[0] = '\0';
 	if (!(doc = report_read(path, why, len)))
 		goto out;
 	if (files_check(doc, dir, NULL, &nfiles) > 0) {
@@ -387,6 +449,16 @@ int sign_report(const char *dir, const char *keyfile, const char *certfile, char
 	if (!ref || !xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId) ||
 	    !xmlSecTmplReferenceAddTransform(ref, xmlSecTransformExclC14NId))
 		goto fail;
+	/* A detached reference per run file (journal, evidence): the files' bytes are signed
+	 * themselves, so xmlsec1 in the run directory catches a changed file as keur verify does. */
+	files = report_files(doc);
+	for (int i = 0; i < nfiles_of(files); i++) {
+		xmlChar *u = file_uri(files->nodesetval->nodeTab[i]);
+		xmlNodePtr fr = u ? xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, NULL, u, NULL) : NULL;
+		xmlFree(u);
+		if (!fr)
+			goto fail;
+	}
 	if (!(ki = xmlSecTmplSignatureEnsureKeyInfo(sig, NULL)) || !(x509 = xmlSecTmplKeyInfoAddX509Data(ki)) ||
 	    !xmlSecTmplX509DataAddCertificate(x509))
 		goto fail;
@@ -411,8 +483,16 @@ int sign_report(const char *dir, const char *keyfile, const char *certfile, char
 	}
 	if (xmlSecCryptoAppKeyCertLoad(ctx->signKey, certfile, xmlSecKeyDataFormatPem) < 0)
 		goto fail;
-	if (xmlSecDSigCtxSign(ctx, sig) < 0)
+	/* xmlsec counts a relative path as a "remote" URI; the paths are the report's own, each
+	 * checked to stay inside the run directory (files_check above). */
+	ctx->enabledReferenceUris = xmlSecTransformUriTypeEmpty | xmlSecTransformUriTypeRemote;
+	if (in_dir_enter(&cd, dir, why, len) < 0)
+		goto out;
+	n = xmlSecDSigCtxSign(ctx, sig);
+	in_dir_leave(&cd);
+	if (n < 0)
 		goto fail;
+	n = 0;
 
 	xmlDocDumpMemoryEnc(doc, &text, &n, "UTF-8");
 	if (!text) {
@@ -431,6 +511,8 @@ int sign_report(const char *dir, const char *keyfile, const char *certfile, char
 fail:
 	snprintf(why, len, "xmlsec could not sign %s (%s)", path, ossl_why("see the key and certificate"));
 out:
+	in_dir_leave(&cd);
+	xmlXPathFreeObject(files);
 	if (text)
 		xmlFree(text);
 	if (ctx)
@@ -489,14 +571,68 @@ static X509 *signature_cert(xmlNodePtr sig, char *why, size_t len)
 	return x;
 }
 
-/* Checks the signature against the key of cert, allowing only what keur's signatures hold. */
-static int signature_check(xmlNodePtr sig, X509 *cert, char *why, size_t len)
+/* The signature's references must be exactly keur's: first URI="" (the report), then one per
+ * run file the report names, in its order, and nothing else.  Checked before xmlsec reads any
+ * file, so that a forged signature cannot make the verifier read outside the run directory. */
+static int references_check(xmlDocPtr doc, xmlNodePtr sig, const char *dir, char *why, size_t len)
+{
+	xmlNodePtr si = xmlSecFindChild(sig, xmlSecNodeSignedInfo, xmlSecDSigNs);
+	xmlXPathObjectPtr files = report_files(doc);
+	int k = -1, r = -1;
+
+	for (xmlNodePtr n = si ? si->children : NULL; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE || !xmlSecCheckNodeName(n, xmlSecNodeReference, xmlSecDSigNs))
+			continue;
+		xmlChar *uri = xmlGetProp(n, BAD_CAST "URI");
+		xmlChar *want = k < 0 ? xmlStrdup(BAD_CAST "") : k < nfiles_of(files) ? file_uri(files->nodesetval->nodeTab[k]) : NULL;
+		int same = uri && want && xmlStrEqual(uri, want);
+		if (!same)
+			snprintf(why, len, "the signature's reference %d is '%s' where keur signs %s%s%s", k + 2,
+				 uri ? (const char *)uri : "(none)", want ? "'" : "no more references",
+				 want ? (const char *)want : "", want ? "'" : "");
+		xmlFree(uri);
+		xmlFree(want);
+		if (!same)
+			goto out;
+		k++;
+	}
+	if (k != nfiles_of(files)) {
+		snprintf(why, len, "the signature covers %d of the report's %d run files (journal and evidence)", k < 0 ? 0 : k,
+			 nfiles_of(files));
+		goto out;
+	}
+	for (int i = 0; i < nfiles_of(files); i++) {
+		xmlChar *f = xmlGetProp(files->nodesetval->nodeTab[i], BAD_CAST "file");
+		char *p = safe_relative((const char *)f) ? path_join(dir, (const char *)f) : NULL;
+		int there = p && access(p, R_OK) == 0;
+		if (!there)
+			snprintf(why, len, "the signature cannot be checked: %s, which it covers, is %s", (const char *)f,
+				 p ? "missing" : "outside the run directory");
+		free(p);
+		xmlFree(f);
+		if (!there)
+			goto out;
+	}
+	r = 0;
+out:
+	xmlXPathFreeObject(files);
+	return r;
+}
+
+/* Checks the signature against the key of cert, allowing only what keur's signatures hold:
+ * its references (see references_check), ECDSA-SHA256, SHA-256 digests, the enveloped and
+ * exclusive C14N transforms, no manifests.  The run files are read from dir. */
+static int signature_check(xmlDocPtr doc, xmlNodePtr sig, X509 *cert, const char *dir, char *why, size_t len)
 {
 	xmlSecDSigCtxPtr ctx = xmlSecDSigCtxCreate(NULL);
 	EVP_PKEY *pk = X509_get_pubkey(cert);
 	xmlSecKeyDataPtr kd = NULL;
-	int r = -1;
+	struct in_dir cd = { -1 };
+	int r = -1, v;
 
+	xmlsec_last[0] = '\0';
+	if (references_check(doc, sig, dir, why, len) < 0)
+		goto out;
 	if (!ctx || !pk) {
 		snprintf(why, len, "cannot take the public key of the signature's certificate");
 		goto out;
@@ -512,9 +648,9 @@ static int signature_check(xmlNodePtr sig, X509 *cert, char *why, size_t len)
 		goto out;
 	}
 	pk = NULL;
-	/* The whole document and nothing else: no other URI, no XPath or XSLT transforms, no
-	 * manifests that a forger could point elsewhere. */
-	ctx->enabledReferenceUris = xmlSecTransformUriTypeEmpty;
+	/* Relative paths are "remote" to xmlsec; references_check has let through only the
+	 * report's own run files, each inside the run directory. */
+	ctx->enabledReferenceUris = xmlSecTransformUriTypeEmpty | xmlSecTransformUriTypeRemote;
 	ctx->flags |= XMLSEC_DSIG_FLAGS_IGNORE_MANIFESTS;
 	if (xmlSecDSigCtxEnableReferenceTransform(ctx, xmlSecTransformEnvelopedId) < 0 ||
 	    xmlSecDSigCtxEnableReferenceTransform(ctx, xmlSecTransformExclC14NId) < 0 ||
@@ -524,22 +660,37 @@ static int signature_check(xmlNodePtr sig, X509 *cert, char *why, size_t len)
 		snprintf(why, len, "cannot set up xmlsec");
 		goto out;
 	}
-	if (xmlSecDSigCtxVerify(ctx, sig) < 0) {
-		snprintf(why, len, "the signature cannot be checked: it uses a method, reference or transform that keur "
-			 "does not sign with (%s)", ossl_why("xmlsec refused it"));
+	if (in_dir_enter(&cd, dir, why, len) < 0)
+		goto out;
+	v = xmlSecDSigCtxVerify(ctx, sig);
+	in_dir_leave(&cd);
+	if (v < 0) {
+		snprintf(why, len, "the signature cannot be checked: a file it covers is missing, or it uses a method or "
+			 "transform that keur does not sign with (%s)", ossl_why("xmlsec refused it"));
 		goto out;
 	}
 	if (ctx->status != xmlSecDSigStatusSucceeded) {
-		snprintf(why, len, "the signature does not match: report.xml changed after it was signed, or the "
-			 "certificate in the signature is not the signer's");
-		goto out;
-	}
-	if (xmlSecPtrListGetSize(&ctx->signedInfoReferences) != 1) {
-		snprintf(why, len, "the signature holds more than one reference");
+		/* Which digest failed says what changed; with all digests good, the signature itself
+		 * was not made by the key of the certificate it carries. */
+		struct strbuf changed;
+		sb_init(&changed);
+		for (xmlSecSize i = 0; i < xmlSecPtrListGetSize(&ctx->signedInfoReferences); i++) {
+			xmlSecDSigReferenceCtxPtr rc = xmlSecPtrListGetItem(&ctx->signedInfoReferences, i);
+			if (rc && rc->status != xmlSecDSigStatusSucceeded)
+				sb_addf(&changed, "%s%s", changed.len ? ", " : "",
+					rc->uri && rc->uri[0] ? (const char *)rc->uri : "report.xml");
+		}
+		if (changed.len)
+			snprintf(why, len, "the signature does not match: changed after it was signed: %s", changed.buf);
+		else
+			snprintf(why, len, "the signature does not match: it was not made with the key of the certificate in "
+				 "the signature (a certificate swapped in), or its SignedInfo was changed");
+		sb_release(&changed);
 		goto out;
 	}
 	r = 0;
 out:
+	in_dir_leave(&cd);
 	EVP_PKEY_free(pk);
 	if (ctx)
 		xmlSecDSigCtxDestroy(ctx);
@@ -611,12 +762,12 @@ int sign_verify(const char *target, const char *ca, FILE *out)
 		bad++;
 	} else {
 		char *subj = name_text(X509_get_subject_name(cert));
-		if (signature_check(sig, cert, why, sizeof(why)) < 0) {
+		if (signature_check(doc, sig, cert, dir, why, sizeof(why)) < 0) {
 			say(out, 0, "%s", why);
 			bad++;
 		} else {
-			say(out, 1, "signature (ECDSA-SHA256, exclusive C14N, the whole report) matches, made with the key of '%s'",
-			    subj);
+			say(out, 1, "signature (ECDSA-SHA256; the whole report with exclusive C14N, the journal and every "
+				    "evidence file) matches, made with the key of '%s'", subj);
 		}
 		if (!ca) {
 			say(out, 1, "certificate chain not checked: no --ca given, so anyone could have made '%s'", subj);
