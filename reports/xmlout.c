@@ -128,13 +128,46 @@ void xo_close(struct xo *x)
 	xmlTextWriterEndElement(x->w);
 }
 
-/* XML 1.0 cannot carry most control characters; a DUT's garbage must not make a report invalid. */
-static char *xml_clean(const char *s)
+/* Length of the well-formed UTF-8 sequence at p that XML 1.0 can carry, or 0. */
+static size_t utf8_char(const unsigned char *p)
+{
+	unsigned cp;
+	size_t n;
+
+	if (p[0] < 0x80)
+		return p[0] >= 0x20 || p[0] == '\n' || p[0] == '\t' || p[0] == '\r' ? 1 : 0;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates, U+FFFE/U+FFFF and beyond U+10FFFF are not characters XML takes. */
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
+		return 0;
+	return n;
+}
+
+char *xo_clean(const char *s)
 {
 	char *c = xstrdup(s);
-	for (unsigned char *p = (unsigned char *)c; *p; p++)
-		if (*p < 0x20 && *p != '\n' && *p != '\t' && *p != '\r')
-			*p = '?';
+	unsigned char *p = (unsigned char *)c;
+
+	while (*p) {
+		size_t n = utf8_char(p);
+		if (n == 0)
+			*p++ = '?';
+		else
+			p += n;
+	}
 	return c;
 }
 
@@ -142,7 +175,7 @@ void xo_attr(struct xo *x, const char *name, const char *val)
 {
 	if (!val)
 		return;
-	char *c = xml_clean(val);
+	char *c = xo_clean(val);
 	xmlTextWriterWriteAttribute(x->w, BAD_CAST name, BAD_CAST c);
 	free(c);
 }
@@ -160,7 +193,7 @@ void xo_attrf(struct xo *x, const char *name, const char *fmt, ...)
 
 void xo_text(struct xo *x, const char *text)
 {
-	char *c = xml_clean(text);
+	char *c = xo_clean(text);
 	xmlTextWriterWriteString(x->w, BAD_CAST c);
 	free(c);
 }

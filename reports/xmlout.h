@@ -24,6 +24,11 @@ int xo_finish_valid(struct xo *x, const char *dir, const char *name, const char 
  * ("line N: what") in why. */
 int xml_valid(const char *doc, size_t len, const char *xsd, char *why, size_t wlen);
 
+/* A copy of s that XML 1.0 can carry: every control character but tab, CR and LF, and every
+ * byte of a malformed UTF-8 sequence, becomes '?' (a DUT's garbage must not make a report
+ * invalid).  Caller frees. */
+char *xo_clean(const char *s);
+
 void xo_open(struct xo *x, const char *el);
 void xo_close(struct xo *x);
 /* Attribute only when val is not NULL. */

@@ -1,5 +1,6 @@
 /* unit.c — unit tests of the parts below the command line: SHA-256, CRC-32, journal encoding
- * and torn-tail handling, the verdict fold, the scope guard, input loading and the plan.
+ * and torn-tail handling, the verdict fold, the scope guard, input loading and the plan, and
+ * what the XML writers let through of a DUT's bytes.
  * Prints TAP; run by tests/00-unit.t. */
 #include <errno.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include "scope.h"
 #include "sha256.h"
 #include "util.h"
+#include "xmlout.h"
 
 static int n, failed;
 
@@ -274,6 +276,26 @@ static void test_image(void)
 	ok(system(cmd) == 0, "temporary keys removed");
 }
 
+static void test_xml_clean(void)
+{
+	static const struct { const char *in, *out, *what; } v[] = {
+		{ "plain text", "plain text", "ASCII stays" },
+		{ "tab\tcr\rlf\n", "tab\tcr\rlf\n", "tab, CR and LF stay" },
+		{ "bell\a esc\x1b", "bell? esc?", "control characters become ?" },
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92", "well-formed UTF-8 stays (2, 3, 4 bytes)" },
+		{ "\xff\xfe junk", "?? junk", "bytes that start no UTF-8 sequence become ?" },
+		{ "cut \xe2\x82", "cut ??", "a truncated sequence becomes ? per byte" },
+		{ "over \xc0\xaf \xe0\x80\xaf", "over ?? ???", "overlong forms become ?" },
+		{ "sur \xed\xa0\x80", "sur ???", "a UTF-16 surrogate becomes ?" },
+		{ "nonchar \xef\xbf\xbf", "nonchar ???", "U+FFFF becomes ?" },
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char *c = xo_clean(v[i].in);
+		is_str(c, v[i].out, v[i].what);
+		free(c);
+	}
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -284,6 +306,7 @@ int main(void)
 	test_scope();
 	test_inputs_and_plan();
 	test_image();
+	test_xml_clean();
 	printf("1..%d\n", n);
 	return failed ? 1 : 0;
 }
