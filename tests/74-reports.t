@@ -5,7 +5,7 @@
 # signature, removed signature) refused by both, with keur saying which; no secret of a DUT
 # description in any output (real mosquitto and libcoap's DTLS server).
 . "$(dirname "$0")/lib.sh"
-plan 86
+plan 91
 
 D=$TOP/tests/data
 XSD=$TOP/reports/report.xsd
@@ -120,6 +120,17 @@ like "$(cat "$TMP/rep.err")" "is signed; left as it is" "and says so"
 "$KEUR" sign "$out" --key "$TMP/lab-delft.key" --cert "$TMP/lab-delft.pem" > "$TMP/resign.out" 2>&1; is "$?" 0 "signing again replaces the signature"
 xmlsec1_verify "$out"; ok $? "and xmlsec1 accepts the new one"
 is "$(xp "$out/report.xml" 'count(//*[local-name()="Signature"])')" 1 "still one signature"
+
+# A signed run killed mid-way is signed when --resume finishes it, with the key its journal names.
+k=$TMP/killed
+KEUR_SELFTEST_SLOW_MS=400 bg "$SELF" run --dut "$D/self-dut.xml" --out "$k" --only SELF-SLOW-001,SELF-SLOW-002,SELF-SLOW-004,SELF-EVIDENCE-001 \
+	--sign-key "$TMP/lab-utrecht.key" --sign-cert "$TMP/lab-utrecht.pem" > /dev/null 2>&1
+poll_until 10 grep -q '^case id=SELF-SLOW-001 ' "$k/journal"; ok $? "signed run: the first case journaled"
+kill -9 "$BG"; wait "$BG" 2>/dev/null
+[ ! -s "$k/report.xml" ] || ! grep -q 'xmldsig' "$k/report.xml"; ok $? "killed before the end: no signed report yet"
+"$SELF" run --resume "$k" > /dev/null 2> "$TMP/resume.err"; is "$?" 0 "keur run --resume finishes it"
+like "$(cat "$TMP/resume.err")" "report.xml signed by 'CN=lab-utrecht" "and signs it with the journal's key"
+"$KEUR" verify "$k" --ca "$TMP/body.pem" > /dev/null 2>&1; is "$?" 0 "the resumed, signed run verifies"
 
 # ---- the schemas, and what each format says (a profile run: pass, fail, inconc, na, docs) ----
 p=$TMP/prof
