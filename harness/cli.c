@@ -343,10 +343,14 @@ static int finish_run(const char *outdir, struct journal *j, int rc)
 		fprintf(stderr, "keur: %s\n", why);
 		return EXIT_INCONC;
 	}
+	int was_signed = report_is_signed(outdir);
 	if (reports_write_all(&rv, outdir, 0) < 0) {
 		run_view_release(&rv);
 		return EXIT_INCONC;
 	}
+	if (was_signed && !jrec_get(rv.run, "sign-key"))
+		fprintf(stderr, "keur: report.xml was signed before this run went on; the new report is not: sign it again "
+			"with `keur sign %s --key K --cert C`\n", outdir);
 	code = rc < 0 ? EXIT_INCONC : run_view_exit(&rv);
 	/* Signing comes after the last case: from here on this process forks no case. */
 	if (jrec_get(rv.run, "sign-key")) {

@@ -425,6 +425,11 @@ int sign_report(const char *dir, const char *keyfile, const char *certfile, char
 	}
 	/* Signing again replaces the earlier signature, e.g. when a lab renews its key. */
 	while ((sig = report_signature(doc))) {
+		xmlNodePtr after = sig->next;
+		if (after && xmlIsBlankNode(after)) {	/* the line break keur put after it */
+			xmlUnlinkNode(after);
+			xmlFreeNode(after);
+		}
 		xmlUnlinkNode(sig);
 		xmlFreeNode(sig);
 	}
