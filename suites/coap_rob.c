@@ -117,11 +117,11 @@ static int alive(struct chan *tmpl, char *detail, size_t len)
 		chan_send(&ch, req, n);
 		deadline = (long)time_mono_ms() + ch.c->timeout_ms;
 		for (;;) {
-			long left = deadline - (long)time_mono_ms(), got;
+			long left = deadline - (long)time_mono_ms(), got = 0;
 			struct coapw_msg m;
 
 			if (left <= 0 || (got = chan_recv(&ch, buf, sizeof(buf), (int)left)) < 0) {
-				snprintf(detail, len, got < 0 && left > 0 ? "ICMP: nothing listens there" : "no answer within %d ms",
+				snprintf(detail, len, left > 0 && got < 0 ? "ICMP: nothing listens there" : "no answer within %d ms",
 					 ch.c->timeout_ms);
 				break;
 			}
