@@ -21,7 +21,8 @@ LDLIBS  += $(PKG_LIBS) -pthread
 # Debian packages: to build, to test, to run the demo.
 DEB_BUILD = build-essential pkg-config libmosquitto-dev libcoap3-dev libmodbus-dev libxml2-dev libssl-dev libcjson-dev libxmlsec1-dev libxslt1-dev
 DEB_TEST  = mosquitto mosquitto-clients libxml2-utils xmlsec1 librsvg2-bin openssl perl procps libcoap3-bin mbpoll iproute2 util-linux libmbedtls-dev python3-pymodbus python3-serial-asyncio socat
-DEB_ALL   = $(DEB_BUILD) $(DEB_TEST)
+DEB_FUZZ  = clang libclang-rt-14-dev
+DEB_ALL   = $(DEB_BUILD) $(DEB_TEST) $(DEB_FUZZ)
 
 HARNESS  = harness/util.o harness/sha256.o harness/verdict.o harness/input.o harness/scope.o \
            harness/plan.o harness/journal.o harness/results.o harness/runner.o harness/ctx.o \
@@ -35,7 +36,7 @@ SIMDEV   = hw/simdev/main.o hw/simdev/state.o hw/simdev/modbus_server.o hw/simde
            hw/simdev/mqtt_link.o hw/simdev/extra.o hw/simdev/update.o hw/simdev/image.o hw/simdev/httpd.o
 TESTBINS = tests/unit tests/keur-selftest tests/peer tests/peer-dtls
 
-.PHONY: all check demo bench deps deps-auto clean
+.PHONY: all check demo bench fuzz fuzzers deps deps-auto clean
 all: keur keur-simdev
 
 keur: harness/main.o harness/registry.o $(CORE)
@@ -88,6 +89,40 @@ bench: deps-auto
 	bash tests/bench/modbus-rob.sh 3
 	bash tests/bench/net-ports.sh 3
 	bash tests/bench/sign-verify.sh 20
+
+# libFuzzer harnesses (tests/fuzz/), built with clang, AddressSanitizer and UBSan into build/fuzz/.
+# `make fuzz` runs each for FUZZ_SECONDS (default 60) from its corpus in tests/fuzz/corpus/.
+FUZZ_CC      = clang
+FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS  = $(filter-out -O2 -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS)) -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Itests/fuzz
+FUZZ_OBJ     = $(patsubst %.o,build/fuzz/%.o,$(CORE) harness/registry.o tests/fuzz/fuzz_util.o)
+FUZZ_TARGETS = journal profile dut lab mqtt coap modbus cert report
+FUZZERS      = $(FUZZ_TARGETS:%=build/fuzz/fuzz-%)
+FUZZ_SECONDS ?= 60
+
+fuzzers: $(FUZZERS)
+
+fuzz: deps-auto
+	@bash tests/deps.sh auto $(DEB_FUZZ)
+	$(MAKE) fuzzers
+	bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+build/fuzz/%.o: %.c $(wildcard harness/*.h drivers/*.h reports/*.h suites/*.h hw/*.h hw/simdev/*.h tests/fuzz/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+build/fuzz/inputs-%.o: tests/fuzz/inputs.c $(wildcard harness/*.h tests/fuzz/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -DFUZZ_KIND=$* -c -o $@ $<
+
+build/fuzz/fuzz-profile: build/fuzz/inputs-0.o $(FUZZ_OBJ)
+build/fuzz/fuzz-dut: build/fuzz/inputs-1.o $(FUZZ_OBJ)
+build/fuzz/fuzz-lab: build/fuzz/inputs-2.o $(FUZZ_OBJ)
+build/fuzz/fuzz-profile build/fuzz/fuzz-dut build/fuzz/fuzz-lab:
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+build/fuzz/fuzz-%: build/fuzz/tests/fuzz/%.o $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 # Install what is missing (as root), or print the exact command to do so.
 deps:

@@ -119,6 +119,11 @@ struct stream *stream_from_ssl(void *ssl)
 	return wrap(SSL_get_fd(ssl), ssl);
 }
 
+struct stream *stream_from_fd(int fd)
+{
+	return wrap(fd, NULL);
+}
+
 int stream_write(struct stream *s, const void *buf, size_t len, int timeout_ms)
 {
 	const char *p = buf;

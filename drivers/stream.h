@@ -17,6 +17,8 @@ struct stream *stream_connect(const char *host, int port, int tls, const char *s
 
 /* A stream over a TLS session already open (an SSL *, from tls_session_open); it owns it now. */
 struct stream *stream_from_ssl(void *ssl);
+/* A plain stream over a connected socket (a socketpair's end, in the fuzzers); it owns fd now. */
+struct stream *stream_from_fd(int fd);
 
 /* Writes all of buf: 0, or -1 when the peer closed, reset or did not take it within timeout_ms. */
 int stream_write(struct stream *s, const void *buf, size_t len, int timeout_ms);
