@@ -51,6 +51,14 @@ tests/keur-selftest: harness/main.o tests/selftest_registry.o tests/selftest_sui
 tests/unit: tests/unit.o tests/selftest_registry.o tests/selftest_suite.o $(CORE)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The runner benchmark (tests/bench/runner-overhead.sh): 1000 trivial cases through the real
+# runner, and the same checks in one process.
+tests/keur-bench: harness/main.o tests/bench/trivial_suite.o tests/bench/trivial_check.o $(CORE)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+tests/bench/inproc: tests/bench/inproc.o tests/bench/trivial_check.o harness/sha256.o
+	$(CC) $(LDFLAGS) -o $@ $^
+
 tests/peer: tests/peer.o
 	$(CC) $(LDFLAGS) -o $@ $^
 
@@ -89,6 +97,8 @@ bench: deps-auto
 	bash tests/bench/modbus-rob.sh 3
 	bash tests/bench/net-ports.sh 3
 	bash tests/bench/sign-verify.sh 20
+	$(MAKE) tests/keur-bench tests/bench/inproc
+	bash tests/bench/runner-overhead.sh 3
 
 # libFuzzer harnesses (tests/fuzz/), built with clang, AddressSanitizer and UBSan into build/fuzz/.
 # `make fuzz` runs each for FUZZ_SECONDS (default 60) from its corpus in tests/fuzz/corpus/.
@@ -133,4 +143,4 @@ deps-auto:
 	@bash tests/deps.sh auto $(DEB_ALL)
 
 clean:
-	rm -rf keur keur-simdev $(TESTBINS) build */*.o hw/*/*.o tests/*.o
+	rm -rf keur keur-simdev $(TESTBINS) tests/keur-bench tests/bench/inproc build */*.o hw/*/*.o tests/*.o tests/*/*.o
