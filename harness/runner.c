@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -147,6 +148,20 @@ static void kill_group(pid_t pgid)
 		kill(-pgid, SIGKILL);
 }
 
+/* A descriptor that becomes readable when the child pid ends (pidfd_open, Linux 5.3), or -1. */
+static int pidfd_of(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd >= 0)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return fd;
+#else
+	(void)pid;
+	return -1;
+#endif
+}
+
 /* Runs one case in a child.  0 with *o filled, or -EINTR when a signal stopped us. */
 static int run_child(const struct plan_item *it, const struct runner *r, struct outcome *o)
 {
@@ -156,7 +171,7 @@ static int run_child(const struct plan_item *it, const struct runner *r, struct 
 	size_t reslen = 0;
 	struct capture cap = { .evdir = evdir, .fd = -1, .verbose = r->verbose };
 	int64_t deadline_ms = it->deadline_ms, m0;
-	int timed_out = 0, reaped = 0, res_open = 1, out_open = 1;
+	int timed_out = 0, reaped = 0, res_open = 1, out_open = 1, pidfd = -1;
 	pid_t pid;
 
 	o->start_ms = time_now_ms();
@@ -183,9 +198,10 @@ static int run_child(const struct plan_item *it, const struct runner *r, struct 
 	close(resp[1]);
 	close(outp[1]);
 	resp[1] = outp[1] = -1;
+	pidfd = pidfd_of(pid);
 
 	while (!reaped) {
-		struct pollfd pf[2];
+		struct pollfd pf[3];
 		int npf = 0;
 		int64_t left = deadline_ms - (time_mono_ms() - m0);
 
@@ -206,12 +222,15 @@ static int run_child(const struct plan_item *it, const struct runner *r, struct 
 			pf[npf].fd = resp[0], pf[npf++].events = POLLIN;
 		if (out_open)
 			pf[npf].fd = outp[0], pf[npf++].events = POLLIN;
-		/* Short polls: a grandchild may hold the pipes open after the case itself exited. */
+		/* The child's end wakes the poll at once through its pidfd; without one (kernels before
+		 * 5.3), short polls: a grandchild may hold the pipes open after the case itself exited. */
+		if (pidfd >= 0)
+			pf[npf].fd = pidfd, pf[npf++].events = POLLIN;
 		poll(pf, (nfds_t)npf, left < 50 ? (int)left : 50);
 		for (int i = 0; i < npf; i++) {
 			char buf[8192];
 			ssize_t n;
-			if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			if (pf[i].fd == pidfd || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
 			n = read(pf[i].fd, buf, sizeof(buf));
 			if (n < 0 && errno == EINTR)
@@ -289,6 +308,8 @@ out:
 		if (outp[i] >= 0)
 			close(outp[i]);
 	}
+	if (pidfd >= 0)
+		close(pidfd);
 	free(evdir);
 	return ret;
 }
