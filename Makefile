@@ -134,6 +134,21 @@ build/fuzz/fuzz-profile build/fuzz/fuzz-dut build/fuzz/fuzz-lab:
 build/fuzz/fuzz-%: build/fuzz/tests/fuzz/%.o $(FUZZ_OBJ)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
+# keur and its self-test runner built with AddressSanitizer and UBSan into build/san/, beside
+# the normal build: tests/90-sanitizers.t runs a set of the tests with them (KEUR_BUILD).
+SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_CORE  = $(patsubst %.o,build/san/%.o,$(CORE) harness/main.o)
+
+build/san/%.o: %.c $(wildcard harness/*.h drivers/*.h reports/*.h suites/*.h hw/*.h hw/simdev/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS)) $(SAN_FLAGS) -c -o $@ $<
+
+build/san/keur: build/san/harness/registry.o $(SAN_CORE)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+
+build/san/tests/keur-selftest: build/san/tests/selftest_registry.o build/san/tests/selftest_suite.o $(SAN_CORE)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+
 # Install what is missing (as root), or print the exact command to do so.
 deps:
 	@bash tests/deps.sh install $(DEB_ALL)

@@ -2,8 +2,9 @@
 # are started here, polled for readiness, and stopped by PID (never by name).
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-KEUR=$TOP/keur
-SELF=$TOP/tests/keur-selftest
+# KEUR_BUILD: where keur and tests/keur-selftest come from (build/san for the sanitizer pass).
+KEUR=${KEUR_BUILD:-$TOP}/keur
+SELF=${KEUR_BUILD:-$TOP}/tests/keur-selftest
 PEER=$TOP/tests/peer
 PEER_DTLS=$TOP/tests/peer-dtls
 TMP=$(mktemp -d /tmp/keur-test.XXXXXX)
