@@ -49,7 +49,8 @@ static const char usage_text[] =
 	"\n"
 	"exit codes: 0 every mandatory requirement passed, 1 some failed,\n"
 	"            2 bad command line or input file, 3 inconclusive (lab or harness problem)\n"
-	"`keur COMMAND --help` says more.  Formats: the XSDs in profiles/ and README.md.\n";
+	"`keur COMMAND --help` says more.  Formats: the XSDs in profiles/ (inputs) and reports/\n"
+	"(report.xml), and README.md.\n";
 
 static const char run_help[] =
 	"usage: keur run --dut D [--profile P] [--lab L] [--out DIR] [--only CASE,..] [--level L]\n"
@@ -954,8 +955,9 @@ static const char sign_help[] =
 	"usage: keur sign DIR --key KEY --cert CERT\n"
 	"\n"
 	"Adds an enveloped XMLDSig signature to DIR/report.xml: ECDSA with SHA-256 over the whole\n"
-	"report after exclusive C14N, with CERT in KeyInfo, so that both `keur verify` and\n"
-	"`xmlsec1 --verify --trusted-pem CA DIR/report.xml` check it.  KEY is an unencrypted PEM EC\n"
+	"report after exclusive C14N and over the journal and every evidence file (by their paths\n"
+	"relative to DIR), with CERT in KeyInfo, so that both `keur verify DIR` and, run in DIR,\n"
+	"`xmlsec1 --verify --trusted-pem CA report.xml` check it.  KEY is an unencrypted PEM EC\n"
 	"private key (P-256 recommended), CERT its PEM certificate, valid now.  keur signs only a\n"
 	"report whose journal and evidence still match it; signing again replaces the signature.\n"
 	"DIR/label.svg is rewritten, since it carries the report's SHA-256.\n";
@@ -963,10 +965,11 @@ static const char sign_help[] =
 static const char verify_help[] =
 	"usage: keur verify DIR|REPORT.xml [--ca CA]\n"
 	"\n"
-	"Checks a keur report: valid against report.xsd; signed once, over the whole report, by the\n"
-	"key of the certificate it carries; that certificate chains to a certificate in CA (a PEM\n"
-	"file; without --ca the chain is not checked and keur says so); the journal and every\n"
-	"evidence file match the SHA-256 and size the report gives.  A line per check.\n"
+	"Checks a keur report: valid against report.xsd; signed once, over the whole report, its\n"
+	"journal and every evidence file, by the key of the certificate it carries (the signature's\n"
+	"references are checked before any file is read); that certificate chains to a certificate\n"
+	"in CA (a PEM file; without --ca the chain is not checked and keur says so); the journal\n"
+	"and every evidence file match the SHA-256 and size the report gives.  A line per check.\n"
 	"exit codes: 0 all hold, 1 some check failed, 2 the report cannot be read at all\n";
 
 static int cmd_sign(int argc, char **argv)
