@@ -38,7 +38,8 @@ size_t coapw_build(unsigned char *out, size_t cap, int type, int code, unsigned 
 	out[n++] = (unsigned char)code;
 	out[n++] = (unsigned char)(mid >> 8);
 	out[n++] = (unsigned char)(mid & 0xff);
-	memcpy(out + n, token, tkl);
+	if (tkl)	/* an empty token may come as NULL, which memcpy must not get */
+		memcpy(out + n, token, tkl);
 	n += tkl;
 	for (size_t i = 0; i < nopts; i++) {
 		unsigned char dx[2], lx[2];
@@ -52,7 +53,8 @@ size_t coapw_build(unsigned char *out, size_t cap, int type, int code, unsigned 
 		n += dl;
 		memcpy(out + n, lx, ll);
 		n += ll;
-		memcpy(out + n, opts[i].val, opts[i].len);
+		if (opts[i].len)
+			memcpy(out + n, opts[i].val, opts[i].len);
 		n += opts[i].len;
 		prev = opts[i].num;
 	}
