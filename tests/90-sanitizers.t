@@ -2,12 +2,13 @@
 # Sanitizers and valgrind on keur itself.  keur and keur-selftest are built with AddressSanitizer
 # and UBSan into build/san/ (make build/san/keur build/san/tests/keur-selftest), and a set of
 # the tests runs again with them (KEUR_BUILD=build/san): the runner, levels, resume, lint,
-# reports and signatures, MQTT against mosquitto, CoAP against libcoap's server.  Each must
+# reports and signatures, MQTT against mosquitto, CoAP against libcoap's server, CoAP over
+# DTLS and the CoAP robustness cases against the reference device and test peers.  Each must
 # pass with no sanitizer report, leaks included.  Then valgrind: a self-test run (the runner
 # parent and its forked cases), keur report and keur verify, with no error and no leak.
 . "$(dirname "$0")/lib.sh"
-SET="10-lint 20-runner 25-levels 30-mqtt 36-coap 40-resume 74-reports"
-plan 12
+SET="10-lint 20-runner 25-levels 30-mqtt 36-coap 39-coap-sec 40-resume 45-coap-rob 74-reports"
+plan 14
 
 make -C "$TOP" -s build/san/keur build/san/tests/keur-selftest > "$TMP/build.log" 2>&1
 ok $? "keur and keur-selftest build with -fsanitize=address,undefined"
