@@ -274,9 +274,11 @@ int tls_accepted_suites(const struct tls_target *t, enum tls_version v,
 			if (offered[i])
 				size += strlen(all[i]) + 1;
 		char *nl = realloc(list, size);
-		if (!nl || left == 0)
+		if (!nl)
 			break;
-		list = nl;
+		list = nl;	/* before any break: realloc may have moved it, and list is freed below */
+		if (left == 0)
+			break;
 		list[0] = '\0';
 		for (size_t i = 0; i < n; i++)
 			if (offered[i]) {
