@@ -125,7 +125,7 @@ is "$(xp "$out/report.xml" 'count(//*[local-name()="Signature"])')" 1 "still one
 k=$TMP/killed
 KEUR_SELFTEST_SLOW_MS=400 bg "$SELF" run --dut "$D/self-dut.xml" --out "$k" --only SELF-SLOW-001,SELF-SLOW-002,SELF-SLOW-004,SELF-EVIDENCE-001 \
 	--sign-key "$TMP/lab-utrecht.key" --sign-cert "$TMP/lab-utrecht.pem" > /dev/null 2>&1
-poll_until 10 grep -q '^case id=SELF-SLOW-001 ' "$k/journal"; ok $? "signed run: the first case journaled"
+poll_until 10 grep -qs '^case id=SELF-SLOW-001 ' "$k/journal"; ok $? "signed run: the first case journaled"
 kill -9 "$BG"; wait "$BG" 2>/dev/null
 [ ! -s "$k/report.xml" ] || ! grep -q 'xmldsig' "$k/report.xml"; ok $? "killed before the end: no signed report yet"
 "$SELF" run --resume "$k" > /dev/null 2> "$TMP/resume.err"; is "$?" 0 "keur run --resume finishes it"
