@@ -111,33 +111,32 @@ static int xml_read(const char *path, xmlDocPtr *doc, char sha[65], struct input
 	return 0;
 }
 
-static int xml_validate(xmlDocPtr doc, const char *xsd, struct input_errors *err)
+int xsd_validate(xmlDocPtr doc, const char *xsd, xmlStructuredErrorFunc cb, void *ctx)
 {
 	xmlSchemaParserCtxtPtr pc = xmlSchemaNewMemParserCtxt(xsd, (int)strlen(xsd));
-	xmlSchemaPtr schema = NULL;
-	xmlSchemaValidCtxtPtr vc = NULL;
-	int r = -1;
+	xmlSchemaPtr schema = pc ? xmlSchemaParse(pc) : NULL;
+	xmlSchemaValidCtxtPtr vc = schema ? xmlSchemaNewValidCtxt(schema) : NULL;
+	int r = -2;
 
-	if (!pc)
-		goto out;
-	schema = xmlSchemaParse(pc);
-	if (!schema) {
-		err_add(err, "internal error: a compiled-in schema does not parse");
-		goto out;
-	}
-	vc = xmlSchemaNewValidCtxt(schema);
-	if (!vc)
-		goto out;
-	xmlSchemaSetValidStructuredErrors(vc, xml_error, err);
-	r = xmlSchemaValidateDoc(vc, doc) == 0 ? 0 : -1;
-out:
-	if (vc)
+	if (vc) {
+		xmlSchemaSetValidStructuredErrors(vc, cb, ctx);
+		r = xmlSchemaValidateDoc(vc, doc) == 0 ? 0 : -1;
 		xmlSchemaFreeValidCtxt(vc);
+	}
 	if (schema)
 		xmlSchemaFree(schema);
 	if (pc)
 		xmlSchemaFreeParserCtxt(pc);
 	return r;
+}
+
+static int xml_validate(xmlDocPtr doc, const char *xsd, struct input_errors *err)
+{
+	int r = xsd_validate(doc, xsd, xml_error, err);
+
+	if (r == -2)
+		err_add(err, "internal error: a compiled-in schema does not parse");
+	return r < 0 ? -1 : 0;
 }
 
 static const char *root_ns(xmlDocPtr doc)

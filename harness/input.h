@@ -6,6 +6,9 @@
 
 #include <stddef.h>
 
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+
 enum input_kind { INPUT_UNKNOWN = 0, INPUT_PROFILE, INPUT_DUT, INPUT_LAB };
 
 /* ---- DUT description ---- */
@@ -268,6 +271,10 @@ enum input_kind input_detect(const char *path, struct input_errors *err);
 
 /* Loaders: 0 and *out set (caller frees with *_free), or -1 with errors appended to err. */
 int dut_load(const char *path, struct keur_dut **out, struct input_errors *err);
+/* Validates doc against the schema text xsd (compiled in, build/schemas.c), each problem to
+ * cb(ctx, error): 0 valid, -1 not, -2 when the schema itself does not parse.  The one
+ * validator of the inputs and of the reports keur writes. */
+int xsd_validate(xmlDocPtr doc, const char *xsd, xmlStructuredErrorFunc cb, void *ctx);
 int lab_load(const char *path, struct keur_lab **out, struct input_errors *err);
 int profile_load(const char *path, struct keur_profile **out, struct input_errors *err);
 void dut_free(struct keur_dut *d);

@@ -6,8 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/xmlschemas.h>
-
+#include "input.h"
 #include "util.h"
 
 int xo_start(struct xo *x)
@@ -61,37 +60,24 @@ static void first_error(void *ctx, xmlErrorPtr e)
 int xml_valid(const char *doc, size_t len, const char *xsd, char *why, size_t wlen)
 {
 	struct first_error fe = { why, wlen, 0 };
-	xmlSchemaParserCtxtPtr pc = xmlSchemaNewMemParserCtxt(xsd, (int)strlen(xsd));
-	xmlSchemaPtr schema = pc ? xmlSchemaParse(pc) : NULL;
-	xmlSchemaValidCtxtPtr vc = schema ? xmlSchemaNewValidCtxt(schema) : NULL;
-	xmlDocPtr d = NULL;
-	int r = -1;
+	xmlDocPtr d;
+	int r;
 
-	snprintf(why, wlen, "internal error: a compiled-in schema does not parse");
-	if (!vc)
-		goto out;
 	xmlSetStructuredErrorFunc(&fe, first_error);
 	d = xmlReadMemory(doc, (int)len, "report", NULL, XML_PARSE_NONET);
+	xmlSetStructuredErrorFunc(NULL, NULL);
 	if (!d) {
 		if (!fe.seen)
 			snprintf(why, wlen, "not well-formed XML");
-		goto out;
+		return -1;
 	}
-	xmlSchemaSetValidStructuredErrors(vc, first_error, &fe);
-	r = xmlSchemaValidateDoc(vc, d) == 0 ? 0 : -1;
-	if (r < 0 && !fe.seen)
+	r = xsd_validate(d, xsd, first_error, &fe);
+	xmlFreeDoc(d);
+	if (r == -2)
+		snprintf(why, wlen, "internal error: a compiled-in schema does not parse");
+	else if (r < 0 && !fe.seen)
 		snprintf(why, wlen, "does not match its schema");
-out:
-	xmlSetStructuredErrorFunc(NULL, NULL);
-	if (d)
-		xmlFreeDoc(d);
-	if (vc)
-		xmlSchemaFreeValidCtxt(vc);
-	if (schema)
-		xmlSchemaFree(schema);
-	if (pc)
-		xmlSchemaFreeParserCtxt(pc);
-	return r;
+	return r < 0 ? -1 : 0;
 }
 
 int xo_finish_valid(struct xo *x, const char *dir, const char *name, const char *xsd)
