@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -48,6 +49,7 @@ struct outcome {
 	enum keur_verdict verdict;
 	char *reason;
 	int64_t start_ms, duration_ms;
+	long maxrss_kb;		/* the case process's peak resident memory (wait4), 0 if unknown */
 };
 
 static void child_main(const struct plan_item *it, const struct runner *r, const char *evdir,
@@ -162,6 +164,16 @@ static int pidfd_of(pid_t pid)
 #endif
 }
 
+/* waitpid that also keeps the case's peak memory, for the journal. */
+static pid_t wait_case(pid_t pid, int *status, int flags, struct outcome *o)
+{
+	struct rusage ru;
+	pid_t r = wait4(pid, status, flags, &ru);
+	if (r == pid)
+		o->maxrss_kb = ru.ru_maxrss;
+	return r;
+}
+
 /* Runs one case in a child.  0 with *o filled, or -EINTR when a signal stopped us. */
 static int run_child(const struct plan_item *it, const struct runner *r, struct outcome *o)
 {
@@ -214,7 +226,7 @@ static int run_child(const struct plan_item *it, const struct runner *r, struct 
 		if (left <= 0) {
 			timed_out = 1;
 			kill_group(pid);
-			waitpid(pid, &status, 0);
+			wait_case(pid, &status, 0, o);
 			reaped = 1;
 			break;
 		}
@@ -247,7 +259,7 @@ static int run_child(const struct plan_item *it, const struct runner *r, struct 
 			else
 				capture_add(&cap, buf, (size_t)n);
 		}
-		if (waitpid(pid, &status, WNOHANG) == pid)
+		if (wait_case(pid, &status, WNOHANG, o) == pid)
 			reaped = 1;
 	}
 	/* Drain what the child left in the pipes, without waiting for grandchildren. */
@@ -528,6 +540,8 @@ int runner_run(struct runner *r)
 		jrec_add(&rec, "reason", o.reason);
 		jrec_addf(&rec, "start", "%lld", (long long)o.start_ms);
 		jrec_addf(&rec, "duration-ms", "%lld", (long long)o.duration_ms);
+		if (o.maxrss_kb > 0)
+			jrec_addf(&rec, "maxrss-kb", "%ld", o.maxrss_kb);
 		add_evidence(&rec, r->outdir, it->c->id);
 		/* Journal first, fsync'ed; only then does the result exist for anyone. */
 		err = journal_append(r->journal, &rec, 1);

@@ -2,7 +2,7 @@
 # The runner, on cases that pass, fail, crash, hang, print noise, leave processes behind and
 # write evidence (tests/selftest_suite.c): TAP, deadlines, journal, JUnit, report.xml, exit codes.
 . "$(dirname "$0")/lib.sh"
-plan 50
+plan 53
 
 D=$TOP/tests/data
 CASES=SELF-PASS-001,SELF-FAIL-001,SELF-INCONC-001,SELF-CRASH-001,SELF-HANG-001,SELF-HANGFAIL-001,SELF-NOVERDICT-001,SELF-NOISE-001,SELF-EVIDENCE-001,SELF-SPAWN-001,SELF-TWICE-001,SELF-NA-001,SELF-FIXTURE-001
@@ -136,6 +136,14 @@ is $? 3 "a lab whose uplink cannot be put back: exit 3"
 like "$(cat "$TMP/bad2.tap")" "^Bail out! uplink restore failed: .*before the run" "Bail out! before the first case"
 ! grep -q "^case " "$TMP/bad2/journal"; ok $? "and no case ran"
 rm -f "$TMP/wascut"
+
+# Each case's peak memory (wait4) is in the journal and the TAP diagnostics.
+"$SELF" run --dut "$D/self-dut.xml" --out "$TMP/mem" --only SELF-PASS-001,SELF-MEM-001 > "$TMP/mem.tap" 2>/dev/null
+big=$(sed -n 's/^case .*id=SELF-MEM-001 .*maxrss-kb=\([0-9]*\).*/\1/p' "$TMP/mem/journal")
+small=$(sed -n 's/^case .*id=SELF-PASS-001 .*maxrss-kb=\([0-9]*\).*/\1/p' "$TMP/mem/journal")
+[ "${big:-0}" -ge 49152 ]; ok $? "a case that touched 48 MB: maxrss-kb=$big in the journal"
+[ -n "$small" ] && [ $(( big - small )) -ge 40000 ]; ok $? "a trivial case's is its own: $small kB"
+grep -q "^  maxrss_kb: $big\$" "$TMP/mem.tap"; ok $? "and the TAP diagnostics carry it"
 
 # keur list resolves the plan, with reasons.
 l=$("$SELF" list --profile "$D/self-profile.xml" --dut "$D/self-dut.xml")

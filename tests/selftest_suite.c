@@ -122,6 +122,21 @@ static void twice(struct keur_ctx *ctx)
 	keur_verdict(ctx, KEUR_PASS, "second verdict");
 }
 
+/* 48 MB allocated and touched: the runner records each case's peak memory. */
+static void big(struct keur_ctx *ctx)
+{
+	size_t n = 48u << 20;
+	char *p = malloc(n);
+	if (!p) {
+		keur_verdict(ctx, KEUR_ERROR, "no memory");
+		return;
+	}
+	for (size_t i = 0; i < n; i += 4096)
+		p[i] = (char)i;
+	keur_verdict(ctx, p[n - 4096] == (char)(n - 4096) ? KEUR_PASS : KEUR_FAIL, "touched 48 MB");
+	free(p);
+}
+
 /* Slow cases for the kill-and-resume test: KEUR_SELFTEST_SLOW_MS each (default 0). */
 static void slow(struct keur_ctx *ctx)
 {
@@ -155,6 +170,7 @@ static const struct keur_case cases[] = {
 	/* As UPDATE-INTERRUPT-001 does: the power fixture used where the lab has one, not needed. */
 	{ "SELF-POWER-002", "a case that switches the DUT off without needing the power fixture", "selftest", 0, 10, 0,
 	  power_off },
+	{ "SELF-MEM-001", "a case that uses 48 MB", "selftest", 0, 5, 0, big },
 	{ "SELF-SLOW-001", "slow case 1", "selftest", 0, 30, 0, slow },
 	{ "SELF-SLOW-002", "slow case 2", "selftest", 0, 30, 0, slow },
 	{ "SELF-SLOW-003", "slow case 3", "selftest", 0, 30, 0, slow },
