@@ -14,6 +14,8 @@
 
 #include <mosquitto.h>
 
+#include "util.h"
+
 #define PENDING_MAX 32
 #define PENDING_PAYLOAD_MAX 4096
 
@@ -38,6 +40,17 @@ struct mqtt_session {
 	struct mosquitto *m;
 	struct probe p;
 };
+
+/* mosquitto_loop(), where libmosquitto reads what the DUT sent: inside an abort guard. */
+static int loop_guarded(struct mosquitto *m, int timeout_ms, int max_packets)
+{
+	int rc;
+
+	abort_guard_enter("libmosquitto");
+	rc = mosquitto_loop(m, timeout_ms, max_packets);
+	abort_guard_leave();
+	return rc;
+}
 
 static long mono_ms(void)
 {
@@ -178,6 +191,9 @@ static void classify_error(struct mqtt_connack *ack, int rc, int err, const stru
 		break;
 	case MOSQ_ERR_EAI:
 		set_outcome(ack, MQTT_UNREACHABLE, t0, "host name does not resolve");
+		break;
+	case MOSQ_ERR_NOMEM:	/* libmosquitto allocates what a packet's remaining length says */
+		set_outcome(ack, MQTT_BAD_REPLY, t0, "the reply announced a packet larger than a case may hold");
 		break;
 	default:
 		set_outcome(ack, MQTT_CLOSED, t0, "connection ended before CONNACK (%s)", mosquitto_strerror(rc));
@@ -326,7 +342,7 @@ static int connect_probe(const struct mqtt_target *t, const char *client_id, con
 		}
 		quick_ack(m);
 		errno = 0;
-		rc = mosquitto_loop(m, left < 10 ? (int)left : 10, 1);
+		rc = loop_guarded(m, left < 10 ? (int)left : 10, 1);
 		if (p->got_connack) {
 			if (p->code == 0) {
 				set_outcome(ack, MQTT_ACCEPTED, t0, "CONNACK 0 (%s)", mqtt_connack_text(t->version, 0));
@@ -348,7 +364,7 @@ static int connect_probe(const struct mqtt_target *t, const char *client_id, con
 	}
 	if (ack->outcome == MQTT_ACCEPTED) {
 		mosquitto_disconnect(m);
-		mosquitto_loop(m, 100, 1);
+		loop_guarded(m, 100, 1);
 	}
 out:
 	mosquitto_destroy(m);
@@ -402,7 +418,7 @@ int mqtt_session_subscribe(struct mqtt_session *s, const char *topic, int timeou
 	}
 	while (mono_ms() - t0 < timeout_ms) {
 		quick_ack(s->m);
-		rc = mosquitto_loop(s->m, 10, 1);
+		rc = loop_guarded(s->m, 10, 1);
 		if (s->p.got_suback && s->p.suback_mid == mid) {
 			*granted = s->p.suback_qos;
 			return 0;
@@ -425,7 +441,7 @@ int mqtt_session_listen(struct mqtt_session *s, int ms, int max_messages, mqtt_m
 	s->p.msg_arg = arg;
 	while (mono_ms() - t0 < ms && s->p.nmsg - before < max_messages) {
 		quick_ack(s->m);
-		if (mosquitto_loop(s->m, 10, 1) != MOSQ_ERR_SUCCESS || s->p.lost)
+		if (loop_guarded(s->m, 10, 1) != MOSQ_ERR_SUCCESS || s->p.lost)
 			break;
 	}
 	s->p.on_msg = NULL;
@@ -447,7 +463,7 @@ int mqtt_session_publish(struct mqtt_session *s, const char *topic, const void *
 	}
 	while (mono_ms() - t0 < timeout_ms) {
 		quick_ack(s->m);
-		rc = mosquitto_loop(s->m, 10, 1);
+		rc = loop_guarded(s->m, 10, 1);
 		if (s->p.got_puback && s->p.puback_mid == mid) {
 			*reason = s->p.puback_rc;
 			return 0;
@@ -467,7 +483,7 @@ int mqtt_session_alive(struct mqtt_session *s, int ms)
 
 	do {
 		quick_ack(s->m);
-		if (mosquitto_loop(s->m, 10, 1) != MOSQ_ERR_SUCCESS || s->p.lost)
+		if (loop_guarded(s->m, 10, 1) != MOSQ_ERR_SUCCESS || s->p.lost)
 			return 0;
 	} while (mono_ms() - t0 < ms);
 	return 1;
@@ -478,7 +494,7 @@ void mqtt_session_close(struct mqtt_session *s)
 	if (!s)
 		return;
 	mosquitto_disconnect(s->m);
-	mosquitto_loop(s->m, 100, 1);
+	loop_guarded(s->m, 100, 1);
 	mosquitto_destroy(s->m);
 	drain_held(&s->p, NULL, NULL);
 	free(s);

@@ -3,10 +3,12 @@
 #include "ctx.h"
 
 #include <ctype.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fixture.h"
 #include "util.h"
@@ -220,10 +222,50 @@ void keur_findings_settle(struct keur_ctx *ctx, struct keur_findings *f, const c
 	memset(f, 0, sizeof(*f));
 }
 
+static struct keur_ctx *running;
+static int result_fd = -1;
+
+static void add(char *buf, size_t *n, size_t cap, const char *s)
+{
+	while (*s && *n + 2 < cap)
+		buf[(*n)++] = *s++;
+}
+
+/* SIGABRT inside an abort guard: the result line, written without stdio or malloc. */
+static void on_abort(int sig)
+{
+	const char *what = abort_guard_what();
+	char line[sizeof(running->reason) + 512];
+	size_t n = 0;
+
+	if (what && running && result_fd >= 0) {
+		if (running->verdict != KEUR_NONE) {	/* settled already: that stands */
+			add(line, &n, sizeof(line), verdict_name(running->verdict));
+			add(line, &n, sizeof(line), "\t");
+			add(line, &n, sizeof(line), running->reason);
+		} else {
+			add(line, &n, sizeof(line), "inconc\t");
+			add(line, &n, sizeof(line), what);
+			add(line, &n, sizeof(line), " aborted on what the DUT sent (see output.log): undecided");
+		}
+		line[n++] = '\n';
+		if (write(result_fd, line, n) == (ssize_t)n)
+			_exit(0);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 void ctx_run_case(struct keur_ctx *ctx, int fd)
 {
 	char *msg;
+	struct sigaction sa;
 
+	running = ctx;
+	result_fd = fd;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_abort;
+	sigaction(SIGABRT, &sa, NULL);
 	ctx->t0 = time_mono_ms();
 	ctx->c->run(ctx);
 	if (ctx->verdict == KEUR_NONE)

@@ -52,6 +52,28 @@ struct outcome {
 	long maxrss_kb;		/* the case process's peak resident memory (wait4), 0 if unknown */
 };
 
+/* Each case process may use this much data memory (RLIMIT_DATA): a DUT that announces a
+ * 100 MB packet makes the library's allocation fail instead of keur's memory grow with what
+ * the DUT sends.  $KEUR_CASE_MEMORY_MB changes it, 0 switches it off; it is off under
+ * AddressSanitizer, whose shadow memory the limit would count. */
+#define CASE_MEMORY_MB 64
+#define CASE_OOM_STATUS 71
+
+static long case_memory_mb(void)
+{
+	const char *e = getenv("KEUR_CASE_MEMORY_MB");
+	char *end;
+	long mb;
+
+#if defined(__SANITIZE_ADDRESS__)
+	return 0;
+#endif
+	if (!e || !*e)
+		return CASE_MEMORY_MB;
+	mb = strtol(e, &end, 10);
+	return *end || mb < 0 ? CASE_MEMORY_MB : mb;
+}
+
 static void child_main(const struct plan_item *it, const struct runner *r, const char *evdir,
 		       int resfd, int outfd, pid_t parent)
 {
@@ -75,6 +97,11 @@ static void child_main(const struct plan_item *it, const struct runner *r, const
 	dup2(outfd, 2);
 	close(outfd);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (r->case_memory_mb > 0) {
+		struct rlimit rl = { (rlim_t)r->case_memory_mb << 20, (rlim_t)r->case_memory_mb << 20 };
+		setrlimit(RLIMIT_DATA, &rl);
+		xalloc_exit_status = CASE_OOM_STATUS;
+	}
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.c = it->c;
 	ctx.dut = r->dut;
@@ -303,6 +330,11 @@ static int run_child(const struct plan_item *it, const struct runner *r, struct 
 	} else if (WIFSIGNALED(status)) {
 		o->verdict = KEUR_ERROR;
 		o->reason = xasprintf("case crashed: signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+	} else if (v == KEUR_NONE && WIFEXITED(status) && WEXITSTATUS(status) == CASE_OOM_STATUS &&
+		   r->case_memory_mb > 0) {
+		o->verdict = KEUR_INCONC;
+		o->reason = xasprintf("the case ran out of the %ld MB a case may use (what the DUT sent did not fit)",
+				      r->case_memory_mb);
 	} else if (v == KEUR_NONE) {
 		o->verdict = KEUR_ERROR;
 		o->reason = xasprintf("case ended without a verdict (exit status %d)",
@@ -503,6 +535,7 @@ int runner_repair(const struct keur_lab *l, const struct keur_dut *d, const char
 
 int runner_run(struct runner *r)
 {
+	r->case_memory_mb = case_memory_mb();
 	for (size_t i = 0; i < r->plan->n; i++) {
 		const struct plan_item *it = &r->plan->items[i];
 		const struct rv_case *done = r->prior ? run_view_case(r->prior, it->c->id) : NULL;

@@ -17,6 +17,7 @@ struct runner {
 	const struct run_view *prior;	/* cases already finished (resume), or NULL */
 	int verbose;			/* echo each case's output as TAP comments */
 	int progress;			/* a compact line per case on stderr */
+	long case_memory_mb;		/* each case's data memory ceiling; set by runner_run */
 };
 
 /* Runs every case of the plan not finished already, printing TAP on stdout.

@@ -12,11 +12,32 @@
 #include <time.h>
 #include <unistd.h>
 
+int xalloc_exit_status;
+
+static const char *volatile guard_what;
+
+void abort_guard_enter(const char *what)
+{
+	guard_what = what;
+}
+
+void abort_guard_leave(void)
+{
+	guard_what = NULL;
+}
+
+const char *abort_guard_what(void)
+{
+	return guard_what;
+}
+
 static void oom(void)
 {
 	static const char msg[] = "keur: out of memory\n";
 	ssize_t r = write(2, msg, sizeof(msg) - 1);
 	(void)r;
+	if (xalloc_exit_status)
+		_exit(xalloc_exit_status);
 	abort();
 }
 

@@ -10,13 +10,26 @@
 #define KEUR_VERSION "0.1.0"
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Allocation that never returns NULL: out of memory ends the process with a message. */
+/* Allocation that never returns NULL: out of memory ends the process with a message, by
+ * abort(), or by _exit(xalloc_exit_status) where that is set (a case process: the runner tells
+ * a case that ran out of its memory ceiling from one that crashed). */
+extern int xalloc_exit_status;
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A library that aborts on bad input, rather than failing, would end a case as a crash
+ * whenever the DUT sends it such input: libmosquitto 2.0.11 (Debian 12) asserts on an MQTT v5
+ * property it does not know.  Drivers bracket their calls into such a library with
+ * abort_guard_enter(WHAT) .. abort_guard_leave(); an abort in between settles the case inconc,
+ * naming WHAT (a static string), instead of `error` (ctx.c).  Outside a guard an abort stays a
+ * crash: keur's own bugs must still show. */
+void abort_guard_enter(const char *what);
+void abort_guard_leave(void);
+const char *abort_guard_what(void);	/* NULL outside a guard */
 
 /* A growable string; the buffer is always NUL-terminated once anything was added. */
 struct strbuf {

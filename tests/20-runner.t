@@ -2,7 +2,7 @@
 # The runner, on cases that pass, fail, crash, hang, print noise, leave processes behind and
 # write evidence (tests/selftest_suite.c): TAP, deadlines, journal, JUnit, report.xml, exit codes.
 . "$(dirname "$0")/lib.sh"
-plan 53
+plan 56
 
 D=$TOP/tests/data
 CASES=SELF-PASS-001,SELF-FAIL-001,SELF-INCONC-001,SELF-CRASH-001,SELF-HANG-001,SELF-HANGFAIL-001,SELF-NOVERDICT-001,SELF-NOISE-001,SELF-EVIDENCE-001,SELF-SPAWN-001,SELF-TWICE-001,SELF-NA-001,SELF-FIXTURE-001
@@ -144,6 +144,19 @@ small=$(sed -n 's/^case .*id=SELF-PASS-001 .*maxrss-kb=\([0-9]*\).*/\1/p' "$TMP/
 [ "${big:-0}" -ge 49152 ]; ok $? "a case that touched 48 MB: maxrss-kb=$big in the journal"
 [ -n "$small" ] && [ $(( big - small )) -ge 40000 ]; ok $? "a trivial case's is its own: $small kB"
 grep -q "^  maxrss_kb: $big\$" "$TMP/mem.tap"; ok $? "and the TAP diagnostics carry it"
+
+# A case that asks for more than the ceiling (64 MB of data) ends inconc with that reason, not
+# as a crash; KEUR_CASE_MEMORY_MB moves the ceiling.  Under AddressSanitizer there is none.
+if grep -q __asan_init "$SELF"; then
+	for i in 1 2 3; do echo "ok $((T_N + i)) # SKIP an ASan build has no memory ceiling for cases"; done
+	T_N=$((T_N + 3))
+else
+	"$SELF" run --dut "$D/self-dut.xml" --out "$TMP/oom" --only SELF-MEM-002 > "$TMP/oom.tap" 2>/dev/null
+	is "$(verdict_of "$TMP/oom.tap" SELF-MEM-002)" inconc "a case past its memory ceiling: inconc"
+	like "$(cat "$TMP/oom.tap")" "ran out of the 64 MB a case may use" "and the reason names the ceiling"
+	KEUR_CASE_MEMORY_MB=512 "$SELF" run --dut "$D/self-dut.xml" --out "$TMP/oom2" --only SELF-MEM-002 > "$TMP/oom2.tap" 2>/dev/null
+	is "$(verdict_of "$TMP/oom2.tap" SELF-MEM-002)" pass "KEUR_CASE_MEMORY_MB=512 lets it hold 256 MB"
+fi
 
 # keur list resolves the plan, with reasons.
 l=$("$SELF" list --profile "$D/self-profile.xml" --dut "$D/self-dut.xml")

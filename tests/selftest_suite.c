@@ -137,6 +137,17 @@ static void big(struct keur_ctx *ctx)
 	free(p);
 }
 
+/* 256 MB through xmalloc: past the runner's memory ceiling for a case. */
+static void too_big(struct keur_ctx *ctx)
+{
+	size_t n = 256u << 20;
+	char *p = xmalloc(n);
+	for (size_t i = 0; i < n; i += 4096)
+		p[i] = 1;
+	keur_verdict(ctx, KEUR_PASS, "held 256 MB");
+	free(p);
+}
+
 /* Slow cases for the kill-and-resume test: KEUR_SELFTEST_SLOW_MS each (default 0). */
 static void slow(struct keur_ctx *ctx)
 {
@@ -171,6 +182,7 @@ static const struct keur_case cases[] = {
 	{ "SELF-POWER-002", "a case that switches the DUT off without needing the power fixture", "selftest", 0, 10, 0,
 	  power_off },
 	{ "SELF-MEM-001", "a case that uses 48 MB", "selftest", 0, 5, 0, big },
+	{ "SELF-MEM-002", "a case that asks for 256 MB", "selftest", 0, 5, 0, too_big },
 	{ "SELF-SLOW-001", "slow case 1", "selftest", 0, 30, 0, slow },
 	{ "SELF-SLOW-002", "slow case 2", "selftest", 0, 30, 0, slow },
 	{ "SELF-SLOW-003", "slow case 3", "selftest", 0, 30, 0, slow },
