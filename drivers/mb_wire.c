@@ -21,6 +21,8 @@ struct mbw {
 	int t35_us;		/* RTU: 3.5 character times */
 	uint16_t tid;		/* next transaction id */
 	int last_tid, last_unit, last_fc;	/* what the next reply must carry; -1: any */
+	uint8_t req[5];		/* the request a normal reply must fit (function, address, quantity) */
+	size_t req_len;		/* 5 when req holds one, else 0 */
 };
 
 struct mbw *mbw_over(struct stream *s)
@@ -172,6 +174,7 @@ void mbw_expect(struct mbw *l, int tid, int unit, int fc)
 	l->last_tid = tid;
 	l->last_unit = unit;
 	l->last_fc = fc;
+	l->req_len = 0;
 }
 
 int mbw_send_raw(struct mbw *l, const void *buf, size_t len, int timeout_ms)
@@ -189,6 +192,10 @@ size_t mbw_frame(struct mbw *l, int unit, const uint8_t *pdu, size_t plen, uint8
 	if (plen < 1 || plen > 253)
 		return 0;
 	mbw_expect(l, l->st ? take_tid(l) : -1, unit, pdu[0] & 0x7f);
+	if (plen >= 5) {
+		memcpy(l->req, pdu, 5);
+		l->req_len = 5;
+	}
 	if (l->st) {
 		out[n++] = (uint8_t)((unsigned)l->last_tid >> 8);
 		out[n++] = (uint8_t)l->last_tid;
@@ -268,9 +275,39 @@ static enum mbw_status set(struct mbw_reply *r, enum mbw_status st, const char *
 }
 
 /* A PDU that arrived for this request: normal, exception or garbled. */
+/* Why a normal reply does not fit the read or write it answers, or NULL: a read's byte count
+ * must be what the quantity asked for, a write's echo the request's address and value. */
+static const char *misfit(const struct mbw *l, const struct mbw_reply *r, char *buf, size_t len)
+{
+	const uint8_t *q = l->req, *p = r->pdu;
+	unsigned qty = (unsigned)q[3] << 8 | q[4], want;
+
+	if (l->req_len < 5 || q[0] != p[0])
+		return NULL;
+	switch (p[0]) {
+	case 1: case 2: case 3: case 4:
+		want = p[0] <= 2 ? (qty + 7) / 8 : qty * 2;
+		if (r->plen >= 2 && p[1] == want && r->plen == 2 + want)
+			return NULL;
+		snprintf(buf, len, "a reply of %zu bytes to a read of %u %s (%u data bytes expected)", r->plen, qty,
+			 p[0] <= 2 ? "bits" : "registers", want);
+		return buf;
+	case 5: case 6: case 15: case 16:
+		if (r->plen == 5 && !memcmp(p + 1, q + 1, 4))
+			return NULL;
+		snprintf(buf, len, "a reply of %zu bytes to a write that does not echo its address and %s", r->plen,
+			 p[0] <= 6 ? "value" : "quantity");
+		return buf;
+	default:
+		return NULL;
+	}
+}
+
 static enum mbw_status judge_pdu(struct mbw *l, struct mbw_reply *r)
 {
 	int fc = r->pdu[0];
+	char why[128];
+	const char *bad;
 
 	r->fc = fc & 0x7f;
 	if (l->last_fc >= 0 && (fc & 0x7f) != l->last_fc)
@@ -281,6 +318,8 @@ static enum mbw_status judge_pdu(struct mbw *l, struct mbw_reply *r)
 		r->exception = r->pdu[1];
 		return set(r, MBW_EXCEPTION, "exception %02x (%s)", r->exception, mbw_exception_name(r->exception));
 	}
+	if ((bad = misfit(l, r, why, sizeof(why))))
+		return set(r, MBW_GARBLED, "%s", bad);
 	return set(r, MBW_NORMAL, "normal answer (%zu bytes)", r->plen);
 }
 
