@@ -68,15 +68,21 @@ static void plaintext(struct keur_ctx *ctx)
 				    a.detail, m->tls ? "" : ", declared so in the DUT description");
 				break;
 			case MQTT_UNREACHABLE:
-				if (!m->tls)
+				if (!m->tls && k == 0)
 					keur_find(&f, FIND_OPEN, "the declared plaintext endpoint %s:%d is not reachable (%s)",
 					    m->host, ports[k], a.detail);
 				else
 					keur_find(&f, FIND_GOOD, "%s:%d closed", m->host, ports[k]);
 				break;
 			default:
-				/* Something listens but speaks no MQTT in plaintext. */
-				keur_find(&f, FIND_GOOD, "%s:%d does not speak MQTT in plaintext (%s)", m->host, ports[k], a.detail);
+				/* Something listens but speaks no MQTT in plaintext: where the DUT declares a
+				 * plaintext broker, that is a broker keur cannot judge, not a closed port. */
+				if (!m->tls && k == 0)
+					keur_find(&f, FIND_OPEN, "the declared plaintext endpoint %s:%d does not answer as an MQTT broker (%s)",
+					    m->host, ports[k], a.detail);
+				else
+					keur_find(&f, FIND_GOOD, "%s:%d does not speak MQTT in plaintext (%s)", m->host, ports[k],
+					    a.detail);
 				break;
 			}
 		}
