@@ -34,7 +34,7 @@ SUITES   = suites/mqtt_auth.o suites/mqtt_tls.o suites/mqtt_acl.o suites/mqtt_ro
 CORE     = $(HARNESS) $(REPORTS) $(DRIVERS) $(HW) $(SUITES)
 SIMDEV   = hw/simdev/main.o hw/simdev/state.o hw/simdev/modbus_server.o hw/simdev/coap_server.o \
            hw/simdev/mqtt_link.o hw/simdev/extra.o hw/simdev/update.o hw/simdev/image.o hw/simdev/httpd.o
-TESTBINS = tests/unit tests/keur-selftest tests/peer tests/peer-dtls
+TESTBINS = tests/unit tests/keur-selftest tests/peer tests/peer-dtls tests/hostile
 
 .PHONY: all check demo bench fuzz fuzzers deps deps-auto clean
 all: keur keur-simdev
@@ -60,6 +60,10 @@ tests/bench/inproc: tests/bench/inproc.o tests/bench/trivial_check.o harness/sha
 	$(CC) $(LDFLAGS) -o $@ $^
 
 tests/peer: tests/peer.o
+	$(CC) $(LDFLAGS) -o $@ $^
+
+# Devices that misbehave on purpose (tests/76-hostile.t).
+tests/hostile: tests/hostile.o
 	$(CC) $(LDFLAGS) -o $@ $^
 
 # A DTLS peer on mbed TLS, whose replay window can be switched off (COAP-REPLAY-001's fail path).

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Hostile devices (tests/hostile.c) on MQTT, Modbus/TCP and CoAP: one that behaves (the
+# control), and ones that never read, never answer, answer byte by byte, flood, reset mid-frame,
+# send 100 MB, hold 2000 connections and take no more, or answer with frames that are right
+# outside and wrong inside.  Against each keur runs every case that applies to the protocol.
+# Every case must end within its deadline with a verdict and a reason, none `error`; keur must
+# exit 0, 1 or 3, keep its journal whole (keur report rewrites the same TAP), and stay small
+# (peak memory of keur and of every case); and no device that says nothing valid passes anything.
+# The table of what happened is printed as comments (README, "Hostile devices").
+. "$(dirname "$0")/lib.sh"
+
+HOSTILE=$TOP/tests/hostile
+PEAK_KB=32768	# what keur or any of its cases may reach, against a device sending 100 MB
+TCP_MODES="good noread noanswer trickle flood reset huge hoard garbage"
+MODES_mqtt="$TCP_MODES badprop"
+MODES_modbus=$TCP_MODES
+MODES_coap="good noread noanswer flood huge garbage"
+modes_of() { eval "echo \$MODES_$1"; }
+N=$(echo $MODES_mqtt $MODES_modbus $MODES_coap | wc -w)
+plan $(( N * 6 + 7 + 7 + 5 + 4 + 12 ))
+
+dut() { # dut PROTO MODE PORT: a DUT description with only that interface
+	case $1 in
+	mqtt) printf '<dut xmlns="urn:keur:dut:1" id="h-%s">\n  <mqtt role="broker" host="127.0.0.1" port="%s" timeout="1" username="u" password="p">\n    <account username="a" password="b"/>\n  </mqtt>\n</dut>\n' "$2" "$3" ;;
+	modbus) printf '<dut xmlns="urn:keur:dut:1" id="h-%s">\n  <modbus host="127.0.0.1" port="%s" unit="1" timeout="1" safe-register="10"/>\n</dut>\n' "$2" "$3" ;;
+	coap) printf '<dut xmlns="urn:keur:dut:1" id="h-%s">\n  <coap uri="coap://127.0.0.1:%s" timeout="1"><resource path="/temp"/></coap>\n</dut>\n' "$2" "$3" ;;
+	esac > "$TMP/$1-$2.xml"
+}
+
+# keur's peak resident memory and its cases' (RUSAGE_CHILDREN after waiting for keur, which
+# waited for its cases), in kB, into FILE; then keur's exit status.
+peak() { # peak FILE COMMAND...
+	python3 -c 'import resource, subprocess, sys
+rc = subprocess.call(sys.argv[2:])
+open(sys.argv[1], "w").write("%d\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(rc)' "$@"
+}
+
+# One device and one keur run: $TMP/P-M.{tap,rc,kb,s}, the run in $TMP/out-P-M.
+one() { # one PROTO MODE
+	local p=$1 m=$2 n=$1-$2 cases t0
+	serve_peer "$n" "$HOSTILE" "$p" "$m" 600
+	local pid=$BG
+	dut "$p" "$m" "$PORT"
+	# every case the DUT description makes applicable, but the port scan (it would sweep all of
+	# 127.0.0.1) and the declaration cases (they read no device)
+	cases=$("$KEUR" list --dut "$TMP/$n.xml" | awk '$2 == "run" && $1 != "NET-PORTS-001" && $1 !~ /^DECL-/ { print $1 }' | paste -sd, -)
+	echo "$cases" | tr , '\n' > "$TMP/$n.cases"
+	t0=$(date +%s%N)
+	peak "$TMP/$n.kb" "$KEUR" run --dut "$TMP/$n.xml" --out "$TMP/out-$n" --only "$cases" > "$TMP/$n.tap" 2> "$TMP/$n.err"
+	echo $? > "$TMP/$n.rc"
+	echo $(( ($(date +%s%N) - t0) / 1000000 )) > "$TMP/$n.ms"
+	stop_pid "$pid"
+}
+
+# Four runs at a time: the cases mostly wait on the devices.
+jobs=()
+for p in mqtt modbus coap; do
+	for m in $(modes_of $p); do
+		one "$p" "$m" &
+		jobs+=($!)
+		if [ ${#jobs[@]} -ge 4 ]; then wait "${jobs[0]}"; jobs=("${jobs[@]:1}"); fi
+	done
+done
+for j in "${jobs[@]}"; do wait "$j"; done
+
+verdicts() { grep '^  verdict: ' "$1" | awk '{ print $2 }'; }
+summary() { verdicts "$1" | sort | uniq -c | awk '{ printf "%s%d %s", sep, $1, $2; sep = ", " }'; }
+
+echo "# | device | protocol | cases | verdicts | keur s | peak kB |"
+echo "# |---|---|---|---|---|---|"
+for p in mqtt modbus coap; do
+	for m in $(modes_of $p); do
+		n=$p-$m f=$TMP/$p-$m.tap j=$TMP/out-$p-$m/journal
+		want=$(wc -l < "$TMP/$n.cases")
+		is "$(verdicts "$f" | wc -l)" "$want" "$n: all $want cases end with a verdict"
+		is "$(verdicts "$f" | grep -c '^error$')" 0 "$n: none is error (no crash, no deadline passed)"
+		ok "$(grep -qE '^[013]$' "$TMP/$n.rc"; echo $?)" "$n: keur exits 0, 1 or 3 (exit $(cat "$TMP/$n.rc"))"
+		# each case's duration against its own deadline, from the journal
+		late=$(awk '/^plan / { match($0, / id=[^ ]*/); id = substr($0, RSTART + 4, RLENGTH - 4)
+				match($0, / deadline-ms=[0-9]*/); dl[id] = substr($0, RSTART + 13, RLENGTH - 13) + 0 }
+			/^case / { match($0, / id=[^ ]*/); id = substr($0, RSTART + 4, RLENGTH - 4)
+				match($0, / duration-ms=[0-9]*/); d = substr($0, RSTART + 13, RLENGTH - 13) + 0
+				if (!(id in dl) || d > dl[id]) print id }' "$j" 2>/dev/null)
+		is "$late" "" "$n: every case ended within its deadline"
+		kb=$(cat "$TMP/$n.kb" 2>/dev/null || echo 999999)
+		ok "$([ "$kb" -le $PEAK_KB ]; echo $?)" "$n: keur and its cases peaked at $kb kB (at most $PEAK_KB)"
+		"$KEUR" report "$TMP/out-$n" > /dev/null 2>&1
+		cmp -s "$TMP/out-$n/results.tap" <(grep -v '^#' "$f"); ok $? "$n: the journal is whole: keur report rewrites the same TAP"
+		echo "# | $m | $p | $want | $(summary "$f") | $(awk '{ printf "%.1f", $1 / 1000 }' "$TMP/$n.ms") | $kb |"
+	done
+done
+
+# Honest verdicts: a device that says nothing valid passes nothing; the amplification case alone
+# may pass a garbage device, since it measures bytes, and garbage is few bytes.
+for p in mqtt modbus coap; do
+	modes="noread noanswer flood reset huge hoard"
+	[ $p = coap ] && modes="noread noanswer flood huge"
+	for m in $modes garbage; do
+		passed=$(awk '/^(not )?ok [0-9]+ - / { id = $4 } /^  verdict: pass/ { print id }' "$TMP/$p-$m.tap" |
+			grep -v '^COAP-AMP-001$' | paste -sd, -)
+		is "$passed" "" "$p-$m: no pass"
+	done
+done
+
+# Byte by byte is still the same device: the same verdict for every case.
+for p in mqtt modbus; do
+	diff <(verdicts "$TMP/$p-good.tap") <(verdicts "$TMP/$p-trickle.tap") > /dev/null
+	ok $? "$p: a device answering byte by byte gets the same verdicts as when it answers at once"
+	ok "$(verdicts "$TMP/$p-good.tap" | grep -q pass; echo $?)" "$p: and the control passes something (it is judged, not just survived)"
+done
+
+# Reasons that name what happened.
+like "$(cat "$TMP/mqtt-huge.tap")" "announced a packet larger than a case may hold" "mqtt-huge: the 100 MB packet is named, not read"
+like "$(cat "$TMP/modbus-huge.tap")" "MBAP length is 65535" "modbus-huge: the impossible MBAP length is named"
+like "$(cat "$TMP/modbus-flood.tap")" "replies with a wrong transaction or unit id skipped" "modbus-flood: the unasked-for replies are counted"
+like "$(cat "$TMP/mqtt-noread.tap")" "declared plaintext endpoint 127.0.0.1:[0-9]+ does not answer as an MQTT broker" "mqtt-noread: MQTT-TLS-001 is inconc about the declared port"
+is "$(verdict_of "$TMP/coap-huge.tap" COAP-AMP-001)" fail "coap-huge: 100 MB back for one request is amplification -> fail"
+like "$(cat "$TMP/modbus-garbage.tap")" "a reply of [0-9]+ bytes to a read of 1 registers|an exception reply of" "modbus-garbage: a reply that does not fit the read is not taken for one"
+like "$(cat "$TMP/mqtt-reset.tap")" "connection closed before CONNACK|Connection reset" "mqtt-reset: the reset is named"
+like "$(cat "$TMP/mqtt-hoard.tap")" "no CONNACK within 1000 ms|TCP connect" "mqtt-hoard: a device full of connections is inconc, not a hang"
+ok "$(grep -q 'no answer before any abuse' "$TMP/coap-flood.tap"; echo $?)" "coap-flood: answers with tokens of its own are no answers"
+# libmosquitto 2.0.11 asserts on an MQTT 5 property it does not know, and aborts: the case that
+# was inside it ends inconc, naming it, not `error`; the cases that stay on MQTT 3.1.1 go on.
+is "$(verdict_of "$TMP/mqtt-badprop.tap" MQTT-AUTH-001)" inconc "mqtt-badprop: MQTT-AUTH-001 (it tries MQTT 5) is inconc"
+like "$(grep -A6 ' - MQTT-AUTH-001 ' "$TMP/mqtt-badprop.tap")" "reason: \"libmosquitto aborted on what the DUT sent" "mqtt-badprop: and says libmosquitto aborted on what the DUT sent"
+is "$(verdict_of "$TMP/mqtt-badprop.tap" CRED-DEFAULT-001)" "$(verdict_of "$TMP/mqtt-good.tap" CRED-DEFAULT-001)" "mqtt-badprop: CRED-DEFAULT-001 (MQTT 3.1.1) as against the good broker"
