@@ -46,6 +46,8 @@ static const char usage_text[] =
 	"  lab up [--dir DIR] [--duts N] [--flaw [I:]NAME]...   build the simulated lab (root)\n"
 	"  lab down [--dir DIR]  remove it, also after a crash\n"
 	"  lab power on|off --dut ID [--dir DIR]                cycle a simulated device\n"
+	"  campaign [--profile P] [--lab L] [--out DIR] DUT...   one run per DUT, all at once\n"
+	"  campaign --resume DIR finish a campaign's interrupted runs\n"
 	"\n"
 	"exit codes: 0 every mandatory requirement passed, 1 some failed,\n"
 	"            2 bad command line or input file, 3 inconclusive (lab or harness problem)\n"
@@ -76,9 +78,7 @@ static const char run_help[] =
 	"  -v, --verbose  show each case's own output as TAP comments\n"
 	"  --no-progress  no progress lines on stderr (they appear only on a terminal anyway)\n";
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
+int cli_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -595,7 +595,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, int *help)
 			char *e;
 			a->plan.deadline_scale = strtod(optarg, &e);
 			if (e == optarg || *e || a->plan.deadline_scale <= 0)
-				return usage_error("--deadline-scale: '%s' is not a positive number", optarg);
+				return cli_usage_error("--deadline-scale: '%s' is not a positive number", optarg);
 			break;
 		}
 		case OPT_RESUME: a->resume = optarg; break;
@@ -603,7 +603,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, int *help)
 		case OPT_CSV: a->csv = 1; break;
 		case OPT_OPERATOR:
 			if (!optarg[0])
-				return usage_error("--operator: give a name");
+				return cli_usage_error("--operator: give a name");
 			a->operator = optarg;
 			break;
 		case OPT_SIGNKEY: a->sign_key = optarg; break;
@@ -612,16 +612,16 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, int *help)
 		case OPT_NOPROG: a->progress = 0; break;
 		case OPT_TAPV:
 			if (strcmp(optarg, "13") && strcmp(optarg, "14"))
-				return usage_error("--tap-version: '%s' is neither 13 nor 14", optarg);
+				return cli_usage_error("--tap-version: '%s' is neither 13 nor 14", optarg);
 			a->tapv = optarg;
 			break;
 		case 'h': *help = 1; return 0;
-		case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
-		default: return usage_error("unknown option '%s'", argv[optind - 1]);
+		case ':': return cli_usage_error("option '%s' needs a value", argv[optind - 1]);
+		default: return cli_usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+		return cli_usage_error("unexpected argument '%s'", argv[optind]);
 	return 0;
 }
 
@@ -637,18 +637,18 @@ static int cmd_run(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (a.matrix || a.csv)
-		return usage_error("%s: --matrix and --csv are options of keur list", "run");
+		return cli_usage_error("%s: --matrix and --csv are options of keur list", "run");
 	if (a.resume) {
 		if (a.profile || a.dut || a.lab || a.out || a.plan.only || a.plan.level || a.tapv || a.plan.deadline_scale ||
 		    a.operator || a.sign_key || a.sign_cert)
-			return usage_error("%s: --resume takes the inputs and options of the run it finishes", "run");
+			return cli_usage_error("%s: --resume takes the inputs and options of the run it finishes", "run");
 		runner_signals();
 		return run_resume(a.resume, a.verbose, a.progress);
 	}
 	if (!a.dut)
-		return usage_error("%s: --dut FILE is required (the DUT description)", "run");
+		return cli_usage_error("%s: --dut FILE is required (the DUT description)", "run");
 	if (!a.sign_key != !a.sign_cert)
-		return usage_error("%s: --sign-key and --sign-cert go together", "run");
+		return cli_usage_error("%s: --sign-key and --sign-cert go together", "run");
 	if (a.sign_key) {
 		char why[512];
 		if (sign_check_keys(a.sign_key, a.sign_cert, why, sizeof(why)) < 0) {
@@ -789,10 +789,10 @@ static int cmd_list(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (a.csv && !a.matrix)
-		return usage_error("%s: --csv goes with --matrix", "list");
+		return cli_usage_error("%s: --csv goes with --matrix", "list");
 	if (a.matrix) {
 		if (!a.profile || a.dut || a.lab || a.plan.only || a.plan.level)
-			return usage_error("%s: --matrix takes --profile P (and --csv) only", "list");
+			return cli_usage_error("%s: --matrix takes --profile P (and --csv) only", "list");
 		return list_matrix(a.profile, a.csv);
 	}
 	if (!a.dut && !a.profile) {
@@ -843,7 +843,7 @@ static int cmd_lint(int argc, char **argv)
 	int bad = 0;
 
 	if (argc < 2)
-		return usage_error("%s: name at least one file", "lint");
+		return cli_usage_error("%s: name at least one file", "lint");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fputs("usage: keur lint FILE...\n"
 		      "validates profile, DUT and lab files against their schemas and keur's own rules;\n"
@@ -892,7 +892,7 @@ static int cmd_report(int argc, char **argv)
 	char why[512];
 
 	if (argc != 2)
-		return usage_error("%s: name one run directory (keur report DIR)", "report");
+		return cli_usage_error("%s: name one run directory (keur report DIR)", "report");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fputs("usage: keur report DIR\n"
 		      "rewrites DIR/results.tap, junit.xml, oscal.xml, report.xml, label.svg and report.html from\n"
@@ -926,7 +926,7 @@ static int cmd_label(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (argc != 2)
-		return usage_error("%s: name one run directory (keur label DIR)", "label");
+		return cli_usage_error("%s: name one run directory (keur label DIR)", "label");
 	if (run_view_load(argv[1], &rv, why, sizeof(why)) < 0) {
 		fprintf(stderr, "keur: %s\n", why);
 		return EXIT_USAGE;
@@ -990,14 +990,14 @@ static int cmd_sign(int argc, char **argv)
 		case 'k': key = optarg; break;
 		case 'c': cert = optarg; break;
 		case 'h': fputs(sign_help, stdout); return EXIT_OK;
-		case ':': return usage_error("sign: option '%s' needs a value", argv[optind - 1]);
-		default: return usage_error("sign: unknown option '%s'", argv[optind - 1]);
+		case ':': return cli_usage_error("sign: option '%s' needs a value", argv[optind - 1]);
+		default: return cli_usage_error("sign: unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)
-		return usage_error("sign: name one run directory (keur sign DIR --key K --cert C)");
+		return cli_usage_error("sign: name one run directory (keur sign DIR --key K --cert C)");
 	if (!key || !cert)
-		return usage_error("sign: --key and --cert are both required");
+		return cli_usage_error("sign: --key and --cert are both required");
 	const char *dir = argv[optind];
 	if (run_view_load(dir, &rv, why, sizeof(why)) < 0) {
 		fprintf(stderr, "keur: %s\n", why);
@@ -1035,12 +1035,12 @@ static int cmd_verify(int argc, char **argv)
 		switch (c) {
 		case 'a': ca = optarg; break;
 		case 'h': fputs(verify_help, stdout); return EXIT_OK;
-		case ':': return usage_error("verify: option '%s' needs a value", argv[optind - 1]);
-		default: return usage_error("verify: unknown option '%s'", argv[optind - 1]);
+		case ':': return cli_usage_error("verify: option '%s' needs a value", argv[optind - 1]);
+		default: return cli_usage_error("verify: unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)
-		return usage_error("verify: name one run directory or report.xml (keur verify DIR [--ca CA])");
+		return cli_usage_error("verify: name one run directory or report.xml (keur verify DIR [--ca CA])");
 	rc = sign_verify(argv[optind], ca, stdout);
 	sign_shutdown();
 	return rc;
@@ -1102,9 +1102,9 @@ static int cmd_lab(int argc, char **argv)
 		onoff = argc > 2 ? argv[2] : "";
 		first = 3;
 		if (strcmp(onoff, "on") && strcmp(onoff, "off"))
-			return usage_error("lab power: say on or off");
+			return cli_usage_error("lab power: say on or off");
 	} else if (strcmp(verb, "up") && strcmp(verb, "down") && strcmp(verb, "reflash")) {
-		return usage_error("lab: '%s' is not up, down, power or reflash", verb);
+		return cli_usage_error("lab: '%s' is not up, down, power or reflash", verb);
 	}
 	optind = first;
 	opterr = 0;
@@ -1115,25 +1115,25 @@ static int cmd_lab(int argc, char **argv)
 			char *e;
 			long n = strtol(optarg, &e, 10);
 			if (*e || e == optarg || n < 1 || n > 200)
-				return usage_error("lab: --duts '%s' is not a number from 1 to 200", optarg);
+				return cli_usage_error("lab: --duts '%s' is not a number from 1 to 200", optarg);
 			o.nduts = (int)n;
 			break;
 		}
 		case 'f':
 			if (o.nflaws == 64)
-				return usage_error("lab: too many --flaw options");
+				return cli_usage_error("lab: too many --flaw options");
 			o.flaws[o.nflaws++] = optarg;
 			break;
 		case 'N': o.name = optarg; break;
 		case 'u': dut = optarg; break;
 		case 'F': firmware = optarg; break;
 		case 'h': fputs(lab_help, stdout); return EXIT_OK;
-		case ':': return usage_error("lab: option '%s' needs a value", argv[optind - 1]);
-		default: return usage_error("lab: unknown option '%s'", argv[optind - 1]);
+		case ':': return cli_usage_error("lab: option '%s' needs a value", argv[optind - 1]);
+		default: return cli_usage_error("lab: unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return usage_error("lab: unexpected argument '%s'", argv[optind]);
+		return cli_usage_error("lab: unexpected argument '%s'", argv[optind]);
 	if (!strcmp(verb, "up")) {
 		char *self = sibling("keur"), *simdev = sibling("keur-simdev");
 		o.keur = self;
@@ -1146,10 +1146,10 @@ static int cmd_lab(int argc, char **argv)
 	if (!strcmp(verb, "down"))
 		return lab_down(o.dir);
 	if (!dut)
-		return usage_error("lab %s: --dut devI is required", verb);
+		return cli_usage_error("lab %s: --dut devI is required", verb);
 	if (!strcmp(verb, "reflash")) {
 		if (!firmware)
-			return usage_error("lab reflash: --firmware V is required");
+			return cli_usage_error("lab reflash: --firmware V is required");
 		return lab_reflash(o.dir, dut, firmware);
 	}
 	return lab_power(o.dir, dut, !strcmp(onoff, "on"));
@@ -1190,8 +1190,10 @@ int cli_main(int argc, char **argv)
 		rc = cmd_sign(argc - 1, argv + 1);
 	else if (!strcmp(cmd, "verify"))
 		rc = cmd_verify(argc - 1, argv + 1);
+	else if (!strcmp(cmd, "campaign"))
+		rc = cmd_campaign(argc - 1, argv + 1);
 	else
-		rc = usage_error("unknown command '%s'", cmd);
+		rc = cli_usage_error("unknown command '%s'", cmd);
 	xmlCleanupParser();
 	return rc;
 }

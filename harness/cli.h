@@ -12,4 +12,10 @@ enum {
 
 int cli_main(int argc, char **argv);
 
+/* "keur: WHAT" and a pointer to --help on stderr; returns EXIT_USAGE. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* keur campaign (campaign.c): one `keur run` per DUT, at once, and the results gathered. */
+int cmd_campaign(int argc, char **argv);
+
 #endif

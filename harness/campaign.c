@@ -1,0 +1,407 @@
+/* campaign.c — keur campaign: one `keur run` per DUT, all at once, and their results together.
+ *
+ * DESIGN.md, "Scale": one keur process per DUT; keur grows no scheduler of its own.  A campaign
+ * starts the runs (this same keur binary, through /proc/self/exe), waits for them, and sums them
+ * up: one line per DUT when its run ends, then a table on stderr and in DIR/campaign.tsv with each
+ * run's exit code, level, verdict counts, wall time and peak memory (keur and its cases).  Each
+ * run is an ordinary run in DIR/DUT-ID/, with its TAP in DIR/DUT-ID.tap and its stderr in
+ * DIR/DUT-ID.log; `keur campaign --resume DIR` finishes the runs that did not end. */
+#include "cli.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "input.h"
+#include "reports.h"
+#include "results.h"
+#include "util.h"
+
+static const char campaign_usage[] =
+	"usage: keur campaign [--profile P] [--lab L] [--out DIR] [--level L] [--only CASE,..] [--operator NAME] DUT...\n"
+	"       keur campaign --resume DIR\n"
+	"\n"
+	"Runs `keur run` for every DUT description at once, one process each, and gathers the results.\n"
+	"  --out DIR      where the runs go: DIR/DUT-ID/ (default ./keur-out/campaign-UTCTIME)\n"
+	"  --resume DIR   finish the runs of a campaign that were interrupted; report the others\n"
+	"  --profile, --lab, --level, --only, --operator: as for keur run, the same for every DUT\n"
+	"\n"
+	"Each run's TAP goes to DIR/DUT-ID.tap and its messages to DIR/DUT-ID.log.  At the end a\n"
+	"table (DUT, exit, level, pass/fail/inconc/error/na, seconds, peak kB of keur and its cases)\n"
+	"goes to stderr and to DIR/campaign.tsv.\n"
+	"exit: 2 a DUT description or the command line is wrong (nothing started), 1 some DUT failed,\n"
+	"      3 some run was inconclusive or did not end, 0 every DUT passed\n";
+
+struct member {
+	char *id, *dut;		/* DUT ID and description (NULL when resuming) */
+	pid_t pid;
+	int status, ended;	/* wait status, once ended */
+	long peak_kb;
+	int64_t t0, ms;
+};
+
+static volatile sig_atomic_t stop_sig;
+
+static void on_stop(int sig)
+{
+	stop_sig = sig;
+}
+
+/* The child: stdout and stderr to DIR/ID.tap and DIR/ID.log, then `keur run ARGS`. */
+static pid_t start(struct member *m, const char *dir, const char **args)
+{
+	char *tap = xasprintf("%s/%s.tap", dir, m->id), *log = xasprintf("%s/%s.log", dir, m->id);
+	pid_t parent = getpid(), pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		int in = open("/dev/null", O_RDONLY), out = open(tap, O_WRONLY | O_CREAT | O_APPEND, 0644),
+		    err = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		/* A campaign that dies stops its runs the way Ctrl-C would: journaled, resumable. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent || in < 0 || out < 0 || err < 0)
+			_exit(70);
+		dup2(in, 0);
+		dup2(out, 1);
+		dup2(err, 2);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		execv("/proc/self/exe", (char *const *)args);
+		dprintf(2, "keur: campaign: cannot start keur run: %s\n", strerror(errno));
+		_exit(70);
+	}
+	free(tap);
+	free(log);
+	m->t0 = time_mono_ms();
+	return pid;
+}
+
+static int cmp_member(const void *a, const void *b)
+{
+	return strcmp(((const struct member *)a)->id, ((const struct member *)b)->id);
+}
+
+/* The members of an earlier campaign: every DIR/ID/ that holds a journal. */
+static int members_of(const char *dir, struct member **out, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		char *j = xasprintf("%s/%s/journal", dir, e->d_name);
+		struct stat st;
+		if (e->d_name[0] != '.' && stat(j, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (*n == cap)
+				*out = xrealloc(*out, (cap = cap ? 2 * cap : 16) * sizeof(**out));
+			memset(&(*out)[*n], 0, sizeof(**out));
+			(*out)[(*n)++].id = xstrdup(e->d_name);
+		}
+		free(j);
+	}
+	closedir(d);
+	if (*n)
+		qsort(*out, *n, sizeof(**out), cmp_member);
+	return 0;
+}
+
+/* Has the run in DIR/ID ended (its journal has an end record)? */
+static int run_ended(const char *dir, const char *id)
+{
+	char *rd = xasprintf("%s/%s", dir, id), why[256];
+	struct run_view rv;
+	int ended = 0;
+
+	if (run_view_load(rd, &rv, why, sizeof(why)) == 0) {
+		ended = rv.end != NULL;
+		run_view_release(&rv);
+	}
+	free(rd);
+	return ended;
+}
+
+/* One DUT's line of the table: on stderr, and as TSV to tsv.  Returns its exit code. */
+static int report_member(const char *dir, const struct member *m, FILE *tsv)
+{
+	char *rd = xasprintf("%s/%s", dir, m->id), why[256];
+	struct run_view rv;
+	int n[KEUR_NA + 1] = { 0 }, code;
+	const char *level = "-";
+	struct label lb;
+	int loaded = run_view_load(rd, &rv, why, sizeof(why)) == 0;
+
+	if (m->pid && WIFEXITED(m->status))
+		code = WEXITSTATUS(m->status);
+	else if (m->pid)
+		code = EXIT_INCONC;	/* killed: the run did not end */
+	else
+		code = loaded && rv.end ? run_view_exit(&rv) : EXIT_INCONC;
+	if (loaded) {
+		for (size_t i = 0; i < rv.ncases; i++)
+			n[rv.cases[i].verdict]++;
+		if (rv.profile) {
+			label_compute(&rv, &lb);
+			level = lb.level;
+		}
+		if (!rv.end && code == EXIT_OK)
+			code = EXIT_INCONC;
+	}
+	fprintf(stderr, "  %-20s %4d  %-16s %4d %4d %6d %5d %4d  %8.1f %8ld\n", m->id, code, level, n[KEUR_PASS],
+		n[KEUR_FAIL], n[KEUR_INCONC], n[KEUR_ERROR], n[KEUR_NA], (double)m->ms / 1000.0, m->peak_kb);
+	if (tsv)
+		fprintf(tsv, "%s\t%d\t%s\t%d\t%d\t%d\t%d\t%d\t%.1f\t%ld\n", m->id, code, level, n[KEUR_PASS], n[KEUR_FAIL],
+			n[KEUR_INCONC], n[KEUR_ERROR], n[KEUR_NA], (double)m->ms / 1000.0, m->peak_kb);
+	if (loaded)
+		run_view_release(&rv);
+	free(rd);
+	return code;
+}
+
+/* The first line of DIR/ID.log: why a run refused to start. */
+static void first_log_line(const char *dir, const char *id, char *buf, size_t len)
+{
+	char *p = xasprintf("%s/%s.log", dir, id);
+	FILE *f = fopen(p, "r");
+
+	buf[0] = '\0';
+	if (f) {
+		if (fgets(buf, (int)len, f))
+			buf[strcspn(buf, "\n")] = '\0';
+		fclose(f);
+	}
+	free(p);
+}
+
+/* Waits for every started member, forwarding SIGINT and SIGTERM to them. */
+static void wait_all(const char *dir, struct member *ms, size_t n, size_t started)
+{
+	size_t left = started, done = 0;
+	int forwarded = 0;
+
+	while (left > 0) {
+		struct rusage ru;
+		int status;
+		pid_t pid = wait4(-1, &status, 0, &ru);
+
+		if (pid < 0 && errno == EINTR) {
+			if (stop_sig && !forwarded) {
+				fprintf(stderr, "keur: campaign: stopping %zu run(s); finish with: keur campaign --resume %s\n", left, dir);
+				for (size_t i = 0; i < n; i++)
+					if (ms[i].pid > 0 && !ms[i].ended)
+						kill(ms[i].pid, SIGTERM);
+				forwarded = 1;
+			}
+			continue;
+		}
+		if (pid < 0)
+			break;
+		for (size_t i = 0; i < n; i++) {
+			if (ms[i].pid != pid)
+				continue;
+			ms[i].ended = 1;
+			ms[i].status = status;
+			ms[i].peak_kb = ru.ru_maxrss;
+			ms[i].ms = time_mono_ms() - ms[i].t0;
+			left--;
+			done++;
+			if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_USAGE) {
+				char why[512];
+				first_log_line(dir, ms[i].id, why, sizeof(why));
+				fprintf(stderr, "keur: campaign: %s did not run: %s [%zu/%zu]\n", ms[i].id,
+					why[0] ? why : "see its log", done, started);
+			} else if (WIFEXITED(status)) {
+				fprintf(stderr, "keur: campaign: %s ended after %.1f s, exit %d [%zu/%zu]\n", ms[i].id,
+					(double)ms[i].ms / 1000.0, WEXITSTATUS(status), done, started);
+			}
+			else
+				fprintf(stderr, "keur: campaign: %s stopped by signal %d after %.1f s [%zu/%zu]\n", ms[i].id,
+					WTERMSIG(status), (double)ms[i].ms / 1000.0, done, started);
+		}
+	}
+}
+
+int cmd_campaign(int argc, char **argv)
+{
+	enum { O_PROFILE = 1, O_LAB, O_OUT, O_LEVEL, O_ONLY, O_OPERATOR, O_RESUME };
+	static const struct option opts[] = {
+		{ "profile", required_argument, NULL, O_PROFILE }, { "lab", required_argument, NULL, O_LAB },
+		{ "out", required_argument, NULL, O_OUT }, { "level", required_argument, NULL, O_LEVEL },
+		{ "only", required_argument, NULL, O_ONLY }, { "operator", required_argument, NULL, O_OPERATOR },
+		{ "resume", required_argument, NULL, O_RESUME }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *profile = NULL, *lab = NULL, *out = NULL, *level = NULL, *only = NULL, *op = NULL, *resume = NULL;
+	int bad = 0;	/* problems already printed */
+	struct member *ms = NULL;
+	size_t n = 0, started = 0;
+	int c, worst = EXIT_OK, any_failed = 0, any_open = 0;
+	char *dir = NULL, stamp[32];
+	struct sigaction sa;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case O_PROFILE: profile = optarg; break;
+		case O_LAB: lab = optarg; break;
+		case O_OUT: out = optarg; break;
+		case O_LEVEL: level = optarg; break;
+		case O_ONLY: only = optarg; break;
+		case O_OPERATOR: op = optarg; break;
+		case O_RESUME: resume = optarg; break;
+		case 'h': fputs(campaign_usage, stdout); return EXIT_OK;
+		case ':': return cli_usage_error("campaign: option '%s' needs a value", argv[optind - 1]);
+		default: return cli_usage_error("campaign: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (resume) {
+		if (profile || lab || out || level || only || op || optind < argc)
+			return cli_usage_error("campaign --resume DIR takes nothing else: the runs keep their own inputs");
+		dir = xstrdup(resume);
+		if (members_of(dir, &ms, &n) < 0 || n == 0) {
+			fprintf(stderr, "keur: campaign: %s holds no runs (DIR/DUT-ID/journal)\n", dir);
+			free(dir);
+			free(ms);
+			return EXIT_USAGE;
+		}
+	} else {
+		struct input_errors err = { 0 };
+		if (optind >= argc)
+			return cli_usage_error("campaign: name at least one DUT description");
+		n = (size_t)(argc - optind);
+		ms = xcalloc(n, sizeof(*ms));
+		/* Every DUT description is read before anything starts: a wrong one stops the campaign. */
+		for (size_t i = 0; i < n; i++) {
+			struct keur_dut *d = NULL;
+			ms[i].dut = argv[optind + (int)i];
+			if (dut_load(ms[i].dut, &d, &err) == 0) {
+				ms[i].id = xstrdup(d->id);
+				dut_free(d);
+				for (size_t k = 0; k < i; k++)
+					if (ms[k].id && !strcmp(ms[k].id, ms[i].id)) {
+						fprintf(stderr, "keur: %s: DUT ID '%s' is also that of %s: each run needs its own\n",
+							ms[i].dut, ms[i].id, ms[k].dut);
+						bad++;
+					}
+			}
+		}
+		if (err.n || bad) {
+			input_errors_print(&err);
+			input_errors_release(&err);
+			for (size_t i = 0; i < n; i++)
+				free(ms[i].id);
+			free(ms);
+			return EXIT_USAGE;
+		}
+		dir = out ? xstrdup(out) : xasprintf("keur-out/campaign-%s", time_compact(time_now_ms(), stamp, sizeof(stamp)));
+		for (size_t i = 0; i < n; i++) {
+			char *rd = xasprintf("%s/%s", dir, ms[i].id);
+			struct stat st;
+			int there = stat(rd, &st) == 0;
+			free(rd);
+			if (there) {
+				fprintf(stderr, "keur: campaign: %s/%s exists already: give another --out, or --resume %s\n", dir,
+					ms[i].id, dir);
+				bad++;
+			}
+		}
+		if (bad || mkdir_p(dir, 0755) < 0) {
+			if (!bad)
+				fprintf(stderr, "keur: campaign: cannot make %s: %s\n", dir, strerror(errno));
+			for (size_t i = 0; i < n; i++)
+				free(ms[i].id);
+			free(ms);
+			free(dir);
+			return EXIT_USAGE;
+		}
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;	/* no SA_RESTART: wait4 returns, and the runs are told */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	for (size_t i = 0; i < n && !stop_sig; i++) {
+		const char *args[20];
+		char *rd = xasprintf("%s/%s", dir, ms[i].id);
+		int k = 0;
+
+		if (resume && run_ended(dir, ms[i].id)) {
+			free(rd);
+			continue;
+		}
+		args[k++] = "keur";
+		args[k++] = "run";
+		if (resume) {
+			args[k++] = "--resume";
+			args[k++] = rd;
+		} else {
+			if (profile)
+				args[k++] = "--profile", args[k++] = profile;
+			args[k++] = "--dut", args[k++] = ms[i].dut;
+			if (lab)
+				args[k++] = "--lab", args[k++] = lab;
+			args[k++] = "--out", args[k++] = rd;
+			if (level)
+				args[k++] = "--level", args[k++] = level;
+			if (only)
+				args[k++] = "--only", args[k++] = only;
+			if (op)
+				args[k++] = "--operator", args[k++] = op;
+		}
+		args[k++] = "--no-progress";
+		args[k] = NULL;
+		ms[i].pid = start(&ms[i], dir, args);
+		if (ms[i].pid < 0) {
+			fprintf(stderr, "keur: campaign: fork: %s\n", strerror(errno));
+			ms[i].pid = 0;
+		} else {
+			started++;
+		}
+		free(rd);
+	}
+	fprintf(stderr, "keur: campaign: %zu run(s) started in %s%s\n", started, dir,
+		resume && started < n ? " (the others had ended)" : "");
+	wait_all(dir, ms, n, started);
+
+	char *tsvp = xasprintf("%s/campaign.tsv", dir);
+	FILE *tsv = fopen(tsvp, "w");
+	if (tsv)
+		fputs("dut\texit\tlevel\tpass\tfail\tinconc\terror\tna\tseconds\tpeak_kb\n", tsv);
+	fprintf(stderr, "keur: campaign results (%s):\n  %-20s %4s  %-16s %4s %4s %6s %5s %4s  %8s %8s\n", tsvp, "DUT",
+		"exit", "level", "pass", "fail", "inconc", "error", "na", "seconds", "peak kB");
+	for (size_t i = 0; i < n; i++) {
+		int code = report_member(dir, &ms[i], tsv);
+		if (code == EXIT_USAGE)
+			worst = EXIT_USAGE;
+		else if (code == EXIT_FAILED)
+			any_failed = 1;
+		else if (code != EXIT_OK)
+			any_open = 1;
+	}
+	if (!tsv || fclose(tsv) != 0)
+		fprintf(stderr, "keur: campaign: cannot write %s\n", tsvp);
+	free(tsvp);
+	if (worst != EXIT_USAGE)
+		worst = any_failed ? EXIT_FAILED : any_open || stop_sig ? EXIT_INCONC : EXIT_OK;
+	fprintf(stderr, "keur: campaign: %zu DUT(s) in %s (exit %d)\n", n, dir, worst);
+	for (size_t i = 0; i < n; i++)
+		free(ms[i].id);
+	free(ms);
+	free(dir);
+	return worst;
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# keur campaign on self-test cases (tests/keur-selftest, whose campaign starts keur-selftest
+# runs): one run per DUT at once, the table and campaign.tsv, exit codes, input refused before
+# anything starts, SIGTERM and SIGKILL of the campaign, and --resume to the same verdicts.
+. "$(dirname "$0")/lib.sh"
+plan 22
+
+D=$TOP/tests/data
+for i in 1 2 3; do sed "s/<dut \([^>]*\)id=\"[^\"]*\"/<dut \1id=\"self$i\"/" "$D/self-dut.xml" > "$TMP/d$i.xml"; done
+CASES=SELF-SLOW-001,SELF-SLOW-002,SELF-SLOW-003,SELF-SLOW-004
+export KEUR_SELFTEST_SLOW_MS=700
+
+campaign() { "$SELF" campaign "$@" < /dev/null 2> "$TMP/err"; }
+verdicts() { for i in 1 2 3; do grep '^  verdict: ' "$1/self$i/results.tap" 2>/dev/null | awk -v d="self$i" '{ print d, $2 }'; done; }
+
+campaign --out "$TMP/c" --only "$CASES" "$TMP/d1.xml" "$TMP/d2.xml" "$TMP/d3.xml"
+is $? 1 "a campaign where every DUT has a failing case exits 1"
+is "$(ls -d "$TMP"/c/self*/ | wc -l)" 3 "one run directory per DUT, named by its ID"
+is "$(cat "$TMP"/c/self*/results.tap | grep -c '^  verdict: ')" 12 "every run ran its 4 cases"
+is "$(sed -n 1p "$TMP/c/campaign.tsv")" "$(printf 'dut\texit\tlevel\tpass\tfail\tinconc\terror\tna\tseconds\tpeak_kb')" "campaign.tsv has its header"
+is "$(awk -F'\t' 'NR > 1 { print $1, $2, $4, $5, $6, $7, $8 }' "$TMP/c/campaign.tsv" | paste -sd';' -)" \
+	"self1 1 3 1 0 0 0;self2 1 3 1 0 0 0;self3 1 3 1 0 0 0" "and one row per DUT: exit 1, 3 pass, 1 fail"
+ok "$(awk -F'\t' 'NR > 1 && !($10 > 1000) { bad = 1 } END { exit bad }' "$TMP/c/campaign.tsv"; echo $?)" "each row has the run's peak memory in kB"
+like "$(cat "$TMP/err")" "self2 +1 +- +3 +1 +0 +0 +0 " "the table is on stderr too"
+grep -q '^ok 1 - SELF-SLOW-001' "$TMP/c/self1.tap"; ok $? "each run's TAP is in DIR/DUT-ID.tap"
+# The runs overlapped: each one's first case started before any run's last case ended.
+first=$(for i in 1 2 3; do grep -m1 '^case ' "$TMP/c/self$i/journal" | sed 's/.* start=\([0-9]*\).*/\1/'; done | sort -n | tail -1)
+last=$(for i in 1 2 3; do grep '^case ' "$TMP/c/self$i/journal" | tail -1 | sed 's/.* start=\([0-9]*\).*/\1/'; done | sort -n | head -1)
+ok "$([ "$first" -lt "$last" ]; echo $?)" "the three runs ran at the same time (their cases overlap)"
+
+# Wrong input stops the campaign before anything starts.
+printf '<dut xmlns="urn:keur:dut:1" id="broken">\n' > "$TMP/bad.xml"
+campaign --out "$TMP/cbad" "$TMP/d1.xml" "$TMP/bad.xml"
+is $? 2 "a malformed DUT description: exit 2"
+ok "$([ ! -e "$TMP/cbad" ]; echo $?)" "and nothing was started"
+like "$(cat "$TMP/err")" "bad.xml" "the error names the file"
+campaign --out "$TMP/cdup" "$TMP/d1.xml" "$TMP/d1.xml"
+is $? 2 "two descriptions with one DUT ID: exit 2"
+campaign --out "$TMP/c" "$TMP/d1.xml"
+is $? 2 "an --out that holds that DUT's run already: exit 2"
+campaign --out "$TMP/conly" --only NO-SUCH-001 "$TMP/d1.xml"
+is $? 2 "a run that refuses its command line: the campaign exits 2"
+like "$(cat "$TMP/err")" "self1 did not run: keur: --only: unknown case 'NO-SUCH-001'" "and says why, from the run's own message"
+
+# SIGTERM: the runs stop the way Ctrl-C stops one, journaled; --resume finishes them.
+"$SELF" campaign --out "$TMP/ct" --only "$CASES" "$TMP/d1.xml" "$TMP/d2.xml" "$TMP/d3.xml" < /dev/null 2> "$TMP/ct.err" &
+cp=$!
+poll_until 10 grep -qs '^case ' "$TMP/ct/self3/journal"
+kill -TERM "$cp"
+wait "$cp"
+is $? 3 "SIGTERM to the campaign: exit 3, the runs did not end"
+like "$(cat "$TMP/ct.err")" "finish with: keur campaign --resume $TMP/ct" "and it says how to finish"
+campaign --resume "$TMP/ct"
+is $? 1 "keur campaign --resume finishes them: exit 1"
+is "$(verdicts "$TMP/ct")" "$(verdicts "$TMP/c")" "with the verdicts of an uninterrupted campaign"
+
+# SIGKILL: the runs get SIGTERM (PR_SET_PDEATHSIG) and stop journaled; --resume again.
+"$SELF" campaign --out "$TMP/ck" --only "$CASES" "$TMP/d1.xml" "$TMP/d2.xml" "$TMP/d3.xml" < /dev/null 2> /dev/null &
+cp=$!
+poll_until 10 grep -qs '^case ' "$TMP/ck/self3/journal"
+kill -KILL "$cp"
+wait "$cp" 2>/dev/null
+poll_until 10 test -s "$TMP/ck/self1/results.tap" -a -s "$TMP/ck/self2/results.tap" -a -s "$TMP/ck/self3/results.tap"
+campaign --resume "$TMP/ck"
+is $? 1 "after SIGKILL of the campaign, --resume finishes every run: exit 1"
+is "$(verdicts "$TMP/ck")" "$(verdicts "$TMP/c")" "with the same verdicts"
+done_testing
