@@ -7,8 +7,9 @@
  * judged as MQTT-TLS-004 judges a broker's.
  *
  * COAP-REPLAY-001: a DTLS record replayed byte for byte is not acted on.  Over a PSK session keur
- * writes a declared safe value, puts the old value back, sends the record that carried the write
- * again unchanged, and reads the resource: the safe value back means the replay was acted on. */
+ * writes a declared safe value, puts the old value back, reads it a second later (it must not
+ * have changed by itself), sends the record that carried the write again unchanged, and reads
+ * the resource: the safe value back means the replay was acted on. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,6 +269,16 @@ static int replay_on(struct keur_ctx *ctx, const struct dut_coap *c, const struc
 		snprintf(why, wlen, "%s: putting back \"%s\" got %d", label, before, code);
 		goto out;
 	}
+	/* The control: the value must stay put for as long as the replay's answer is waited for, or a
+	 * device that drives it itself (a thermostat's relay) would look like one that took the replay. */
+	usleep(1000 * 1000);
+	code = exchange(s, 1, res->path, NULL, mid++, c->timeout_ms, now, sizeof(now), NULL);
+	keur_note(ctx, "%s: GET a second later, before any replay (control) -> %d \"%s\"", label, code, now);
+	if (code / 100 != 2 || strcmp(now, before)) {
+		snprintf(why, wlen, "%s changes by itself (\"%s\" a second after keur put back \"%s\"): a replay cannot be judged on it",
+			 label, now, before);
+		goto out;
+	}
 	if (dtls_send_raw(s, record.b, record.len) < 0) {
 		snprintf(why, wlen, "%s: the replay could not be sent", label);
 		goto out;
@@ -328,7 +339,7 @@ static void replay(struct keur_ctx *ctx)
 		for (size_t k = 0; k < c->nresources && !done; k++) {
 			if (!c->resources[k].safe_value)
 				continue;
-			if (keur_time_left_ms(ctx) < 8L * c->timeout_ms + 2000)
+			if (keur_time_left_ms(ctx) < 8L * c->timeout_ms + 3000)
 				break;
 			done = replay_on(ctx, c, &c->resources[k], &f, ev, why, sizeof(why)) == 0;
 			if (!done)

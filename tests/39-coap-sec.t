@@ -32,8 +32,8 @@ dut() { # dut NAME DTLS-PORT PLAIN-PORT CA EXTRA-ATTRIBUTES
 	cat > "$TMP/$1.xml" <<-EOF
 	<dut xmlns="urn:keur:dut:1" id="$1">
 	  <coap uri="coaps://127.0.0.1:$2/" plain-port="$3" ca-file="$4" timeout="2" $5>
-	    <resource path="/sensors/temp"/><resource path="/actuators/relay" safe-value="1"/>
-	    <resource path="/setpoint" safe-value="21.5"/><resource path="/config"/><resource path="/diag"/>
+	    <resource path="/sensors/temp"/><resource path="/setpoint" safe-value="21.5"/>
+	    <resource path="/actuators/relay" safe-value="1"/><resource path="/config"/><resource path="/diag"/>
 	  </coap>
 	</dut>
 	EOF
