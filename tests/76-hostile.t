@@ -10,6 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 HOSTILE=$TOP/tests/hostile
+ASAN=$(grep -l __asan_init "$KEUR" 2>/dev/null)	# make check SAN=...: keur is an ASan build
 PEAK_KB=32768	# what keur or any of its cases may reach, against a device sending 100 MB
 TCP_MODES="good noread noanswer trickle flood reset huge hoard garbage"
 MODES_mqtt="$TCP_MODES badprop"
@@ -84,7 +85,12 @@ for p in mqtt modbus coap; do
 				if (!(id in dl) || d > dl[id]) print id }' "$j" 2>/dev/null)
 		is "$late" "" "$n: every case ended within its deadline"
 		kb=$(cat "$TMP/$n.kb" 2>/dev/null || echo 999999)
-		ok "$([ "$kb" -le $PEAK_KB ]; echo $?)" "$n: keur and its cases peaked at $kb kB (at most $PEAK_KB)"
+		if [ -n "$ASAN" ]; then
+			echo "ok $((T_N + 1)) # SKIP $n: an ASan build has no memory ceiling for cases, and shadow memory ($kb kB)"
+			T_N=$((T_N + 1))
+		else
+			ok "$([ "$kb" -le $PEAK_KB ]; echo $?)" "$n: keur and its cases peaked at $kb kB (at most $PEAK_KB)"
+		fi
 		"$KEUR" report "$TMP/out-$n" > /dev/null 2>&1
 		cmp -s "$TMP/out-$n/results.tap" <(grep -v '^#' "$f"); ok $? "$n: the journal is whole: keur report rewrites the same TAP"
 		echo "# | $m | $p | $want | $(summary "$f") | $(awk '{ printf "%.1f", $1 / 1000 }' "$TMP/$n.ms") | $kb |"
@@ -111,7 +117,11 @@ for p in mqtt modbus; do
 done
 
 # Reasons that name what happened.
-like "$(cat "$TMP/mqtt-huge.tap")" "announced a packet larger than a case may hold" "mqtt-huge: the 100 MB packet is named, not read"
+if [ -n "$ASAN" ]; then	# no ceiling: libmosquitto reads all of it, then refuses it
+	like "$(cat "$TMP/mqtt-huge.tap")" "announced a packet larger than a case may hold|not a valid CONNACK" "mqtt-huge: the 100 MB packet is refused (ASan build: read, without a ceiling)"
+else
+	like "$(cat "$TMP/mqtt-huge.tap")" "announced a packet larger than a case may hold" "mqtt-huge: the 100 MB packet is named, not read"
+fi
 like "$(cat "$TMP/modbus-huge.tap")" "MBAP length is 65535" "modbus-huge: the impossible MBAP length is named"
 like "$(cat "$TMP/modbus-flood.tap")" "replies with a wrong transaction or unit id skipped" "modbus-flood: the unasked-for replies are counted"
 like "$(cat "$TMP/mqtt-noread.tap")" "declared plaintext endpoint 127.0.0.1:[0-9]+ does not answer as an MQTT broker" "mqtt-noread: MQTT-TLS-001 is inconc about the declared port"
