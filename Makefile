@@ -103,6 +103,8 @@ bench: deps-auto
 	bash tests/bench/sign-verify.sh 20
 	$(MAKE) tests/keur-bench tests/bench/inproc
 	bash tests/bench/runner-overhead.sh 3
+	@if [ "$$(id -u)" = 0 ]; then bash tests/bench/campaign.sh 1 8 32; \
+	else echo "bench: campaign.sh skipped: the simulated lab needs root"; fi
 
 # libFuzzer harnesses (tests/fuzz/), built with clang, AddressSanitizer and UBSan into build/fuzz/.
 # `make fuzz` runs each for FUZZ_SECONDS (default 60) from its corpus in tests/fuzz/corpus/.
