@@ -196,18 +196,18 @@ static void wait_all(const char *dir, struct member *ms, size_t n, size_t starte
 	while (left > 0) {
 		struct rusage ru;
 		int status;
-		pid_t pid = wait4(-1, &status, 0, &ru);
+		pid_t pid;
 
-		if (pid < 0 && errno == EINTR) {
-			if (stop_sig && !forwarded) {
-				fprintf(stderr, "keur: campaign: stopping %zu run(s); finish with: keur campaign --resume %s\n", left, dir);
-				for (size_t i = 0; i < n; i++)
-					if (ms[i].pid > 0 && !ms[i].ended)
-						kill(ms[i].pid, SIGTERM);
-				forwarded = 1;
-			}
-			continue;
+		if (stop_sig && !forwarded) {	/* also when the signal came while runs were starting */
+			fprintf(stderr, "keur: campaign: stopping %zu run(s); finish with: keur campaign --resume %s\n", left, dir);
+			for (size_t i = 0; i < n; i++)
+				if (ms[i].pid > 0 && !ms[i].ended)
+					kill(ms[i].pid, SIGTERM);
+			forwarded = 1;
 		}
+		pid = wait4(-1, &status, 0, &ru);
+		if (pid < 0 && errno == EINTR)
+			continue;
 		if (pid < 0)
 			break;
 		for (size_t i = 0; i < n; i++) {

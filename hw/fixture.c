@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,7 +54,13 @@ static int run_bounded(char *const argv[], const char *label, long timeout_ms, F
 	}
 	if (pid == 0) {
 		int nul = open("/dev/null", O_RDONLY);
+		struct rlimit rl;
 		setpgid(0, 0);
+		/* A lab command runs with the limits keur had, not a case's memory ceiling (runner.c). */
+		if (getrlimit(RLIMIT_DATA, &rl) == 0 && rl.rlim_cur != rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_DATA, &rl);
+		}
 		if (nul >= 0)
 			dup2(nul, 0);	/* a lab command must not eat keur's input */
 		dup2(p[1], 1);

@@ -2,7 +2,7 @@
 # The runner, on cases that pass, fail, crash, hang, print noise, leave processes behind and
 # write evidence (tests/selftest_suite.c): TAP, deadlines, journal, JUnit, report.xml, exit codes.
 . "$(dirname "$0")/lib.sh"
-plan 56
+plan 57
 
 D=$TOP/tests/data
 CASES=SELF-PASS-001,SELF-FAIL-001,SELF-INCONC-001,SELF-CRASH-001,SELF-HANG-001,SELF-HANGFAIL-001,SELF-NOVERDICT-001,SELF-NOISE-001,SELF-EVIDENCE-001,SELF-SPAWN-001,SELF-TWICE-001,SELF-NA-001,SELF-FIXTURE-001
@@ -157,6 +157,10 @@ else
 	KEUR_CASE_MEMORY_MB=512 "$SELF" run --dut "$D/self-dut.xml" --out "$TMP/oom2" --only SELF-MEM-002 > "$TMP/oom2.tap" 2>/dev/null
 	is "$(verdict_of "$TMP/oom2.tap" SELF-MEM-002)" pass "KEUR_CASE_MEMORY_MB=512 lets it hold 256 MB"
 fi
+# A lab command a case runs is not held to the case's ceiling (a restarted device would be).
+sed "s|off=\"rm -f $TMP/uplink\"|off=\"ulimit -d > $TMP/cut-ulimit; rm -f $TMP/uplink\"|" "$TMP/fixlab.xml" > "$TMP/ulab.xml"
+"$SELF" run --dut "$D/self-dut.xml" --lab "$TMP/ulab.xml" --out "$TMP/ulim" --only SELF-UPLINK-001 > /dev/null 2>&1
+is "$(cat "$TMP/cut-ulimit" 2>/dev/null)" "$(ulimit -d)" "the uplink command a case ran had keur's own data limit ($(ulimit -d)), not the case's"
 
 # keur list resolves the plan, with reasons.
 l=$("$SELF" list --profile "$D/self-profile.xml" --dut "$D/self-dut.xml")
