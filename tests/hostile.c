@@ -415,7 +415,6 @@ static int hoard(int lfd, int port)
 		}
 		held++;
 	}
-	fprintf(stderr, "hostile: holding %d connections\n", held);
 	return held;
 }
 
