@@ -23,9 +23,9 @@ trap '[ -f "$L/lab.state" ] && "$KEUR" lab down --dir "$L" >/dev/null 2>&1; clea
 is $? 0 "keur lab up: two reference devices"
 
 P=$TOP/profiles/csr-label.xml
-"$KEUR" run --profile "$P" --dut "$L/dev0.xml" --lab "$L/lab.xml" --out "$TMP/straight" --no-progress \
-	> "$TMP/straight.tap" 2> "$TMP/straight.err" < /dev/null &
-straight=$!
+bg "$KEUR" run --profile "$P" --dut "$L/dev0.xml" --lab "$L/lab.xml" --out "$TMP/straight" --no-progress \
+	> "$TMP/straight.tap" 2> "$TMP/straight.err" < /dev/null
+straight=$BG
 
 # Is a process of the killed run alive (keur or one of its cases: they carry its command line)?
 killed_alive() { ps -eo args | grep -v grep | grep -qE -- "--(out|resume) $TMP/killed( |\$)"; }
@@ -34,8 +34,8 @@ args=(run --profile "$P" --dut "$L/dev1.xml" --lab "$L/lab.xml" --out "$TMP/kill
 kills=0 rounds=0 prev=0
 while [ $rounds -lt 30 ]; do
 	rounds=$((rounds + 1))
-	"$KEUR" "${args[@]}" >> "$TMP/killed.tap" 2>> "$TMP/killed.err" < /dev/null &
-	pid=$!
+	bg "$KEUR" "${args[@]}" >> "$TMP/killed.tap" 2>> "$TMP/killed.err" < /dev/null	# stopped at exit if still running
+	pid=$BG
 	args=(run --resume "$TMP/killed" --no-progress)
 	[ $kills -ge $KILLS ] && { wait $pid; echo $? > "$TMP/killed.rc"; break; }
 	# somewhere from 1 to 40 s into this stretch, in tenths of a second
