@@ -58,8 +58,7 @@ is "$(verdicts "$TMP/ct")" "$(verdicts "$TMP/c")" "with the verdicts of an unint
 "$SELF" campaign --out "$TMP/ck" --only "$CASES" "$TMP/d1.xml" "$TMP/d2.xml" "$TMP/d3.xml" < /dev/null 2> /dev/null &
 cp=$!
 poll_until 10 grep -qs '^case ' "$TMP/ck/self3/journal"
-kill -KILL "$cp"
-wait "$cp" 2>/dev/null
+{ kill -KILL "$cp"; wait "$cp"; } 2>/dev/null	# quiet: bash would report the kill
 poll_until 10 test -s "$TMP/ck/self1/results.tap" -a -s "$TMP/ck/self2/results.tap" -a -s "$TMP/ck/self3/results.tap"
 campaign --resume "$TMP/ck"
 is $? 1 "after SIGKILL of the campaign, --resume finishes every run: exit 1"
