@@ -66,6 +66,8 @@ tests/peer: tests/peer.o
 tests/hostile: tests/hostile.o
 	$(CC) $(LDFLAGS) -o $@ $^
 
+tests/peer.o tests/hostile.o: tests/peer_io.h
+
 # A DTLS peer on mbed TLS, whose replay window can be switched off (COAP-REPLAY-001's fail path).
 tests/peer-dtls: tests/peer_dtls.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lmbedtls -lmbedx509 -lmbedcrypto

@@ -42,6 +42,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "peer_io.h"
+
 enum proto { MQTT, MODBUS, COAP };
 enum mode { GOOD, NOREAD, NOANSWER, TRICKLE, FLOOD, RESET, HUGE, HOARD, GARBAGE, BADPROP };
 static const char *const mode_names[] = { "good", "noread", "noanswer", "trickle", "flood", "reset",
@@ -134,18 +136,7 @@ static int reply(int c, const void *p, size_t n)
 /* Reads exactly n bytes, waiting up to 5 s for each part; 0, or -1 at EOF or silence. */
 static int get(int c, unsigned char *b, size_t n)
 {
-	size_t got = 0;
-
-	while (got < n) {
-		struct pollfd pf = { .fd = c, .events = POLLIN };
-		if (poll(&pf, 1, 5000) <= 0)
-			return -1;
-		ssize_t r = read(c, b + got, n - got);
-		if (r <= 0)
-			return -1;
-		got += (size_t)r;
-	}
-	return 0;
+	return read_n(c, b, n, 5000);
 }
 
 /* 100 MB after a header, in 64 KB writes, as long as the client takes them. */

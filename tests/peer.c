@@ -45,6 +45,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "peer_io.h"
+
 static int listen_any(int *port)
 {
 	struct sockaddr_in a;
@@ -92,23 +94,6 @@ static int wait_port(int port, long ms)
 		poll(NULL, 0, 20);
 	}
 	return 1;
-}
-
-/* Reads exactly n bytes within ms; 0 or -1. */
-static int read_n(int c, unsigned char *b, size_t n, int ms)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		struct pollfd cp = { .fd = c, .events = POLLIN };
-		if (poll(&cp, 1, ms) <= 0)
-			return -1;
-		ssize_t r = read(c, b + got, n - got);
-		if (r <= 0)
-			return -1;
-		got += (size_t)r;
-	}
-	return 0;
 }
 
 static void put(int c, const unsigned char *b, size_t n)
