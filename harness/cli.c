@@ -1057,6 +1057,7 @@ static const char lab_help[] =
 	"with a LAN link to this host (198.18.10+I.2) and a WAN link to the cloud (198.19.I.1).\n"
 	"DIR (default ./keur-lab) receives lab.xml and devI.xml, ready for keur run, and lab.state,\n"
 	"which lab down reads to remove every namespace, process and file, also after a crash.\n"
+	"One lab is up per machine (all use the same addresses); lab up names the one that is.\n"
 	"  --duts N           how many devices (default 1)\n"
 	"  --flaw NAME        a flaw of keur-simdev (see keur-simdev --help) for every device;\n"
 	"  --flaw I:NAME      for device I only\n"

@@ -15,12 +15,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <mosquitto.h>
@@ -34,6 +36,11 @@
  * where the cloud answers ARP for it and forwards.  On-link for the device, so that no route of
  * its own is lost when the uplink fixture takes its WAN link down and up. */
 #define BROKER_SVC "198.19.%d.3"
+
+/* Every lab uses the same addresses on this host's side, so one lab is up per machine at a time.
+ * LAB_RUN holds lab.lock (held while a lab is being built) and labs/NAME, the directory of the
+ * lab NAME; like the namespaces, it is gone at the next boot. */
+#define LAB_RUN "/run/keur"
 
 struct lab {
 	char dir[3072];
@@ -253,6 +260,86 @@ static int name_ok(const char *n)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
 			return 0;
 	return 1;
+}
+
+/* Whether this host's loopback holds the IPv4 address addr. */
+static int on_loopback(const char *addr)
+{
+	struct ifaddrs *ifs, *a;
+	int found = 0;
+
+	if (getifaddrs(&ifs) < 0)
+		return 0;
+	for (a = ifs; a && !found; a = a->ifa_next) {
+		char got[INET_ADDRSTRLEN];
+		if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET || strcmp(a->ifa_name, "lo"))
+			continue;
+		inet_ntop(AF_INET, &((struct sockaddr_in *)a->ifa_addr)->sin_addr, got, sizeof(got));
+		found = !strcmp(got, addr);
+	}
+	freeifaddrs(ifs);
+	return found;
+}
+
+/* The name of a lab that is up on this machine (its namespaces keur-NAME-* exist) into name;
+ * 0 if there is none. */
+static int lab_present(char *name, size_t len)
+{
+	DIR *d = opendir("/var/run/netns");
+	struct dirent *e;
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d))) {
+		const char *dash = strrchr(e->d_name, '-');
+		if (strncmp(e->d_name, "keur-", 5) || !dash || dash <= e->d_name + 5)
+			continue;
+		snprintf(name, len, "%.*s", (int)(dash - e->d_name - 5), e->d_name + 5);
+		found = 1;
+	}
+	closedir(d);
+	return found;
+}
+
+/* The directory that lab NAME was built in, as lab up noted it, or "" if unknown. */
+static void lab_dir_of(const char *name, char *dir, size_t len)
+{
+	char p[128];
+	FILE *f;
+
+	dir[0] = '\0';
+	snprintf(p, sizeof(p), LAB_RUN "/labs/%s", name);
+	if ((f = fopen(p, "re"))) {
+		if (fgets(dir, (int)len, f))
+			dir[strcspn(dir, "\n")] = '\0';
+		fclose(f);
+	}
+}
+
+/* Notes that lab NAME lives in dir, for the next lab up's message and for the tests' clean-up. */
+static void note_lab_dir(const char *name, const char *dir)
+{
+	char p[128];
+	FILE *f;
+
+	mkdir(LAB_RUN "/labs", 0755);
+	snprintf(p, sizeof(p), LAB_RUN "/labs/%s", name);
+	if ((f = fopen(p, "we"))) {
+		fprintf(f, "%s\n", dir);
+		fclose(f);
+	}
+}
+
+/* Forgets the note of lab NAME if it names dir. */
+static void forget_lab_dir(const char *name, const char *dir)
+{
+	char p[128], noted[PATH_MAX];
+
+	lab_dir_of(name, noted, sizeof(noted));
+	snprintf(p, sizeof(p), LAB_RUN "/labs/%s", name);
+	if (noted[0] && !strcmp(noted, dir))
+		unlink(p);
 }
 
 static int open_lab(struct lab *l, const char *dir, int create)
@@ -548,22 +635,50 @@ int lab_up(const struct lab_up_opts *o)
 			return 3;
 		}
 	snprintf(cloud, sizeof(cloud), "keur-%s-cloud", o->name);
-	char probe[128];
-	snprintf(probe, sizeof(probe), "/var/run/netns/%s", cloud);
-	if (access(probe, F_OK) == 0) {
-		say("namespace %s exists: a lab named '%s' is up already (keur lab down --dir ITS-DIR, or --name)", cloud, o->name);
+	/* One lab at a time: the lock keeps a second lab up from building beside this one. */
+	mkdir(LAB_RUN, 0755);
+	int lock = open(LAB_RUN "/lab.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (lock < 0) {
+		say("cannot open %s/lab.lock: %s", LAB_RUN, strerror(errno));
 		return 3;
+	}
+	if (flock(lock, LOCK_EX | LOCK_NB) < 0) {
+		say("another keur lab up is building a lab on this machine: wait for it to end");
+		close(lock);
+		return 3;
+	}
+	char other[64], other_dir[PATH_MAX];
+	if (lab_present(other, sizeof(other))) {
+		lab_dir_of(other, other_dir, sizeof(other_dir));
+		say("the lab '%s' is up on this machine (namespaces keur-%s-*%s%s); every lab uses the same addresses, so one at a time: keur lab down --dir %s",
+		    other, other, other_dir[0] ? ", in " : "", other_dir, other_dir[0] ? other_dir : "ITS-DIR");
+		close(lock);
+		return 3;
+	}
+	for (int i = 0; i < o->nduts; i++) {
+		char addr[32];
+		snprintf(addr, sizeof(addr), BROKER_SVC, i);
+		if (on_loopback(addr)) {
+			say("%s, a lab device's broker address, is on this host's loopback (a keur killed while it played that broker, and its lab's state lost?): remove it with ip addr del %s/32 dev lo",
+			    addr, addr);
+			close(lock);
+			return 3;
+		}
 	}
 	/* Every path written into the lab's files is absolute. */
 	char abs[PATH_MAX];
 	if ((mkdir(o->dir, 0755) < 0 && errno != EEXIST) || !realpath(o->dir, abs)) {
 		say("cannot create %s: %s", o->dir, strerror(errno));
+		close(lock);
 		return 3;
 	}
-	if (open_lab(&l, abs, 1) < 0)
+	if (open_lab(&l, abs, 1) < 0) {
+		close(lock);
 		return 3;
+	}
 	snprintf(l.name, sizeof(l.name), "%s", o->name);
 	record(&l, "name %s", o->name);
+	note_lab_dir(o->name, abs);
 	r |= mkdir_rec(&l, "pki") | mkdir_rec(&l, "cloud") | mkdir_rec(&l, "updates");
 	for (int i = 0; i < o->nduts; i++) {
 		char rel[32];
@@ -676,10 +791,12 @@ int lab_up(const struct lab_up_opts *o)
 	       CLOUD_MGMT, l.dir);
 	record(&l, "up");
 	close_lab(&l);
+	close(lock);
 	return 0;
 fail:
 	close_lab(&l);
 	lab_down(l.dir);
+	close(lock);
 	return 3;
 }
 
@@ -748,6 +865,32 @@ static int stop_recorded(int pid, unsigned long long start)
 	return signal_and_wait(pid, start, SIGKILL, 2000);
 }
 
+/* Removes from this host's loopback the broker addresses of the lab's devices (198.19.I.3) that
+ * keur took for a case and, killed, never gave back: with the lab gone they would shadow the
+ * next lab's cloud. */
+static void release_broker_addresses(const struct state *s)
+{
+	char prefix[32];
+	size_t plen = (size_t)snprintf(prefix, sizeof(prefix), "keur-%s-dut", s->name);
+
+	for (int i = 0; i < s->nnetns; i++) {
+		char addr[32], cmd[96], *end;
+		long dev;
+
+		if (strncmp(s->netns[i], prefix, plen))
+			continue;
+		dev = strtol(s->netns[i] + plen, &end, 10);
+		if (*end || dev < 0 || dev > 255)
+			continue;
+		snprintf(addr, sizeof(addr), BROKER_SVC, (int)dev);
+		if (!on_loopback(addr))
+			continue;
+		snprintf(cmd, sizeof(cmd), "ip addr del %s/32 dev lo 2>/dev/null", addr);
+		if (system(cmd) != 0)
+			say("could not remove %s from this host's loopback", addr);
+	}
+}
+
 int lab_down(const char *dir)
 {
 	static struct state s;
@@ -767,6 +910,8 @@ int lab_down(const char *dir)
 			say("process %d (%s) would not stop", s.pids[i].pid, s.pids[i].role);
 			bad = 1;
 		}
+	if (s.name[0])
+		release_broker_addresses(&s);
 	for (int i = s.nnetns - 1; i >= 0; i--) {
 		snprintf(p, sizeof(p), "/var/run/netns/%s", s.netns[i]);
 		if (access(p, F_OK) != 0)
@@ -811,6 +956,8 @@ int lab_down(const char *dir)
 		rmdir(p);
 	}
 	if (!bad) {
+		if (s.name[0])
+			forget_lab_dir(s.name, dir);
 		snprintf(p, sizeof(p), "%s/lab.state", dir);
 		unlink(p);
 		rmdir(dir);	/* only if nothing else is left in it */

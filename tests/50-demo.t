@@ -22,7 +22,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	for i in 1 2 3 4 5; do echo "ok $((T_N + i)) # SKIP the lab demo needs root"; done
 	exit 0
 fi
-KEUR_DEMO=lab KEUR_DEMO_OUT=$TMP/lab bash "$TOP/hw/demo/run-demo.sh" > "$TMP/lab.tap" 2> "$TMP/lab.err"
+KEUR_DEMO=lab KEUR_DEMO_OUT=$TMP/lab bash "$TOP/tests/lab-turn.sh" bash "$TOP/hw/demo/run-demo.sh" > "$TMP/lab.tap" 2> "$TMP/lab.err"
 is $? 0 "lab demo: runs to its end"
 like "$(cat "$TMP/lab.err")" "MODBUS-WRITE-001 +pass +fail" "lab demo: the side-by-side summary shows different verdicts"
 like "$(cat "$TMP/lab.err")" "exit code +0 +1" "lab demo: good device exit 0, flawed device exit 1"

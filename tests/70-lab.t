@@ -8,7 +8,8 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "1..0 # SKIP the simulated lab needs root"
 	exit 0
 fi
-plan 35
+lab_exclusive "$@"
+plan 47
 
 LABS=()
 lab_cleanup() {
@@ -39,6 +40,17 @@ is $? 0 "keur lab up --duts 2"
 [ "$(ip netns list | grep -c '^keur-t70-')" = 3 ]; ok $? "three namespaces: the cloud and two DUTs"
 "$KEUR" lint "$L/lab.xml" "$L/dev0.xml" "$L/dev1.xml" > /dev/null; ok $? "lab.xml and the DUT descriptions it wrote lint clean"
 like "$(cat "$TMP/up.out")" "dev1 .*flaws: dies-offline" "lab up says which device has which flaws"
+
+# One lab per machine: a second is refused, naming the first and its directory, and makes nothing.
+out=$("$KEUR" lab up --dir "$TMP/second" --name t70b --duts 1 2>&1); rc=$?
+is "$rc" 3 "a second lab up beside it: exit 3"
+like "$out" "^keur lab: the lab 't70' is up on this machine \(namespaces keur-t70-\*, in $L\).*keur lab down --dir $L\$" \
+	"it names the lab that is up and how to remove it, in one line"
+[ ! -e "$TMP/second" ] && ! ip netns list | grep -q '^keur-t70b-'; ok $? "and makes nothing"
+# This test holds the machine's lab lock (tests/lab-turn.sh): another suite's lab test waits.
+out=$(KEUR_LAB_LOCKED= LAB_TURN_WAIT=1 bash "$TOP/tests/lab-turn.sh" true 2>/dev/null); rc=$?
+is "$rc" 75 "another suite's lab test waits for this one (here: gives up after 1 s)"
+like "$out" "^Bail out! waited 1 s for the simulated lab" "and says why it stopped"
 
 # sget I PATH: a GET over DTLS with device I's PSK (plain CoAP beside coaps:// serves a sound device's nothing)
 sget() { coap -m get -u lab -k "dev$1-psk-key" "coaps://198.18.$((10 + $1)).2$2"; }
@@ -85,8 +97,30 @@ is "$(verdict_of "$TMP/client.tap" MQTT-CLIENT-004)" pass "in the lab: dev0 logs
 ip -n keur-t70-cloud -o addr show dev lo | grep -q ' 198\.19\.0\.3/'; ok $? "after the cases the broker address is back in the cloud"
 ip -o addr show dev lo | grep -q ' 198\.19\.0\.3/'; is $? 1 "and keur's side holds it no more"
 
+# A keur killed while it held dev1's broker address leaves it on this host's loopback.
+ip addr add 198.19.1.3/32 dev lo
 "$KEUR" lab down --dir "$L"; is $? 0 "keur lab down"
 gone t70 "$L"; ok $? "nothing of the lab is left: namespaces, their mounts, links, processes, files"
+! ip -o addr show dev lo | grep -q ' 198\.19\.1\.3/'; ok $? "not even a broker address a killed keur held"
+[ ! -e /run/keur/labs/t70 ]; ok $? "nor its note in /run/keur/labs"
+# Such an address without its lab (its state lost) stops the next lab up, which says so.
+ip addr add 198.19.0.3/32 dev lo
+out=$("$KEUR" lab up --dir "$TMP/shadowed" --name t70s --duts 1 2>&1); rc=$?
+ip addr del 198.19.0.3/32 dev lo
+is "$rc" 3 "a broker address left on this host's loopback: lab up exit 3"
+like "$out" "^keur lab: 198\.19\.0\.3, a lab device's broker address, is on this host's loopback.*ip addr del 198\.19\.0\.3/32 dev lo\$" \
+	"naming the address and how to remove it"
+
+# A lab that a killed test run left, its directory gone: the next lab test removes all of it.
+S=$TMP/stale
+"$KEUR" lab up --dir "$S" --name t70z --duts 1 > /dev/null 2>&1
+pids=$(sed -n 's/^pid \([0-9]*\) .*/\1/p' "$S/lab.state" | tr '\n' ' ')
+rm -rf "$S"
+bash "$TOP/tests/lab-turn.sh" true 2> "$TMP/turn.err"
+like "$(cat "$TMP/turn.err")" "removing the lab 't70z' that a killed test run left in $S" "lab-turn.sh removes a killed test run's lab"
+none_alive() { for p in $pids; do kill -0 "$p" 2>/dev/null && return 1; done; return 0; }
+[ -n "$pids" ] && poll_until 5 none_alive; ok $? "its processes ($pids) are gone"
+! ip netns list | grep -q '^keur-t70z-' && [ ! -e /run/keur/labs/t70z ]; ok $? "and its namespaces and its note"
 
 # SIGKILL in the middle of lab up; lab down still removes all of it.
 K=$TMP/killed

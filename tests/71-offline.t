@@ -8,6 +8,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "1..0 # SKIP the simulated lab needs root"
 	exit 0
 fi
+lab_exclusive "$@"
 plan 21
 
 L=$TMP/lab

@@ -11,6 +11,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "1..0 # SKIP the simulated lab needs root"
 	exit 0
 fi
+lab_exclusive "$@"
 KILLS=8
 plan $(( 3 * KILLS + 9 ))
 

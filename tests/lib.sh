@@ -194,3 +194,15 @@ poll_until() {
 	done
 	return 1
 }
+
+# ---- the simulated lab ----
+
+# lab_exclusive ARGS...: for a test file that builds the simulated lab, first thing after its root
+# check, with "$@": the file runs again under tests/lab-turn.sh, after the lab tests of any other
+# test suite on this machine (every lab uses the same addresses), and after a lab that a killed
+# test run left behind was removed.
+lab_exclusive() {
+	[ -n "${KEUR_LAB_LOCKED:-}" ] && return 0
+	bash "$TOP/tests/lab-turn.sh" bash "$0" "$@"
+	exit $?
+}
