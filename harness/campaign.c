@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +34,8 @@ static const char campaign_usage[] =
 	"\n"
 	"Runs `keur run` for every DUT description at once, one process each, and gathers the results.\n"
 	"  --out DIR      where the runs go: DIR/DUT-ID/ (default ./keur-out/campaign-UTCTIME)\n"
-	"  --resume DIR   finish the runs of a campaign that were interrupted; report the others\n"
+	"  --resume DIR   finish the runs of a campaign that were interrupted or never started\n"
+	"                 (DIR/campaign.plan); report the others\n"
 	"  --profile, --lab, --level, --only, --operator: as for keur run, the same for every DUT\n"
 	"\n"
 	"Each run's TAP goes to DIR/DUT-ID.tap and its messages to DIR/DUT-ID.log.  At the end a\n"
@@ -50,11 +52,33 @@ struct member {
 	int64_t t0, ms;
 };
 
-static volatile sig_atomic_t stop_sig;
+/* SIGINT, SIGTERM and SIGCHLD stay blocked while the campaign runs, and are taken with
+ * sigwaitinfo: a stop that comes at any moment, also between two checks, reaches the runs at
+ * once.  The runs get the mask the campaign was started with. */
+static int stop_sig;
+static sigset_t waited, start_mask;
 
-static void on_stop(int sig)
+static void block_signals(void)
 {
-	stop_sig = sig;
+	sigemptyset(&waited);
+	sigaddset(&waited, SIGINT);
+	sigaddset(&waited, SIGTERM);
+	sigaddset(&waited, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &waited, &start_mask);
+}
+
+/* A SIGINT or SIGTERM that is pending, taken without waiting. */
+static void poll_stop(void)
+{
+	static const struct timespec now = { 0, 0 };
+	sigset_t stops;
+	int sig;
+
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGINT);
+	sigaddset(&stops, SIGTERM);
+	if ((sig = sigtimedwait(&stops, NULL, &now)) > 0)
+		stop_sig = sig;
 }
 
 /* The child: stdout and stderr to DIR/ID.tap and DIR/ID.log, then `keur run ARGS`. */
@@ -75,8 +99,7 @@ static pid_t start(struct member *m, const char *dir, const char **args)
 		dup2(in, 0);
 		dup2(out, 1);
 		dup2(err, 2);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &start_mask, NULL);
 		execv("/proc/self/exe", (char *const *)args);
 		dprintf(2, "keur: campaign: cannot start keur run: %s\n", strerror(errno));
 		_exit(70);
@@ -92,7 +115,19 @@ static int cmp_member(const void *a, const void *b)
 	return strcmp(((const struct member *)a)->id, ((const struct member *)b)->id);
 }
 
-/* The members of an earlier campaign: every DIR/ID/ that holds a journal. */
+/* Does DIR/ID/journal exist: has the run of DUT ID started? */
+static int has_journal(const char *dir, const char *id)
+{
+	char *j = xasprintf("%s/%s/journal", dir, id);
+	struct stat st;
+	int there = stat(j, &st) == 0 && S_ISREG(st.st_mode);
+
+	free(j);
+	return there;
+}
+
+/* The members of an earlier campaign without a plan (keur 0.1.0 before campaign.plan): every
+ * DIR/ID/ that holds a journal. */
 static int members_of(const char *dir, struct member **out, size_t *n)
 {
 	DIR *d = opendir(dir);
@@ -104,15 +139,12 @@ static int members_of(const char *dir, struct member **out, size_t *n)
 	if (!d)
 		return -1;
 	while ((e = readdir(d))) {
-		char *j = xasprintf("%s/%s/journal", dir, e->d_name);
-		struct stat st;
-		if (e->d_name[0] != '.' && stat(j, &st) == 0 && S_ISREG(st.st_mode)) {
+		if (e->d_name[0] != '.' && has_journal(dir, e->d_name)) {
 			if (*n == cap)
 				*out = xrealloc(*out, (cap = cap ? 2 * cap : 16) * sizeof(**out));
 			memset(&(*out)[*n], 0, sizeof(**out));
 			(*out)[(*n)++].id = xstrdup(e->d_name);
 		}
-		free(j);
 	}
 	closedir(d);
 	if (*n)
@@ -133,6 +165,104 @@ static int run_ended(const char *dir, const char *id)
 	}
 	free(rd);
 	return ended;
+}
+
+/* DIR/campaign.plan, written before the first run starts: the options every run gets and each
+ * DUT's ID and description, so that --resume also starts the runs a stop kept from starting.
+ * One "KEY VALUE" per line: option lines (profile, lab, level, only, operator), then "dut ID
+ * PATH" lines; paths are absolute. */
+struct plan_opts {
+	char *profile, *lab, *level, *only, *op;
+};
+
+static char *absolute(const char *path)
+{
+	char real[PATH_MAX];
+	return realpath(path, real) ? xstrdup(real) : xstrdup(path);
+}
+
+static int plan_write(const char *dir, const struct plan_opts *o, const struct member *ms, size_t n)
+{
+	const char *keys[] = { "profile", "lab", "level", "only", "operator" };
+	const char *vals[] = { o->profile, o->lab, o->level, o->only, o->op };
+	struct strbuf b = { 0 };
+	char *p = xasprintf("%s/campaign.plan", dir);
+	int r;
+
+	sb_adds(&b, "# keur campaign: the runs of this campaign, for keur campaign --resume\n");
+	for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
+		if (vals[k])
+			sb_addf(&b, "%s %s\n", keys[k], vals[k]);
+	for (size_t i = 0; i < n; i++)
+		sb_addf(&b, "dut %s %s\n", ms[i].id, ms[i].dut);
+	r = file_write_atomic(p, b.buf, b.len);
+	free(p);
+	sb_release(&b);
+	return r;
+}
+
+/* Reads DIR/campaign.plan: 1 with the options and members filled, 0 if there is none, -1 if it
+ * is damaged (said on stderr). */
+static int plan_read(const char *dir, struct plan_opts *o, struct member **out, size_t *n)
+{
+	char *p = xasprintf("%s/campaign.plan", dir), line[8192];
+	FILE *f = fopen(p, "re");
+	size_t cap = 0;
+	int lineno = 0, bad = 0;
+
+	memset(o, 0, sizeof(*o));
+	*out = NULL;
+	*n = 0;
+	if (!f) {
+		free(p);
+		return 0;
+	}
+	while (!bad && fgets(line, sizeof(line), f)) {
+		char *v, *sp;
+		lineno++;
+		if (!strchr(line, '\n')) {
+			bad = 1;
+			break;
+		}
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '#' || !line[0])
+			continue;
+		if (!(v = strchr(line, ' '))) {
+			bad = 1;
+			break;
+		}
+		*v++ = '\0';
+		char **slot = !strcmp(line, "profile") ? &o->profile : !strcmp(line, "lab") ? &o->lab :
+			      !strcmp(line, "level") ? &o->level : !strcmp(line, "only") ? &o->only :
+			      !strcmp(line, "operator") ? &o->op : NULL;
+		if (slot) {
+			free(*slot);
+			*slot = xstrdup(v);
+		} else if (!strcmp(line, "dut") && (sp = strchr(v, ' ')) && sp > v && sp[1]) {
+			*sp = '\0';
+			if (*n == cap)
+				*out = xrealloc(*out, (cap = cap ? 2 * cap : 16) * sizeof(**out));
+			memset(&(*out)[*n], 0, sizeof(**out));
+			(*out)[*n].id = xstrdup(v);
+			(*out)[(*n)++].dut = xstrdup(sp + 1);
+		} else {
+			bad = 1;
+		}
+	}
+	fclose(f);
+	if (bad || *n == 0)
+		fprintf(stderr, "keur: campaign: %s:%d: not a campaign plan line\n", p, bad ? lineno : lineno + 1);
+	free(p);
+	return bad || *n == 0 ? -1 : 1;
+}
+
+static void plan_opts_release(struct plan_opts *o)
+{
+	free(o->profile);
+	free(o->lab);
+	free(o->level);
+	free(o->only);
+	free(o->op);
 }
 
 /* One DUT's line of the table: on stderr, and as TSV to tsv.  Returns its exit code. */
@@ -205,7 +335,13 @@ static void wait_all(const char *dir, struct member *ms, size_t n, size_t starte
 					kill(ms[i].pid, SIGTERM);
 			forwarded = 1;
 		}
-		pid = wait4(-1, &status, 0, &ru);
+		pid = wait4(-1, &status, WNOHANG, &ru);
+		if (pid == 0) {	/* none ended yet: wait for one to end, or for a stop */
+			int sig = sigwaitinfo(&waited, NULL);
+			if (sig == SIGINT || sig == SIGTERM)
+				stop_sig = sig;
+			continue;
+		}
 		if (pid < 0 && errno == EINTR)
 			continue;
 		if (pid < 0)
@@ -248,13 +384,14 @@ int cmd_campaign(int argc, char **argv)
 	const char *profile = NULL, *lab = NULL, *out = NULL, *level = NULL, *only = NULL, *op = NULL, *resume = NULL;
 	int bad = 0;	/* problems already printed */
 	struct member *ms = NULL;
+	struct plan_opts po = { 0 };
 	size_t n = 0, started = 0;
 	int c, worst = EXIT_OK, any_failed = 0, any_open = 0;
 	char *dir = NULL, stamp[32];
-	struct sigaction sa;
 
 	optind = 1;
 	opterr = 0;
+	block_signals();	/* from the start: a stop at any moment gets the campaign's own answer */
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case O_PROFILE: profile = optarg; break;
@@ -270,16 +407,27 @@ int cmd_campaign(int argc, char **argv)
 		}
 	}
 	if (resume) {
+		int planned;
 		if (profile || lab || out || level || only || op || optind < argc)
 			return cli_usage_error("campaign --resume DIR takes nothing else: the runs keep their own inputs");
 		dir = xstrdup(resume);
-		if (members_of(dir, &ms, &n) < 0 || n == 0) {
-			fprintf(stderr, "keur: campaign: %s holds no runs (DIR/DUT-ID/journal)\n", dir);
-			free(dir);
+		planned = plan_read(dir, &po, &ms, &n);
+		if (planned < 0 || (planned == 0 && (members_of(dir, &ms, &n) < 0 || n == 0))) {
+			if (planned == 0)
+				fprintf(stderr, "keur: campaign: %s holds no campaign (campaign.plan) and no runs (DIR/DUT-ID/journal)\n", dir);
+			for (size_t i = 0; i < n; i++)
+				free(ms[i].id), free(ms[i].dut);
 			free(ms);
+			plan_opts_release(&po);
+			free(dir);
 			return EXIT_USAGE;
 		}
+		profile = po.profile, lab = po.lab, level = po.level, only = po.only, op = po.op;
 	} else {
+		const char *given[] = { profile, lab, level, only, op };
+		for (size_t k = 0; k < ARRAY_SIZE(given); k++)
+			if (given[k] && strchr(given[k], '\n'))
+				return cli_usage_error("campaign: an option's value holds a line break");
 		struct input_errors err = { 0 };
 		if (optind >= argc)
 			return cli_usage_error("campaign: name at least one DUT description");
@@ -320,22 +468,40 @@ int cmd_campaign(int argc, char **argv)
 				bad++;
 			}
 		}
-		if (bad || mkdir_p(dir, 0755) < 0) {
+		char *plan = xasprintf("%s/campaign.plan", dir);
+		if (!bad && access(plan, F_OK) == 0) {
+			fprintf(stderr, "keur: campaign: %s holds a campaign already: give another --out, or --resume %s\n", dir, dir);
+			bad++;
+		}
+		free(plan);
+		for (size_t i = 0; i < n && !bad; i++)
+			if (strchr(ms[i].dut, '\n')) {
+				fprintf(stderr, "keur: campaign: a DUT description's path holds a line break\n");
+				bad++;
+			}
+		/* The runs and the plan name every file by its absolute path: --resume works from anywhere. */
+		po.profile = profile ? absolute(profile) : NULL;
+		po.lab = lab ? absolute(lab) : NULL;
+		po.level = level ? xstrdup(level) : NULL;
+		po.only = only ? xstrdup(only) : NULL;
+		po.op = op ? xstrdup(op) : NULL;
+		profile = po.profile, lab = po.lab;
+		for (size_t i = 0; i < n; i++)
+			ms[i].dut = absolute(ms[i].dut);
+		int r = bad ? 0 : mkdir_p(dir, 0755) < 0 ? -errno : plan_write(dir, &po, ms, n);
+		if (bad || r < 0) {
 			if (!bad)
-				fprintf(stderr, "keur: campaign: cannot make %s: %s\n", dir, strerror(errno));
+				fprintf(stderr, "keur: campaign: cannot make %s/campaign.plan: %s\n", dir, strerror(-r));
 			for (size_t i = 0; i < n; i++)
-				free(ms[i].id);
+				free(ms[i].id), free(ms[i].dut);
 			free(ms);
+			plan_opts_release(&po);
 			free(dir);
 			return EXIT_USAGE;
 		}
 	}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;	/* no SA_RESTART: wait4 returns, and the runs are told */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	for (size_t i = 0; i < n && !stop_sig; i++) {
+	for (size_t i = 0; i < n && (poll_stop(), !stop_sig); i++) {
 		const char *args[20];
 		char *rd = xasprintf("%s/%s", dir, ms[i].id);
 		int k = 0;
@@ -346,7 +512,7 @@ int cmd_campaign(int argc, char **argv)
 		}
 		args[k++] = "keur";
 		args[k++] = "run";
-		if (resume) {
+		if (resume && has_journal(dir, ms[i].id)) {
 			args[k++] = "--resume";
 			args[k++] = rd;
 		} else {
@@ -376,7 +542,9 @@ int cmd_campaign(int argc, char **argv)
 	}
 	fprintf(stderr, "keur: campaign: %zu run(s) started in %s%s\n", started, dir,
 		resume && started < n ? " (the others had ended)" : "");
-	wait_all(dir, ms, n, started);
+	if (stop_sig && started == 0)
+		fprintf(stderr, "keur: campaign: stopped before any run started; finish with: keur campaign --resume %s\n", dir);
+	wait_all(dir, ms, n, started);	/* the signals stay blocked: a late stop must not cut the table short */
 
 	char *tsvp = xasprintf("%s/campaign.tsv", dir);
 	FILE *tsv = fopen(tsvp, "w");
@@ -400,8 +568,9 @@ int cmd_campaign(int argc, char **argv)
 		worst = any_failed ? EXIT_FAILED : any_open || stop_sig ? EXIT_INCONC : EXIT_OK;
 	fprintf(stderr, "keur: campaign: %zu DUT(s) in %s (exit %d)\n", n, dir, worst);
 	for (size_t i = 0; i < n; i++)
-		free(ms[i].id);
+		free(ms[i].id), free(ms[i].dut);
 	free(ms);
+	plan_opts_release(&po);
 	free(dir);
 	return worst;
 }

@@ -3,7 +3,7 @@
 # runs): one run per DUT at once, the table and campaign.tsv, exit codes, input refused before
 # anything starts, SIGTERM and SIGKILL of the campaign, and --resume to the same verdicts.
 . "$(dirname "$0")/lib.sh"
-plan 22
+plan 31
 
 D=$TOP/tests/data
 for i in 1 2 3; do sed "s/<dut \([^>]*\)id=\"[^\"]*\"/<dut \1id=\"self$i\"/" "$D/self-dut.xml" > "$TMP/d$i.xml"; done
@@ -41,6 +41,9 @@ is $? 2 "an --out that holds that DUT's run already: exit 2"
 campaign --out "$TMP/conly" --only NO-SUCH-001 "$TMP/d1.xml"
 is $? 2 "a run that refuses its command line: the campaign exits 2"
 like "$(cat "$TMP/err")" "self1 did not run: keur: --only: unknown case 'NO-SUCH-001'" "and says why, from the run's own message"
+campaign --out "$TMP/conly" "$TMP/d2.xml"
+is $? 2 "an --out that holds another campaign: exit 2"
+like "$(cat "$TMP/err")" "holds a campaign already: give another --out, or --resume $TMP/conly" "and it says so"
 
 # SIGTERM: the runs stop the way Ctrl-C stops one, journaled; --resume finishes them.
 "$SELF" campaign --out "$TMP/ct" --only "$CASES" "$TMP/d1.xml" "$TMP/d2.xml" "$TMP/d3.xml" < /dev/null 2> "$TMP/ct.err" &
@@ -63,4 +66,42 @@ poll_until 10 test -s "$TMP/ck/self1/results.tap" -a -s "$TMP/ck/self2/results.t
 campaign --resume "$TMP/ck"
 is $? 1 "after SIGKILL of the campaign, --resume finishes every run: exit 1"
 is "$(verdicts "$TMP/ck")" "$(verdicts "$TMP/c")" "with the same verdicts"
+
+# campaign.plan: --resume also starts the runs that a stop kept from starting, from anywhere.
+campaign --out "$TMP/cplan" --only "$CASES" "$TMP/d1.xml" "$TMP/d2.xml" "$TMP/d3.xml"
+rm -rf "$TMP/cplan/self2" "$TMP/cplan/self3" "$TMP/cplan"/self[23].* "$TMP/cplan/campaign.tsv"
+grep -q "^dut self2 $TMP/d2.xml\$" "$TMP/cplan/campaign.plan"; ok $? "campaign.plan names each DUT's description by its absolute path"
+self=$(cd "$(dirname "$SELF")" && pwd)/${SELF##*/}
+(cd / && "$self" campaign --resume "$TMP/cplan" < /dev/null 2> "$TMP/err")
+is $? 1 "--resume of a campaign two of whose runs never started: exit 1"
+like "$(cat "$TMP/err")" "2 run\(s\) started in $TMP/cplan \(the others had ended\)" "it starts those two, from another directory"
+is "$(verdicts "$TMP/cplan")" "$(verdicts "$TMP/c")" "and ends with the uninterrupted campaign's verdicts"
+printf 'dut\n' >> "$TMP/cplan/campaign.plan"
+campaign --resume "$TMP/cplan"
+is $? 2 "a damaged campaign.plan: exit 2"
+like "$(cat "$TMP/err")" "campaign.plan:[0-9]+: not a campaign plan line" "naming the file and line"
+
+# A stop at any moment of the start: keur either never got to run (killed by the signal, nothing
+# made) or answers exit 3, and --resume then ends every run with the uninterrupted verdicts.
+for i in 4 5 6 7 8; do sed "s/<dut \([^>]*\)id=\"[^\"]*\"/<dut \1id=\"self$i\"/" "$D/self-dut.xml" > "$TMP/d$i.xml"; done
+export KEUR_SELFTEST_SLOW_MS=100
+bad="" early=0 stopped=0 partial=0
+for ms in 0 2 4 6 8 10 15 20 30 50; do
+	o=$TMP/cs$ms
+	"$SELF" campaign --out "$o" --only "$CASES" "$TMP"/d[1-8].xml < /dev/null 2> "$o.err" &
+	cp=$!
+	sleep "$(awk -v m=$ms 'BEGIN { printf "%.3f", m / 1000 }')"
+	kill -TERM "$cp"
+	wait "$cp" 2>/dev/null
+	rc=$?
+	if [ $rc -eq 143 ] && [ ! -e "$o" ]; then early=$((early + 1)); continue; fi
+	[ $rc -eq 3 ] || { bad="$bad $ms ms: exit $rc;"; continue; }
+	stopped=$((stopped + 1))
+	grep -q " 8 run(s) started" "$o.err" || partial=$((partial + 1))
+	"$SELF" campaign --resume "$o" < /dev/null 2> "$o.resume" > /dev/null
+	n=$(cat "$o"/self[1-8]/results.tap 2>/dev/null | grep -c '^  verdict: ')
+	[ "$n" = 32 ] || bad="$bad $ms ms: $n of 32 verdicts after --resume;"
+done
+echo "# of 10 stops: $early before keur ran, $stopped answered (in $partial of them before all 8 runs had started)"
+is "$bad" "" "SIGTERM 0 to 50 ms into a campaign of 8: exit 3 (or never started), and --resume ends all 8 runs"
 done_testing
