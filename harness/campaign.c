@@ -65,6 +65,9 @@ static void block_signals(void)
 	sigaddset(&waited, SIGTERM);
 	sigaddset(&waited, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &waited, &start_mask);
+	/* Started with SIGCHLD ignored, the kernel would reap the runs unseen and the wait would
+	 * never end: the default, which ignores it too but keeps the runs for wait4. */
+	signal(SIGCHLD, SIG_DFL);
 }
 
 /* A SIGINT or SIGTERM that is pending, taken without waiting. */

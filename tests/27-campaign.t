@@ -3,7 +3,7 @@
 # runs): one run per DUT at once, the table and campaign.tsv, exit codes, input refused before
 # anything starts, SIGTERM and SIGKILL of the campaign, and --resume to the same verdicts.
 . "$(dirname "$0")/lib.sh"
-plan 31
+plan 32
 
 D=$TOP/tests/data
 for i in 1 2 3; do sed "s/<dut \([^>]*\)id=\"[^\"]*\"/<dut \1id=\"self$i\"/" "$D/self-dut.xml" > "$TMP/d$i.xml"; done
@@ -102,6 +102,11 @@ for ms in 0 2 4 6 8 10 15 20 30 50; do
 	n=$(cat "$o"/self[1-8]/results.tap 2>/dev/null | grep -c '^  verdict: ')
 	[ "$n" = 32 ] || bad="$bad $ms ms: $n of 32 verdicts after --resume;"
 done
+# Started with SIGCHLD ignored (the kernel would reap the runs unseen), the campaign still
+# sees every run end; timeout stops it if it hangs (SIGTERM at 30 s, SIGKILL 5 s later).
+KEUR_SELFTEST_SLOW_MS=100 timeout -k 5 30 bash -c 'trap "" CHLD; exec "$@"' _ "$SELF" campaign --out "$TMP/cchld" \
+	--only "$CASES" "$TMP/d1.xml" "$TMP/d2.xml" < /dev/null 2> "$TMP/err"
+is $? 1 "a campaign started with SIGCHLD ignored still sees its runs end: exit 1"
 echo "# of 10 stops: $early before keur ran, $stopped answered (in $partial of them before all 8 runs had started)"
 is "$bad" "" "SIGTERM 0 to 50 ms into a campaign of 8: exit 3 (or never started), and --resume ends all 8 runs"
 done_testing
