@@ -70,17 +70,15 @@ static void block_signals(void)
 	signal(SIGCHLD, SIG_DFL);
 }
 
-/* A SIGINT or SIGTERM that is pending, taken without waiting. */
-static void poll_stop(void)
+/* Takes one of the blocked signals, waiting for it (wait) or only if one is pending; a SIGINT or
+ * SIGTERM becomes the stop.  A SIGCHLD taken here is not lost: the waits reap with WNOHANG
+ * before they wait again. */
+static void take_signal(int wait)
 {
 	static const struct timespec now = { 0, 0 };
-	sigset_t stops;
-	int sig;
+	int sig = wait ? sigwaitinfo(&waited, NULL) : sigtimedwait(&waited, NULL, &now);
 
-	sigemptyset(&stops);
-	sigaddset(&stops, SIGINT);
-	sigaddset(&stops, SIGTERM);
-	if ((sig = sigtimedwait(&stops, NULL, &now)) > 0)
+	if (sig == SIGINT || sig == SIGTERM)
 		stop_sig = sig;
 }
 
@@ -118,6 +116,26 @@ static int cmp_member(const void *a, const void *b)
 	return strcmp(((const struct member *)a)->id, ((const struct member *)b)->id);
 }
 
+/* Appends a member named id (its other fields zero) to *v, which holds *n of *cap. */
+static struct member *member_add(struct member **v, size_t *n, size_t *cap, const char *id)
+{
+	if (*n == *cap)
+		*v = xrealloc(*v, (*cap = *cap ? 2 * *cap : 16) * sizeof(**v));
+	memset(&(*v)[*n], 0, sizeof(**v));
+	(*v)[*n].id = xstrdup(id);
+	return &(*v)[(*n)++];
+}
+
+/* Frees members whose id and dut are their own, and the array. */
+static void members_free(struct member *ms, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(ms[i].id);
+		free(ms[i].dut);
+	}
+	free(ms);
+}
+
 /* Does DIR/ID/journal exist: has the run of DUT ID started? */
 static int has_journal(const char *dir, const char *id)
 {
@@ -142,12 +160,8 @@ static int members_of(const char *dir, struct member **out, size_t *n)
 	if (!d)
 		return -1;
 	while ((e = readdir(d))) {
-		if (e->d_name[0] != '.' && has_journal(dir, e->d_name)) {
-			if (*n == cap)
-				*out = xrealloc(*out, (cap = cap ? 2 * cap : 16) * sizeof(**out));
-			memset(&(*out)[*n], 0, sizeof(**out));
-			(*out)[(*n)++].id = xstrdup(e->d_name);
-		}
+		if (e->d_name[0] != '.' && has_journal(dir, e->d_name))
+			member_add(out, n, &cap, e->d_name);
 	}
 	closedir(d);
 	if (*n)
@@ -184,12 +198,17 @@ static char *absolute(const char *path)
 	return realpath(path, real) ? xstrdup(real) : xstrdup(path);
 }
 
+static char *plan_path(const char *dir)
+{
+	return xasprintf("%s/campaign.plan", dir);
+}
+
 static int plan_write(const char *dir, const struct plan_opts *o, const struct member *ms, size_t n)
 {
 	const char *keys[] = { "profile", "lab", "level", "only", "operator" };
 	const char *vals[] = { o->profile, o->lab, o->level, o->only, o->op };
 	struct strbuf b = { 0 };
-	char *p = xasprintf("%s/campaign.plan", dir);
+	char *p = plan_path(dir);
 	int r;
 
 	sb_adds(&b, "# keur campaign: the runs of this campaign, for keur campaign --resume\n");
@@ -208,7 +227,7 @@ static int plan_write(const char *dir, const struct plan_opts *o, const struct m
  * is damaged (said on stderr). */
 static int plan_read(const char *dir, struct plan_opts *o, struct member **out, size_t *n)
 {
-	char *p = xasprintf("%s/campaign.plan", dir), line[8192];
+	char *p = plan_path(dir), line[8192];
 	FILE *f = fopen(p, "re");
 	size_t cap = 0;
 	int lineno = 0, bad = 0;
@@ -243,11 +262,7 @@ static int plan_read(const char *dir, struct plan_opts *o, struct member **out, 
 			*slot = xstrdup(v);
 		} else if (!strcmp(line, "dut") && (sp = strchr(v, ' ')) && sp > v && sp[1]) {
 			*sp = '\0';
-			if (*n == cap)
-				*out = xrealloc(*out, (cap = cap ? 2 * cap : 16) * sizeof(**out));
-			memset(&(*out)[*n], 0, sizeof(**out));
-			(*out)[*n].id = xstrdup(v);
-			(*out)[(*n)++].dut = xstrdup(sp + 1);
+			member_add(out, n, &cap, v)->dut = xstrdup(sp + 1);
 		} else {
 			bad = 1;
 		}
@@ -340,9 +355,7 @@ static void wait_all(const char *dir, struct member *ms, size_t n, size_t starte
 		}
 		pid = wait4(-1, &status, WNOHANG, &ru);
 		if (pid == 0) {	/* none ended yet: wait for one to end, or for a stop */
-			int sig = sigwaitinfo(&waited, NULL);
-			if (sig == SIGINT || sig == SIGTERM)
-				stop_sig = sig;
+			take_signal(1);
 			continue;
 		}
 		if (pid < 0 && errno == EINTR)
@@ -418,9 +431,7 @@ int cmd_campaign(int argc, char **argv)
 		if (planned < 0 || (planned == 0 && (members_of(dir, &ms, &n) < 0 || n == 0))) {
 			if (planned == 0)
 				fprintf(stderr, "keur: campaign: %s holds no campaign (campaign.plan) and no runs (DIR/DUT-ID/journal)\n", dir);
-			for (size_t i = 0; i < n; i++)
-				free(ms[i].id), free(ms[i].dut);
-			free(ms);
+			members_free(ms, n);
 			plan_opts_release(&po);
 			free(dir);
 			return EXIT_USAGE;
@@ -471,7 +482,7 @@ int cmd_campaign(int argc, char **argv)
 				bad++;
 			}
 		}
-		char *plan = xasprintf("%s/campaign.plan", dir);
+		char *plan = plan_path(dir);
 		if (!bad && access(plan, F_OK) == 0) {
 			fprintf(stderr, "keur: campaign: %s holds a campaign already: give another --out, or --resume %s\n", dir, dir);
 			bad++;
@@ -495,16 +506,14 @@ int cmd_campaign(int argc, char **argv)
 		if (bad || r < 0) {
 			if (!bad)
 				fprintf(stderr, "keur: campaign: cannot make %s/campaign.plan: %s\n", dir, strerror(-r));
-			for (size_t i = 0; i < n; i++)
-				free(ms[i].id), free(ms[i].dut);
-			free(ms);
+			members_free(ms, n);
 			plan_opts_release(&po);
 			free(dir);
 			return EXIT_USAGE;
 		}
 	}
 
-	for (size_t i = 0; i < n && (poll_stop(), !stop_sig); i++) {
+	for (size_t i = 0; i < n && (take_signal(0), !stop_sig); i++) {
 		const char *args[20];
 		char *rd = xasprintf("%s/%s", dir, ms[i].id);
 		int k = 0;
@@ -570,9 +579,7 @@ int cmd_campaign(int argc, char **argv)
 	if (worst != EXIT_USAGE)
 		worst = any_failed ? EXIT_FAILED : any_open || stop_sig ? EXIT_INCONC : EXIT_OK;
 	fprintf(stderr, "keur: campaign: %zu DUT(s) in %s (exit %d)\n", n, dir, worst);
-	for (size_t i = 0; i < n; i++)
-		free(ms[i].id), free(ms[i].dut);
-	free(ms);
+	members_free(ms, n);
 	plan_opts_release(&po);
 	free(dir);
 	return worst;
