@@ -610,49 +610,20 @@ static int lab_file(struct lab *l, const struct lab_up_opts *o)
 	return write_file(l, "lab.xml", text, 0644);
 }
 
-int lab_up(const struct lab_up_opts *o)
+/* lab up once the machine's lab lock is held: checks that no other lab is up, then builds. */
+static int build(const struct lab_up_opts *o)
 {
-	static const char *const tools[] = { "ip", "openssl", "mosquitto", "mosquitto_passwd" };
 	struct lab l;
 	char cloud[64];
 	int r = 0;
 
-	if (!name_ok(o->name)) {
-		say("--name must be 1 to 8 of a-z and 0-9");
-		return 2;
-	}
-	if (o->nduts < 1 || o->nduts > 200) {
-		say("--duts must be 1 to 200");
-		return 2;
-	}
-	if (geteuid() != 0) {
-		say("building network namespaces needs root: run keur lab up as root (or with sudo)");
-		return 3;
-	}
-	for (size_t t = 0; t < sizeof(tools) / sizeof(tools[0]); t++)
-		if (!have(tools[t])) {
-			say("'%s' is not installed (make deps installs what the lab needs)", tools[t]);
-			return 3;
-		}
 	snprintf(cloud, sizeof(cloud), "keur-%s-cloud", o->name);
-	/* One lab at a time: the lock keeps a second lab up from building beside this one. */
-	mkdir(LAB_RUN, 0755);
-	int lock = open(LAB_RUN "/lab.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (lock < 0) {
-		say("cannot open %s/lab.lock: %s", LAB_RUN, strerror(errno));
-		return 3;
-	}
-	if (flock(lock, LOCK_EX | LOCK_NB) < 0) {
-		say("another keur lab up is building a lab on this machine: wait for it to end");
-		close(lock);
-		return 3;
-	}
+	/* Every lab uses the same addresses: another lab, or an address one left, stops this one. */
 	char other[64], other_dir[PATH_MAX];
 	if (lab_present(other, sizeof(other))) {
 		lab_dir_of(other, other_dir, sizeof(other_dir));
 		say("the lab '%s' is up on this machine (namespaces keur-%s-*%s%s); every lab uses the same addresses, so one at a time: keur lab down --dir %s",
 		    other, other, other_dir[0] ? ", in " : "", other_dir, other_dir[0] ? other_dir : "ITS-DIR");
-		close(lock);
 		return 3;
 	}
 	for (int i = 0; i < o->nduts; i++) {
@@ -661,7 +632,6 @@ int lab_up(const struct lab_up_opts *o)
 		if (on_loopback(addr)) {
 			say("%s, a lab device's broker address, is on this host's loopback (a keur killed while it played that broker, and its lab's state lost?): remove it with ip addr del %s/32 dev lo",
 			    addr, addr);
-			close(lock);
 			return 3;
 		}
 	}
@@ -669,13 +639,10 @@ int lab_up(const struct lab_up_opts *o)
 	char abs[PATH_MAX];
 	if ((mkdir(o->dir, 0755) < 0 && errno != EEXIST) || !realpath(o->dir, abs)) {
 		say("cannot create %s: %s", o->dir, strerror(errno));
-		close(lock);
 		return 3;
 	}
-	if (open_lab(&l, abs, 1) < 0) {
-		close(lock);
+	if (open_lab(&l, abs, 1) < 0)
 		return 3;
-	}
 	snprintf(l.name, sizeof(l.name), "%s", o->name);
 	record(&l, "name %s", o->name);
 	note_lab_dir(o->name, abs);
@@ -791,13 +758,50 @@ int lab_up(const struct lab_up_opts *o)
 	       CLOUD_MGMT, l.dir);
 	record(&l, "up");
 	close_lab(&l);
-	close(lock);
 	return 0;
 fail:
 	close_lab(&l);
 	lab_down(l.dir);
-	close(lock);
 	return 3;
+}
+
+int lab_up(const struct lab_up_opts *o)
+{
+	static const char *const tools[] = { "ip", "openssl", "mosquitto", "mosquitto_passwd" };
+	int r;
+
+	if (!name_ok(o->name)) {
+		say("--name must be 1 to 8 of a-z and 0-9");
+		return 2;
+	}
+	if (o->nduts < 1 || o->nduts > 200) {
+		say("--duts must be 1 to 200");
+		return 2;
+	}
+	if (geteuid() != 0) {
+		say("building network namespaces needs root: run keur lab up as root (or with sudo)");
+		return 3;
+	}
+	for (size_t t = 0; t < sizeof(tools) / sizeof(tools[0]); t++)
+		if (!have(tools[t])) {
+			say("'%s' is not installed (make deps installs what the lab needs)", tools[t]);
+			return 3;
+		}
+	/* One lab at a time: the lock keeps a second lab up from building beside this one. */
+	mkdir(LAB_RUN, 0755);
+	int lock = open(LAB_RUN "/lab.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (lock < 0) {
+		say("cannot open %s/lab.lock: %s", LAB_RUN, strerror(errno));
+		return 3;
+	}
+	if (flock(lock, LOCK_EX | LOCK_NB) < 0) {
+		say("another keur lab up is building a lab on this machine: wait for it to end");
+		close(lock);
+		return 3;
+	}
+	r = build(o);
+	close(lock);
+	return r;
 }
 
 struct state {
