@@ -85,9 +85,20 @@ build/schemas.c: profiles/profile.xsd profiles/dut.xsd profiles/lab.xsd reports/
 	  echo "const char keur_$$n[] ="; \
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/\t/\\t/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo ";"; done; } > $@
 
+# The test files run side by side (prove -j JOBS; most of their time is waiting on devices and
+# deadlines, not on the CPUs), slowest first, so that the longest are not left for last; every
+# file, each with its own temporary directory, ports and lab, is independent of the others
+# (docs/testing.md).  `make check T=tests/30-mqtt.t` builds and runs one file (or several).
+JOBS      ?= 8
+TESTS_SLOW = tests/90-sanitizers.t tests/75-crash.t tests/46-modbus.t tests/76-hostile.t tests/45-coap-rob.t \
+             tests/72-update.t tests/73-label.t tests/71-offline.t tests/60-simdev.t tests/80-fuzz.t tests/70-lab.t \
+             tests/50-demo.t tests/37-mqtt-rob.t tests/38-mqtt-client.t tests/39-coap-sec.t tests/36-coap.t
+TESTS      = $(TESTS_SLOW) $(filter-out $(TESTS_SLOW),$(sort $(wildcard tests/*.t)))
+T         ?=
+
 check: deps-auto
-	$(MAKE) keur keur-simdev $(TESTBINS)
-	prove tests/*.t
+	$(MAKE) -j2 keur keur-simdev $(TESTBINS)
+	prove -j $(JOBS) --timer $(or $(T),$(TESTS))
 
 demo: deps-auto
 	$(MAKE) keur keur-simdev tests/peer

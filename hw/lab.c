@@ -30,21 +30,29 @@
 #include <openssl/opensslv.h>
 #include <sys/socket.h>
 
-#define CLOUD_MGMT "198.18.0.2"
-/* Device i's broker address, 198.19.i.3, on its WAN link: on the cloud's loopback (mosquitto
+/* Addresses.  Several labs can be up at once: each takes a slot, which gives its management
+ * link (this host 198.18.0.4S+1, the cloud 198.18.0.4S+2, a /30), and a run of device numbers
+ * G = BASE+I that no other lab holds, which give device I its LAN (this host 198.18.10+G.1, the
+ * device .2) and its WAN (the cloud 198.19.G.1, the device .2).  A lab alone gets slot 0 and
+ * base 0: the cloud at 198.18.0.2, device I on 198.18.10+I.2. */
+#define MAX_SLOTS 64
+#define MAX_DEVNUM 240
+/* Device G's broker address, 198.19.G.3, on its WAN link: on the cloud's loopback (mosquitto
  * answers), or moved to keur's side for the MQTT-CLIENT cases (lab <broker namespace=...>),
  * where the cloud answers ARP for it and forwards.  On-link for the device, so that no route of
  * its own is lost when the uplink fixture takes its WAN link down and up. */
 #define BROKER_SVC "198.19.%d.3"
 
-/* Every lab uses the same addresses on this host's side, so one lab is up per machine at a time.
- * LAB_RUN holds lab.lock (held while a lab is being built) and labs/NAME, the directory of the
- * lab NAME; like the namespaces, it is gone at the next boot. */
+/* LAB_RUN holds lab.lock (held while a lab up picks its name, slot and addresses) and labs/NAME:
+ * the directory of the lab NAME, then "net SLOT BASE N"; like the namespaces, it is gone at the
+ * next boot. */
 #define LAB_RUN "/run/keur"
 
 struct lab {
 	char dir[3072];
 	char name[16];
+	int slot, base;		/* see "Addresses" */
+	char host_ip[16], cloud_ip[16];	/* this host's and the cloud's end of the management link */
 	int state_fd;
 	FILE *log;
 };
@@ -281,65 +289,148 @@ static int on_loopback(const char *addr)
 	return found;
 }
 
-/* The name of a lab that is up on this machine (its namespaces keur-NAME-* exist) into name;
- * 0 if there is none. */
-static int lab_present(char *name, size_t len)
+/* Whether namespaces of lab name (keur-NAME-*) exist on this machine. */
+static int namespaces_of(const char *name)
 {
 	DIR *d = opendir("/var/run/netns");
 	struct dirent *e;
+	char prefix[32];
+	size_t plen = (size_t)snprintf(prefix, sizeof(prefix), "keur-%s-", name);
 	int found = 0;
 
 	if (!d)
 		return 0;
-	while (!found && (e = readdir(d))) {
-		const char *dash = strrchr(e->d_name, '-');
-		if (strncmp(e->d_name, "keur-", 5) || !dash || dash <= e->d_name + 5)
-			continue;
-		snprintf(name, len, "%.*s", (int)(dash - e->d_name - 5), e->d_name + 5);
-		found = 1;
-	}
+	while (!found && (e = readdir(d)))
+		found = !strncmp(e->d_name, prefix, plen);
 	closedir(d);
 	return found;
 }
 
-/* The directory that lab NAME was built in, as lab up noted it, or "" if unknown. */
-static void lab_dir_of(const char *name, char *dir, size_t len)
+/* A lab's note in LAB_RUN/labs/NAME: its directory and its addresses. */
+struct note {
+	char dir[PATH_MAX];
+	int slot, base, n;
+};
+
+/* Reads the note of lab name; -1 without one.  A note without its "net" line (a keur from before
+ * several labs) counts as slot 0 and every device number, as such a lab used. */
+static int read_note(const char *name, struct note *n)
 {
-	char p[128];
+	char p[128], line[128];
 	FILE *f;
 
-	dir[0] = '\0';
+	memset(n, 0, sizeof(*n));
+	n->n = MAX_DEVNUM;
 	snprintf(p, sizeof(p), LAB_RUN "/labs/%s", name);
-	if ((f = fopen(p, "re"))) {
-		if (fgets(dir, (int)len, f))
-			dir[strcspn(dir, "\n")] = '\0';
-		fclose(f);
+	if (!(f = fopen(p, "re")))
+		return -1;
+	if (fgets(n->dir, sizeof(n->dir), f))
+		n->dir[strcspn(n->dir, "\n")] = '\0';
+	if (fgets(line, sizeof(line), f) && sscanf(line, "net %d %d %d", &n->slot, &n->base, &n->n) != 3) {
+		n->slot = n->base = 0;
+		n->n = MAX_DEVNUM;
 	}
+	fclose(f);
+	return 0;
 }
 
-/* Notes that lab NAME lives in dir, for the next lab up's message and for the tests' clean-up. */
-static void note_lab_dir(const char *name, const char *dir)
+/* Whether lab name, noted as n, is up (or being built): its namespaces exist, or its directory
+ * holds a lab.state. */
+static int note_live(const char *name, const struct note *n)
+{
+	char p[PATH_MAX + 16];
+
+	if (namespaces_of(name))
+		return 1;
+	snprintf(p, sizeof(p), "%s/lab.state", n->dir);
+	return n->dir[0] && access(p, F_OK) == 0;
+}
+
+/* Notes that lab NAME lives in dir with these addresses: for the next lab up's choice and
+ * messages, and for the tests' clean-up. */
+static int write_note(const char *name, const char *dir, int slot, int base, int nduts)
 {
 	char p[128];
 	FILE *f;
 
 	mkdir(LAB_RUN "/labs", 0755);
 	snprintf(p, sizeof(p), LAB_RUN "/labs/%s", name);
-	if ((f = fopen(p, "we"))) {
-		fprintf(f, "%s\n", dir);
-		fclose(f);
-	}
+	if (!(f = fopen(p, "we")))
+		return -1;
+	fprintf(f, "%s\nnet %d %d %d\n", dir, slot, base, nduts);
+	return fclose(f) == 0 ? 0 : -1;
 }
 
 /* Forgets the note of lab NAME if it names dir. */
 static void forget_lab_dir(const char *name, const char *dir)
 {
-	char p[128], noted[PATH_MAX];
+	struct note n;
+	char p[128];
 
-	lab_dir_of(name, noted, sizeof(noted));
 	snprintf(p, sizeof(p), LAB_RUN "/labs/%s", name);
-	if (noted[0] && !strcmp(noted, dir))
+	if (read_note(name, &n) == 0 && !strcmp(n.dir, dir))
 		unlink(p);
+}
+
+/* Picks a slot and a run of nduts device numbers that no lab up on this machine holds.  Labs
+ * whose namespaces exist without a note count as holding everything.  0, or -1 after saying
+ * which labs leave no room. */
+static int pick_addresses(const char *self, int nduts, int *slot, int *base)
+{
+	unsigned char slots[MAX_SLOTS] = { 0 }, devs[MAX_DEVNUM] = { 0 };
+	char names[512] = "";
+	size_t off = 0;
+	struct dirent *e;
+	DIR *d;
+
+	/* Every lab with namespaces, and every lab with a live note. */
+	for (int pass = 0; pass < 2; pass++) {
+		if (!(d = opendir(pass ? LAB_RUN "/labs" : "/var/run/netns")))
+			continue;
+		while ((e = readdir(d))) {
+			char name[64];
+			struct note n;
+			if (pass == 0) {
+				const char *dash = strrchr(e->d_name, '-');
+				if (strncmp(e->d_name, "keur-", 5) || !dash || dash <= e->d_name + 5)
+					continue;
+				snprintf(name, sizeof(name), "%.*s", (int)(dash - e->d_name - 5), e->d_name + 5);
+			} else {
+				if (e->d_name[0] == '.')
+					continue;
+				snprintf(name, sizeof(name), "%.63s", e->d_name);
+			}
+			if (!strcmp(name, self))
+				continue;
+			if (read_note(name, &n) < 0 ? pass == 1 : !note_live(name, &n))
+				continue;
+			if (n.slot >= 0 && n.slot < MAX_SLOTS)
+				slots[n.slot] = 1;
+			for (int k = n.base; k < n.base + n.n && k < MAX_DEVNUM; k++)
+				if (k >= 0)
+					devs[k] = 1;
+			char quoted[80];
+			snprintf(quoted, sizeof(quoted), "'%s'", name);
+			if (!strstr(names, quoted) && off < sizeof(names) - 80)
+				off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s", off ? ", " : "", quoted);
+		}
+		closedir(d);
+	}
+	for (*slot = 0; *slot < MAX_SLOTS && slots[*slot]; (*slot)++)
+		;
+	for (*base = 0; *base + nduts <= MAX_DEVNUM; (*base)++) {
+		int k = 0;
+		while (k < nduts && !devs[*base + k])
+			k++;
+		if (k == nduts)
+			break;
+		*base += k;
+	}
+	if (*slot < MAX_SLOTS && *base + nduts <= MAX_DEVNUM)
+		return 0;
+	say("no room for a lab of %d devices beside the labs up on this machine (%s): labs share %d device addresses and %d slots; take one down with keur lab down --dir ITS-DIR",
+	    nduts, names, MAX_DEVNUM, MAX_SLOTS);
+	return -1;
 }
 
 static int open_lab(struct lab *l, const char *dir, int create)
@@ -405,9 +496,9 @@ static int certificates(struct lab *l, int nduts)
 	size_t off = 0;
 	int r = 0;
 
-	off += (size_t)snprintf(san + off, sizeof(san) - off, "subjectAltName=DNS:broker.lab,IP:%s", CLOUD_MGMT);
+	off += (size_t)snprintf(san + off, sizeof(san) - off, "subjectAltName=DNS:broker.lab,IP:%s", l->cloud_ip);
 	for (int i = 0; i < nduts && off < sizeof(san) - 32; i++)
-		off += (size_t)snprintf(san + off, sizeof(san) - off, ",IP:198.19.%d.1,IP:" BROKER_SVC, i, i);
+		off += (size_t)snprintf(san + off, sizeof(san) - off, ",IP:198.19.%d.1,IP:" BROKER_SVC, l->base + i, l->base + i);
 	strcat(san, "\n");
 	r |= write_file(l, "pki/broker.ext", san, 0644);
 	record(l, "file pki/ca.key");
@@ -430,7 +521,7 @@ static int certificates(struct lab *l, int nduts)
 			if (c == 1)
 				snprintf(line, sizeof(line), "extendedKeyUsage=clientAuth\n");
 			else
-				snprintf(line, sizeof(line), "subjectAltName=IP:198.18.%d.2\n", 10 + c - 2);
+				snprintf(line, sizeof(line), "subjectAltName=IP:198.18.%d.2\n", 10 + l->base + c - 2);
 			r |= write_file(l, ext, line, 0644);
 		}
 		record(l, "file pki/%s.key", who);
@@ -490,6 +581,7 @@ static int simdev_cmdline(struct lab *l, const struct lab_up_opts *o, int i, cha
 {
 	char flaws[1024], fl[2048];
 	size_t off = 0;
+	int g = l->base + i;
 
 	flaws_for(o, i, flaws, sizeof(flaws));
 	fl[0] = '\0';
@@ -502,9 +594,9 @@ static int simdev_cmdline(struct lab *l, const struct lab_up_opts *o, int i, cha
 			"--mqtt-host " BROKER_SVC " --mqtt-port 8883 --mqtt-plain-port 1883 --mqtt-backoff-max 5 --mqtt-ca %s "
 			"--mqtt-user dev%d --mqtt-password-file %s --mqtt-keepalive 5 --update-key %s "
 			"--update-check-url http://" BROKER_SVC ":8080/dev%d/latest.txt --update-check-interval 10%s",
-			o->simdev, i, path(l, "dev%d/state", i), path(l, "dev%d/ready", i), 10 + i, path(l, "dev%d/psk", i),
-			path(l, "pki/dev%d.pem", i), path(l, "pki/dev%d.key", i), path(l, "pki/ca.pem"), i,
-			path(l, "pki/ca.pem"), i, path(l, "dev%d/mqtt.pw", i), path(l, "vendor.pub"), i, i, fl) >= (int)len ? -1 : 0;
+			o->simdev, i, path(l, "dev%d/state", i), path(l, "dev%d/ready", i), 10 + g, path(l, "dev%d/psk", i),
+			path(l, "pki/dev%d.pem", i), path(l, "pki/dev%d.key", i), path(l, "pki/ca.pem"), g,
+			path(l, "pki/ca.pem"), i, path(l, "dev%d/mqtt.pw", i), path(l, "vendor.pub"), g, i, fl) >= (int)len ? -1 : 0;
 }
 
 static pid_t start_simdev(struct lab *l, int i, const char *cmdline)
@@ -536,6 +628,7 @@ static int wait_ready(struct lab *l, int i, int ms)
 static int dut_files(struct lab *l, const struct lab_up_opts *o, int i)
 {
 	char text[4096], rel[64], flaws[1024];
+	int g = l->base + i;
 
 	snprintf(text, sizeof(text),
 		 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -562,7 +655,7 @@ static int dut_files(struct lab *l, const struct lab_up_opts *o, int i)
 		 "  <!-- plain CoAP answers beside coaps:// (with 4.01 to anything but discovery) -->\n"
 		 "  <ports udp=\"5683\" state=\"as started by keur lab up\"/>\n"
 		 "</dut>\n",
-		 i, *flaws_for(o, i, flaws, sizeof(flaws)) ? flaws : "none", i, i, i, i, i, i, i, i, 10 + i, i, 10 + i, i, i, i, i);
+		 i, *flaws_for(o, i, flaws, sizeof(flaws)) ? flaws : "none", i, i, i, i, i, i, g, i, 10 + g, i, 10 + g, i, i, g, i);
 	snprintf(rel, sizeof(rel), "dev%d.xml", i);
 	if (write_file(l, rel, text, 0644) < 0)
 		return -1;
@@ -605,30 +698,32 @@ static int lab_file(struct lab *l, const struct lab_up_opts *o)
 	for (int i = 0; i < o->nduts && off < sizeof(text) - 1024; i++)
 		off += (size_t)snprintf(text + off, sizeof(text) - off,
 					"  <broker dut=\"dev%d\" listen=\"" BROKER_SVC "\" port=\"8883\" ca=\"pki/ca.pem\" ca-key=\"pki/ca.key\" namespace=\"keur-%s-cloud\"/>\n",
-					i, i, l->name);
+					i, l->base + i, l->name);
 	snprintf(text + off, sizeof(text) - off, "</lab>\n");
 	return write_file(l, "lab.xml", text, 0644);
 }
 
-/* lab up once the machine's lab lock is held: checks that no other lab is up, then builds. */
-static int build(const struct lab_up_opts *o)
+/* lab up's first half, with the machine's lab lock held: refuses a name in use, creates DIR and
+ * its lab.state, picks the lab's addresses and notes them, so that a lab up beside it picks
+ * others.  0, or an exit code. */
+static int reserve(const struct lab_up_opts *o, struct lab *l)
 {
-	struct lab l;
-	char cloud[64];
-	int r = 0;
+	struct note other;
+	char abs[PATH_MAX];
+	int slot, base;
 
-	snprintf(cloud, sizeof(cloud), "keur-%s-cloud", o->name);
-	/* Every lab uses the same addresses: another lab, or an address one left, stops this one. */
-	char other[64], other_dir[PATH_MAX];
-	if (lab_present(other, sizeof(other))) {
-		lab_dir_of(other, other_dir, sizeof(other_dir));
-		say("the lab '%s' is up on this machine (namespaces keur-%s-*%s%s); every lab uses the same addresses, so one at a time: keur lab down --dir %s",
-		    other, other, other_dir[0] ? ", in " : "", other_dir, other_dir[0] ? other_dir : "ITS-DIR");
+	if (namespaces_of(o->name) || (read_note(o->name, &other) == 0 && note_live(o->name, &other))) {
+		if (read_note(o->name, &other) < 0)
+			other.dir[0] = '\0';
+		say("a lab named '%s' is up on this machine (namespaces keur-%s-*%s%s): choose another --name, or remove it with keur lab down --dir %s",
+		    o->name, o->name, other.dir[0] ? ", in " : "", other.dir, other.dir[0] ? other.dir : "ITS-DIR");
 		return 3;
 	}
+	if (pick_addresses(o->name, o->nduts, &slot, &base) < 0)
+		return 3;
 	for (int i = 0; i < o->nduts; i++) {
 		char addr[32];
-		snprintf(addr, sizeof(addr), BROKER_SVC, i);
+		snprintf(addr, sizeof(addr), BROKER_SVC, base + i);
 		if (on_loopback(addr)) {
 			say("%s, a lab device's broker address, is on this host's loopback (a keur killed while it played that broker, and its lab's state lost?): remove it with ip addr del %s/32 dev lo",
 			    addr, addr);
@@ -636,16 +731,35 @@ static int build(const struct lab_up_opts *o)
 		}
 	}
 	/* Every path written into the lab's files is absolute. */
-	char abs[PATH_MAX];
 	if ((mkdir(o->dir, 0755) < 0 && errno != EEXIST) || !realpath(o->dir, abs)) {
 		say("cannot create %s: %s", o->dir, strerror(errno));
 		return 3;
 	}
-	if (open_lab(&l, abs, 1) < 0)
+	if (open_lab(l, abs, 1) < 0)
 		return 3;
-	snprintf(l.name, sizeof(l.name), "%s", o->name);
-	record(&l, "name %s", o->name);
-	note_lab_dir(o->name, abs);
+	snprintf(l->name, sizeof(l->name), "%s", o->name);
+	l->slot = slot;
+	l->base = base;
+	snprintf(l->host_ip, sizeof(l->host_ip), "198.18.0.%d", 4 * slot + 1);
+	snprintf(l->cloud_ip, sizeof(l->cloud_ip), "198.18.0.%d", 4 * slot + 2);
+	if (record(l, "name %s", o->name) < 0 || record(l, "net %d %d %d", slot, base, o->nduts) < 0 ||
+	    write_note(o->name, abs, slot, base, o->nduts) < 0) {
+		say("cannot write %s/lab.state or " LAB_RUN "/labs/%s: %s", abs, o->name, strerror(errno));
+		close_lab(l);
+		lab_down(abs);
+		return 3;
+	}
+	return 0;
+}
+
+/* lab up's second half, the lock released: builds what reserve picked. */
+static int build(const struct lab_up_opts *o, struct lab *lp)
+{
+	struct lab l = *lp;
+	char cloud[64];
+	int r = 0;
+
+	snprintf(cloud, sizeof(cloud), "keur-%s-cloud", o->name);
 	r |= mkdir_rec(&l, "pki") | mkdir_rec(&l, "cloud") | mkdir_rec(&l, "updates");
 	for (int i = 0; i < o->nduts; i++) {
 		char rel[32];
@@ -662,12 +776,13 @@ static int build(const struct lab_up_opts *o)
 	r |= sh(&l, "ip netns add %s", cloud);
 	r |= sh(&l, "ip -n %s link set lo up", cloud);
 	r |= sh(&l, "ip link add k-%s-c type veth peer name mgmt0 netns %s", o->name, cloud);
-	r |= sh(&l, "ip addr add 198.18.0.1/30 dev k-%s-c", o->name);
+	r |= sh(&l, "ip addr add %s/30 dev k-%s-c", l.host_ip, o->name);
 	r |= sh(&l, "ip link set k-%s-c up", o->name);
-	r |= sh(&l, "ip -n %s addr add %s/30 dev mgmt0", cloud, CLOUD_MGMT);
+	r |= sh(&l, "ip -n %s addr add %s/30 dev mgmt0", cloud, l.cloud_ip);
 	r |= sh(&l, "ip -n %s link set mgmt0 up", cloud);
 	for (int i = 0; i < o->nduts && !r; i++) {
 		char ns[64];
+		int g = l.base + i;
 		snprintf(ns, sizeof(ns), "keur-%s-dut%d", o->name, i);
 		record(&l, "netns %s", ns);
 		r |= sh(&l, "ip netns add %s", ns);
@@ -676,22 +791,22 @@ static int build(const struct lab_up_opts *o)
 		 * device take minutes; a real device sets its own. */
 		r |= sh(&l, "ip netns exec %s sysctl -qw net.ipv4.icmp_ratelimit=0", ns);
 		r |= sh(&l, "ip link add k-%s-%d type veth peer name lan0 netns %s", o->name, i, ns);
-		r |= sh(&l, "ip addr add 198.18.%d.1/24 dev k-%s-%d", 10 + i, o->name, i);
+		r |= sh(&l, "ip addr add 198.18.%d.1/24 dev k-%s-%d", 10 + g, o->name, i);
 		r |= sh(&l, "ip link set k-%s-%d up", o->name, i);
-		r |= sh(&l, "ip -n %s addr add 198.18.%d.2/24 dev lan0", ns, 10 + i);
+		r |= sh(&l, "ip -n %s addr add 198.18.%d.2/24 dev lan0", ns, 10 + g);
 		r |= sh(&l, "ip -n %s link set lan0 up", ns);
 		r |= sh(&l, "ip -n %s link add wan%d type veth peer name wan0 netns %s", cloud, i, ns);
-		r |= sh(&l, "ip -n %s addr add 198.19.%d.1/24 dev wan%d", cloud, i, i);
+		r |= sh(&l, "ip -n %s addr add 198.19.%d.1/24 dev wan%d", cloud, g, i);
 		r |= sh(&l, "ip -n %s link set wan%d up", cloud, i);
-		r |= sh(&l, "ip -n %s addr add 198.19.%d.2/24 dev wan0", ns, i);
+		r |= sh(&l, "ip -n %s addr add 198.19.%d.2/24 dev wan0", ns, g);
 		r |= sh(&l, "ip -n %s link set wan0 up", ns);
 		/* The device's broker address: the cloud answers there itself, or (when keur has
 		 * taken the address) answers ARP for it and forwards to keur, which answers back
 		 * through the cloud. */
-		r |= sh(&l, "ip -n %s addr add " BROKER_SVC "/32 dev lo", cloud, i);
-		r |= sh(&l, "ip -n %s route add " BROKER_SVC "/32 via 198.18.0.1", cloud, i);
+		r |= sh(&l, "ip -n %s addr add " BROKER_SVC "/32 dev lo", cloud, g);
+		r |= sh(&l, "ip -n %s route add " BROKER_SVC "/32 via %s", cloud, g, l.host_ip);
 		r |= sh(&l, "ip netns exec %s sysctl -qw net.ipv4.conf.wan%d.proxy_arp=1", cloud, i);
-		r |= sh(&l, "ip route add 198.19.%d.0/24 via %s dev k-%s-c", i, CLOUD_MGMT, o->name);
+		r |= sh(&l, "ip route add 198.19.%d.0/24 via %s dev k-%s-c", g, l.cloud_ip, o->name);
 	}
 	r |= sh(&l, "ip netns exec %s sysctl -qw net.ipv4.ip_forward=1", cloud);
 	if (r) {
@@ -700,7 +815,7 @@ static int build(const struct lab_up_opts *o)
 	}
 
 	/* The cloud: broker and update service. */
-	if (broker(&l, cloud, o->nduts) < 0 || wait_tcp(CLOUD_MGMT, 8883, 5000) < 0) {
+	if (broker(&l, cloud, o->nduts) < 0 || wait_tcp(l.cloud_ip, 8883, 5000) < 0) {
 		say("the lab's broker did not start (see %s/logs/broker.log)", l.dir);
 		goto fail;
 	}
@@ -723,7 +838,7 @@ static int build(const struct lab_up_opts *o)
 	}
 	char *upd[] = { (char *)o->simdev, (char *)"update-service", (char *)"--dir", path(&l, "updates"),
 			(char *)"--listen", (char *)"0.0.0.0", (char *)"--port", (char *)"8080", NULL };
-	if (r || spawn(&l, cloud, "update-service", "update-service", upd) < 0 || wait_tcp(CLOUD_MGMT, 8080, 5000) < 0) {
+	if (r || spawn(&l, cloud, "update-service", "update-service", upd) < 0 || wait_tcp(l.cloud_ip, 8080, 5000) < 0) {
 		say("the lab's update service did not start (see %s/logs/)", l.dir);
 		goto fail;
 	}
@@ -752,10 +867,10 @@ static int build(const struct lab_up_opts *o)
 	for (int i = 0; i < o->nduts; i++) {
 		char flaws[1024];
 		printf("dev%d  LAN 198.18.%d.2 (CoAP 5683/5684, Modbus 502)  WAN 198.19.%d.2  flaws: %s  -> %s/dev%d.xml\n", i,
-		       10 + i, i, *flaws_for(o, i, flaws, sizeof(flaws)) ? flaws : "none", l.dir, i);
+		       10 + l.base + i, l.base + i, *flaws_for(o, i, flaws, sizeof(flaws)) ? flaws : "none", l.dir, i);
 	}
-	printf("cloud broker %s:8883 (TLS), update service %s:8080; lab description %s/lab.xml\n", CLOUD_MGMT,
-	       CLOUD_MGMT, l.dir);
+	printf("cloud broker %s:8883 (TLS), update service %s:8080; lab description %s/lab.xml\n", l.cloud_ip,
+	       l.cloud_ip, l.dir);
 	record(&l, "up");
 	close_lab(&l);
 	return 0;
@@ -787,25 +902,28 @@ int lab_up(const struct lab_up_opts *o)
 			say("'%s' is not installed (make deps installs what the lab needs)", tools[t]);
 			return 3;
 		}
-	/* One lab at a time: the lock keeps a second lab up from building beside this one. */
+	/* The lock is held while the name and the addresses are picked and noted: two lab ups at
+	 * once pick different ones, then build side by side. */
 	mkdir(LAB_RUN, 0755);
 	int lock = open(LAB_RUN "/lab.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (lock < 0) {
 		say("cannot open %s/lab.lock: %s", LAB_RUN, strerror(errno));
 		return 3;
 	}
-	if (flock(lock, LOCK_EX | LOCK_NB) < 0) {
-		say("another keur lab up is building a lab on this machine: wait for it to end");
+	if (flock(lock, LOCK_EX) < 0) {
+		say("cannot lock %s/lab.lock: %s", LAB_RUN, strerror(errno));
 		close(lock);
 		return 3;
 	}
-	r = build(o);
+	struct lab l;
+	r = reserve(o, &l);
 	close(lock);
-	return r;
+	return r ? r : build(o, &l);
 }
 
 struct state {
 	char name[16];
+	int base;		/* the lab's first device number (see "Addresses") */
 	char netns[256][64];
 	int nnetns;
 	struct { int pid; unsigned long long start; char role[32]; } pids[1024];
@@ -829,6 +947,8 @@ static int read_state(const char *dir, struct state *s)
 		line[strcspn(line, "\n")] = '\0';
 		if (!strncmp(line, "name ", 5))
 			snprintf(s->name, sizeof(s->name), "%.15s", line + 5);
+		else if (!strncmp(line, "net ", 4))
+			sscanf(line + 4, "%*d %d", &s->base);
 		else if (!strncmp(line, "netns ", 6) && s->nnetns < 256)
 			snprintf(s->netns[s->nnetns++], 64, "%.63s", line + 6);
 		else if (!strncmp(line, "pid ", 4) && s->npids < 1024) {
@@ -869,7 +989,7 @@ static int stop_recorded(int pid, unsigned long long start)
 	return signal_and_wait(pid, start, SIGKILL, 2000);
 }
 
-/* Removes from this host's loopback the broker addresses of the lab's devices (198.19.I.3) that
+/* Removes from this host's loopback the broker addresses of the lab's devices (198.19.G.3) that
  * keur took for a case and, killed, never gave back: with the lab gone they would shadow the
  * next lab's cloud. */
 static void release_broker_addresses(const struct state *s)
@@ -884,9 +1004,9 @@ static void release_broker_addresses(const struct state *s)
 		if (strncmp(s->netns[i], prefix, plen))
 			continue;
 		dev = strtol(s->netns[i] + plen, &end, 10);
-		if (*end || dev < 0 || dev > 255)
+		if (*end || dev < 0 || s->base + dev >= MAX_DEVNUM)
 			continue;
-		snprintf(addr, sizeof(addr), BROKER_SVC, (int)dev);
+		snprintf(addr, sizeof(addr), BROKER_SVC, s->base + (int)dev);
 		if (!on_loopback(addr))
 			continue;
 		snprintf(cmd, sizeof(cmd), "ip addr del %s/32 dev lo 2>/dev/null", addr);

@@ -8,16 +8,17 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "1..0 # SKIP the simulated lab needs root"
 	exit 0
 fi
-lab_exclusive "$@"
+lab_begin
+LN=$(lab_name t71)
 plan 21
 
 L=$TMP/lab
 trap '[ -f "$L/lab.state" ] && "$KEUR" lab down --dir "$L" >/dev/null 2>&1; cleanup' EXIT
-"$KEUR" lab up --dir "$L" --name t71 --duts 3 --flaw 1:dies-offline --flaw 2:no-reconnect --flaw 2:extra-port \
+"$KEUR" lab up --dir "$L" --name "$LN" --duts 3 --flaw 1:dies-offline --flaw 2:no-reconnect --flaw 2:extra-port \
 	> "$TMP/up.out" 2>&1
 is $? 0 "keur lab up: a good device, one that dies offline, one that never reconnects and opens a port"
-wan_up() { ip -n "keur-t71-dut$1" link show wan0 | grep -q "state UP"; }
-wan_down() { ip -n "keur-t71-dut$1" link show wan0 | grep -q "state DOWN"; }
+wan_up() { ip -n "keur-$LN-dut$1" link show wan0 | grep -q "state UP"; }
+wan_down() { ip -n "keur-$LN-dut$1" link show wan0 | grep -q "state DOWN"; }
 
 # The three devices in parallel (each run takes about a minute).
 run() {
@@ -34,9 +35,9 @@ v() { verdict_of "$TMP/r$1.tap" "$2"; }
 r() { grep -A6 "$2" "$TMP/r$1.tap" | grep reason; }
 is "$(v 0 NET-PORTS-001) $(v 0 OFFLINE-LOCAL-001) $(v 0 OFFLINE-RECOVER-001) $(v 0 OFFLINE-POWER-001)" "pass pass pass pass" \
 	"the reference device passes NET-PORTS and the three OFFLINE cases"
-like "$(r 0 OFFLINE-LOCAL-001)" "all 5 functions kept working .*not reached from inside namespace keur-t71-dut0" \
+like "$(r 0 OFFLINE-LOCAL-001)" "all 5 functions kept working .*not reached from inside namespace keur-$LN-dut0" \
 	"LOCAL names how the cut was confirmed"
-grep -q "ip -n keur-t71-dut0 link set wan0 down" "$TMP/r0/evidence/OFFLINE-LOCAL-001/fixtures.txt"; ok $? "the cut itself is in the evidence"
+grep -q "ip -n keur-$LN-dut0 link set wan0 down" "$TMP/r0/evidence/OFFLINE-LOCAL-001/fixtures.txt"; ok $? "the cut itself is in the evidence"
 grep -q ',offline,relay-on,ok,1,' "$TMP/r0/evidence/OFFLINE-LOCAL-001/probes.csv"; ok $? "the relay's effect was read back over CoAP offline"
 like "$(r 0 OFFLINE-RECOVER-001)" "back with telemetry [0-9.]+ s after the uplink returned" "RECOVER reports the time it took"
 like "$(r 0 OFFLINE-POWER-001)" "every function worked after [0-9.]+ s, the cloud session with telemetry after [0-9.]+ s; 1 persistent value kept" \

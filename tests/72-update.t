@@ -9,12 +9,13 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "1..0 # SKIP the simulated lab needs root"
 	exit 0
 fi
-lab_exclusive "$@"
+lab_begin
+LN=$(lab_name t72)
 plan 26
 
 L=$TMP/lab
 trap '[ -f "$L/lab.state" ] && "$KEUR" lab down --dir "$L" >/dev/null 2>&1; cleanup' EXIT
-"$KEUR" lab up --dir "$L" --name t72 --duts 5 --flaw 1:accept-unsigned --flaw 2:accept-forged \
+"$KEUR" lab up --dir "$L" --name "$LN" --duts 5 --flaw 1:accept-unsigned --flaw 2:accept-forged \
 	--flaw 3:accept-downgrade --flaw 4:no-update > "$TMP/up.out" 2>&1
 is $? 0 "keur lab up: a good device and four with update flaws"
 
@@ -43,7 +44,7 @@ like "$(r r0 UPDATE-AUTO-001)" "found and installed 1.1.0 by itself, [0-9.]+ s a
 like "$(r r0 UPDATE-INTERRUPT-001)" "power cut mid-download: .* works; uplink cut mid-download: .* works; offered again, 1.1.0 installed" \
 	"INTERRUPT: power and uplink cut mid-download, then completed"
 grep -q "holding after" "$TMP/r0/evidence/UPDATE-INTERRUPT-001/http.txt"; ok $? "the interrupted downloads are in http.txt"
-like "$(cat "$TMP/r0/evidence/UPDATE-FORGED-003/transcript.txt")" "offered on keur/dev0/update: version=1.1.0 url=http://198.19.0.3:[0-9]+/keur/fw-foreign-signed.bin" \
+like "$(cat "$TMP/r0/evidence/UPDATE-FORGED-003/transcript.txt")" "offered on keur/dev0/update: version=1.1.0 url=http://$(re "$(lab_broker "$L" 0)"):[0-9]+/keur/fw-foreign-signed.bin" \
 	"the offer went over the declared topic with keur's URL"
 ( cd "$TMP/r0/evidence/UPDATE-FORGED-001" && awk '{ print $1 "  " $2 }' images.txt | sha256sum -c --quiet ); ok $? \
 	"the forged images are in the evidence with their SHA-256"
@@ -63,11 +64,11 @@ like "$(r r3 UPDATE-ROLLBACK-001)" "the older image got in: .* reported 0.9.0" "
 is "$(row r4)" "pass pass pass pass fail fail" "no-update: GENUINE and AUTO fail, FORGED and ROLLBACK pass"
 like "$(r r4 UPDATE-GENUINE-001)" "offered the genuine 1.1.0; in 10 s the DUT fetched all [0-9]+ bytes and still reports 1.0.0" \
 	"GENUINE says it fetched but did not install"
-like "$(r r4 UPDATE-AUTO-001)" "published 1.1.0 at http://198.19.4.3:8080/dev4/latest.txt; .* asked [1-9][0-9]* time" "AUTO says it asked"
+like "$(r r4 UPDATE-AUTO-001)" "published 1.1.0 at http://$(re "$(lab_broker "$L" 4)"):8080/dev4/latest.txt; .* asked [1-9][0-9]* time" "AUTO says it asked"
 
 # dev1 now runs 1.1.0 (AUTO installed it): its SBOM, written for 1.0.0, no longer matches.
 run 1 s1 DECL-SBOM-001
 is "$(v s1 DECL-SBOM-001)" fail "a device running 1.1.0 against an SBOM for 1.0.0: DECL-SBOM fails"
 like "$(r s1 DECL-SBOM-001)" "shows keur-simdev 1.1.0, but the SBOM lists keur-simdev at another version" "naming both"
 "$KEUR" lab down --dir "$L" > "$TMP/down.out" 2>&1
-is "$? $(ip netns list | grep -c t72 || true)" "0 0" "keur lab down removes the lab"
+is "$? $(ip netns list | grep -c "^keur-$LN-" || true)" "0 0" "keur lab down removes the lab"

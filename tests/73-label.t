@@ -8,12 +8,13 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "1..0 # SKIP the simulated lab needs root"
 	exit 0
 fi
-lab_exclusive "$@"
+lab_begin
+LN=$(lab_name t73)
 plan 23
 
 L=$TMP/lab
 trap '[ -f "$L/lab.state" ] && "$KEUR" lab down --dir "$L" >/dev/null 2>&1; cleanup' EXIT
-"$KEUR" lab up --dir "$L" --name t73 --duts 3 --flaw 1:accept-unsigned > "$TMP/up.out" 2>&1
+"$KEUR" lab up --dir "$L" --name "$LN" --duts 3 --flaw 1:accept-unsigned > "$TMP/up.out" 2>&1
 is $? 0 "keur lab up: a good device, one that accepts unsigned images, one for a lab without uplink"
 grep -v '<uplink' "$L/lab.xml" > "$L/lab-nouplink.xml"
 
@@ -69,4 +70,4 @@ ok $([ "$(field nouplink security-level)" != "$lv" ] && [ "$(cat "$TMP/nouplink.
 	"an undecided mandatory requirement keeps the level from being reached; exit 3"
 
 "$KEUR" lab down --dir "$L" > "$TMP/down.out" 2>&1
-is "$? $(ip netns list | grep -c t73 || true)" "0 0" "keur lab down removes the lab"
+is "$? $(ip netns list | grep -c "^keur-$LN-" || true)" "0 0" "keur lab down removes the lab"

@@ -11,7 +11,8 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "1..0 # SKIP the simulated lab needs root"
 	exit 0
 fi
-lab_exclusive "$@"
+lab_begin
+LN=$(lab_name t75)
 KILLS=8
 plan $(( 3 * KILLS + 9 ))
 
@@ -20,7 +21,7 @@ RANDOM=$SEED
 echo "# kill moments drawn with seed $SEED (KEUR_CRASH_SEED=$SEED repeats them)"
 L=$TMP/lab
 trap '[ -f "$L/lab.state" ] && "$KEUR" lab down --dir "$L" >/dev/null 2>&1; cleanup' EXIT
-"$KEUR" lab up --dir "$L" --name t75 --duts 2 > "$TMP/up.out" 2>&1
+"$KEUR" lab up --dir "$L" --name "$LN" --duts 2 > "$TMP/up.out" 2>&1
 is $? 0 "keur lab up: two reference devices"
 
 P=$TOP/profiles/csr-label.xml
@@ -79,9 +80,9 @@ is "$(xmllint --xpath "string(//*[local-name()='label']/*[@name='security-level'
 	"and the same level on the label"
 
 # The lab as it should be: the device's uplink up, the device running, no run left.
-ip -n keur-t75-dut1 link show wan0 | grep -q "state UP"; ok $? "the device's uplink is up"
+ip -n keur-$LN-dut1 link show wan0 | grep -q "state UP"; ok $? "the device's uplink is up"
 simdev=$(awk '$1 == "pid" && $4 == "simdev" && $5 == "dev1" { print $2 }' "$L/lab.state" | tail -1)
 kill -0 "$simdev" 2>/dev/null; ok $? "the device is running (pid $simdev)"
 "$KEUR" lab down --dir "$L" > /dev/null 2>&1
-! ip netns list | grep -q "^keur-t75-" && ! ps -eo args | grep -v grep | grep -q -- "$L/"
+! ip netns list | grep -q "^keur-$LN-" && ! ps -eo args | grep -v grep | grep -q -- "$L/"
 ok $? "keur lab down leaves no namespace and no process of the lab"

@@ -11,7 +11,7 @@ if ! command -v clang > /dev/null; then
 	for i in $(seq 10); do echo "ok $i # SKIP clang is not installed (make deps installs it)"; done
 	exit 0
 fi
-make -C "$TOP" -s fuzzers > "$TMP/build.log" 2>&1; ok $? "the fuzzers build (clang, -fsanitize=fuzzer,address,undefined)"
+make -C "$TOP" -s -j2 fuzzers > "$TMP/build.log" 2>&1; ok $? "the fuzzers build (clang, -fsanitize=fuzzer,address,undefined)"
 [ "$T_FAILED" -eq 0 ] || { sed 's/^/# /' "$TMP/build.log" | tail -20; exit 1; }
 for t in $TARGETS; do
 	out=$(bash "$TOP/tests/fuzz/run.sh" "${FUZZ_SECONDS:-5}" "$t" 2>&1); rc=$?

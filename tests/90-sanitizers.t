@@ -10,24 +10,31 @@
 SET="10-lint 20-runner 25-levels 30-mqtt 32-mqtt-tls 36-coap 39-coap-sec 40-resume 45-coap-rob 74-reports"
 plan 15
 
-make -C "$TOP" -s build/san/keur build/san/tests/keur-selftest > "$TMP/build.log" 2>&1
+make -C "$TOP" -s -j2 build/san/keur build/san/tests/keur-selftest > "$TMP/build.log" 2>&1
 ok $? "keur and keur-selftest build with -fsanitize=address,undefined"
 [ "$T_FAILED" -eq 0 ] || { sed 's/^/# /' "$TMP/build.log" | tail -20; exit 1; }
-mkdir -p "$TMP/san"
-for t in $SET; do
-	rm -f "$TMP/san/"*
+# The files run side by side (each waits mostly on its peers and deadlines), each with its own
+# directory of sanitizer logs; the verdicts are read in order once all have ended.
+san_run() {
+	local t=$1
+	mkdir -p "$TMP/san-$t"
 	# handle_segv=0: SELF-CRASH-001 raises SIGSEGV on purpose and must die by it; a real crash
 	# of keur still fails the test by its exit code and verdicts.
-	ASAN_OPTIONS="log_path=$TMP/san/asan:detect_leaks=1:handle_segv=0" UBSAN_OPTIONS="log_path=$TMP/san/ubsan:print_stacktrace=1" \
+	ASAN_OPTIONS="log_path=$TMP/san-$t/asan:detect_leaks=1:handle_segv=0" UBSAN_OPTIONS="log_path=$TMP/san-$t/ubsan:print_stacktrace=1" \
 		KEUR_BUILD="$TOP/build/san" bash "$TOP/tests/$t.t" > "$TMP/$t.out" 2>&1
-	rc=$?
-	reports=$(ls "$TMP/san" | wc -l)
+	echo $? > "$TMP/$t.rc"
+}
+for t in $SET; do bg san_run "$t"; done
+wait
+for t in $SET; do
+	rc=$(cat "$TMP/$t.rc")
+	reports=$(ls "$TMP/san-$t" | wc -l)
 	failed=$(grep -c '^not ok' "$TMP/$t.out")
 	[ "$rc" -eq 0 ] && [ "$reports" -eq 0 ]
 	ok $? "$t.t with ASan and UBSan: exit $rc, $failed failed, $reports sanitizer report(s)"
 	if [ "$rc" -ne 0 ] || [ "$reports" -ne 0 ]; then
 		grep '^not ok' "$TMP/$t.out" | head -5 | sed 's/^/# /'
-		cat "$TMP/san/"* 2>/dev/null | grep -E 'ERROR|SUMMARY|runtime error' | head -5 | sed 's/^/# /'
+		cat "$TMP/san-$t/"* 2>/dev/null | grep -E 'ERROR|SUMMARY|runtime error' | head -5 | sed 's/^/# /'
 	fi
 done
 

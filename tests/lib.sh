@@ -197,12 +197,29 @@ poll_until() {
 
 # ---- the simulated lab ----
 
-# lab_exclusive ARGS...: for a test file that builds the simulated lab, first thing after its root
-# check, with "$@": the file runs again under tests/lab-turn.sh, after the lab tests of any other
-# test suite on this machine (every lab uses the same addresses), and after a lab that a killed
-# test run left behind was removed.
-lab_exclusive() {
-	[ -n "${KEUR_LAB_LOCKED:-}" ] && return 0
-	bash "$TOP/tests/lab-turn.sh" bash "$0" "$@"
-	exit $?
+# lab_name PREFIX: a lab name for this test file: PREFIX (at most 3 of a-z0-9) and this shell's
+# PID in base 36, so that the lab tests of one suite, of two suites, and a lab engineer's own lab
+# can be up at once on one machine (each lab gets its own addresses; see keur lab --help).
+lab_name() {
+	local n=$$ s="" digits=0123456789abcdefghijklmnopqrstuvwxyz
+	while [ "$n" -gt 0 ]; do s=${digits:$((n % 36)):1}$s; n=$((n / 36)); done
+	echo "$1$s"
 }
+
+# lab_begin: for a test file that builds the simulated lab, first thing after its root check.
+# Notes this test as the owner of $TMP (PID and start time, for tests/lab-reap.sh) and removes the
+# labs that killed test runs left behind.
+lab_begin() {
+	echo "$$ $(awk '{ print $22 }' "/proc/$$/stat")" > "$TMP/owner"
+	bash "$TOP/tests/lab-reap.sh"
+}
+
+# lab_broker DIR I: the broker address of device I of the lab in DIR (198.19.G.3); lab_lan DIR I:
+# its LAN address (198.18.10+G.2); lab_cloud FILE: the cloud's management address, from lab up's
+# output in FILE.  Each lab has
+# its own (keur lab --help), read here from the descriptions lab up wrote.
+lab_broker() { sed -n "s/.*<broker dut=\"dev$2\" listen=\"\([0-9.]*\)\".*/\1/p" "$1/lab.xml"; }
+lab_lan() { sed -n 's/.*<modbus host="\([0-9.]*\)".*/\1/p' "$1/dev$2.xml"; }
+lab_cloud() { sed -n 's/^cloud broker \([0-9.]*\):8883.*/\1/p' "$1"; }
+# re DOTTED: an address as an extended regular expression (dots escaped).
+re() { printf '%s' "${1//./\\.}"; }

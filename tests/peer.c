@@ -1,6 +1,7 @@
 /* peer.c — small test helpers that tests start and stop by PID.
  *
- *   peer freeport                 print a TCP port on 127.0.0.1 that is free right now
+ *   peer freeport                 print a port free right now for TCP and UDP on 127.0.0.1, below
+ *                                 the ephemeral range (see free_port)
  *   peer wait-port PORT MS        poll until 127.0.0.1:PORT accepts a connection (exit 0) or MS pass (1)
  *   peer serve MODE [SECONDS]     listen on 127.0.0.1:0, print the port, then behave as MODE:
  *        silent   accept and never read or answer
@@ -66,6 +67,36 @@ static int listen_any(int *port)
 	}
 	*port = ntohs(a.sin_port);
 	return fd;
+}
+
+/* A port that TCP and UDP on 127.0.0.1 can both bind right now, for a peer the caller starts
+ * next.  Drawn at random below the kernel's ephemeral range (ip_local_port_range starts at 32768
+ * by default), so that no outgoing connection of the test files running beside this one takes
+ * it in the meantime, as a port from bind(0) could be. */
+static int free_port(void)
+{
+	struct timespec ts;
+	unsigned seed;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	seed = (unsigned)ts.tv_nsec ^ ((unsigned)getpid() << 16);
+	for (int tries = 0; tries < 500; tries++) {
+		int port = 15000 + (int)(rand_r(&seed) % (32768 - 15000)), ok = 1;
+		for (int type = 0; type < 2 && ok; type++) {
+			struct sockaddr_in a;
+			int fd = socket(AF_INET, type ? SOCK_DGRAM : SOCK_STREAM, 0);
+			memset(&a, 0, sizeof(a));
+			a.sin_family = AF_INET;
+			a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			a.sin_port = htons((uint16_t)port);
+			ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+			if (fd >= 0)
+				close(fd);
+		}
+		if (ok)
+			return port;
+	}
+	return -1;
 }
 
 static long now_ms(void)
@@ -508,10 +539,9 @@ static int mb_serve(const char *mode, int seconds)
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "freeport")) {
-		int port, fd = listen_any(&port);
-		if (fd < 0)
+		int port = free_port();
+		if (port < 0)
 			return 1;
-		close(fd);
 		printf("%d\n", port);
 		return 0;
 	}

@@ -6,7 +6,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 keur=$top/keur
 peer=$top/tests/peer
-work=$(mktemp -d /tmp/keur-demo.XXXXXX)
+work=$(mktemp -d "${TMPDIR:-/tmp}/keur-demo.XXXXXX")
 chmod 755 "$work"
 broker=
 

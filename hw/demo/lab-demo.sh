@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The simulated lab demo: two reference devices, one good and one with several flaws, tested
 # against the bundled profile; a side-by-side summary; reports under keur-out/; the lab removed.
+# KEUR_DEMO_LAB names the lab (default demo), for a demo beside another lab of that name.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 keur=$top/keur
@@ -21,7 +22,7 @@ trap 'exit 130' INT TERM
 args=()
 for f in $flaws; do args+=(--flaw "1:$f"); done
 echo "demo: building the simulated lab (network namespaces, a TLS broker, two reference devices):" >&2
-"$keur" lab up --dir "$lab" --name demo --duts 2 "${args[@]}" >&2 || exit 3
+"$keur" lab up --dir "$lab" --name "${KEUR_DEMO_LAB:-demo}" --duts 2 "${args[@]}" >&2 || exit 3
 echo >&2
 
 # Both devices at once (each run mostly waits on its device): dev0's TAP on screen, dev1's into

@@ -8,7 +8,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Writes data to a file of this process's own under /tmp and returns its path (static). */
+/* Where the harnesses write their files: $KEUR_FUZZ_TMP (tests/fuzz/run.sh sets it), else /tmp. */
+const char *fuzz_tmpdir(void);
+/* Writes data to a file of this process's own in fuzz_tmpdir() and returns its path (static). */
 const char *fuzz_file(const char *name, const uint8_t *data, size_t size);
 /* A socket that delivers data and then end-of-stream: the reading end of a socketpair whose
  * other end has written data and closed.  -1 when data does not fit the socket buffer. */

@@ -3,17 +3,25 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "util.h"
 
+const char *fuzz_tmpdir(void)
+{
+	const char *d = getenv("KEUR_FUZZ_TMP");
+
+	return d && *d ? d : "/tmp";
+}
+
 const char *fuzz_file(const char *name, const uint8_t *data, size_t size)
 {
-	static char path[128];
+	static char path[4096];
 
-	snprintf(path, sizeof(path), "/tmp/keur-fuzz-%d-%s", (int)getpid(), name);
+	snprintf(path, sizeof(path), "%s/keur-fuzz-%d-%s", fuzz_tmpdir(), (int)getpid(), name);
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd >= 0) {
 		if (write_all(fd, data, size) < 0)

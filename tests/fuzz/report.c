@@ -11,10 +11,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char dir[64], path[96];
+	char dir[4096], path[4200];
 	FILE *f;
 
-	snprintf(dir, sizeof(dir), "/tmp/keur-fuzz-%d-run", (int)getpid());
+	snprintf(dir, sizeof(dir), "%s/keur-fuzz-%d-run", fuzz_tmpdir(), (int)getpid());
 	mkdir(dir, 0700);
 	snprintf(path, sizeof(path), "%s/report.xml", dir);
 	if (!(f = fopen(path, "w")))

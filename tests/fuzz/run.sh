@@ -9,7 +9,10 @@ secs=${1:-60}
 shift || true
 targets=${*:-journal profile dut lab mqtt coap modbus cert report}
 work=$(mktemp -d /tmp/keur-fuzz.XXXXXX)
-trap 'rm -rf "$work" /tmp/keur-fuzz-[0-9]*-*' EXIT
+# The harnesses' own files go into $work too (fuzz_tmpdir()), so that fuzzers of two runs at
+# once never remove each other's.
+export KEUR_FUZZ_TMP=$work
+trap 'rm -rf "$work"' EXIT
 mkdir -p "$top/build/fuzz/artifacts"
 bad=0
 for t in $targets; do
