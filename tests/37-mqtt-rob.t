@@ -24,49 +24,47 @@ certfile $TMP/rob-server.pem
 keyfile $TMP/rob-server.key"
 
 dut() { # dut NAME PORT [EXTRA-ATTRIBUTES]
-	printf '<dut xmlns="urn:keur:dut:1" id="%s">\n  <mqtt role="broker" host="127.0.0.1" port="%s" timeout="1" %s>\n    <account username="a" password="b"/>\n  </mqtt>\n</dut>\n' \
-		"$1" "$2" "${3:-}" > "$TMP/$1.xml"
+	printf '<dut xmlns="urn:keur:dut:1" id="%s">\n  <mqtt role="broker" host="127.0.0.1" port="%s" timeout="%s" %s>\n    <account username="a" password="b"/>\n  </mqtt>\n</dut>\n' \
+		"$1" "$2" "${TIMEOUT:-1}" "${3:-}" > "$TMP/$1.xml"
 }
 ID='username="lab-test" password="pw-only-for-tests"'
 
 dut plain "$M" "$ID"
-"$KEUR" run --dut "$TMP/plain.xml" --out "$TMP/out-plain" --only MQTT-ROB-001 > "$TMP/plain.tap" 2>/dev/null
+dut tls "$T" "tls=\"true\" ca-file=\"$TMP/rob-ca.pem\" $ID"
+dut noid "$M"
+rob() { "$KEUR" run --dut "$TMP/$1.xml" --out "$TMP/out-$1" --only MQTT-ROB-001 > "$TMP/$1.tap" 2>/dev/null; }
+RUNS=()
+rob plain & RUNS+=($!)
+rob tls & RUNS+=($!)
+rob noid & RUNS+=($!)
+for mode in fragile wedge; do
+	serve_peer "$mode" "$PEER" serve "$mode" 60
+	dut "$mode" "$PORT"
+	rob "$mode" & RUNS+=($!)
+done
+CASES=MQTT-AUTH-001,MQTT-AUTH-002,MQTT-TLS-002,MQTT-TLS-003,MQTT-TLS-004,MQTT-ACL-001,MQTT-ACL-002,MQTT-ACL-003,MQTT-ID-001,MQTT-ROB-001,CRED-DEFAULT-001,CRED-BRUTE-001
+declare -A PP
+for mode in garbage badcode flood silent close; do
+	serve_peer "$mode" "$PEER" serve "$mode" 150
+	PP[$mode]=$BG
+	extra=""; [ $mode = close ] && extra='tls="true"'
+	TIMEOUT=0.25 dut "h-$mode" "$PORT" "username=\"u\" password=\"p\" $extra"
+	{ "$KEUR" run --dut "$TMP/h-$mode.xml" --out "$TMP/out-h-$mode" --only "$CASES" > "$TMP/h-$mode.tap" 2>"$TMP/h-$mode.err"; echo $? > "$TMP/h-$mode.rc"; } & RUNS+=($!)
+done
+wait "${RUNS[@]}"
+for mode in garbage badcode flood silent close; do stop_pid "${PP[$mode]}"; done
+
 is "$(verdict_of "$TMP/plain.tap" MQTT-ROB-001)" pass "mosquitto keeps answering after every abuse -> pass"
 like "$(cat "$TMP/plain.tap")" "answered after each of 8 abuses" "and says how many it survived"
 R=$TMP/out-plain/evidence/MQTT-ROB-001/reactions.txt
 is "$(grep -c '^  [a-z0-9-]* ' "$R" 2>/dev/null)" 8 "reactions.txt has one line per abuse"
 like "$(cat "$R" 2>/dev/null)" "utf8-client-id +closed the connection" "and records that mosquitto closes on an invalid UTF-8 client id"
-
-dut tls "$T" "tls=\"true\" ca-file=\"$TMP/rob-ca.pem\" $ID"
-"$KEUR" run --dut "$TMP/tls.xml" --out "$TMP/out-tls" --only MQTT-ROB-001 > "$TMP/tls.tap" 2>/dev/null
 is "$(verdict_of "$TMP/tls.tap" MQTT-ROB-001)" pass "the same over TLS -> pass"
-
-dut noid "$M"
-"$KEUR" run --dut "$TMP/noid.xml" --out "$TMP/out-noid" --only MQTT-ROB-001 > "$TMP/noid.tap" 2>/dev/null
 is "$(verdict_of "$TMP/noid.tap" MQTT-ROB-001)" inconc "no admitted identity: the in-session abuses cannot be sent -> inconc, not pass"
-
-for mode in fragile wedge; do
-	serve_peer "$mode" "$PEER" serve "$mode" 60
-	dut "$mode" "$PORT"
-	"$KEUR" run --dut "$TMP/$mode.xml" --out "$TMP/out-$mode" --only MQTT-ROB-001 > "$TMP/$mode.tap" 2>/dev/null
-done
 is "$(verdict_of "$TMP/fragile.tap" MQTT-ROB-001)" fail "a broker that dies on a bad remaining length -> fail"
 like "$(cat "$TMP/fragile.tap")" "stopped answering after bad-remaining-length" "and names the packet that killed it"
 is "$(verdict_of "$TMP/wedge.tap" MQTT-ROB-001)" fail "a broker that wedges (up, but silent) -> fail"
 like "$(cat "$TMP/wedge.tap")" "no CONNACK within 1000 ms" "and says the probe got no CONNACK"
-
-# Hostile brokers: the whole broker plan against each.
-CASES=MQTT-AUTH-001,MQTT-AUTH-002,MQTT-TLS-002,MQTT-TLS-003,MQTT-TLS-004,MQTT-ACL-001,MQTT-ACL-002,MQTT-ACL-003,MQTT-ID-001,MQTT-ROB-001,CRED-DEFAULT-001,CRED-BRUTE-001
-hostile() { # hostile MODE [EXTRA-ATTRIBUTES]
-	serve_peer "$1" "$PEER" serve "$1" 150
-	local pid=$BG
-	dut "h-$1" "$PORT" "username=\"u\" password=\"p\" ${2:-}"
-	"$KEUR" run --dut "$TMP/h-$1.xml" --out "$TMP/out-h-$1" --only "$CASES" > "$TMP/h-$1.tap" 2>"$TMP/h-$1.err"
-	echo $? > "$TMP/h-$1.rc"
-	stop_pid "$pid"
-}
-for mode in garbage badcode flood silent; do hostile "$mode"; done
-hostile close 'tls="true"'
 for mode in garbage badcode flood silent close; do
 	f=$TMP/h-$mode.tap
 	is "$(grep -c '^  verdict: ' "$f")" 12 "$mode: all 12 cases end with a verdict"

@@ -43,71 +43,66 @@ CASES=COAP-SEC-001,COAP-REPLAY-001,CRED-DEFAULT-001
 PSK="psk-identity=\"lab\" psk-key-file=\"$TMP/psk\""
 
 device strict
+device strict2
+device notls --flaw no-tls
+device admin --flaw default-password
 dut strict "$DTLS_strict" "$PLAIN_strict" "$TMP/ca.pem" "$PSK"
-run strict "$CASES"
+dut strict-otherca "$DTLS_strict" "$PLAIN_strict" "$TMP/other.pem" "$PSK"
+dut nokey "$DTLS_strict" "$PLAIN_strict" "$TMP/ca.pem" ""
+dut notls "$DTLS_notls" "$PLAIN_notls" "$TMP/ca.pem" "$PSK"
+dut admin "$DTLS_admin" "$PLAIN_admin" "$TMP/ca.pem" "$PSK"
+dut dtlsonly "$DTLS_strict2" "$(freeport)" "$TMP/ca.pem" "$PSK"
+CS=$(freeport)
+while ! "$PEER" udp-free $((CS + 1)) 2>/dev/null; do CS=$(freeport); done
+bg coap-server-openssl -A 127.0.0.1 -p "$CS" -k cs-secret >/dev/null 2>&1
+poll_until 5 bash -c "coap-client-openssl -B 1 -u any -k cs-secret -m get coaps://127.0.0.1:$((CS + 1))/ 2>/dev/null | grep -q libcoap"
+cs_up=$?
+cat > "$TMP/cs.xml" <<EOF2
+<dut xmlns="urn:keur:dut:1" id="cs">
+  <coap uri="coaps://127.0.0.1:$((CS + 1))/" plain-port="$CS" psk-identity="keur" psk-key="cs-secret" timeout="1">
+    <resource path="/time"/><resource path="/async"/><resource path="/example_data" safe-value="keur"/>
+  </coap>
+</dut>
+EOF2
+declare -A PD
+for m in window:replay nowindow:noreplay; do
+	n=${m%%:*}
+	serve_peer "$n" "$PEER_DTLS" lab pd-secret "${m#*:}" 120
+	PD[$n]=$BG
+	printf '<dut xmlns="urn:keur:dut:1" id="%s">\n  <coap uri="coaps://127.0.0.1:%s/" psk-identity="lab" psk-key="pd-secret" timeout="2"><resource path="/value" safe-value="1"/></coap>\n</dut>\n' \
+		"$n" "$PORT" > "$TMP/$n.xml"
+done
+RUNS=()
+{ run strict "$CASES"; run strict-otherca COAP-SEC-001; run nokey COAP-REPLAY-001; } & RUNS+=($!)
+run notls COAP-SEC-001 & RUNS+=($!)
+run admin CRED-DEFAULT-001 & RUNS+=($!)
+run dtlsonly COAP-ROB-001,COAP-BLOCK-001 & RUNS+=($!)
+run cs COAP-SEC-001,COAP-REPLAY-001 & RUNS+=($!)
+run window COAP-REPLAY-001 & RUNS+=($!)
+run nowindow COAP-REPLAY-001 & RUNS+=($!)
+wait "${RUNS[@]}"
+stop_pid "${PD[window]}"; stop_pid "${PD[nowindow]}"
+
 is "$(verdict_of "$TMP/strict.tap" COAP-SEC-001)" pass "DTLS 1.2 only, sound suites, nothing in plain, a sound certificate: COAP-SEC-001 passes"
 like "$(cat "$TMP/strict.tap")" "DTLS 1.2 accepted, 1.0 refused.*refuses wrong PSKs.*chains to the declared CA" "and says what it checked"
 is "$(verdict_of "$TMP/strict.tap" COAP-REPLAY-001)" pass "a replayed DTLS record is dropped: COAP-REPLAY-001 passes"
 like "$(cat "$TMP/out-strict/evidence/COAP-REPLAY-001/replay.txt")" 'wrote "21.5".*replayed [0-9]+ bytes.*after "[0-9.]+"' "replay.txt shows the write, the replay and the value after it"
 is "$(verdict_of "$TMP/strict.tap" CRED-DEFAULT-001)" pass "no default login opens a DTLS-PSK session: CRED-DEFAULT-001 passes"
 is "$(coap -m get -u lab -k lab-secret-key "coaps://127.0.0.1:$DTLS_strict/setpoint")" "21.0" "keur left the setpoint as it found it"
-
-dut strict-otherca "$DTLS_strict" "$PLAIN_strict" "$TMP/other.pem" "$PSK"
-run strict-otherca COAP-SEC-001
 is "$(verdict_of "$TMP/strict-otherca.tap" COAP-SEC-001)" fail "a certificate that does not chain to the declared CA: COAP-SEC-001 fails"
 like "$(cat "$TMP/strict-otherca.tap")" "certificate: does not chain to the declared CA" "and says so"
-
-device notls --flaw no-tls
-dut notls "$DTLS_notls" "$PLAIN_notls" "$TMP/ca.pem" "$PSK"
-run notls COAP-SEC-001
 is "$(verdict_of "$TMP/notls.tap" COAP-SEC-001)" fail "--flaw no-tls: plain CoAP serves the resources: COAP-SEC-001 fails"
 like "$(cat "$TMP/notls.tap")" "serves 5 resource\\(s\\) without DTLS: /sensors/temp" "and names them"
-
-device admin --flaw default-password
-dut admin "$DTLS_admin" "$PLAIN_admin" "$TMP/ca.pem" "$PSK"
-run admin CRED-DEFAULT-001
 is "$(verdict_of "$TMP/admin.tap" CRED-DEFAULT-001)" fail "--flaw default-password: CRED-DEFAULT-001 fails"
 like "$(cat "$TMP/admin.tap")" "DTLS-PSK 'admin'/'admin'" "and names the identity and key"
-
-# No plain CoAP where plain-port points: the robustness cases go inside a DTLS-PSK session.
-dut dtlsonly "$DTLS_strict" "$(freeport)" "$TMP/ca.pem" "$PSK"
-run dtlsonly COAP-ROB-001,COAP-BLOCK-001
 is "$(verdict_of "$TMP/dtlsonly.tap" COAP-ROB-001),$(verdict_of "$TMP/dtlsonly.tap" COAP-BLOCK-001)" pass,pass "no plain CoAP: COAP-ROB-001 and COAP-BLOCK-001 run inside DTLS and pass"
-like "$(cat "$TMP/out-dtlsonly/evidence/COAP-ROB-001/reactions.txt")" "coaps://127.0.0.1:$DTLS_strict"$'\t'"version 0" "the malformed messages went inside the DTLS session"
-
-# Without the device's PSK, keur cannot tell silence from a refusal, nor replay over a session.
-dut nokey "$DTLS_strict" "$PLAIN_strict" "$TMP/ca.pem" ""
-run nokey COAP-REPLAY-001
+like "$(cat "$TMP/out-dtlsonly/evidence/COAP-ROB-001/reactions.txt")" "coaps://127.0.0.1:$DTLS_strict2"$'\t'"version 0" "the malformed messages went inside the DTLS session"
 is "$(verdict_of "$TMP/nokey.tap" COAP-REPLAY-001)" inconc "no PSK declared: COAP-REPLAY-001 is inconc, not pass"
-
-# libcoap's example server with a PSK: DTLS on PORT+1, and everything in plain on PORT.
-CS=$(freeport)
-while ! "$PEER" udp-free $((CS + 1)) 2>/dev/null; do CS=$(freeport); done
-bg coap-server-openssl -A 127.0.0.1 -p "$CS" -k cs-secret 2>/dev/null
-poll_until 5 bash -c "coap-client-openssl -B 1 -u any -k cs-secret -m get coaps://127.0.0.1:$((CS + 1))/ 2>/dev/null | grep -q libcoap"
-ok $? "coap-server-openssl answers DTLS-PSK on 127.0.0.1:$((CS + 1))"
-cat > "$TMP/cs.xml" <<EOF
-<dut xmlns="urn:keur:dut:1" id="cs">
-  <coap uri="coaps://127.0.0.1:$((CS + 1))/" plain-port="$CS" psk-identity="keur" psk-key="cs-secret" timeout="2">
-    <resource path="/time"/><resource path="/async"/><resource path="/example_data" safe-value="keur"/>
-  </coap>
-</dut>
-EOF
-run cs COAP-SEC-001,COAP-REPLAY-001
+ok $cs_up "coap-server-openssl answers DTLS-PSK on 127.0.0.1:$((CS + 1))"
 is "$(verdict_of "$TMP/cs.tap" COAP-SEC-001)" fail "coap-server serves its resources in plain beside DTLS: COAP-SEC-001 fails"
 like "$(cat "$TMP/cs.tap")" "127.0.0.1:$CS serves [0-9]+ resource\\(s\\) without DTLS: .*/example_data" "and names /example_data"
 is "$(verdict_of "$TMP/cs.tap" COAP-REPLAY-001)" pass "OpenSSL's replay window in coap-server drops the replayed record: COAP-REPLAY-001 passes"
-# A DTLS device on mbed TLS, with its replay window on and off.
-replaydev() { # replaydev NAME replay|noreplay: starts peer-dtls, writes NAME.xml
-	serve_peer "$1" "$PEER_DTLS" lab pd-secret "$2" 120
-	printf '<dut xmlns="urn:keur:dut:1" id="%s">\n  <coap uri="coaps://127.0.0.1:%s/" psk-identity="lab" psk-key="pd-secret" timeout="2"><resource path="/value" safe-value="1"/></coap>\n</dut>\n' \
-		"$1" "$PORT" > "$TMP/$1.xml"
-	run "$1" COAP-REPLAY-001
-	stop_pid "$BG"
-}
-replaydev window replay
 is "$(verdict_of "$TMP/window.tap" COAP-REPLAY-001)" pass "mbed TLS with its replay window: COAP-REPLAY-001 passes"
-replaydev nowindow noreplay
 is "$(verdict_of "$TMP/nowindow.tap" COAP-REPLAY-001)" fail "mbed TLS with anti-replay off: COAP-REPLAY-001 fails"
 like "$(cat "$TMP/nowindow.tap")" 'a replayed DTLS record was acted on \(the value went back to \\"1\\"\)' "and says the value came back"
 like "$(grep 'put back "0" again' "$TMP/out-nowindow/evidence/COAP-REPLAY-001/transcript.txt")" '-> 204' "and keur put the old value back"
