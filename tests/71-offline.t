@@ -14,13 +14,15 @@ plan 21
 
 L=$TMP/lab
 trap '[ -f "$L/lab.state" ] && "$KEUR" lab down --dir "$L" >/dev/null 2>&1; cleanup' EXIT
-"$KEUR" lab up --dir "$L" --name "$LN" --duts 3 --flaw 1:dies-offline --flaw 2:no-reconnect --flaw 2:extra-port \
+# dev3, a second good device, is the one whose keur is killed mid-cut, beside the other runs.
+"$KEUR" lab up --dir "$L" --name "$LN" --duts 4 --flaw 1:dies-offline --flaw 2:no-reconnect --flaw 2:extra-port \
 	> "$TMP/up.out" 2>&1
-is $? 0 "keur lab up: a good device, one that dies offline, one that never reconnects and opens a port"
+is $? 0 "keur lab up: a good device, one that dies offline, one that never reconnects and opens a port, and a good one"
 wan_up() { ip -n "keur-$LN-dut$1" link show wan0 | grep -q "state UP"; }
 wan_down() { ip -n "keur-$LN-dut$1" link show wan0 | grep -q "state DOWN"; }
 
-# The three devices in parallel (each run takes about a minute).
+# The three devices in parallel (each run takes about a minute), and beside them a fourth whose
+# keur is killed mid-cut.
 run() {
 	local i=$1 only=$2
 	"$KEUR" run --dut "$L/dev$i.xml" --lab "$L/lab.xml" --out "$TMP/r$i" --only "$only" --no-progress \
@@ -29,8 +31,21 @@ run() {
 run 0 NET-PORTS-001,OFFLINE-LOCAL-001,OFFLINE-RECOVER-001,OFFLINE-POWER-001 & p0=$!
 run 1 OFFLINE-LOCAL-001,OFFLINE-POWER-001 & p1=$!
 run 2 NET-PORTS-001,OFFLINE-RECOVER-001,OFFLINE-POWER-001 & p2=$!
-wait $p0 $p1 $p2
 
+# keur killed during a cut: the case dies with it and the uplink stays cut; the resumed run
+# puts it back before anything else, and runs the case again.
+"$KEUR" run --dut "$L/dev3.xml" --lab "$L/lab.xml" --out "$TMP/k" --only OFFLINE-LOCAL-001 --no-progress \
+	> "$TMP/k.tap" 2>&1 < /dev/null & kp=$!
+poll_until 30 wan_down 3; ok $? "the case cut dev3's uplink"
+kill -KILL "$kp"; wait "$kp" 2>/dev/null
+sleep 1
+wan_down 3; ok $? "keur killed: the uplink is still cut"
+"$KEUR" run --resume "$TMP/k" --no-progress > "$TMP/k2.tap" 2>&1 < /dev/null & rp=$!
+poll_until 10 wan_up 3; ok $? "the resumed run put it back"
+wait "$rp"
+is "$(verdict_of "$TMP/k2.tap" OFFLINE-LOCAL-001)" pass "and finished the case"
+
+wait $p0 $p1 $p2
 v() { verdict_of "$TMP/r$1.tap" "$2"; }
 r() { grep -A6 "$2" "$TMP/r$1.tap" | grep reason; }
 is "$(v 0 NET-PORTS-001) $(v 0 OFFLINE-LOCAL-001) $(v 0 OFFLINE-RECOVER-001) $(v 0 OFFLINE-POWER-001)" "pass pass pass pass" \
@@ -54,15 +69,4 @@ is "$(v 2 NET-PORTS-001)" fail "extra-port: NET-PORTS fails"
 like "$(r 2 NET-PORTS-001)" "TCP 2323 is open and not declared; it answers .*debug shell" "naming the port and what answers there"
 wan_up 0 && wan_up 1 && wan_up 2; ok $? "every uplink is back up after the runs"
 
-# keur killed during a cut: the case dies with it and the uplink stays cut; the resumed run
-# puts it back before anything else, and runs the case again.
-"$KEUR" run --dut "$L/dev0.xml" --lab "$L/lab.xml" --out "$TMP/k" --only OFFLINE-LOCAL-001 --no-progress \
-	> "$TMP/k.tap" 2>&1 < /dev/null & kp=$!
-poll_until 30 wan_down 0; ok $? "the case cut dev0's uplink"
-kill -KILL "$kp"; wait "$kp" 2>/dev/null
-sleep 1
-wan_down 0; ok $? "keur killed: the uplink is still cut"
-"$KEUR" run --resume "$TMP/k" --no-progress > "$TMP/k2.tap" 2>&1 < /dev/null & rp=$!
-poll_until 10 wan_up 0; ok $? "the resumed run put it back"
-wait "$rp"
-is "$(verdict_of "$TMP/k2.tap" OFFLINE-LOCAL-001)" pass "and finished the case"
+done_testing
