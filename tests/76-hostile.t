@@ -28,42 +28,81 @@ dut() { # dut PROTO MODE PORT: a DUT description with only that interface
 	esac > "$TMP/$1-$2.xml"
 }
 
-# keur's peak resident memory and its cases' (RUSAGE_CHILDREN after waiting for keur, which
-# waited for its cases), in kB, into FILE; then keur's exit status.
-peak() { # peak FILE COMMAND...
-	python3 -c 'import resource, subprocess, sys
-rc = subprocess.call(sys.argv[2:])
-open(sys.argv[1], "w").write("%d\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-sys.exit(rc)' "$@"
-}
+# python3 -c "$PEAK" PREFIX COMMAND...: runs COMMAND (keur) and writes PREFIX.kb, the peak resident
+# memory of keur and of its cases (RUSAGE_CHILDREN after waiting for keur, which waited for its
+# cases), in kB; PREFIX.ms, its wall time; PREFIX.rc, its exit status.  Started by bg itself, so
+# the PID in PIDS is this one, and a TERM from the cleanup goes on to keur.
+PEAK='import resource, signal, subprocess, sys, time
+child = []
+def term(*_):
+	if not child:
+		sys.exit(143)
+	child[0].terminate()
+signal.signal(signal.SIGTERM, term)
+t0 = time.monotonic()
+child.append(subprocess.Popen(sys.argv[2:]))
+rc = child[0].wait()
+ms = int((time.monotonic() - t0) * 1000)
+for ext, v in (("kb", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss), ("ms", ms), ("rc", rc)):
+	open(sys.argv[1] + "." + ext, "w").write("%d\n" % v)'
 
-# One device and one keur run: $TMP/P-M.{tap,rc,kb,s}, the run in $TMP/out-P-M.
-one() { # one PROTO MODE
-	local p=$1 m=$2 n=$1-$2 cases t0
+# start NAME (PROTO-MODE): the device, in this shell's PIDS, and one keur run against it in the
+# background, into $TMP/NAME.{cases,tap,err,kb,ms,rc} and $TMP/out-NAME.  The run's PID is in $BG.
+declare -A DEVICE=()	# NAME -> the device's PID
+start() {
+	local n=$1 p=${1%%-*} m=${1#*-} cases
 	serve_peer "$n" "$HOSTILE" "$p" "$m" 600
-	local pid=$BG
+	DEVICE[$n]=$BG
 	dut "$p" "$m" "$PORT"
 	# every case the DUT description makes applicable, but the port scan (it would sweep all of
 	# 127.0.0.1) and the declaration cases (they read no device)
 	cases=$("$KEUR" list --dut "$TMP/$n.xml" | awk '$2 == "run" && $1 != "NET-PORTS-001" && $1 !~ /^DECL-/ { print $1 }' | paste -sd, -)
 	echo "$cases" | tr , '\n' > "$TMP/$n.cases"
-	t0=$(date +%s%N)
-	peak "$TMP/$n.kb" "$KEUR" run --dut "$TMP/$n.xml" --out "$TMP/out-$n" --only "$cases" > "$TMP/$n.tap" 2> "$TMP/$n.err"
-	echo $? > "$TMP/$n.rc"
-	echo $(( ($(date +%s%N) - t0) / 1000000 )) > "$TMP/$n.ms"
-	stop_pid "$pid"
+	bg python3 -c "$PEAK" "$TMP/$n" "$KEUR" run --dut "$TMP/$n.xml" --out "$TMP/out-$n" --only "$cases" > "$TMP/$n.tap" 2> "$TMP/$n.err"
 }
 
-# Four runs at a time: the cases mostly wait on the devices.
-jobs=()
-for p in mqtt modbus coap; do
-	for m in $(modes_of $p); do
-		one "$p" "$m" &
-		jobs+=($!)
-		if [ ${#jobs[@]} -ge 4 ]; then wait "${jobs[0]}"; jobs=("${jobs[@]:1}"); fi
+# Four runs at a time: the cases mostly wait on the devices.  A slot is refilled as soon as any
+# run ends, slowest first (seconds of one run alone on 2 CPUs, for the order only: modbus-trickle
+# 30; coap-huge 23; mqtt trickle, good, badprop, noread, noanswer, hoard and coap garbage, noread,
+# noanswer, flood 20-22; coap-good 10; modbus-good 7; the others 6 or less).  A mode missing from
+# ORDER goes first.  HEAVY are the runs that keep a CPU busy (a device writing as fast as keur
+# reads: 5-14 s of CPU, where the others take well under one): never two of them at once.
+SLOTS=4
+ORDER="modbus-trickle coap-huge mqtt-trickle mqtt-good mqtt-badprop mqtt-noread mqtt-noanswer mqtt-hoard
+	coap-garbage coap-noread coap-noanswer coap-flood coap-good modbus-good mqtt-garbage modbus-noread
+	modbus-noanswer modbus-hoard modbus-flood modbus-garbage modbus-reset modbus-huge mqtt-reset mqtt-flood mqtt-huge"
+HEAVY=" coap-huge modbus-flood "
+ALL=" $(for p in mqtt modbus coap; do for m in $(modes_of $p); do printf '%s ' "$p-$m"; done; done)"
+ORDER=" $(echo $ORDER) "
+queue=()
+for n in $ALL; do [[ $ORDER == *" $n "* ]] || queue+=("$n"); done
+for n in $ORDER; do [[ $ALL == *" $n "* ]] && queue+=("$n"); done
+declare -A RUN=()	# the PID of a run going on -> its NAME
+heavy=""	# the HEAVY run going on, if any
+while [ ${#queue[@]} -gt 0 ] || [ ${#RUN[@]} -gt 0 ]; do
+	while [ ${#RUN[@]} -lt $SLOTS ]; do	# the first waiting run that may start
+		pick=
+		for i in "${!queue[@]}"; do
+			[[ $HEAVY == *" ${queue[$i]} "* && -n $heavy ]] && continue
+			pick=$i
+			break
+		done
+		[ -n "$pick" ] || break
+		n=${queue[$pick]}
+		unset "queue[$pick]"
+		queue=("${queue[@]}")
+		[[ $HEAVY == *" $n "* ]] && heavy=$n
+		start "$n"
+		RUN[$BG]=$n
 	done
+	fin=
+	wait -n -p fin "${!RUN[@]}"
+	[ -n "$fin" ] && [ -n "${RUN[$fin]:-}" ] || { echo "Bail out! lost track of the keur runs (${RUN[*]})"; exit 1; }
+	n=${RUN[$fin]}
+	unset "RUN[$fin]"
+	stop_pid "${DEVICE[$n]}"
+	[ "$heavy" != "$n" ] || heavy=""
 done
-for j in "${jobs[@]}"; do wait "$j"; done
 
 verdicts() { grep '^  verdict: ' "$1" | awk '{ print $2 }'; }
 summary() { verdicts "$1" | sort | uniq -c | awk '{ printf "%s%d %s", sep, $1, $2; sep = ", " }'; }

@@ -13,9 +13,32 @@ if ! command -v clang > /dev/null; then
 fi
 make -C "$TOP" -s -j2 fuzzers > "$TMP/build.log" 2>&1; ok $? "the fuzzers build (clang, -fsanitize=fuzzer,address,undefined)"
 [ "$T_FAILED" -eq 0 ] || { sed 's/^/# /' "$TMP/build.log" | tail -20; exit 1; }
+# Two fuzzers at a time, each for its full FUZZ_SECONDS (a fuzzer is one process, on one CPU);
+# run.sh takes one target per call, each with a working directory and KEUR_FUZZ_TMP of its own.
+# A slot is refilled as soon as a fuzzer ends; the TAP lines come out in the order of TARGETS.
+JOBS=2
+order=($TARGETS)
+declare -A RUN=() RC=()	# the PID of a fuzzer going on -> its target; a target done -> its exit
+shown=0
+reap() { # waits for one fuzzer to end, then prints what can be printed in order
+	local fin= rc t
+	wait -n -p fin "${!RUN[@]}"
+	rc=$?
+	[ -n "$fin" ] && [ -n "${RUN[$fin]:-}" ] || { echo "Bail out! lost track of the fuzzers (${RUN[*]})"; exit 1; }
+	RC[${RUN[$fin]}]=$rc
+	unset "RUN[$fin]"
+	while [ $shown -lt ${#order[@]} ] && [ -n "${RC[${order[$shown]}]:-}" ]; do
+		t=${order[$shown]}
+		out=$(cat "$TMP/fuzz-$t.out")
+		ok "${RC[$t]}" "$out"
+		[ "${RC[$t]}" -eq 0 ] || printf '%s\n' "$out" | sed 's/^/# /'
+		shown=$((shown + 1))
+	done
+}
 for t in $TARGETS; do
-	out=$(bash "$TOP/tests/fuzz/run.sh" "${FUZZ_SECONDS:-5}" "$t" 2>&1); rc=$?
-	ok $rc "$out"
-	[ $rc -eq 0 ] || printf '%s\n' "$out" | sed 's/^/# /'
+	[ ${#RUN[@]} -lt $JOBS ] || reap
+	bg bash "$TOP/tests/fuzz/run.sh" "${FUZZ_SECONDS:-5}" "$t" > "$TMP/fuzz-$t.out" 2>&1
+	RUN[$BG]=$t
 done
+while [ ${#RUN[@]} -gt 0 ]; do reap; done
 done_testing
