@@ -49,6 +49,39 @@ sget() { coap -m get -u lab -k lab-psk-key-1 "coaps://127.0.0.1:$(port "$1" coap
 online() { sget "$1" /diag | grep -q "ok online"; }
 offline() { sget "$1" /diag | grep -q "ok offline"; }
 firmware() { sed -n 's/^firmware //p' "$TMP/$1.state"; }
+# attempts NAME: the broker connection attempts in NAME's log so far.
+attempts() { grep -cE "mqtt: (connect to|disconnected)" "$TMP/$1.log"; }
+
+# Devices whose checks wait on the device's own timers start here, before the good device, and
+# are checked in their place below: the back-off pair (whose attempts are counted over a 3 s
+# window, in the background), the pair on a broker that goes away (and comes back while other
+# checks go on), and (once the update service is up) the one that looks for updates by itself.
+dev calm --mqtt-port "$NOPE"
+dev storm --flaw reconnect-storm --mqtt-port "$NOPE"
+( sleep 3; attempts calm > "$TMP/calm.n"; attempts storm > "$TMP/storm.n" ) &
+count3=$!
+PIDS+=("$count3")
+BR=$(freeport)
+start_mosquitto flaky "allow_anonymous false
+password_file $TMP/passwd
+$(tls_listener "$BR" a)"
+flaky=$BG
+dev back --mqtt-port "$BR"
+dev gone --flaw no-reconnect --mqtt-port "$BR"
+
+# The update images and the services that serve them (one cuts every download after 1000 bytes).
+bin=$TMP/updates; mkdir -p "$bin"; head -c 4000 /dev/urandom > "$TMP/payload"
+"$SIMDEV" image --version 1.1.0 --payload "$TMP/payload" --key "$TMP/vendor.key" --out "$bin/fw-1.1.0.bin"
+"$SIMDEV" image --version 1.2.0 --payload "$TMP/payload" --key "$TMP/evil.key" --out "$bin/fw-1.2.0-foreign.bin"
+"$SIMDEV" image --version 1.3.0 --payload "$TMP/payload" --out "$bin/fw-1.3.0-unsigned.bin"
+"$SIMDEV" image --version 0.9.0 --payload "$TMP/payload" --key "$TMP/vendor.key" --out "$bin/fw-0.9.0.bin"
+printf 'version=1.1.0 url=http://127.0.0.1:%s/fw-1.1.0.bin\n' PORT > "$bin/latest.tmpl"
+bg "$SIMDEV" update-service --dir "$bin" --port 0 --port-file "$TMP/h.port" > "$TMP/h.log" 2>&1
+bg "$SIMDEV" update-service --dir "$bin" --port 0 --port-file "$TMP/hc.port" --cut-after 1000 > "$TMP/hc.log" 2>&1
+poll_until 5 test -s "$TMP/h.port" && poll_until 5 test -s "$TMP/hc.port"
+H=$(cat "$TMP/h.port"); HC=$(cat "$TMP/hc.port")
+sed "s/PORT/$H/" "$bin/latest.tmpl" > "$bin/latest.txt"
+dev auto --update-check-url "http://127.0.0.1:$H/latest.txt" --update-check-interval 1
 
 # ---- the good device ----
 dev good
@@ -91,18 +124,14 @@ is "$(coap -m get "coap://127.0.0.1:$good_coap/setpoint")" "24.5" "the setpoint 
 stop_pid "$BG"
 dev good
 
-# ---- updates ----
-bin=$TMP/updates; mkdir -p "$bin"; head -c 4000 /dev/urandom > "$TMP/payload"
-"$SIMDEV" image --version 1.1.0 --payload "$TMP/payload" --key "$TMP/vendor.key" --out "$bin/fw-1.1.0.bin"
-"$SIMDEV" image --version 1.2.0 --payload "$TMP/payload" --key "$TMP/evil.key" --out "$bin/fw-1.2.0-foreign.bin"
-"$SIMDEV" image --version 1.3.0 --payload "$TMP/payload" --out "$bin/fw-1.3.0-unsigned.bin"
-"$SIMDEV" image --version 0.9.0 --payload "$TMP/payload" --key "$TMP/vendor.key" --out "$bin/fw-0.9.0.bin"
-printf 'version=1.1.0 url=http://127.0.0.1:%s/fw-1.1.0.bin\n' PORT > "$bin/latest.tmpl"
-bg "$SIMDEV" update-service --dir "$bin" --port 0 --port-file "$TMP/h.port" > "$TMP/h.log" 2>&1
-bg "$SIMDEV" update-service --dir "$bin" --port 0 --port-file "$TMP/hc.port" --cut-after 1000 > "$TMP/hc.log" 2>&1
-poll_until 5 test -s "$TMP/h.port" && poll_until 5 test -s "$TMP/hc.port"
-H=$(cat "$TMP/h.port"); HC=$(cat "$TMP/hc.port")
-sed "s/PORT/$H/" "$bin/latest.tmpl" > "$bin/latest.txt"
+# Reconnection (see "the cloud link" below, where it is checked): both devices online on the
+# flaky broker, which now goes away.
+poll_until 10 online back && poll_until 10 online gone; r_both=$?
+n=$(attempts back)
+stop_pid "$flaky"
+poll_until 5 offline back; r_notice=$?
+
+# ---- updates (the images and services are up: see above) ----
 offer() { mosquitto_pub -h 127.0.0.1 -p "$BT" --cafile "$TMP/a-ca.pem" -u dev -P dev-secret -t "keur/$1/update" -m "version=$2 url=http://127.0.0.1:$3/$4"; }
 has_fw() { [ "$(firmware "$1")" = "$2" ]; }
 logged() { grep -q "$2" "$TMP/$1.log"; }
@@ -121,69 +150,66 @@ is "$v" "1.1.0" "good device: reports the new version"
 offer good 0.9.0 "$H" fw-0.9.0.bin; poll_until 5 logged good "refused 0.9.0: older than the running 1.1.0"
 ok $? "good device: a genuine older image is refused"
 
-dev auto --update-check-url "http://127.0.0.1:$H/latest.txt" --update-check-interval 1
+# auto started above.
 poll_until 10 has_fw auto 1.1.0; ok $? "automatic updates: the device finds and installs 1.1.0 by itself"
 
 dev unsigned --flaw accept-unsigned
+dev forged --flaw accept-forged
+dev downgrade --flaw accept-downgrade --firmware 1.0.0
 poll_until 10 online unsigned
 offer unsigned 1.2.0 "$H" fw-1.2.0-foreign.bin; poll_until 5 logged unsigned "refused 1.2.0"
 offer unsigned 1.3.0 "$H" fw-1.3.0-unsigned.bin; poll_until 5 has_fw unsigned 1.3.0
 ok $? "accept-unsigned: installs the unsigned image (and still refused the foreign-signed one)"
-dev forged --flaw accept-forged
 poll_until 10 online forged
 offer forged 1.2.0 "$H" fw-1.2.0-foreign.bin; poll_until 5 has_fw forged 1.2.0
 ok $? "accept-forged: installs the foreign-signed image"
-dev downgrade --flaw accept-downgrade --firmware 1.0.0
 poll_until 10 online downgrade
 offer downgrade 0.9.0 "$H" fw-0.9.0.bin; poll_until 5 has_fw downgrade 0.9.0
 ok $? "accept-downgrade: installs the older image"
 
+# Reconnection: the broker stays away until the device has tried again in vain (its loss and
+# a failed attempt are logged), and the one that does not reconnect is offline too; then it
+# comes back on the same port.
+more() { [ "$(attempts back)" -ge $((n + 2)) ]; }
+poll_until 5 more
+poll_until 5 offline gone
+start_mosquitto flaky "allow_anonymous false
+password_file $TMP/passwd
+$(tls_listener "$BR" a)"
+
 # ---- the cloud link ----
 dev anon --flaw anonymous
+dev plainok --mqtt-port "$NOPE"
+dev plain --flaw no-tls --mqtt-port "$NOPE"
+dev strict --mqtt-port "$BW"
+dev insecure --flaw insecure-tls --mqtt-port "$BW"
+dev lonely --mqtt-port "$NOPE"
+dev dies --flaw dies-offline --mqtt-port "$NOPE"
 poll_until 5 grep -q "broker refused the connection: .*not authorised" "$TMP/anon.log"
 ok $? "anonymous: connects without credentials, and the broker refuses it"
 grep -q "Client <unknown> disconnected, not authorised" "$TMP/cloud.log"; ok $? "anonymous: the broker logged the client without credentials"
 offline anon; ok $? "anonymous: and so stays offline"
-dev plainok --mqtt-port "$NOPE"
-dev plain --flaw no-tls --mqtt-port "$NOPE"
 poll_until 10 online plain; ok $? "no-tls: online over the plain-text listener"
 offline plainok; ok $? "without no-tls: never falls back to plain text"
-dev strict --mqtt-port "$BW"
-dev insecure --flaw insecure-tls --mqtt-port "$BW"
 poll_until 10 online insecure; ok $? "insecure-tls: accepts a broker certificate from another CA"
 offline strict; ok $? "without insecure-tls: that broker is refused"
 grep -q "certificate verify failed" "$TMP/strict.log"; ok $? "and the device logs why: certificate verify failed"
 
 # Offline: no broker at all.  Local functions go on, unless dies-offline.
-dev lonely --mqtt-port "$NOPE"
-dev dies --flaw dies-offline --mqtt-port "$NOPE"
 like "$(sget lonely /sensors/temp)" '^[0-9]+\.[0-9]$' "offline: CoAP still answers"
 like "$(mbpoll -m tcp -p "$lonely_mb" -a 1 -t 3 -r 1 -c 1 -1 127.0.0.1 2>&1)" '\[1\]:' "offline: Modbus still answers"
 like "$(coap -m get "coap://127.0.0.1:$dies_coap/sensors/temp")" "5\.03" "dies-offline: CoAP answers 5.03"
 like "$(mbpoll -m tcp -p "$dies_mb" -a 1 -t 3 -r 1 -c 1 -1 127.0.0.1 2>&1)" "Slave device or server failure|failure" "dies-offline: Modbus answers with an exception"
 
-# Reconnection: the broker goes away and comes back on the same port.
-BR=$(freeport)
-start_mosquitto flaky "allow_anonymous false
-password_file $TMP/passwd
-$(tls_listener "$BR" a)"
-flaky=$BG
-dev back --mqtt-port "$BR"
-dev gone --flaw no-reconnect --mqtt-port "$BR"
-poll_until 10 online back && poll_until 10 online gone; ok $? "both devices online on the flaky broker"
-stop_pid "$flaky"
-poll_until 5 offline back; ok $? "broker stopped: the device notices"
-sleep 1
-start_mosquitto flaky "allow_anonymous false
-password_file $TMP/passwd
-$(tls_listener "$BR" a)"
+# Reconnection: the broker went away and came back on the same port (above).
+ok "$r_both" "both devices online on the flaky broker"
+ok "$r_notice" "broker stopped: the device notices"
 poll_until 15 online back; ok $? "broker back: the device reconnects by itself"
 offline gone; ok $? "no-reconnect: stays offline"
 
-dev calm --mqtt-port "$NOPE"
-dev storm --flaw reconnect-storm --mqtt-port "$NOPE"
-sleep 3
-nc=$(grep -cE "mqtt: (connect to|disconnected)" "$TMP/calm.log"); ns=$(grep -cE "mqtt: (connect to|disconnected)" "$TMP/storm.log")
+# calm and storm started above; their attempts were counted 3 s after they started.
+wait "$count3"
+nc=$(cat "$TMP/calm.n"); ns=$(cat "$TMP/storm.n")
 [ "$nc" -le 5 ]; ok $? "back-off: $nc connection attempts in 3 s"
 [ "$ns" -ge 20 ]; ok $? "reconnect-storm: $ns connection attempts in 3 s"
 
@@ -196,7 +222,9 @@ poll_until 3 bash -c "! kill -0 $fragile_pid 2>/dev/null"; ok $? "crash-on-malfo
 like "$(mbpoll -m tcp -p "$good_mb" -a 1 -t 3 -r 1 -c 1 -1 127.0.0.1 2>&1)" '\[1\]:' "without it: the device drops the frame and answers the next"
 dev fragile2 --flaw crash-on-malformed
 disown "$fragile2_pid"
-coap -m get "coap://127.0.0.1:$fragile2_coap/%01x" > /dev/null
+# The device dies on the request and never answers: the client (bounded to 2 s) goes on in the
+# background (stopped at the end if still there) while the device's end is polled.
+bg coap-client-openssl -B 2 -m get "coap://127.0.0.1:$fragile2_coap/%01x" > /dev/null 2>&1
 poll_until 3 bash -c "! kill -0 $fragile2_pid 2>/dev/null"; ok $? "crash-on-malformed: a CoAP Uri-Path with a control byte ends the device"
 like "$(coap -m get "coap://127.0.0.1:$good_coap/%01x")" "4\.04" "without it: the same request gets 4.04"
 dev amp --flaw amplifier
