@@ -129,15 +129,25 @@ like "$out" "^keur lab: (198\.19\.[0-9]+\.3), a lab device's broker address, is 
 
 # A lab that a killed test run left, its directory gone: the next lab test removes all of it,
 # and leaves the labs of test runs that still run (this one's) alone.
+# Its test is played by a sleep, alive while the lab is built (so that the reaper of a lab test
+# starting meanwhile leaves it alone); the test dies with its directory, under the reapers' lock,
+# so that this test's reaper is the one that finds it.
 S=$(mktemp -d /tmp/keur-test.XXXXXX) LNZ=$(lab_name t7z)
 chmod 755 "$S"
+bg sleep 600
+owner=$BG
+echo "$owner $(awk '{ print $22 }' "/proc/$owner/stat")" > "$S/owner"
 "$KEUR" lab up --dir "$S/lab" --name "$LNZ" --duts 1 > /dev/null 2>&1
 pids=$(sed -n 's/^pid \([0-9]*\) .*/\1/p' "$S/lab/lab.state" | tr '\n' ' ')
-rm -rf "$S"
 LK=$TMP/kept
 LABS+=("$LK")
 "$KEUR" lab up --dir "$LK" --name "$(lab_name t7l)" --duts 1 > /dev/null 2>&1
-bash "$TOP/tests/lab-reap.sh" 2> "$TMP/reap.err"
+exec 9> /run/keur/reap.lock
+flock 9
+stop_pid "$owner"
+rm -rf "$S"
+KEUR_REAP_LOCKED=1 bash "$TOP/tests/lab-reap.sh" 2> "$TMP/reap.err"
+exec 9>&-
 like "$(cat "$TMP/reap.err")" "removing the lab '$LNZ' that a killed test run left in $S/lab" "lab-reap.sh removes a killed test run's lab"
 none_alive() { for p in $pids; do kill -0 "$p" 2>/dev/null && return 1; done; return 0; }
 [ -n "$pids" ] && poll_until 5 none_alive; ok $? "its processes ($pids) are gone"
