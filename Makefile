@@ -90,9 +90,8 @@ build/schemas.c: profiles/profile.xsd profiles/dut.xsd profiles/lab.xsd reports/
 # file, each with its own temporary directory, ports and lab, is independent of the others
 # (docs/testing.md).  `make check T=tests/30-mqtt.t` builds and runs one file (or several).
 JOBS      ?= 8
-TESTS_SLOW = tests/90-sanitizers.t tests/75-crash.t tests/46-modbus.t tests/76-hostile.t tests/45-coap-rob.t \
-             tests/72-update.t tests/73-label.t tests/71-offline.t tests/60-simdev.t tests/80-fuzz.t tests/70-lab.t \
-             tests/50-demo.t tests/37-mqtt-rob.t tests/38-mqtt-client.t tests/39-coap-sec.t tests/36-coap.t
+TESTS_SLOW = tests/75-crash.t tests/50-demo.t tests/73-label.t tests/72-update.t tests/76-hostile.t tests/71-offline.t \
+             tests/46-modbus.t tests/90-sanitizers.t tests/70-lab.t tests/80-fuzz.t tests/33-mqtt-acl.t tests/39-coap-sec.t
 TESTS      = $(TESTS_SLOW) $(filter-out $(TESTS_SLOW),$(sort $(wildcard tests/*.t)))
 T         ?=
 
