@@ -1,8 +1,9 @@
 /* lab.h — the simulated lab (`keur lab up|down|power`): network namespaces named keur-NAME-*,
  * a cloud with a real mosquitto broker (TLS, password file, ACL) and the update service, and one
  * keur-simdev per DUT, each with a LAN link to the harness and a WAN link to the cloud.
- * Addresses come from 198.18.0.0/15; nothing is routed out of the lab.  Every lab uses the same
- * addresses, so one is up per machine; lab up refuses a second and names the first. */
+ * Addresses come from 198.18.0.0/15; nothing is routed out of the lab.  Several labs can be up at
+ * once: each takes a slot and a run of device numbers no other lab holds (lab.c, "Addresses");
+ * lab up refuses only a name in use, naming that lab. */
 #ifndef KEUR_LAB_H
 #define KEUR_LAB_H
 
