@@ -428,8 +428,8 @@ static int pick_addresses(const char *self, int nduts, int *slot, int *base)
 	}
 	if (*slot < MAX_SLOTS && *base + nduts <= MAX_DEVNUM)
 		return 0;
-	say("no room for a lab of %d devices beside the labs up on this machine (%s): labs share %d device addresses and %d slots; take one down with keur lab down --dir ITS-DIR",
-	    nduts, names, MAX_DEVNUM, MAX_SLOTS);
+	say("no room for %d more device%s beside the labs up on this machine (%s): all labs together have %d devices and %d clouds; take one down with keur lab down --dir ITS-DIR",
+	    nduts, nduts == 1 ? "" : "s", names, MAX_DEVNUM, MAX_SLOTS);
 	return -1;
 }
 

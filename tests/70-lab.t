@@ -10,7 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 lab_begin
 LN=$(lab_name t70)
-plan 54
+plan 57
 
 LABS=()
 lab_cleanup() {
@@ -126,6 +126,16 @@ is "$rc" 3 "a broker address left on this host's loopback: lab up exit 3"
 like "$out" "^keur lab: (198\.19\.[0-9]+\.3), a lab device's broker address, is on this host's loopback.*ip addr del \1/32 dev lo\$" \
 	"naming the address and how to remove it"
 [ ! -e "$TMP/shadowed" ]; ok $? "and makes nothing"
+
+# No room: the labs up hold every device number (a note made here, in a mount namespace of this
+# test's own, so that no other lab up on this machine sees it).  Refused, naming them; nothing made.
+out=$(unshare -m --propagation private bash -c 'mount -t tmpfs none /run/keur && mkdir -p /run/keur/labs "$1/full" &&
+	: > "$1/full/lab.state" && printf "%s\nnet 0 0 240\n" "$1/full" > /run/keur/labs/full &&
+	exec "$0" lab up --dir "$1/x" --name "$2" --duts 1' "$KEUR" "$TMP/noroom" "$(lab_name t7r)" 2>&1); rc=$?
+is "$rc" 3 "no room for another device: lab up exit 3"
+like "$out" "^keur lab: no room for 1 more device beside the labs up on this machine \(.*'full'.*\): .*keur lab down --dir ITS-DIR\$" \
+	"naming the labs that hold the addresses, in one line"
+[ ! -e "$TMP/noroom/x" ]; ok $? "and makes nothing"
 
 # A lab that a killed test run left, its directory gone: the next lab test removes all of it,
 # and leaves the labs of test runs that still run (this one's) alone.
