@@ -85,10 +85,11 @@ build/schemas.c: profiles/profile.xsd profiles/dut.xsd profiles/lab.xsd reports/
 	  echo "const char keur_$$n[] ="; \
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/\t/\\t/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo ";"; done; } > $@
 
-# The test files run side by side (prove -j JOBS, 6 measured fastest with 8 on two cores; most of their time is waiting on devices and
-# deadlines, not on the CPUs), slowest first, so that the longest are not left for last; every
-# file, each with its own temporary directory, ports and lab, is independent of the others
-# (docs/testing.md).  `make check T=tests/30-mqtt.t` builds and runs one file (or several).
+# The test files run side by side, JOBS at a time (most of their time is waiting on devices and
+# deadlines, not on the CPUs; on two cores 6 was as fast as 8 and faster than 3 or 4), slowest
+# first, so that the longest are not left for last; every file, each with its own temporary
+# directory, ports and lab, is independent of the others (docs/testing.md).
+# `make check T=tests/30-mqtt.t` builds and runs one file (or several).
 JOBS      ?= 6
 TESTS_SLOW = tests/75-crash.t tests/50-demo.t tests/73-label.t tests/72-update.t tests/76-hostile.t tests/71-offline.t \
              tests/46-modbus.t tests/90-sanitizers.t tests/70-lab.t tests/80-fuzz.t tests/33-mqtt-acl.t tests/39-coap-sec.t
