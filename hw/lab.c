@@ -51,7 +51,7 @@
 struct lab {
 	char dir[3072];
 	char name[16];
-	int slot, base;		/* see "Addresses" */
+	int base;		/* the lab's first device number (see "Addresses") */
 	char host_ip[16], cloud_ip[16];	/* this host's and the cloud's end of the management link */
 	int state_fd;
 	FILE *log;
@@ -400,7 +400,10 @@ static int pick_addresses(const char *self, int nduts, int *slot, int *base)
 					continue;
 				snprintf(name, sizeof(name), "%.63s", e->d_name);
 			}
-			if (!strcmp(name, self))
+			char quoted[80];
+			snprintf(quoted, sizeof(quoted), "'%s'", name);
+			/* self, and a lab counted already (from another of its namespaces) */
+			if (!strcmp(name, self) || strstr(names, quoted))
 				continue;
 			if (read_note(name, &n) < 0 ? pass == 1 : !note_live(name, &n))
 				continue;
@@ -409,9 +412,7 @@ static int pick_addresses(const char *self, int nduts, int *slot, int *base)
 			for (int k = n.base; k < n.base + n.n && k < MAX_DEVNUM; k++)
 				if (k >= 0)
 					devs[k] = 1;
-			char quoted[80];
-			snprintf(quoted, sizeof(quoted), "'%s'", name);
-			if (!strstr(names, quoted) && off < sizeof(names) - 80)
+			if (off < sizeof(names) - 80)
 				off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s", off ? ", " : "", quoted);
 		}
 		closedir(d);
@@ -712,9 +713,8 @@ static int reserve(const struct lab_up_opts *o, struct lab *l)
 	char abs[PATH_MAX];
 	int slot, base;
 
-	if (namespaces_of(o->name) || (read_note(o->name, &other) == 0 && note_live(o->name, &other))) {
-		if (read_note(o->name, &other) < 0)
-			other.dir[0] = '\0';
+	read_note(o->name, &other);	/* other.dir is "" without a note */
+	if (note_live(o->name, &other)) {
 		say("a lab named '%s' is up on this machine (namespaces keur-%s-*%s%s): choose another --name, or remove it with keur lab down --dir %s",
 		    o->name, o->name, other.dir[0] ? ", in " : "", other.dir, other.dir[0] ? other.dir : "ITS-DIR");
 		return 3;
@@ -738,7 +738,6 @@ static int reserve(const struct lab_up_opts *o, struct lab *l)
 	if (open_lab(l, abs, 1) < 0)
 		return 3;
 	snprintf(l->name, sizeof(l->name), "%s", o->name);
-	l->slot = slot;
 	l->base = base;
 	snprintf(l->host_ip, sizeof(l->host_ip), "198.18.0.%d", 4 * slot + 1);
 	snprintf(l->cloud_ip, sizeof(l->cloud_ip), "198.18.0.%d", 4 * slot + 2);
