@@ -25,6 +25,7 @@
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pwd.h>
 #include <mosquitto.h>
 #include <modbus.h>
 #include <openssl/opensslv.h>
@@ -446,7 +447,6 @@ static int open_lab(struct lab *l, const char *dir, int create)
 		say("cannot create %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	chmod(dir, 0755);	/* mosquitto drops root and must read its files here */
 	p = path(l, "logs");
 	if (create)
 		mkdir(p, 0755);
@@ -538,43 +538,88 @@ static int certificates(struct lab *l, int nduts)
 	return r ? -1 : 0;
 }
 
+/* LAB_RUN/brokers/NAME: the files the broker reads after it has dropped root for its own user
+ * (password file, ACL, CA, certificate and key).  That user may not be able to enter DIR: a home
+ * directory or a mktemp -d directory is 0700.  Only the configuration it reads as root, from DIR. */
+static char *broker_run_path(const char *name, const char *file, char *buf, size_t len)
+{
+	snprintf(buf, len, LAB_RUN "/brokers/%s%s%s", name, *file ? "/" : "", file);
+	return buf;
+}
+
+/* Writes text to the broker's file, readable by the user mosquitto drops to (uid; -1: anyone). */
+static int broker_file(const char *name, const char *file, const char *text, size_t len, uid_t uid)
+{
+	char p[160];
+
+	broker_run_path(name, file, p, sizeof(p));
+	if (file_write_atomic(p, text, len) < 0)
+		return -1;
+	return uid == (uid_t)-1 ? chmod(p, 0644) : (chown(p, uid, (gid_t)-1) | chmod(p, 0600));
+}
+
+static int broker_copy(struct lab *l, const char *rel, const char *file, uid_t uid)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int r = file_read(path(l, "%s", rel), &text, &len) < 0 ? -1 : broker_file(l->name, file, text, len, uid);
+
+	free(text);
+	return r;
+}
+
 static int broker(struct lab *l, const char *ns, int nduts)
 {
-	char conf[4096];
+	static const char acl[] = "user lab\ntopic readwrite keur/#\ntopic read $SYS/#\n\npattern readwrite keur/%u/#\n";
+	const struct passwd *pw = getpwnam("mosquitto");
+	uid_t uid = pw ? pw->pw_uid : (uid_t)-1;
+	char conf[4096], rdir[128], pwfile[160], ca[160], cert[160], key[160], aclfile[160];
 	int r = 0;
 
-	record(l, "file cloud/passwd");
-	r |= sh(l, "mosquitto_passwd -c -b %s lab lab-observer-pw", path(l, "cloud/passwd"));
-	for (int i = 0; i < nduts; i++) {
-		char pw[64];
-		snprintf(pw, sizeof(pw), "dev%d-mqtt-pw\n", i);
-		r |= sh(l, "mosquitto_passwd -b %s dev%d dev%d-mqtt-pw", path(l, "cloud/passwd"), i, i);
-		char rel[64];
-		snprintf(rel, sizeof(rel), "dev%d/mqtt.pw", i);
-		r |= write_file(l, rel, pw, 0644);
+	broker_run_path(l->name, "", rdir, sizeof(rdir));
+	mkdir(LAB_RUN "/brokers", 0755);
+	if (mkdir(rdir, 0700) < 0 && errno != EEXIST) {
+		say("cannot create %s: %s", rdir, strerror(errno));
+		return -1;
 	}
-	chmod(path(l, "cloud/passwd"), 0644);
+	if (uid == (uid_t)-1 ? chmod(rdir, 0755) : (chown(rdir, uid, (gid_t)-1) | chmod(rdir, 0700))) {
+		say("cannot give %s to the broker's user: %s", rdir, strerror(errno));
+		return -1;
+	}
+	broker_run_path(l->name, "passwd", pwfile, sizeof(pwfile));
+	unlink(pwfile);	/* a lab of this name that was killed may have left its own */
+	r |= sh(l, "mosquitto_passwd -c -b %s lab lab-observer-pw", pwfile);
+	for (int i = 0; i < nduts; i++) {
+		char devpw[64], rel[64];
+		snprintf(devpw, sizeof(devpw), "dev%d-mqtt-pw\n", i);
+		r |= sh(l, "mosquitto_passwd -b %s dev%d dev%d-mqtt-pw", pwfile, i, i);
+		snprintf(rel, sizeof(rel), "dev%d/mqtt.pw", i);
+		r |= write_file(l, rel, devpw, 0644);
+	}
+	r |= uid == (uid_t)-1 ? chmod(pwfile, 0644) : (chown(pwfile, uid, (gid_t)-1) | chmod(pwfile, 0600));
 	r |= write_file(l, "lab-observer.pw", "lab-observer-pw\n", 0644);
 	/* Each device reads and writes only below keur/ITS-USER/; the lab account sees everything. */
-	r |= write_file(l, "cloud/acl", "user lab\ntopic readwrite keur/#\ntopic read $SYS/#\n\npattern readwrite keur/%u/#\n", 0644);
-	record(l, "file logs/broker.log");
-	close(open(path(l, "logs/broker.log"), O_WRONLY | O_CREAT, 0666));
-	chmod(path(l, "logs/broker.log"), 0666);
+	r |= broker_file(l->name, "acl", acl, strlen(acl), uid);
+	r |= broker_copy(l, "pki/ca.pem", "ca.pem", uid) | broker_copy(l, "pki/broker.pem", "broker.pem", uid) |
+	     broker_copy(l, "pki/broker.key", "broker.key", uid);
+	/* It logs to stderr, which spawn opens as root: DIR/logs/broker.log. */
 	snprintf(conf, sizeof(conf),
-		 "# keur simulated lab: the vendor's cloud broker\n"
+		 "# keur simulated lab: the vendor's cloud broker.  It reads these files after dropping root,\n"
+		 "# so they live in %s (a copy of pki/), which its user can reach.\n"
 		 "per_listener_settings false\nallow_anonymous false\npassword_file %s\nacl_file %s\n"
-		 "persistence false\nlog_dest file %s\nconnection_messages true\n"
+		 "persistence false\nlog_dest stderr\nconnection_messages true\n"
 		 "listener 8883\ncafile %s\ncertfile %s\nkeyfile %s\n"
 		 "# plain text too, so that a device with --flaw no-tls can show its flaw\nlistener 1883\n",
-		 path(l, "cloud/passwd"), path(l, "cloud/acl"), path(l, "logs/broker.log"), path(l, "pki/ca.pem"),
-		 path(l, "pki/broker.pem"), path(l, "pki/broker.key"));
+		 rdir, pwfile, broker_run_path(l->name, "acl", aclfile, sizeof(aclfile)),
+		 broker_run_path(l->name, "ca.pem", ca, sizeof(ca)), broker_run_path(l->name, "broker.pem", cert, sizeof(cert)),
+		 broker_run_path(l->name, "broker.key", key, sizeof(key)));
 	r |= write_file(l, "cloud/mosquitto.conf", conf, 0644);
 	if (r)
 		return -1;
 	char *argv[] = { (char *)"mosquitto", (char *)"-c", path(l, "cloud/mosquitto.conf"), NULL };
 	if (access("/usr/sbin/mosquitto", X_OK) == 0)
 		argv[0] = (char *)"/usr/sbin/mosquitto";
-	return spawn(l, ns, "broker", "broker-stdout", argv) > 0 ? 0 : -1;
+	return spawn(l, ns, "broker", "broker", argv) > 0 ? 0 : -1;
 }
 
 /* The simdev of DUT i: its command line is kept in DIR/devI/cmdline for `keur lab power on`. */
@@ -751,6 +796,33 @@ static int reserve(const struct lab_up_opts *o, struct lab *l)
 	return 0;
 }
 
+static int take_down(const char *dir, int keep_logs);
+
+/* lab up failed at what: says so, names the log it kept (a failed lab up removes everything
+ * else) and shows that log's last lines, which usually say why. */
+static void failed(struct lab *l, const char *what, const char *log)
+{
+	char *p = path(l, "logs/%s", log), line[512], tail[5][512];
+	struct stat st;
+	int n = 0;
+	FILE *f;
+
+	fflush(l->log);
+	if (stat(p, &st) < 0 || st.st_size == 0)
+		p = path(l, "logs/lab.log");	/* it failed before its own log began */
+	say("%s; its log is kept in %s", what, p);
+	if (!(f = fopen(p, "re")))
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0])
+			snprintf(tail[n++ % 5], sizeof(tail[0]), "%s", line);
+	}
+	fclose(f);
+	for (int i = n > 5 ? n - 5 : 0; i < n; i++)
+		say("  | %s", tail[i % 5]);
+}
+
 /* lab up's second half, the lock released: builds what reserve picked. */
 static int build(const struct lab_up_opts *o, struct lab *lp)
 {
@@ -766,7 +838,7 @@ static int build(const struct lab_up_opts *o, struct lab *lp)
 		r |= mkdir_rec(&l, rel);
 	}
 	if (r || certificates(&l, o->nduts) < 0) {
-		say("could not make the lab's certificates (see %s/logs/lab.log)", l.dir);
+		failed(&l, "could not make the lab's certificates", "lab.log");
 		goto fail;
 	}
 
@@ -809,13 +881,13 @@ static int build(const struct lab_up_opts *o, struct lab *lp)
 	}
 	r |= sh(&l, "ip netns exec %s sysctl -qw net.ipv4.ip_forward=1", cloud);
 	if (r) {
-		say("could not build the lab's network (see %s/logs/lab.log)", l.dir);
+		failed(&l, "could not build the lab's network", "lab.log");
 		goto fail;
 	}
 
 	/* The cloud: broker and update service. */
 	if (broker(&l, cloud, o->nduts) < 0 || wait_tcp(l.cloud_ip, 8883, 5000) < 0) {
-		say("the lab's broker did not start (see %s/logs/broker.log)", l.dir);
+		failed(&l, "the lab's broker did not start", "broker.log");
 		goto fail;
 	}
 	record(&l, "file vendor.key");
@@ -838,7 +910,7 @@ static int build(const struct lab_up_opts *o, struct lab *lp)
 	char *upd[] = { (char *)o->simdev, (char *)"update-service", (char *)"--dir", path(&l, "updates"),
 			(char *)"--listen", (char *)"0.0.0.0", (char *)"--port", (char *)"8080", NULL };
 	if (r || spawn(&l, cloud, "update-service", "update-service", upd) < 0 || wait_tcp(l.cloud_ip, 8080, 5000) < 0) {
-		say("the lab's update service did not start (see %s/logs/)", l.dir);
+		failed(&l, "the lab's update service did not start", "update-service.log");
 		goto fail;
 	}
 
@@ -854,7 +926,10 @@ static int build(const struct lab_up_opts *o, struct lab *lp)
 		snprintf(rel, sizeof(rel), "dev%d/cmdline", i);
 		if (r || simdev_cmdline(&l, o, i, cmd, sizeof(cmd)) < 0 || write_file(&l, rel, cmd, 0644) < 0 ||
 		    start_simdev(&l, i, cmd) < 0 || wait_ready(&l, i, 5000) < 0) {
-			say("reference device dev%d did not start (see %s/logs/dev%d.log)", i, l.dir, i);
+			char what[64], log[32];
+			snprintf(what, sizeof(what), "reference device dev%d did not start", i);
+			snprintf(log, sizeof(log), "dev%d.log", i);
+			failed(&l, what, log);
 			goto fail;
 		}
 		r |= dut_files(&l, o, i);
@@ -875,7 +950,7 @@ static int build(const struct lab_up_opts *o, struct lab *lp)
 	return 0;
 fail:
 	close_lab(&l);
-	lab_down(l.dir);
+	take_down(l.dir, 1);
 	return 3;
 }
 
@@ -1014,7 +1089,20 @@ static void release_broker_addresses(const struct state *s)
 	}
 }
 
-int lab_down(const char *dir)
+/* Removes the broker's files in LAB_RUN/brokers/NAME. */
+static void release_broker_files(const char *name)
+{
+	char p[160];
+
+	static const char *const files[] = { "passwd", "acl", "ca.pem", "broker.pem", "broker.key" };
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		unlink(broker_run_path(name, files[i], p, sizeof(p)));
+	rmdir(broker_run_path(name, "", p, sizeof(p)));
+}
+
+/* Takes the lab in dir down; keep_logs leaves DIR/logs/ (a lab up that failed points at them). */
+static int take_down(const char *dir, int keep_logs)
 {
 	static struct state s;
 	int bad = 0;
@@ -1059,16 +1147,21 @@ int lab_down(const char *dir)
 			bad = 1;
 		}
 	}
+	if (s.name[0])
+		release_broker_files(s.name);
 	for (int i = s.nfiles - 1; i >= 0; i--) {
+		if (keep_logs && !strncmp(s.files[i], "logs/", 5))
+			continue;
 		snprintf(p, sizeof(p), "%s/%s", dir, s.files[i]);
 		unlink(p);
 	}
-	static const char *const logs[] = { "logs/lab.log", "logs/broker-stdout.log", "logs/update-service.log" };
-	for (size_t i = 0; i < sizeof(logs) / sizeof(logs[0]); i++) {
+	static const char *const logs[] = { "logs/lab.log", "logs/broker.log", "logs/update-service.log",
+					      "logs/broker-stdout.log" /* a lab from keur 0.x */ };
+	for (size_t i = 0; i < sizeof(logs) / sizeof(logs[0]) && !keep_logs; i++) {
 		snprintf(p, sizeof(p), "%s/%s", dir, logs[i]);
 		unlink(p);
 	}
-	for (int i = 0; i < 256; i++) {
+	for (int i = 0; i < 256 && !keep_logs; i++) {
 		snprintf(p, sizeof(p), "%s/logs/dev%d.log", dir, i);
 		unlink(p);
 	}
@@ -1086,6 +1179,11 @@ int lab_down(const char *dir)
 		rmdir(dir);	/* only if nothing else is left in it */
 	}
 	return bad ? 3 : 0;
+}
+
+int lab_down(const char *dir)
+{
+	return take_down(dir, 0);
 }
 
 int lab_power(const char *dir, const char *dut, int on)

@@ -2,7 +2,8 @@
 # keur lab up/down/power: the simulated lab in network namespaces (needs root).  Up and down
 # leave nothing behind, also after a SIGKILL; with the uplink cut the LAN functions go on while
 # MQTT to the cloud stops, and dies-offline breaks exactly that; the netns fixture is restored
-# by the runner; power off/on keeps the configuration.
+# by the runner; power off/on keeps the configuration; a lab in a 0700 directory works; a lab up
+# that fails keeps and names the log that says why.
 . "$(dirname "$0")/lib.sh"
 if [ "$(id -u)" -ne 0 ]; then
 	echo "1..0 # SKIP the simulated lab needs root"
@@ -10,7 +11,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 lab_begin
 LN=$(lab_name t70)
-plan 57
+plan 67
 
 LABS=()
 lab_cleanup() {
@@ -143,7 +144,6 @@ like "$out" "^keur lab: no room for 1 more device beside the labs up on this mac
 # starting meanwhile leaves it alone); the test dies with its directory, under the reapers' lock,
 # so that this test's reaper is the one that finds it.
 S=$(mktemp -d /tmp/keur-test.XXXXXX) LNZ=$(lab_name t7z)
-chmod 755 "$S"
 bg sleep 600
 owner=$BG
 echo "$owner $(awk '{ print $22 }' "/proc/$owner/stat")" > "$S/owner"
@@ -161,7 +161,8 @@ exec 9>&-
 like "$(cat "$TMP/reap.err")" "removing the lab '$LNZ' that a killed test run left in $S/lab" "lab-reap.sh removes a killed test run's lab"
 none_alive() { for p in $pids; do kill -0 "$p" 2>/dev/null && return 1; done; return 0; }
 [ -n "$pids" ] && poll_until 5 none_alive; ok $? "its processes ($pids) are gone"
-! ip netns list | grep -q "^keur-$LNZ-" && [ ! -e "/run/keur/labs/$LNZ" ]; ok $? "and its namespaces and its note"
+! ip netns list | grep -q "^keur-$LNZ-" && [ ! -e "/run/keur/labs/$LNZ" ] && [ ! -e "/run/keur/brokers/$LNZ" ]
+ok $? "and its namespaces, its note and its broker's files"
 [ -f "$LK/lab.state" ] && ! grep -q "$LK" "$TMP/reap.err"; ok $? "a lab of a test that still runs is left alone"
 "$KEUR" lab down --dir "$LK" > /dev/null; ok $? "(which removes its own)"
 
@@ -176,4 +177,31 @@ kill -9 "$pid"; wait "$pid" 2>/dev/null
 ip netns list | grep -q "^keur-$LNK-"; ok $? "lab up killed half way, with namespaces made"
 "$KEUR" lab down --dir "$K"; is $? 0 "keur lab down after the kill"
 gone "$LNK" "$K"; ok $? "nothing of the killed lab is left"
+
+# A lab in a directory no other user can enter (a home directory, a mktemp -d): the broker, which
+# drops root for its own user, still reaches what it reads.
+P=$TMP/private
+mkdir -m 700 "$P"
+LP=$P/lab LNP=$(lab_name t7p)
+LABS+=("$LP")
+"$KEUR" lab up --dir "$LP" --name "$LNP" --duts 1 > "$TMP/private.out" 2>&1
+is $? 0 "lab up --dir inside a 0700 directory"
+poll_until 10 grep -q "as simdev-dev0 .*u'dev0'" "$LP/logs/broker.log"
+ok $? "its device logs in to its broker (logs/broker.log)"
+"$KEUR" lab down --dir "$LP"; is $? 0 "and lab down"
+gone "$LNP" "$LP" && [ ! -e "/run/keur/brokers/$LNP" ]; ok $? "leaving nothing, the broker's files in /run/keur/brokers neither"
+is "$(stat -c %a "$P")" 700 "the 0700 directory keeps its mode"
+
+# A lab up that fails removes what it built, keeps its logs and names the one that says why.
+LF=$P/failed LNF=$(lab_name t7f)
+LABS+=("$LF")
+"$KEUR" lab up --dir "$LF" --name "$LNF" --duts 1 --flaw 0:nosuchflaw > /dev/null 2> "$TMP/failed.err"
+is $? 3 "lab up with a device that cannot start: exit 3"
+like "$(head -1 "$TMP/failed.err")" "^keur lab: reference device dev0 did not start; its log is kept in $LF/logs/dev0.log\$" \
+	"names the device and its log"
+[ -s "$LF/logs/dev0.log" ]; ok $? "that log is there after the roll-back"
+like "$(cat "$TMP/failed.err")" "keur lab:   \| keur-simdev: unknown flaw 'nosuchflaw'" "and its last lines, which say why, are shown"
+! ip netns list | grep -q "^keur-$LNF-" && [ ! -e "$LF/lab.state" ] && [ ! -e "/run/keur/labs/$LNF" ] &&
+	[ ! -e "/run/keur/brokers/$LNF" ]
+ok $? "the rest of the failed lab is gone"
 done_testing

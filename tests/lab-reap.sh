@@ -5,7 +5,7 @@
 # (/tmp/keur-test.*/owner: PID and start time, tests/lib.sh lab_begin); a lab noted in
 # /run/keur/labs whose test directory has no living owner belongs to no test: keur lab down
 # removes it, or, its directory gone as well, its namespaces, their processes and the broker
-# addresses keur may have held for its devices are removed by name.  A lab built anywhere else
+# addresses keur may have held for its devices and its broker's files are removed by name.  A lab built anywhere else
 # is left alone.  One reaper runs at a time.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,6 +38,7 @@ for rec in /run/keur/labs/*; do
 		ip netns del "$ns"
 		case $ns in *-dut[0-9]*) ip addr del "198.19.$((${base:-0} + ${ns##*-dut})).3/32" dev lo 2>/dev/null ;; esac
 	done
+	rm -rf "/run/keur/brokers/$name"	# the broker's files (keur lab names are [a-z0-9]{1,8})
 	rm -f "$rec"
 done
 exit 0
