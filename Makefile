@@ -104,7 +104,7 @@ demo: deps-auto
 	$(MAKE) keur keur-simdev tests/peer
 	bash hw/demo/run-demo.sh
 
-# Benchmarks print figures (README, "Performance"); they compare keur with sslscan.
+# Benchmarks print figures (docs/performance.md); they compare keur with sslscan.
 bench: deps-auto
 	@bash tests/deps.sh auto sslscan nmap
 	$(MAKE) keur tests/peer

@@ -52,7 +52,7 @@ static const char usage_text[] =
 	"exit codes: 0 every mandatory requirement passed, 1 some failed,\n"
 	"            2 bad command line or input file, 3 inconclusive (lab or harness problem)\n"
 	"`keur COMMAND --help` says more.  Formats: the XSDs in profiles/ (inputs) and reports/\n"
-	"(report.xml), and README.md.\n";
+	"(report.xml), and docs/formats.md.\n";
 
 static const char run_help[] =
 	"usage: keur run --dut D [--profile P] [--lab L] [--out DIR] [--only CASE,..] [--level L]\n"

@@ -6,7 +6,7 @@
 # Every case must end within its deadline with a verdict and a reason, none `error`; keur must
 # exit 0, 1 or 3, keep its journal whole (keur report rewrites the same TAP), and stay small
 # (peak memory of keur and of every case); and no device that says nothing valid passes anything.
-# The table of what happened is printed as comments (README, "Hostile devices").
+# The table of what happened is printed as comments (docs/hostile.md).
 . "$(dirname "$0")/lib.sh"
 
 HOSTILE=$TOP/tests/hostile
