@@ -41,7 +41,7 @@ static const char usage_text[] =
 	"  report DIR            rewrite DIR/results.tap, junit.xml, oscal.xml, report.xml (unless\n"
 	"                        signed), label.svg and report.html from DIR/journal\n"
 	"  label DIR             write DIR/label.svg: level reached and the label's fields\n"
-	"  sign DIR --key K --cert C   sign DIR/report.xml (enveloped XMLDSig, ECDSA-SHA256)\n"
+	"  sign DIR --key K --cert C   sign DIR/report.xml (enveloped XMLDSig, ECDSA or RSA, SHA-256)\n"
 	"  verify DIR|REPORT [--ca CA] check the signature, the chain to CA and every evidence hash\n"
 	"  lab up [--dir DIR] [--duts N] [--flaw [I:]NAME]...   build the simulated lab (root)\n"
 	"  lab down [--dir DIR]  remove it, also after a crash\n"
@@ -954,12 +954,13 @@ static int cmd_label(int argc, char **argv)
 static const char sign_help[] =
 	"usage: keur sign DIR --key KEY --cert CERT\n"
 	"\n"
-	"Adds an enveloped XMLDSig signature to DIR/report.xml: ECDSA with SHA-256 over the whole\n"
-	"report after exclusive C14N and over the journal and every evidence file (by their paths\n"
-	"relative to DIR), with CERT in KeyInfo, so that both `keur verify DIR` and, run in DIR,\n"
-	"`xmlsec1 --verify --trusted-pem CA report.xml` check it.  KEY is an unencrypted PEM EC\n"
-	"private key (P-256 recommended), CERT its PEM certificate, valid now.  keur signs only a\n"
-	"report whose journal and evidence still match it; signing again replaces the signature.\n"
+	"Adds an enveloped XMLDSig signature to DIR/report.xml: ECDSA or RSA (PKCS#1 v1.5) with\n"
+	"SHA-256 over the whole report after exclusive C14N and over the journal and every evidence\n"
+	"file (by their paths relative to DIR), with CERT in KeyInfo, so that both `keur verify DIR`\n"
+	"and, run in DIR, `xmlsec1 --verify --trusted-pem CA report.xml` check it.  KEY is an\n"
+	"unencrypted PEM private key, EC (P-256 recommended) or RSA of at least 2048 bits (not\n"
+	"RSA-PSS), CERT its PEM certificate, valid now.  keur signs only a report whose journal\n"
+	"and evidence still match it; signing again replaces the signature.\n"
 	"DIR/label.svg is rewritten, since it carries the report's SHA-256.\n";
 
 static const char verify_help[] =

@@ -43,15 +43,17 @@ int label_write(const struct run_view *rv, const char *dir);
 /* TAP comment lines after the cases: the level reached, the label, waivers. */
 void tap_trailer(FILE *f, const struct run_view *rv);
 
-/* keur sign: adds an enveloped XMLDSig signature (ECDSA-SHA256, exclusive C14N, the signer's
- * certificate in KeyInfo) to DIR/report.xml, replacing an earlier one, after checking that the
- * report is valid and its journal and evidence still match it.  The signer's subject goes to
- * subject.  0, or -1 with the reason in why.  Initialises OpenSSL: never call it in a process
- * that will fork cases afterwards. */
+/* keur sign: adds an enveloped XMLDSig signature (ECDSA-SHA256 for an EC key, RSA-SHA256 for an
+ * RSA key of at least 2048 bits; exclusive C14N; the signer's certificate in KeyInfo) to
+ * DIR/report.xml, replacing an earlier one, after checking that the report is valid and its
+ * journal and evidence still match it.  The signer's subject goes to subject.  0, or -1 with
+ * the reason in why.  Initialises OpenSSL: never call it in a process that will fork cases
+ * afterwards. */
 int sign_report(const char *dir, const char *key, const char *cert, char *subject, size_t slen,
 		char *why, size_t len);
-/* Whether key and cert can sign (an unencrypted EC key, its certificate, valid now), checked in
- * a child process so that the caller stays free of OpenSSL.  0, or -1 with the reason. */
+/* Whether key and cert can sign (an unencrypted EC key, or RSA key of at least 2048 bits; its
+ * certificate, valid now), checked in a child process so that the caller stays free of
+ * OpenSSL.  0, or -1 with the reason. */
 int sign_check_keys(const char *key, const char *cert, char *why, size_t len);
 /* keur verify: checks the report at target (a run directory or a report.xml) against its schema,
  * its signature, the signer's certificate chain to the CA file ca (not when ca is NULL) and

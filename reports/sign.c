@@ -2,12 +2,14 @@
  * evidence behind it (keur verify).
  *
  * One signature, as the last child of <report>: ECDSA with SHA-256 (XMLDSig 1.1 ecdsa-sha256)
- * over a Reference URI="" (the report, with the enveloped-signature and exclusive C14N
+ * for an EC key, RSA PKCS#1 v1.5 with SHA-256 (rsa-sha256) for an RSA key of at least 2048
+ * bits, over a Reference URI="" (the report, with the enveloped-signature and exclusive C14N
  * transforms) and one detached Reference per run file the report names (the journal, every
  * evidence file: their bytes, by relative URI), and the signer's certificate in
  * KeyInfo/X509Data.  So `xmlsec1 --verify --trusted-pem CA report.xml`, run in the run's
- * directory, checks the report and every file behind it.  xmlsec 1.2 (Debian 12) has no RSA-PSS, so RSA keys are refused rather than signed
- * with PKCS#1 v1.5, which no audit profile asks for.
+ * directory, checks the report and every file behind it.  Most labs' signing certificates are
+ * RSA, and xmlsec 1.2 (Debian 12) has no RSA-PSS: RSA keys sign with PKCS#1 v1.5, RSA-PSS keys
+ * are refused.
  *
  * Verification takes the key from the one certificate in the signature itself, checks the
  * signature with exactly that key and only the transforms keur uses, then checks that
@@ -122,11 +124,86 @@ static char *name_text(const X509_NAME *n)
 	return s;
 }
 
+/* ---- the signature methods: one per type of key ---- */
+
+struct sig_alg {
+	int key_type;				/* EVP_PKEY_EC or EVP_PKEY_RSA */
+	const char *name;			/* as keur verify names it */
+	const xmlChar *href;			/* SignatureMethod/@Algorithm */
+	xmlSecTransformId (*transform)(void);	/* xmlsec's transform for it */
+};
+
+static const struct sig_alg sig_algs[] = {
+	{ .key_type = EVP_PKEY_EC, .name = "ECDSA-SHA256", .href = xmlSecHrefEcdsaSha256,
+	  .transform = xmlSecOpenSSLTransformEcdsaSha256GetKlass },
+	{ .key_type = EVP_PKEY_RSA, .name = "RSA-SHA256", .href = xmlSecHrefRsaSha256,
+	  .transform = xmlSecOpenSSLTransformRsaSha256GetKlass },
+};
+#define NSIG_ALGS (sizeof(sig_algs) / sizeof(sig_algs[0]))
+
+/* Below this an RSA key is refused, for signing and in a signature checked. */
+#define RSA_MIN_BITS 2048
+
+static const struct sig_alg *sig_alg_by_key(int key_type)
+{
+	for (size_t i = 0; i < NSIG_ALGS; i++)
+		if (sig_algs[i].key_type == key_type)
+			return &sig_algs[i];
+	return NULL;
+}
+
+static const struct sig_alg *sig_alg_by_href(const xmlChar *href)
+{
+	for (size_t i = 0; i < NSIG_ALGS; i++)
+		if (xmlStrEqual(sig_algs[i].href, href))
+			return &sig_algs[i];
+	return NULL;
+}
+
+/* "an RSA key", for messages. */
+static const char *key_type_text(int key_type)
+{
+	switch (key_type) {
+	case EVP_PKEY_EC: return "an EC key";
+	case EVP_PKEY_RSA: return "an RSA key";
+	case EVP_PKEY_RSA_PSS: return "an RSA-PSS key";
+	case EVP_PKEY_ED25519: return "an Ed25519 key";
+	case EVP_PKEY_ED448: return "an Ed448 key";
+	case EVP_PKEY_DSA: return "a DSA key";
+	default: return "another type of key";
+	}
+}
+
+/* The method keur signs with the private key from file, or NULL with the reason. */
+static const struct sig_alg *key_sig_alg(EVP_PKEY *key, const char *file, char *why, size_t len)
+{
+	int id = EVP_PKEY_get_base_id(key), bits = EVP_PKEY_get_bits(key);
+	const struct sig_alg *a = sig_alg_by_key(id);
+
+	if (id == EVP_PKEY_RSA_PSS) {
+		snprintf(why, len, "'%s' holds an RSA-PSS key; keur signs with RSA (PKCS#1 v1.5) or ECDSA: RSA-PSS is not "
+			 "in this xmlsec (1.2)", file);
+		return NULL;
+	}
+	if (!a) {
+		snprintf(why, len, "'%s' holds %s; keur signs with ECDSA (P-256 recommended) or RSA of at least %d bits",
+			 file, key_type_text(id), RSA_MIN_BITS);
+		return NULL;
+	}
+	if (id == EVP_PKEY_RSA && bits < RSA_MIN_BITS) {
+		snprintf(why, len, "'%s' holds a %d-bit RSA key; keur signs with RSA of at least %d bits (or ECDSA P-256)",
+			 file, bits, RSA_MIN_BITS);
+		return NULL;
+	}
+	return a;
+}
+
 /* ---- the key and certificate of the signer ---- */
 
 struct signer {
 	EVP_PKEY *key;
 	X509 *cert;
+	const struct sig_alg *alg;	/* the method for key */
 };
 
 static void signer_release(struct signer *s)
@@ -153,12 +230,8 @@ static int signer_load(const char *keyfile, const char *certfile, struct signer 
 		snprintf(why, len, "'%s' is not an unencrypted PEM private key (%s)", keyfile, ossl_why("no key"));
 		goto out;
 	}
-	if (EVP_PKEY_get_base_id(s->key) != EVP_PKEY_EC) {
-		snprintf(why, len, "'%s' holds %s key; keur signs with ECDSA (P-256 recommended): RSA-PSS is not in "
-			 "this xmlsec (1.2), and PKCS#1 v1.5 is not offered", keyfile,
-			 EVP_PKEY_get_base_id(s->key) == EVP_PKEY_RSA ? "an RSA" : "another type of");
+	if (!(s->alg = key_sig_alg(s->key, keyfile, why, len)))
 		goto out;
-	}
 	if (!(f = fopen(certfile, "r"))) {
 		snprintf(why, len, "cannot read the certificate '%s': %s", certfile, strerror(errno));
 		goto out;
@@ -445,7 +518,7 @@ int sign_report(const char *dir, const char *keyfile, const char *certfile, char
 		free(subj);
 	}
 
-	sig = xmlSecTmplSignatureCreate(doc, xmlSecTransformExclC14NId, xmlSecTransformEcdsaSha256Id, NULL);
+	sig = xmlSecTmplSignatureCreate(doc, xmlSecTransformExclC14NId, s.alg->transform(), NULL);
 	if (!sig)
 		goto fail;
 	xmlAddChild(xmlDocGetRootElement(doc), sig);
@@ -624,14 +697,42 @@ out:
 	return r;
 }
 
+/* The method the signature names in SignedInfo/SignatureMethod, if keur signs with it and the
+ * certificate's key pk is of its type (RSA of at least RSA_MIN_BITS); NULL with the reason. */
+static const struct sig_alg *signature_alg(xmlNodePtr sig, EVP_PKEY *pk, char *why, size_t len)
+{
+	xmlNodePtr si = xmlSecFindChild(sig, xmlSecNodeSignedInfo, xmlSecDSigNs);
+	xmlNodePtr sm = si ? xmlSecFindChild(si, xmlSecNodeSignatureMethod, xmlSecDSigNs) : NULL;
+	xmlChar *href = sm ? xmlGetProp(sm, xmlSecAttrAlgorithm) : NULL;
+	const struct sig_alg *a = href ? sig_alg_by_href(href) : NULL;
+	int id = EVP_PKEY_get_base_id(pk), bits = EVP_PKEY_get_bits(pk);
+
+	if (!a) {
+		snprintf(why, len, "the signature's method '%s' is not one keur signs with (%s or %s)",
+			 href ? (const char *)href : "(none)", (const char *)sig_algs[0].href, (const char *)sig_algs[1].href);
+	} else if (a->key_type != id) {
+		snprintf(why, len, "the signature names %s, but the certificate in it holds %s", a->name, key_type_text(id));
+		a = NULL;
+	} else if (id == EVP_PKEY_RSA && bits < RSA_MIN_BITS) {
+		snprintf(why, len, "the certificate in the signature holds a %d-bit RSA key; keur accepts RSA of at least "
+			 "%d bits", bits, RSA_MIN_BITS);
+		a = NULL;
+	}
+	xmlFree(href);
+	return a;
+}
+
 /* Checks the signature against the key of cert, allowing only what keur's signatures hold:
- * its references (see references_check), ECDSA-SHA256, SHA-256 digests, the enveloped and
- * exclusive C14N transforms, no manifests.  The run files are read from dir. */
-static int signature_check(xmlDocPtr doc, xmlNodePtr sig, X509 *cert, const char *dir, char *why, size_t len)
+ * its references (see references_check), the method for the key's type (see signature_alg),
+ * SHA-256 digests, the enveloped and exclusive C14N transforms, no manifests.  The run files
+ * are read from dir.  0 with the method in *used, or -1 with the reason. */
+static int signature_check(xmlDocPtr doc, xmlNodePtr sig, X509 *cert, const char *dir, const struct sig_alg **used,
+			   char *why, size_t len)
 {
 	xmlSecDSigCtxPtr ctx = xmlSecDSigCtxCreate(NULL);
 	EVP_PKEY *pk = X509_get_pubkey(cert);
 	xmlSecKeyDataPtr kd = NULL;
+	const struct sig_alg *alg;
 	struct in_dir cd = { -1 };
 	int r = -1, v;
 
@@ -642,6 +743,8 @@ static int signature_check(xmlDocPtr doc, xmlNodePtr sig, X509 *cert, const char
 		snprintf(why, len, "cannot take the public key of the signature's certificate");
 		goto out;
 	}
+	if (!(alg = signature_alg(sig, pk, why, len)))
+		goto out;
 	if (!(ctx->signKey = xmlSecKeyCreate()) || !(kd = xmlSecOpenSSLEvpKeyAdopt(pk)) ||
 	    xmlSecKeySetValue(ctx->signKey, kd) < 0) {
 		snprintf(why, len, "cannot take the public key of the signature's certificate");
@@ -661,7 +764,7 @@ static int signature_check(xmlDocPtr doc, xmlNodePtr sig, X509 *cert, const char
 	    xmlSecDSigCtxEnableReferenceTransform(ctx, xmlSecTransformExclC14NId) < 0 ||
 	    xmlSecDSigCtxEnableReferenceTransform(ctx, xmlSecTransformSha256Id) < 0 ||
 	    xmlSecDSigCtxEnableSignatureTransform(ctx, xmlSecTransformExclC14NId) < 0 ||
-	    xmlSecDSigCtxEnableSignatureTransform(ctx, xmlSecTransformEcdsaSha256Id) < 0) {
+	    xmlSecDSigCtxEnableSignatureTransform(ctx, alg->transform()) < 0) {
 		snprintf(why, len, "cannot set up xmlsec");
 		goto out;
 	}
@@ -693,6 +796,7 @@ static int signature_check(xmlDocPtr doc, xmlNodePtr sig, X509 *cert, const char
 		sb_release(&changed);
 		goto out;
 	}
+	*used = alg;
 	r = 0;
 out:
 	in_dir_leave(&cd);
@@ -767,12 +871,13 @@ int sign_verify(const char *target, const char *ca, FILE *out)
 		bad++;
 	} else {
 		char *subj = name_text(X509_get_subject_name(cert));
-		if (signature_check(doc, sig, cert, dir, why, sizeof(why)) < 0) {
+		const struct sig_alg *alg;
+		if (signature_check(doc, sig, cert, dir, &alg, why, sizeof(why)) < 0) {
 			say(out, 0, "%s", why);
 			bad++;
 		} else {
-			say(out, 1, "signature (ECDSA-SHA256; the whole report with exclusive C14N, the journal and every "
-				    "evidence file) matches, made with the key of '%s'", subj);
+			say(out, 1, "signature (%s; the whole report with exclusive C14N, the journal and every "
+				    "evidence file) matches, made with the key of '%s'", alg->name, subj);
 		}
 		if (!ca) {
 			say(out, 1, "certificate chain not checked: no --ca given, so anyone could have made '%s'", subj);
