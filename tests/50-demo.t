@@ -3,7 +3,7 @@
 # anonymous access, writes its reports and stops its broker.  Lab mode (root): a good and a
 # flawed reference device side by side with different verdicts; the lab is gone afterwards.
 . "$(dirname "$0")/lib.sh"
-plan 13
+plan 21
 
 # Its work directory in one of this test's own, so that demos run beside it do not count.
 mkdir "$TMP/tmpdir"
@@ -20,15 +20,37 @@ pid=$(sed -n 's/^demo: mosquitto (PID \([0-9]*\)).*/\1/p' "$TMP/demo.err")
 is "$(ls "$TMP/tmpdir" | wc -l)" 0 "broker demo: no work directory left behind"
 
 if [ "$(id -u)" -ne 0 ]; then
-	for i in 1 2 3 4 5; do echo "ok $((T_N + i)) # SKIP the lab demo needs root"; done
+	for i in $(seq 13); do echo "ok $((T_N + i)) # SKIP the lab demo needs root"; done
 	exit 0
 fi
 # A lab name of its own, so that a lab engineer's demo lab and other lab tests can be up beside it.
+# `make demo` as a newcomer runs it: from a copy of this tree in a directory only root can enter
+# (a clone in /root), on a terminal's worth of output.
 LN=$(lab_name d)
-KEUR_DEMO=lab KEUR_DEMO_OUT=$TMP/lab KEUR_DEMO_LAB=$LN bash "$TOP/hw/demo/run-demo.sh" > "$TMP/lab.tap" 2> "$TMP/lab.err"
-is $? 0 "lab demo: runs to its end"
-like "$(cat "$TMP/lab.err")" "MODBUS-WRITE-001 +pass +fail" "lab demo: the side-by-side summary shows different verdicts"
-like "$(cat "$TMP/lab.err")" "exit code +0 +1" "lab demo: good device exit 0, flawed device exit 1"
-[ -s "$TMP/lab/dev0/report.xml" ] && [ -s "$TMP/lab/dev1/report.xml" ]; ok $? "lab demo: reports for both devices"
-! ip netns list | grep -q "^keur-$LN-"; ok $? "lab demo: the lab is removed afterwards"
+home=$TMP/home
+mkdir -m 700 "$home"
+tar -C "$TOP" --exclude=./.git --exclude=./keur-out --exclude=./build/fuzz -cf - . | tar -C "$home" -xf -
+KEUR_DEMO=lab KEUR_DEMO_LAB=$LN make -C "$home" demo > "$TMP/lab.out" 2>&1
+is $? 0 "lab demo: make demo in a 0700 directory runs to its end"
+out=$(sed -n 's|^demo: reports and labels, per device: \(.*\)/dev0/ and .*|\1|p' "$TMP/lab.out")
+ncases=$(grep -c '^  verdict: ' "$out/dev0/results.tap" 2>/dev/null)
+[ "${ncases:-0}" -gt 30 ]; ok $? "lab demo: dev0's run has its cases (${ncases:-none})"
+for d in dev0 dev1; do
+	is "$(grep -cE "^  $d +[A-Z]+-[A-Z0-9-]+ +(pass|fail|inconc|error|na) +[0-9]+\.[0-9] s\$" "$TMP/lab.out")" "$ncases" \
+		"lab demo: one line per finished case of $d, with its verdict and seconds"
+done
+! grep -qE '^(not )?ok [0-9]|^  ---|^  verdict:' "$TMP/lab.out"; ok $? "lab demo: no TAP or YAML on the terminal"
+lines=$(wc -l < "$TMP/lab.out")
+[ "$lines" -lt 150 ]; ok $? "lab demo: the whole of make demo prints $lines lines, under 150"
+like "$(cat "$TMP/lab.out")" "MODBUS-WRITE-001 +pass +fail" "lab demo: the side-by-side summary shows different verdicts"
+like "$(cat "$TMP/lab.out")" "exit code +0 +1" "lab demo: good device exit 0, flawed device exit 1"
+like "$(cat "$TMP/lab.out")" "label: works-offline +Yes +No" "lab demo: and the labels side by side"
+tail -n 6 "$TMP/lab.out" > "$TMP/lab.last"
+grep -qE "^demo: reports and labels, per device: $(re "$home")/keur-out/demo-[0-9TZ]+/dev0/ and " "$TMP/lab.last" &&
+	grep -q "the label: label.svg" "$TMP/lab.last"
+ok $? "lab demo: its last lines say where the reports and labels are"
+[ -s "$out/dev0/report.xml" ] && [ -s "$out/dev1/report.xml" ] && [ -s "$out/dev1/label.svg" ]
+ok $? "lab demo: reports and labels for both devices, there"
+[ -s "$out/dev0.tap" ] && grep -q '^  verdict: ' "$out/dev0.tap"; ok $? "lab demo: the TAP with its YAML stays in a file"
+! ip netns list | grep -q "^keur-$LN-" && [ ! -e "$home/keur-out/demo-lab" ]; ok $? "lab demo: the lab is removed afterwards"
 done_testing

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The simulated lab demo: two reference devices, one good and one with several flaws, tested
-# against the bundled profile; a side-by-side summary; reports under keur-out/; the lab removed.
+# against the bundled profile at once: one line per case as it ends, then the verdicts that differ
+# side by side and the labels; the TAP and reports under keur-out/; the lab removed.
 # KEUR_DEMO_LAB names the lab (default demo), for a demo beside another lab of that name.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -25,36 +26,58 @@ echo "demo: building the simulated lab (network namespaces, a TLS broker, two re
 "$keur" lab up --dir "$lab" --name "${KEUR_DEMO_LAB:-demo}" --duts 2 "${args[@]}" >&2 || exit 3
 echo >&2
 
-# Both devices at once (each run mostly waits on its device): dev0's TAP on screen, dev1's into
-# its results directory.
+# Both devices at once (each run mostly waits on its device).  Their TAP, with its YAML, goes
+# to DIR/devI.tap; on screen one line per case as it ends: device, case, verdict, seconds.
 prof=${KEUR_DEMO_PROFILE:-$top/profiles/csr-label.xml}
-echo "demo: keur run on dev0 (TAP below) and dev1 (in the background), profile $(basename "$prof"):" >&2
-"$keur" run --profile "$prof" --dut "$lab/dev1.xml" --lab "$lab/lab.xml" --out "$out/dev1" \
-	--no-progress > "$out/dev1.tap" 2> "$out/dev1.err" < /dev/null &
-p1=$!
-"$keur" run --profile "$prof" --dut "$lab/dev0.xml" --lab "$lab/lab.xml" --out "$out/dev0"
-rcs=($?)
-wait $p1
-rcs+=($?)
+echo "demo: keur run on dev0 and dev1 at once, profile $(basename "$prof" .xml), about 4 minutes; each case as it ends:" >&2
+follow() {	# DEV PID: the ended cases of DEV's run, until the run ends
+	tail --pid="$2" -s 0.2 -n +1 -F "$out/$1.tap" 2>/dev/null |
+		awk -v dev="$1" '/^  id: /{ id = $2; gsub(/"/, "", id) } /^  verdict: /{ v = $2 }
+			/^  duration_ms: /{ printf "  %-5s %-26s %-7s %6.1f s\n", dev, id, v, $2 / 1000; fflush() }' >&2
+}
+: > "$out/dev0.tap"; : > "$out/dev1.tap"
+pids=()
+for i in 0 1; do
+	"$keur" run --profile "$prof" --dut "$lab/dev$i.xml" --lab "$lab/lab.xml" --out "$out/dev$i" \
+		--no-progress > "$out/dev$i.tap" 2> "$out/dev$i.err" < /dev/null &
+	pids+=($!)
+done
+follow dev0 "${pids[0]}" & f0=$!
+follow dev1 "${pids[1]}" & f1=$!
+rcs=()
+for p in "${pids[@]}"; do wait "$p"; rcs+=($?); done
+wait "$f0" "$f1"
+for i in 0 1; do	# a run that could not start or ended in error says why in its last line
+	case ${rcs[$i]} in 0|1) ;; *) echo "demo: dev$i's run ended with exit ${rcs[$i]}: $(tail -n 1 "$out/dev$i.err")" >&2 ;; esac
+done
 echo >&2
 
-# Side by side, from each run's results.tap.
+# Side by side, from each run's results.tap: the cases whose verdicts differ, a count of those
+# that agree, and each device's totals.
 verdicts() { awk '/^(not )?ok [0-9]+ - /{ id = $0; sub(/^(not )?ok [0-9]+ - /, "", id); sub(/ .*/, "", id) }
 		/^  verdict: /{ print id, $2 }' "$1"; }
-echo "demo: summary (profile csr-label)" >&2
-printf '  %-26s %-15s %s\n' "case" "dev0 (good)" "dev1 (flaws: ${flaws// /, })" >&2
-join <(verdicts "$out/dev0/results.tap" | sort) <(verdicts "$out/dev1/results.tap" | sort) |
-	while read -r id a b; do printf '  %-26s %-15s %s\n' "$id" "$a" "$b" >&2; done
-printf '  %-26s %-15s %s\n' "exit code" "${rcs[0]}" "${rcs[1]}" >&2
+row() { if [ -n "${3:-}" ]; then printf '  %-26s %-15s %s\n' "$@"; else printf '  %-26s %s\n' "$1" "$2"; fi >&2; }
+join <(verdicts "$out/dev0/results.tap" | sort) <(verdicts "$out/dev1/results.tap" | sort) > "$out/side-by-side.txt"
+echo "demo: summary (profile $(basename "$prof" .xml)); every case side by side in $out/side-by-side.txt" >&2
+row "case" "dev0 (good)" "dev1 (flaws: ${flaws// /, })"
+awk '$2 != $3' "$out/side-by-side.txt" | while read -r id a b; do row "$id" "$a" "$b"; done
+same=$(awk '$2 == $3 { n[$2]++ } END { for (v in n) { printf "%s%d %s", sep, n[v], v; sep = ", " } }' "$out/side-by-side.txt")
+row "the other $(awk '$2 == $3' "$out/side-by-side.txt" | wc -l) cases" "the same on both: $same"
+totals() { awk -v c="$1" '{ n[$c]++ } END { printf "%d/%d/%d/%d/%d", n["pass"], n["fail"], n["inconc"], n["error"], n["na"] }' \
+	"$out/side-by-side.txt"; }
+row "pass/fail/inconc/error/na" "$(totals 2)" "$(totals 3)"
+row "exit code" "${rcs[0]}" "${rcs[1]}"
 # The label's fields, from each run's report.xml.
 field() { xmllint --xpath "string(//*[local-name()='label']/*[@name='$2'])" "$out/$1/report.xml" 2>/dev/null; }
 lvl() { xmllint --xpath "string(//*[local-name()='label']/*[@name='security-level']/@value)" "$out/$1/report.xml" 2>/dev/null; }
-printf '  %-26s %-15s %s\n' "label: level" "$(lvl dev0)" "$(lvl dev1)" >&2
+row "label: level" "$(lvl dev0)" "$(lvl dev1)"
 for f in automatic-updates supported-until works-offline; do
-	printf '  %-26s %-15s %s\n' "label: $f" "$(field dev0 $f)" "$(field dev1 $f)" >&2
+	row "label: $f" "$(field dev0 "$f")" "$(field dev1 "$f")"
 done
-echo "demo: reports in $out/dev0 and $out/dev1 (results.tap, junit.xml, report.xml, label.svg, evidence/)" >&2
-echo "demo: look at the labels: rsvg-convert -o label.png $out/dev0/label.svg" >&2
+echo >&2
+echo "demo: reports and labels, per device: $out/dev0/ and $out/dev1/" >&2
+echo "      report.xml, report.html, oscal.xml, junit.xml, results.tap, evidence/, and the label: label.svg" >&2
+echo "demo: to look at a label: rsvg-convert -o label.png $out/dev0/label.svg" >&2
 if [ "${rcs[0]}" = 0 ] && [ "${rcs[1]}" = 1 ]; then
 	echo "demo: as expected: the good device passes, the flawed one fails" >&2
 	exit 0
