@@ -547,7 +547,16 @@ static char *broker_run_path(const char *name, const char *file, char *buf, size
 	return buf;
 }
 
-/* Writes text to the broker's file, readable by the user mosquitto drops to (uid; -1: anyone). */
+/* Gives file or directory p to the user mosquitto drops to (uid), for it alone; without such a
+ * user (uid -1), lets anyone read it. */
+static int give_broker(const char *p, uid_t uid, int dir)
+{
+	if (uid == (uid_t)-1)
+		return chmod(p, dir ? 0755 : 0644);
+	return chown(p, uid, (gid_t)-1) | chmod(p, dir ? 0700 : 0600);
+}
+
+/* Writes text to the broker's file, for the broker's user (see give_broker). */
 static int broker_file(const char *name, const char *file, const char *text, size_t len, uid_t uid)
 {
 	char p[160];
@@ -555,7 +564,7 @@ static int broker_file(const char *name, const char *file, const char *text, siz
 	broker_run_path(name, file, p, sizeof(p));
 	if (file_write_atomic(p, text, len) < 0)
 		return -1;
-	return uid == (uid_t)-1 ? chmod(p, 0644) : (chown(p, uid, (gid_t)-1) | chmod(p, 0600));
+	return give_broker(p, uid, 0);
 }
 
 static int broker_copy(struct lab *l, const char *rel, const char *file, uid_t uid)
@@ -582,7 +591,7 @@ static int broker(struct lab *l, const char *ns, int nduts)
 		say("cannot create %s: %s", rdir, strerror(errno));
 		return -1;
 	}
-	if (uid == (uid_t)-1 ? chmod(rdir, 0755) : (chown(rdir, uid, (gid_t)-1) | chmod(rdir, 0700))) {
+	if (give_broker(rdir, uid, 1)) {
 		say("cannot give %s to the broker's user: %s", rdir, strerror(errno));
 		return -1;
 	}
@@ -596,7 +605,7 @@ static int broker(struct lab *l, const char *ns, int nduts)
 		snprintf(rel, sizeof(rel), "dev%d/mqtt.pw", i);
 		r |= write_file(l, rel, devpw, 0644);
 	}
-	r |= uid == (uid_t)-1 ? chmod(pwfile, 0644) : (chown(pwfile, uid, (gid_t)-1) | chmod(pwfile, 0600));
+	r |= give_broker(pwfile, uid, 0);
 	r |= write_file(l, "lab-observer.pw", "lab-observer-pw\n", 0644);
 	/* Each device reads and writes only below keur/ITS-USER/; the lab account sees everything. */
 	r |= broker_file(l->name, "acl", acl, strlen(acl), uid);
@@ -1089,16 +1098,21 @@ static void release_broker_addresses(const struct state *s)
 	}
 }
 
-/* Removes the broker's files in LAB_RUN/brokers/NAME. */
+/* Removes LAB_RUN/brokers/NAME and every file in it (see broker). */
 static void release_broker_files(const char *name)
 {
-	char p[160];
+	char dir[128], p[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir(broker_run_path(name, "", dir, sizeof(dir)));
 
-	static const char *const files[] = { "passwd", "acl", "ca.pem", "broker.pem", "broker.key" };
-
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		unlink(broker_run_path(name, files[i], p, sizeof(p)));
-	rmdir(broker_run_path(name, "", p, sizeof(p)));
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    snprintf(p, sizeof(p), "%s/%s", dir, e->d_name) < (int)sizeof(p))
+			unlink(p);
+	closedir(d);
+	rmdir(dir);
 }
 
 /* Takes the lab in dir down; keep_logs leaves DIR/logs/ (a lab up that failed points at them). */

@@ -23,12 +23,11 @@ if [ "$(id -u)" -ne 0 ]; then
 	for i in $(seq 13); do echo "ok $((T_N + i)) # SKIP the lab demo needs root"; done
 	exit 0
 fi
-# A lab name of its own, so that a lab engineer's demo lab and other lab tests can be up beside it.
 # `make demo` as a newcomer runs it: from a copy of this tree in a directory only root can enter
-# (a clone in /root), on a terminal's worth of output.
-# The demo's lab lives in this test's directory: note this test as its owner, so that the reaper
-# of another lab test leaves it alone.
+# (a clone in /root), on a terminal's worth of output.  The demo's lab lives in this test's
+# directory: note this test as its owner, so that the reaper of another lab test leaves it alone.
 lab_begin
+# A lab name of its own, so that a lab engineer's demo lab and other lab tests can be up beside it.
 LN=$(lab_name d)
 home=$TMP/home
 mkdir -m 700 "$home"

@@ -35,18 +35,17 @@ follow() {	# DEV PID: the ended cases of DEV's run, until the run ends
 		awk -v dev="$1" '/^  id: /{ id = $2; gsub(/"/, "", id) } /^  verdict: /{ v = $2 }
 			/^  duration_ms: /{ printf "  %-5s %-26s %-7s %6.1f s\n", dev, id, v, $2 / 1000; fflush() }' >&2
 }
-: > "$out/dev0.tap"; : > "$out/dev1.tap"
-pids=()
+pids=() followers=()
 for i in 0 1; do
 	"$keur" run --profile "$prof" --dut "$lab/dev$i.xml" --lab "$lab/lab.xml" --out "$out/dev$i" \
 		--no-progress > "$out/dev$i.tap" 2> "$out/dev$i.err" < /dev/null &
 	pids+=($!)
+	follow "dev$i" "$!" &
+	followers+=($!)
 done
-follow dev0 "${pids[0]}" & f0=$!
-follow dev1 "${pids[1]}" & f1=$!
 rcs=()
 for p in "${pids[@]}"; do wait "$p"; rcs+=($?); done
-wait "$f0" "$f1"
+wait "${followers[@]}"
 for i in 0 1; do	# a run that could not start or ended in error says why in its last line
 	case ${rcs[$i]} in 0|1) ;; *) echo "demo: dev$i's run ended with exit ${rcs[$i]}: $(tail -n 1 "$out/dev$i.err")" >&2 ;; esac
 done
