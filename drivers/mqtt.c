@@ -92,7 +92,7 @@ void mqtt_cleanup(void)
 
 const char *mqtt_version_name(int version)
 {
-	return version == 5 ? "5.0" : "3.1.1";
+	return version == 5 ? "5.0" : version == 3 ? "3.1" : "3.1.1";
 }
 
 const char *mqtt_outcome_name(enum mqtt_outcome o)
@@ -144,7 +144,8 @@ int mqtt_connack_is_auth_refusal(int version, int code)
 
 int mqtt_connack_is_version_refusal(int version, int code)
 {
-	return version == 5 ? code == 0x84 : code == 1;
+	/* Under 5.0 also 1: a broker that speaks only 3.x answers a 5.0 CONNECT in its own terms. */
+	return version == 5 ? code == 0x84 || code == 1 : code == 1;
 }
 
 static void set_outcome(struct mqtt_connack *ack, enum mqtt_outcome o, long t0, const char *fmt, ...)
@@ -301,7 +302,8 @@ static int connect_probe(const struct mqtt_target *t, const char *client_id, con
 		set_outcome(ack, MQTT_LOCAL_ERROR, t0, "mosquitto_new: %s", strerror(errno));
 		return -1;
 	}
-	mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, t->version == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
+	mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, t->version == 5 ? MQTT_PROTOCOL_V5 :
+			    t->version == 3 ? MQTT_PROTOCOL_V31 : MQTT_PROTOCOL_V311);
 	/* Without it, Nagle and the peer's delayed ACK hold a CONNECT sent in two writes for 40 ms. */
 	mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 1);
 	mosquitto_connect_v5_callback_set(m, on_connect);

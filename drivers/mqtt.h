@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-/* Where and how to connect.  version is 4 (MQTT 3.1.1) or 5 (MQTT 5.0). */
+/* Where and how to connect.  version is 3 (MQTT 3.1), 4 (MQTT 3.1.1) or 5 (MQTT 5.0). */
 struct mqtt_target {
 	const char *host;
 	int port;
@@ -80,7 +80,7 @@ const char *mqtt_connack_text(int version, int code);
 int mqtt_connack_is_auth_refusal(int version, int code);
 /* Does the code say "I do not speak this protocol version"? */
 int mqtt_connack_is_version_refusal(int version, int code);
-/* "3.1.1" or "5.0". */
+/* "3.1", "3.1.1" or "5.0". */
 const char *mqtt_version_name(int version);
 
 #endif

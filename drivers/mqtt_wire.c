@@ -86,8 +86,13 @@ size_t mqtt_wire_connect(unsigned char *out, size_t cap, int version, const char
 		flags |= 0x80;
 	if (user && pass)
 		flags |= 0x40;
-	put_str(&w, "MQTT", 4);
-	put8(&w, version == 5 ? 5 : 4);
+	if (version == 3) {
+		put_str(&w, "MQIsdp", 6);	/* 3.1's protocol name */
+		put8(&w, 3);
+	} else {
+		put_str(&w, "MQTT", 4);
+		put8(&w, version == 5 ? 5 : 4);
+	}
 	put8(&w, flags);
 	put16(&w, 30);
 	if (version == 5)

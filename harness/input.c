@@ -383,13 +383,12 @@ static void dut_mqtt_load(struct keur_dut *d, xmlNodePtr n, const char *base, st
 	}
 	m->versions = 0;
 	if ((v = attr(n, "versions"))) {
-		if (strstr(v, "3.1.1"))
-			m->versions |= MQTT_V311;
-		if (strstr(v, "5.0"))
-			m->versions |= MQTT_V5;
+		/* A list of "3.1", "3.1.1" and "5.0" (the XSD allows nothing else). */
+		for (char *save = NULL, *w = strtok_r(v, " \t\r\n", &save); w; w = strtok_r(NULL, " \t\r\n", &save))
+			m->versions |= !strcmp(w, "3.1") ? MQTT_V31 : !strcmp(w, "3.1.1") ? MQTT_V311 : MQTT_V5;
 		free(v);
 	} else {
-		m->versions = MQTT_V311 | MQTT_V5;
+		m->versions = MQTT_V31 | MQTT_V311 | MQTT_V5;
 	}
 }
 

@@ -15,6 +15,7 @@ enum input_kind { INPUT_UNKNOWN = 0, INPUT_PROFILE, INPUT_DUT, INPUT_LAB };
 
 #define MQTT_V311 (1u << 0)
 #define MQTT_V5   (1u << 1)
+#define MQTT_V31  (1u << 2)
 
 /* Another identity on a broker DUT, owning its own topics (the victim of MQTT-ACL-001/003, ID-001). */
 struct dut_mqtt_account {
@@ -34,7 +35,11 @@ struct dut_mqtt {
 	char *password;		/* secret: inline or read from password-file; never written out */
 	char *client_id;
 	char *broker_host;	/* a client DUT: the broker name it expects (and verifies) */
-	unsigned versions;	/* MQTT_V311 | MQTT_V5 */
+	unsigned versions;	/* declared: MQTT_V31 | MQTT_V311 | MQTT_V5 (all three when not given) */
+	/* What the run found out (suites/mqtt_versions.c, once per run, before the cases): the
+	 * versions the broker was seen to speak, and those it was seen not to; a version in neither
+	 * could not be told.  Zero when not probed. */
+	unsigned spoken, unspoken;
 	int timeout_ms;		/* per exchange; default 5000 */
 	int plaintext_ports[8];	/* where a plaintext listener would sit (default 1883) */
 	int nplaintext;

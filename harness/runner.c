@@ -17,6 +17,7 @@
 
 #include "ctx.h"
 #include "fixture.h"
+#include "mqtt_versions.h"
 #include "reports.h"
 #include "sha256.h"
 #include "util.h"
@@ -543,9 +544,126 @@ int runner_repair(const struct keur_lab *l, const struct keur_dut *d, const char
 	return rc;
 }
 
+/* Sets what the journal record of the versions probe says on the DUT's endpoint. */
+static void versions_apply(struct keur_dut *d, const struct jrec *rec)
+{
+	int64_t i = jrec_get_i64(rec, "index", -1);
+
+	if (i < 0 || (size_t)i >= d->nmqtt)
+		return;
+	d->mqtt[i].spoken = mqtt_versions_parse(jrec_get(rec, "spoken"));
+	d->mqtt[i].unspoken = mqtt_versions_parse(jrec_get(rec, "unspoken"));
+}
+
+/* Journals (and shows as a TAP comment) what the probe found on endpoint i. */
+static int versions_record(const struct runner *r, size_t i, const char *why)
+{
+	const struct dut_mqtt *m = &r->dut->mqtt[i];
+	char spoken[32], unspoken[32];
+	struct jrec rec;
+	int err;
+
+	mqtt_versions_text(m->spoken, spoken, sizeof(spoken));
+	mqtt_versions_text(m->unspoken, unspoken, sizeof(unspoken));
+	jrec_init(&rec, "mqtt-versions");
+	jrec_addf(&rec, "index", "%zu", i);
+	jrec_addf(&rec, "endpoint", "%s://%s:%d", m->tls ? "mqtts" : "mqtt", m->host, m->port);
+	jrec_add(&rec, "spoken", spoken);
+	jrec_add(&rec, "unspoken", unspoken);
+	jrec_add(&rec, "why", why);
+	add_evidence(&rec, r->outdir, MQTT_VERSIONS_ID);
+	err = journal_append(r->journal, &rec, 1);
+	jrec_release(&rec);
+	if (err == 0)
+		printf("# MQTT versions of %s://%s:%d: spoken: %s; not spoken: %s\n", m->tls ? "mqtts" : "mqtt", m->host,
+		       m->port, spoken[0] ? spoken : "none found", unspoken[0] ? unspoken : "none found");
+	return err;
+}
+
+/* Reads the probe's evidence file into the DUT; the endpoints it has no line for are recorded
+ * as undetermined with reason. */
+static int versions_read(const struct runner *r, const char *reason)
+{
+	char *path = xasprintf("%s/evidence/%s/%s", r->outdir, MQTT_VERSIONS_ID, MQTT_VERSIONS_FILE);
+	FILE *f = fopen(path, "r");
+	char line[4096];
+	unsigned char seen[64] = { 0 };
+	int err = 0;
+
+	while (f && !err && fgets(line, sizeof(line), f)) {
+		unsigned long i;
+		unsigned sp, un;
+		int off = 0;
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, "%lu\t%u\t%u\t%n", &i, &sp, &un, &off) < 3 || !off || i >= r->dut->nmqtt || i >= 64)
+			continue;
+		r->dut->mqtt[i].spoken = sp & (MQTT_V31 | MQTT_V311 | MQTT_V5);
+		r->dut->mqtt[i].unspoken = un & (MQTT_V31 | MQTT_V311 | MQTT_V5) & ~sp;
+		seen[i] = 1;
+		err = versions_record(r, i, line + off);
+	}
+	if (f)
+		fclose(f);
+	free(path);
+	for (size_t i = 0; !err && i < r->dut->nmqtt && i < 64; i++)
+		if (r->dut->mqtt[i].broker && !seen[i]) {
+			char *why = xasprintf("undetermined: the probe ended without an answer (%s)", reason);
+			err = versions_record(r, i, why);
+			free(why);
+		}
+	return err;
+}
+
+/* Before the first MQTT broker case: which versions the broker speaks, once per run (a resumed
+ * run takes what its journal says).  0, or -errno when the journal could not be written. */
+static int versions_probe(struct runner *r)
+{
+	const struct plan_item *first = NULL;
+	int found = 0;
+
+	for (size_t i = 0; i < r->plan->n && !first; i++) {
+		const struct plan_item *it = &r->plan->items[i];
+		const struct rv_case *done = r->prior ? run_view_case(r->prior, it->c->id) : NULL;
+		if ((it->c->needs & NEED_MQTT_BROKER) && it->pre == KEUR_NONE && !(done && done->result))
+			first = it;
+	}
+	if (r->prior)
+		for (size_t i = 0; i < r->prior->recs.n; i++)
+			if (!strcmp(r->prior->recs.r[i].type, "mqtt-versions")) {
+				versions_apply(r->dut, &r->prior->recs.r[i]);
+				found = 1;
+			}
+	if (!first || found)
+		return 0;
+	/* The probe's deadline, stretched as the first MQTT case's is (--deadline-scale). */
+	double scale = first->c->deadline_s ? (double)first->deadline_ms / (first->c->deadline_s * 1000.0) : 1.0;
+	struct plan_item probe = {
+		.c = &mqtt_versions_probe, .suite = first->suite, .pre = KEUR_NONE,
+		.deadline_ms = (int64_t)((double)mqtt_versions_deadline_ms(r->dut) * (scale > 0 ? scale : 1.0)),
+	};
+	struct outcome o = { 0 };
+	if (r->progress)
+		fprintf(stderr, "\r\033[K%s: which MQTT versions the broker speaks", MQTT_VERSIONS_ID);
+	if (run_child(&probe, r, &o) == -EINTR) {
+		free(o.reason);
+		return -EINTR;
+	}
+	int err = versions_read(r, o.reason ? o.reason : "no reason given");
+	free(o.reason);
+	fflush(stdout);
+	return err;
+}
+
 int runner_run(struct runner *r)
 {
+	int perr;
+
 	r->case_memory_mb = case_memory_mb();
+	if ((perr = versions_probe(r)) < 0) {
+		if (perr != -EINTR)
+			fprintf(stderr, "keur: cannot write the journal: %s\n", strerror(-perr));
+		return perr;
+	}
 	for (size_t i = 0; i < r->plan->n; i++) {
 		const struct plan_item *it = &r->plan->items[i];
 		const struct rv_case *done = r->prior ? run_view_case(r->prior, it->c->id) : NULL;

@@ -12,7 +12,7 @@ struct runner {
 	const char *outdir;
 	struct journal *journal;
 	const struct plan *plan;
-	const struct keur_dut *dut;
+	struct keur_dut *dut;		/* the run's MQTT versions probe fills in what it found */
 	const struct keur_lab *lab;
 	const struct run_view *prior;	/* cases already finished (resume), or NULL */
 	int verbose;			/* echo each case's output as TAP comments */

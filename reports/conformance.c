@@ -20,6 +20,33 @@ static void attrs_of(struct xo *x, const struct jrec *r, const char *const *keys
 		xo_attr(x, *keys, jrec_get(r, *keys));
 }
 
+/* What the run found out about the MQTT versions of each broker endpoint, with the probe's
+ * evidence (harness/runner.c journals it as "mqtt-versions"). */
+static void mqtt_versions(struct xo *x, const struct run_view *rv)
+{
+	char ename[256], sha[65];
+	long long size;
+
+	for (size_t i = 0; i < rv->recs.n; i++) {
+		const struct jrec *r = &rv->recs.r[i];
+		if (strcmp(r->type, "mqtt-versions"))
+			continue;
+		xo_open(x, "mqtt-versions");
+		xo_attr(x, "endpoint", jrec_get(r, "endpoint"));
+		xo_attr(x, "spoken", jrec_get(r, "spoken"));
+		xo_attr(x, "not-spoken", jrec_get(r, "unspoken"));
+		xo_elem(x, "how", jrec_get(r, "why"));
+		for (size_t k = 0; (k = evidence_next(r, k, ename, sha, &size));) {
+			xo_open(x, "evidence");
+			xo_attrf(x, "file", "evidence/MQTT-VERSIONS/%s", ename);
+			xo_attr(x, "sha256", sha);
+			xo_attrf(x, "size", "%lld", size);
+			xo_close(x);
+		}
+		xo_close(x);
+	}
+}
+
 int conformance_write(const struct run_view *rv, const char *dir)
 {
 	static const char *const dut_keys[] = { "id", "vendor", "model", "firmware", "serial", NULL };
@@ -73,6 +100,7 @@ int conformance_write(const struct run_view *rv, const char *dir)
 	for (size_t i = 0; rv->dut && i < rv->dut->n; i++)
 		if (!strcmp(rv->dut->key[i], "interface"))
 			xo_elem(&x, "interface", rv->dut->val[i]);
+	mqtt_versions(&x, rv);
 	xo_close(&x);
 
 	if (rv->profile) {

@@ -46,6 +46,13 @@
           <tr><td>Device</td><td><xsl:value-of select="r:dut/@vendor"/><xsl:text> </xsl:text><xsl:value-of select="r:dut/@model"/>
             (<xsl:value-of select="r:dut/@id"/>), firmware <xsl:value-of select="r:dut/@firmware"/>
             <xsl:if test="r:dut/@serial">, serial <xsl:value-of select="r:dut/@serial"/></xsl:if></td></tr>
+          <xsl:for-each select="r:dut/r:mqtt-versions">
+            <tr><td>MQTT versions</td><td><xsl:value-of select="@endpoint"/>
+              <xsl:choose><xsl:when test="@spoken != ''"> speaks <xsl:value-of select="@spoken"/></xsl:when>
+                <xsl:otherwise>: no version could be told</xsl:otherwise></xsl:choose>
+              <xsl:if test="@not-spoken != ''">, not <xsl:value-of select="@not-spoken"/></xsl:if>
+              <span class="small"> (<xsl:value-of select="r:how"/>)</span></td></tr>
+          </xsl:for-each>
           <tr><td>Profile</td><td><xsl:choose>
             <xsl:when test="r:profile"><xsl:value-of select="r:profile/@title"/> (<xsl:value-of select="r:profile/@id"/>
               version <xsl:value-of select="r:profile/@version"/>)</xsl:when>

@@ -375,15 +375,16 @@ static void say(FILE *out, int good, const char *fmt, ...)
 	fputc('\n', out);
 }
 
-/* The elements that name a file of the run (the journal, then every evidence file), in
- * document order; caller frees with xmlXPathFreeObject. */
+/* The elements that name a file of the run (the journal, every case's evidence file and the
+ * MQTT versions probe's), in document order; caller frees with xmlXPathFreeObject. */
 static xmlXPathObjectPtr report_files(xmlDocPtr doc)
 {
 	xmlXPathContextPtr xc = xmlXPathNewContext(doc);
 	xmlXPathObjectPtr o;
 
 	xmlXPathRegisterNs(xc, BAD_CAST "r", BAD_CAST NS_REPORT);
-	o = xmlXPathEvalExpression(BAD_CAST "/r:report/r:journal | /r:report/r:cases/r:case/r:evidence", xc);
+	o = xmlXPathEvalExpression(BAD_CAST "/r:report/r:journal | /r:report/r:cases/r:case/r:evidence | "
+				   "/r:report/r:dut/r:mqtt-versions/r:evidence", xc);
 	xmlXPathFreeContext(xc);
 	return o;
 }

@@ -1,6 +1,7 @@
 /* mqtt_auth.c — a broker DUT admits nobody without credentials (MQTT-AUTH-001) and nobody
  * with a wrong password (MQTT-AUTH-002); over every declared endpoint (TCP, TLS) and every
- * declared protocol version (3.1.1, 5.0).
+ * protocol version (3.1, 3.1.1, 5.0) that is declared and that the broker speaks (the run's probe,
+ * suites/mqtt_versions.c: a version it does not speak is not tried).
  *
  * A broker may refuse by CONNACK code or by closing the connection.  Closing or silence is
  * only read as a refusal when the declared test identity is admitted on the same endpoint
@@ -14,6 +15,7 @@
 #include "case.h"
 #include "mqtt.h"
 #include "mqtt_dut.h"
+#include "mqtt_versions.h"
 #include "util.h"
 
 struct tally {
@@ -102,6 +104,18 @@ static void target_of(const struct dut_mqtt *m, int version, struct mqtt_target 
 		 mqtt_version_name(version));
 }
 
+/* Which versions endpoint m is judged on, and why the others are not tried. */
+static void note_versions(struct keur_ctx *ctx, const struct dut_mqtt *m)
+{
+	char judged[32], declared[32], unspoken[32];
+
+	mqtt_versions_text(mqtt_dut_versions(m), judged, sizeof(judged));
+	mqtt_versions_text(m->versions, declared, sizeof(declared));
+	mqtt_versions_text(m->unspoken, unspoken, sizeof(unspoken));
+	keur_note(ctx, "%s:%d: judged on MQTT %s (declared: %s; the broker does not speak: %s)", m->host, m->port, judged,
+		  declared, unspoken[0] ? unspoken : "none found");
+}
+
 static void auth_anonymous(struct keur_ctx *ctx)
 {
 	const struct keur_dut *d = keur_dut(ctx);
@@ -115,12 +129,13 @@ static void auth_anonymous(struct keur_ctx *ctx)
 		const struct dut_mqtt *m = &d->mqtt[i];
 		if (!m->broker)
 			continue;
-		for (int v = 4; v <= 5; v++) {
+		note_versions(ctx, m);
+		for (int v = 3; v <= 5; v++) {
 			struct mqtt_target tg;
 			struct mqtt_connack a, c;
 			char label[300];
 
-			if (!(m->versions & (v == 5 ? MQTT_V5 : MQTT_V311)))
+			if (!mqtt_dut_judges(m, v))
 				continue;
 			target_of(m, v, &tg, label, sizeof(label));
 			if (!have_time(ctx, &tg, &t))
@@ -200,12 +215,13 @@ static void auth_wrong_password(struct keur_ctx *ctx)
 				  m->host, m->port, m->line);
 			continue;
 		}
-		for (int v = 4; v <= 5; v++) {
+		note_versions(ctx, m);
+		for (int v = 3; v <= 5; v++) {
 			struct mqtt_target tg;
 			struct mqtt_connack c, w;
 			char label[300], bad[64];
 
-			if (!(m->versions & (v == 5 ? MQTT_V5 : MQTT_V311)))
+			if (!mqtt_dut_judges(m, v))
 				continue;
 			target_of(m, v, &tg, label, sizeof(label));
 			if (!have_time(ctx, &tg, &t))

@@ -8,10 +8,36 @@
 #include "case.h"
 #include "mqtt.h"
 
-/* The first protocol version the endpoint declares: 4 (3.1.1) or 5. */
+/* The bit of protocol version v (3, 4 or 5) in a dut_mqtt's version sets. */
+static inline unsigned mqtt_version_bit(int v)
+{
+	return v == 5 ? MQTT_V5 : v == 3 ? MQTT_V31 : MQTT_V311;
+}
+
+/* The versions endpoint m is judged on: those declared that the run did not find it unable to
+ * speak; when it speaks none of the declared ones, those it was seen to speak.  A version the
+ * broker does not speak is never tried, so it can neither blame the DUT description nor leave a
+ * case undecided. */
+static inline unsigned mqtt_dut_versions(const struct dut_mqtt *m)
+{
+	unsigned v = m->versions & ~m->unspoken;
+
+	return v ? v : m->spoken ? m->spoken : m->versions;
+}
+
+/* Whether endpoint m is judged on version v (3, 4 or 5). */
+static inline int mqtt_dut_judges(const struct dut_mqtt *m, int v)
+{
+	return !!(mqtt_dut_versions(m) & mqtt_version_bit(v));
+}
+
+/* The version a case that needs one speaks to endpoint m: 3.1.1 where it is judged on it, else
+ * 5.0, else 3.1. */
 static inline int mqtt_dut_version(const struct dut_mqtt *m)
 {
-	return m->versions & MQTT_V311 ? 4 : 5;
+	unsigned v = mqtt_dut_versions(m);
+
+	return v & MQTT_V311 ? 4 : v & MQTT_V5 ? 5 : v & MQTT_V31 ? 3 : 4;
 }
 
 /* The driver target for endpoint m, speaking version (4 or 5). */

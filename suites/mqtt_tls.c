@@ -49,7 +49,8 @@ static void plaintext(struct keur_ctx *ctx)
 			if (m->plaintext_ports[k] != m->port || !m->tls)
 				ports[nports++] = m->plaintext_ports[k];
 		for (int k = 0; k < nports; k++) {
-			struct mqtt_target t = { .host = m->host, .port = ports[k], .version = 4, .timeout_ms = m->timeout_ms };
+			struct mqtt_target t = { .host = m->host, .port = ports[k], .version = mqtt_dut_version(m),
+						 .timeout_ms = m->timeout_ms };
 			struct mqtt_connack a;
 			char cid[48];
 

@@ -55,7 +55,7 @@ run closed
 is "$(verdict_of "$TMP/closed.tap" MQTT-AUTH-001)" pass "closed broker (TCP and TLS): anonymous refused -> pass"
 is "$(verdict_of "$TMP/closed.tap" MQTT-AUTH-002)" pass "closed broker (TCP and TLS): wrong password refused -> pass"
 is "$rc" 0 "closed broker: exit 0"
-like "$(cat "$TMP/closed.tap")" "4 endpoint/version combination" "four combinations judged: TCP and TLS, 3.1.1 and 5.0"
+like "$(cat "$TMP/closed.tap")" "6 endpoint/version combination" "six combinations judged: TCP and TLS, each in 3.1, 3.1.1 and 5.0"
 like "$(cat "$TMP/closed.tap")" "mqtts://127.0.0.1:$p2t MQTT 5.0: CONNACK 0x87" "over TLS with MQTT 5.0: reason code 0x87"
 
 dut wrongca "  <mqtt role=\"broker\" host=\"127.0.0.1\" port=\"$p2t\" tls=\"true\" ca-file=\"$TMP/other-ca.pem\" $ID timeout=\"3\"/>"

@@ -6,8 +6,9 @@
  *   peer serve MODE [SECONDS]     listen on 127.0.0.1:0, print the port, then behave as MODE:
  *        silent   accept and never read or answer
  *        close    accept and close at once
- *        lockout  an MQTT broker in its simplest form: CONNACK "not authorised" to the first five
- *                 CONNECTs, then it closes every connection at once (a login lockout)
+ *        lockout  an MQTT 3.1.1 broker in its simplest form: CONNACK "not authorised" to the first
+ *                 five 3.1.1 CONNECTs, then it closes every connection at once (a login lockout);
+ *                 a CONNECT of another version it closes at once, without counting it
  *        slow     the same refusal, 150 ms later for every CONNECT after the fifth (a growing delay)
  *        fragile  a minimal broker (CONNACK 0, PUBACK, PUBREC) that dies on a malformed remaining
  *                 length, as a broker with a parser bug would
@@ -15,6 +16,13 @@
  *        garbage  answers every connection with bytes that are no MQTT packet, then closes
  *        badcode  CONNACK with return code 0x42, which no MQTT version defines
  *        flood    CONNACK 0, then PUBLISH after PUBLISH as fast as the client takes them (10 s at most)
+ *   peer mqtt-only LEVELS UPSTREAM [SECONDS]
+ *                                 a broker that speaks only some MQTT versions: listens on
+ *                                 127.0.0.1:0 (the port is printed), reads each connection's first
+ *                                 packet, closes it without a CONNACK unless it is a CONNECT of a
+ *                                 protocol level in LEVELS ("3,4": 3.1 and 3.1.1), and otherwise
+ *                                 relays the connection to the broker at 127.0.0.1:UPSTREAM, which
+ *                                 does the rest (passwords, ACLs)
  *   peer udp-free PORT            exit 0 if UDP 127.0.0.1:PORT can be bound right now
  *   peer coap MODE [SECONDS]      a CoAP "device" on UDP 127.0.0.1:0 (the port is printed) as MODE:
  *        silent     reads every message and answers none
@@ -42,7 +50,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -131,6 +141,42 @@ static void put(int c, const unsigned char *b, size_t n)
 {
 	ssize_t w = write(c, b, n);
 	(void)w;
+}
+
+/* Reads one MQTT packet whole into b (at most cap bytes): its length, or -1. */
+static long read_packet(int c, unsigned char *b, size_t cap)
+{
+	size_t n = 1, len = 0, mul = 1;
+
+	if (read_n(c, b, 1, 3000) < 0)
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		if (n >= cap || read_n(c, b + n, 1, 3000) < 0)
+			return -1;
+		len += (b[n] & 0x7fu) * mul;
+		mul *= 128;
+		if (!(b[n++] & 0x80))
+			break;
+	}
+	if (len > cap - n || read_n(c, b + n, len, 3000) < 0)
+		return -1;
+	return (long)(n + len);
+}
+
+/* The protocol level of a CONNECT packet, or -1 for anything else. */
+static int connect_level(const unsigned char *b, long n)
+{
+	long body = 1;
+
+	if (n < 2 || b[0] != 0x10)
+		return -1;
+	while (body < n && (b[body] & 0x80))
+		body++;
+	body++;
+	if (body + 2 > n)
+		return -1;
+	long name = (long)b[body] << 8 | b[body + 1];
+	return body + 2 + name < n ? b[body + 2 + name] : -1;
 }
 
 /* The minimal broker of fragile and wedge: returns 1 when a malformed packet came. */
@@ -232,10 +278,15 @@ static int serve(const char *mode, int seconds)
 		if (!strcmp(mode, "lockout") || !strcmp(mode, "slow")) {
 			static int n;
 			static const unsigned char refused[] = { 0x20, 0x02, 0x00, 0x05 };
-			char buf[1024];
-			struct pollfd cp = { .fd = c, .events = POLLIN };
+			unsigned char buf[1024];
+			long len = read_packet(c, buf, sizeof(buf));
+			/* It speaks 3.1.1 only: another version's CONNECT is closed and not counted. */
+			if (connect_level(buf, len) != 4) {
+				close(c);
+				continue;
+			}
 			n++;
-			if (poll(&cp, 1, 1000) > 0 && read(c, buf, sizeof(buf)) > 0 && (n <= 5 || !strcmp(mode, "slow"))) {
+			if (n <= 5 || !strcmp(mode, "slow")) {
 				if (n > 5)
 					poll(NULL, 0, 150);
 				ssize_t w = write(c, refused, sizeof(refused));
@@ -271,6 +322,77 @@ static int serve(const char *mode, int seconds)
 	}
 	for (int i = 0; i < nheld; i++)
 		close(held[i]);
+	return 0;
+}
+
+/* ---- A broker that speaks only some MQTT versions (a relay in front of a real one) ---- */
+
+/* Copies both ways between a and b until either side ends. */
+static void relay(int a, int b)
+{
+	unsigned char buf[16384];
+
+	for (;;) {
+		struct pollfd pf[2] = { { .fd = a, .events = POLLIN }, { .fd = b, .events = POLLIN } };
+		if (poll(pf, 2, -1) < 0)
+			return;
+		for (int i = 0; i < 2; i++) {
+			if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			ssize_t r = read(pf[i].fd, buf, sizeof(buf));
+			if (r <= 0 || write(pf[i ? 0 : 1].fd, buf, (size_t)r) != r)
+				return;
+		}
+	}
+}
+
+static void only_one(int c, const char *levels, int upstream)
+{
+	unsigned char first[65536];
+	long n = read_packet(c, first, sizeof(first));
+	int level = connect_level(first, n), u;
+	char want[8];
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((unsigned short)upstream),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+	snprintf(want, sizeof(want), "%d", level);
+	if (level < 0 || !strstr(levels, want))
+		return;		/* not a version we speak: close, no CONNACK */
+	u = socket(AF_INET, SOCK_STREAM, 0);
+	if (u < 0 || connect(u, (struct sockaddr *)&a, sizeof(a)) < 0 || write(u, first, (size_t)n) != n)
+		return;
+	relay(c, u);
+	close(u);
+}
+
+static int mqtt_only(const char *levels, int upstream, int seconds)
+{
+	int fd = listen_announce();
+	long end = now_ms() + seconds * 1000L;
+	pid_t self = getpid();
+
+	if (fd < 0)
+		return 1;
+	signal(SIGCHLD, SIG_IGN);	/* no zombies from the connections' children */
+	while (now_ms() < end) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		if (poll(&pf, 1, 200) <= 0)
+			continue;
+		int c = accept(fd, NULL, NULL);
+		if (c < 0)
+			continue;
+		if (fork() == 0) {
+			/* A connection's child goes with the peer the test stops by PID, and by its end. */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != self)
+				_exit(0);
+			alarm((unsigned)(end - now_ms()) / 1000 + 1);
+			close(fd);
+			only_one(c, levels, upstream);
+			_exit(0);
+		}
+		close(c);
+	}
 	return 0;
 }
 
@@ -562,6 +684,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; argc >= 3 && !strcmp(argv[1], "modbus") && i < sizeof(mb_modes) / sizeof(mb_modes[0]); i++)
 		if (!strcmp(argv[2], mb_modes[i]))
 			return mb_serve(argv[2], argc >= 4 ? atoi(argv[3]) : 120);
+	if (argc >= 4 && !strcmp(argv[1], "mqtt-only"))
+		return mqtt_only(argv[2], atoi(argv[3]), argc >= 5 ? atoi(argv[4]) : 120);
 	if (argc == 4 && !strcmp(argv[1], "wait-port"))
 		return wait_port(atoi(argv[2]), atol(argv[3]));
 	static const char *const modes[] = { "silent", "close", "lockout", "slow", "fragile", "wedge", "garbage",
@@ -569,7 +693,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; argc >= 3 && !strcmp(argv[1], "serve") && i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (!strcmp(argv[2], modes[i]))
 			return serve(argv[2], argc >= 4 ? atoi(argv[3]) : 120);
-	fprintf(stderr, "usage: peer freeport | udp-free PORT | coap-rtt PORT N | wait-port PORT MS | serve "
+	fprintf(stderr, "usage: peer freeport | udp-free PORT | coap-rtt PORT N | wait-port PORT MS | mqtt-only LEVELS "
+			"UPSTREAM [SECONDS] | serve "
 			"silent|close|lockout|slow|fragile|wedge|garbage|badcode|flood [SECONDS] | coap "
 			"silent|garbage|wrongtoken|flood|wedge [SECONDS] | modbus wrongtid|wrongunit|truncated|exception|flood "
 			"[SECONDS]\n");

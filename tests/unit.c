@@ -13,6 +13,8 @@
 #include "image.h"
 #include "input.h"
 #include "journal.h"
+#include "mqtt_dut.h"
+#include "mqtt_versions.h"
 #include "plan.h"
 #include "scope.h"
 #include "sha256.h"
@@ -201,7 +203,7 @@ static void test_inputs_and_plan(void)
 	if (!dut || !prof)
 		goto out;
 	ok(dut->nmqtt == 1 && dut->mqtt[0].broker && dut->mqtt[0].port == 1 && dut->mqtt[0].timeout_ms == 1000 &&
-	   dut->mqtt[0].versions == (MQTT_V311 | MQTT_V5), "DUT fields and defaults");
+	   dut->mqtt[0].versions == (MQTT_V31 | MQTT_V311 | MQTT_V5), "DUT fields and defaults");
 	ok(profile_level_includes(prof, "high", "basic") && !profile_level_includes(prof, "basic", "high"),
 	   "level inclusion follows includes=");
 	ok(plan_build(prof, dut, lab, &(struct plan_opts){ .level = "basic" }, &p, &err) == 0, "plan at level basic");
@@ -296,6 +298,31 @@ static void test_xml_clean(void)
 	}
 }
 
+/* Which MQTT versions a broker endpoint is judged on, from what it declares and what the run's
+ * probe found (suites/mqtt_dut.h), and the sets as the journal writes them. */
+static void test_mqtt_versions(void)
+{
+	struct dut_mqtt m = { .versions = MQTT_V31 | MQTT_V311 | MQTT_V5 };
+	char text[32];
+
+	ok(mqtt_dut_versions(&m) == m.versions && mqtt_dut_version(&m) == 4, "not probed: the declared versions, 3.1.1 first");
+	m.spoken = MQTT_V31 | MQTT_V311, m.unspoken = MQTT_V5;
+	ok(mqtt_dut_versions(&m) == (MQTT_V31 | MQTT_V311) && !mqtt_dut_judges(&m, 5), "5.0 not spoken: not judged on it");
+	m.spoken = MQTT_V5, m.unspoken = MQTT_V31 | MQTT_V311;
+	ok(mqtt_dut_versions(&m) == MQTT_V5 && mqtt_dut_version(&m) == 5, "5.0 only: the one-version cases speak 5.0");
+	m.versions = MQTT_V5, m.spoken = MQTT_V311, m.unspoken = MQTT_V5;
+	ok(mqtt_dut_versions(&m) == MQTT_V311, "declared 5.0, speaks 3.1.1 only: judged on 3.1.1");
+	m.versions = MQTT_V311, m.spoken = 0, m.unspoken = 0;
+	ok(mqtt_dut_versions(&m) == MQTT_V311, "undetermined: the declared versions");
+	m.versions = MQTT_V31, m.spoken = MQTT_V31;
+	ok(mqtt_dut_version(&m) == 3, "3.1 only: spoken as 3.1");
+	mqtt_versions_text(MQTT_V5 | MQTT_V31, text, sizeof(text));
+	is_str(text, "3.1 5.0", "a version set as text, oldest first");
+	ok(mqtt_versions_parse("3.1 3.1.1 5.0") == (MQTT_V31 | MQTT_V311 | MQTT_V5) && mqtt_versions_parse("3.1.1") == MQTT_V311 &&
+	   mqtt_versions_parse("") == 0 && mqtt_versions_parse(NULL) == 0 && mqtt_versions_parse("3.11 5") == 0,
+	   "and back; nothing else is a version");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -307,6 +334,7 @@ int main(void)
 	test_inputs_and_plan();
 	test_image();
 	test_xml_clean();
+	test_mqtt_versions();
 	printf("1..%d\n", n);
 	return failed ? 1 : 0;
 }
