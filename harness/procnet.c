@@ -227,6 +227,9 @@ static void owners_of(int pid, const unsigned long *ino, size_t n, struct procne
 		return;	/* else the process has gone */
 	}
 	proc_read(pid, "comm", comm, sizeof(comm));
+	for (char *c = comm; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';	/* a process names itself: keep the reason one line */
 	while ((e = readdir(fds))) {
 		char link[64];
 		unsigned long inode;
@@ -330,7 +333,7 @@ static int from_pid_file(const char *file, struct procnet_pids *out, char *why, 
 	pid = strtol(buf, &end, 10);
 	end += strspn(end, " \t\r\n");
 	if (end == buf || *end || pid <= 0 || pid >= (1L << 22)) {
-		snprintf(why, len, "%s holds no PID (\"%.20s\")", file, buf);
+		snprintf(why, len, "%s holds no PID", file);
 		free(buf);
 		return -1;
 	}
@@ -389,7 +392,9 @@ static int member(int pid, const struct dut_local_process *lp, const char *unit,
 		return 0;
 	if (lp->kind == LOCAL_CGROUP) {
 		const char *want = lp->value;
-		if (!strncmp(want, "/sys/fs/cgroup/", 15))
+		if (!strncmp(want, "/sys/fs/cgroup/unified/", 23))
+			want += 22;	/* the hybrid hierarchy's v2 part */
+		else if (!strncmp(want, "/sys/fs/cgroup/", 15))
 			want += 14;
 		size_t n = strlen(want);
 		while (n > 1 && want[n - 1] == '/')
@@ -397,7 +402,8 @@ static int member(int pid, const struct dut_local_process *lp, const char *unit,
 		return n == 1 || (!strncmp(cg, want, n) && (cg[n] == '\0' || cg[n] == '/'));
 	}
 	/* A unit: one component of the path, under system.slice or a user's manager. */
-	for (char *c = strtok(cg, "/"); c; c = strtok(NULL, "/"))
+	char *save;
+	for (char *c = strtok_r(cg, "/", &save); c; c = strtok_r(NULL, "/", &save))
 		if (!strcmp(c, unit))
 			return 1;
 	return 0;
