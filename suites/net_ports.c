@@ -37,6 +37,7 @@
 #define UDP_ROUNDS 4
 #define UDP_ROUND_MS 1500
 #define BANNER_MS 1500
+#define MAX_LISTED 10		/* ports named in one reason; the rest are counted (ports.txt has all) */
 
 /* UDP ports tried beyond the declared ones: services common on devices and in the LAN. */
 static const char default_udp[] =
@@ -434,8 +435,10 @@ static enum holder holders(const struct judge *j, int proto, int port, char *who
 				continue;
 			owned = 1;
 			dut |= procnet_pids_has(&j->dut->pids, w->pid);
-			if (o < len)
+			if (o + 1 < len) {
 				o += (size_t)snprintf(who + o, len - o, "%sPID %d (%s)", o ? ", " : "", w->pid, w->comm);
+				o = o < len ? o : len - 1;	/* cut short: the rest stays out */
+			}
 		}
 		orphan |= !owned;
 	}
@@ -447,14 +450,14 @@ static enum holder holders(const struct judge *j, int proto, int port, char *who
 	if (dut)
 		return HELD_DUT;
 	if (orphan) {
-		snprintf(who + o, len > o ? len - o : 0, "%sa socket in no process's descriptors that keur can read "
+		snprintf(who + o, len - o, "%sa socket in no process's descriptors that keur can read "
 			 "(%d processes' /proc/PID/fd unreadable)", o ? ", and " : "", j->own.unreadable);
 		return HELD_UNKNOWN;
 	}
 	return HELD_OTHER;
 }
 
-/* The evidence's account of who holds an open port, on a shared address: " | held by ...". */
+/* The evidence's account of who holds an open port, on a shared address: a line below it. */
 static void ev_holders(FILE *ev, const struct judge *j, int proto, int port)
 {
 	char who[400];
@@ -485,12 +488,14 @@ static void judge_undeclared(struct keur_ctx *ctx, struct judge *j, int proto, i
 	h = holders(j, proto, port, who, sizeof(who));
 	if (!j->dut->ndeclared) {
 		keur_note(ctx, "%s %s %d: %s%s", j->host, pn, port, h == HELD_UNKNOWN ? "who holds it is unknown: " : "held by ", who);
-		sb_addf(&j->unjudged, "%s%s %d", j->nunjudged++ ? ", " : "", pn, port);
+		if (j->nunjudged++ < MAX_LISTED)
+			sb_addf(&j->unjudged, "%s%s %d", j->nunjudged > 1 ? ", " : "", pn, port);
 	} else if (h == HELD_DUT) {
 		keur_find(f, FIND_BAD, "%s %s %d %s; held by %s; it %s", j->host, pn, port, state, who, what);
 	} else if (h == HELD_OTHER) {
 		keur_note(ctx, "%s %s %d: held by %s, not the DUT", j->host, pn, port, who);
-		sb_addf(&j->others, "%s%s %d (%s)", j->nothers++ ? ", " : "", pn, port, who);
+		if (j->nothers++ < MAX_LISTED)
+			sb_addf(&j->others, "%s%s %d (%s)", j->nothers > 1 ? ", " : "", pn, port, who);
 	} else {
 		keur_find(f, FIND_OPEN, "%s %s %d %s, and keur cannot tell who holds it: %s", j->host, pn, port, state, who);
 	}
@@ -499,6 +504,10 @@ static void judge_undeclared(struct keur_ctx *ctx, struct judge *j, int proto, i
 /* After the address's ports: the undeclared ones that could not be judged, in one finding. */
 static void judge_finish(struct judge *j, struct keur_findings *f)
 {
+	if (j->nunjudged > MAX_LISTED)
+		sb_addf(&j->unjudged, " and %d more", j->nunjudged - MAX_LISTED);
+	if (j->nothers > MAX_LISTED)
+		sb_addf(&j->others, " and %d more", j->nothers - MAX_LISTED);
 	if (j->nunjudged)
 		keur_find(f, FIND_OPEN, "%s is an address of this machine: keur cannot tell the DUT's ports from the "
 			  "machine's (%s open and not declared); declare the DUT's processes (<local-process "
