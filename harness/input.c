@@ -604,6 +604,54 @@ static void ports_load(struct keur_dut *d, xmlNodePtr n, const char *path, struc
 	p->state = attr(n, "state");
 }
 
+static const char *const local_attrs[] = { [LOCAL_PID_FILE] = "pid-file", [LOCAL_UNIT] = "unit",
+					    [LOCAL_CGROUP] = "cgroup", [LOCAL_NETNS] = "netns" };
+
+const char *dut_local_kind_name(enum dut_local_kind kind)
+{
+	return (unsigned)kind < ARRAY_SIZE(local_attrs) ? local_attrs[kind] : "?";
+}
+
+/* <local-process>: exactly one of its attributes says which processes are the DUT. */
+static void local_load(struct keur_dut *d, xmlNodePtr n, const char *base, const char *path, struct input_errors *err)
+{
+	struct dut_local_process lp = { .line = (int)line_of(n) };
+	struct strbuf given;
+	int found = 0;
+
+	sb_init(&given);
+	for (size_t k = 0; k < ARRAY_SIZE(local_attrs); k++) {
+		char *v = attr(n, local_attrs[k]);
+		if (!v)
+			continue;
+		sb_addf(&given, "%s%s", found++ ? " and " : "", local_attrs[k]);
+		free(lp.value);
+		lp.value = v;
+		lp.kind = (enum dut_local_kind)k;
+	}
+	if (found != 1) {
+		err_add(err, "%s:%d: <local-process> takes exactly one of pid-file, unit, cgroup, netns; %s%s", path,
+			lp.line, found ? "found " : "found none", given.buf ? given.buf : "");
+	} else if (lp.kind == LOCAL_PID_FILE) {
+		char *full = path_join(base, lp.value);
+		free(lp.value);
+		lp.value = full;
+	} else if (lp.kind == LOCAL_CGROUP ? lp.value[0] != '/' || strstr(lp.value, "/../")
+		   : strchr(lp.value, '/') || !strcmp(lp.value, ".") || !strcmp(lp.value, "..")) {
+		err_add(err, "%s:%d: %s=\"%s\": %s", path, lp.line, local_attrs[lp.kind], lp.value,
+			lp.kind == LOCAL_CGROUP ? "a cgroup is an absolute path, e.g. /system.slice/dut.service"
+						: "a name, without '/'");
+		found = 0;
+	}
+	sb_release(&given);
+	if (found != 1) {
+		free(lp.value);
+		return;
+	}
+	d->local = xrealloc(d->local, (d->nlocal + 1) * sizeof(*d->local));
+	d->local[d->nlocal++] = lp;
+}
+
 /* The version a kfw1 image carries, or NULL with an error added. */
 static char *kfw1_version(const char *file, const char *what, const char *path, int line, struct input_errors *err)
 {
@@ -800,6 +848,8 @@ int dut_load(const char *path, struct keur_dut **out, struct input_errors *err)
 			d->offline.boot_ms = attr_ms(n, "boot", 120000);
 		} else if (is_el(n, "ports")) {
 			ports_load(d, n, path, err);
+		} else if (is_el(n, "local-process")) {
+			local_load(d, n, base, path, err);
 		}
 	}
 	functions_check(d, path, root, err);
@@ -902,6 +952,9 @@ void dut_free(struct keur_dut *d)
 		free(d->ports->state);
 		free(d->ports);
 	}
+	for (size_t i = 0; i < d->nlocal; i++)
+		free(d->local[i].value);
+	free(d->local);
 	free(d->mqtt);
 	free(d->coap);
 	free(d->modbus);

@@ -135,6 +135,21 @@ static inline void port_add(unsigned char *set, int port)
 		set[port >> 3] |= (unsigned char)(1u << (port & 7));
 }
 
+/* Which processes on the lab machine are the DUT (<local-process>): NET-PORTS-001 needs them when
+ * the DUT's address is one of the machine's own, to tell the DUT's sockets from the machine's. */
+enum dut_local_kind {
+	LOCAL_PID_FILE,		/* a file holding a PID: that process and its descendants */
+	LOCAL_UNIT,		/* a systemd unit: the processes in its cgroup */
+	LOCAL_CGROUP,		/* a cgroup v2 path: the processes in it and below it */
+	LOCAL_NETNS,		/* a named network namespace: the processes in it */
+};
+
+struct dut_local_process {
+	enum dut_local_kind kind;
+	char *value;		/* the pid file (resolved path), unit, cgroup path or namespace name */
+	int line;
+};
+
 /* Parses "22,8000-8010" into set (ports 1-65535); 0, or -1 when malformed or out of range. */
 int port_list_parse(const char *text, unsigned char *set);
 
@@ -173,7 +188,12 @@ struct keur_dut {
 	size_t nfunctions;
 	struct dut_offline offline;
 	struct dut_ports *ports;	/* NULL: no <ports> given */
+	struct dut_local_process *local;	/* <local-process>: the DUT's processes on this machine */
+	size_t nlocal;
 };
+
+/* "pid-file", "unit", "cgroup" or "netns": the attribute a declaration was made with. */
+const char *dut_local_kind_name(enum dut_local_kind kind);
 
 /* ---- Lab description ---- */
 

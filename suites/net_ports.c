@@ -8,7 +8,14 @@
  * Declared are the ports of the declared interfaces and those in <ports tcp udp>.  An open port
  * beyond them fails the case, named with what answers there (its first bytes).  A UDP port that
  * neither answers nor is refused, on a DUT that refuses others, cannot be told from an open one:
- * that is undecided, never a pass. */
+ * that is undecided, never a pass.
+ *
+ * An address of the lab machine itself (loopback, or one of keur's interfaces) is shared with
+ * every program there, so an open port there is not the DUT's by itself.  keur then looks up who
+ * holds each open port in the kernel's socket tables (procnet.h): a port the DUT's declared
+ * processes (<local-process>) hold is judged as above; one held only by other programs is not the
+ * DUT's; one keur cannot attribute, or any open undeclared port when the DUT description names
+ * no process, is undecided. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -19,7 +26,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <netinet/in.h>
+
 #include "case.h"
+#include "procnet.h"
 #include "util.h"
 
 #define TCP_PARALLEL 400	/* connects in flight at once */
@@ -27,6 +37,7 @@
 #define UDP_ROUNDS 4
 #define UDP_ROUND_MS 1500
 #define BANNER_MS 1500
+#define MAX_LISTED 10		/* ports named in one reason; the rest are counted (ports.txt has all) */
 
 /* UDP ports tried beyond the declared ones: services common on devices and in the LAN. */
 static const char default_udp[] =
@@ -357,65 +368,238 @@ static int udp_scan(const char *host, const unsigned char *range, struct udp_por
 	return 0;
 }
 
-static void scan_host(struct keur_ctx *ctx, const struct scan *sc, const char *host, FILE *ev, struct keur_findings *f)
-{
-	static unsigned char open[65536 / 8];
-	struct udp_port *u = NULL;
-	size_t nu = 0;
-	char why[300];
-	int tried, ok_tcp = 0, refused = 0;
-	struct strbuf good;
+/* The DUT's processes on this machine, looked up once per case (<local-process>). */
+struct local_dut {
+	size_t ndeclared;	/* <local-process> elements */
+	struct procnet_pids pids;
+};
 
-	memset(open, 0, sizeof(open));
-	sb_init(&good);
-	keur_note(ctx, "%s: TCP scan", host);
-	if (tcp_scan(ctx, host, sc->range_tcp, open, &tried, why, sizeof(why)) < 0) {
-		keur_find(f, FIND_OPEN, "%s", why);
-		sb_release(&good);
+/* How the open ports of one address are judged. */
+struct judge {
+	const char *host;
+	int shared;		/* the address is one of this machine's own */
+	const struct local_dut *dut;
+	int tables_ok;		/* the socket tables and their owners were read */
+	char tables_why[300];
+	struct procnet_table tab;
+	struct procnet_owners own;
+	struct strbuf unjudged;	/* shared, no process declared: the undeclared open ports */
+	struct strbuf others;	/* shared: undeclared open ports that other programs hold */
+	int nunjudged, nothers;
+};
+
+enum holder { HELD_DUT, HELD_OTHER, HELD_UNKNOWN };
+
+/* Reads the tables when the address is shared: their state right after the scan. */
+static void judge_init(struct judge *j, const char *host, const struct local_dut *dut)
+{
+	memset(j, 0, sizeof(*j));
+	j->host = host;
+	j->dut = dut;
+	j->shared = procnet_addr_local(host) == 1;
+	sb_init(&j->unjudged);
+	sb_init(&j->others);
+	if (j->shared && procnet_load(&j->tab, j->tables_why, sizeof(j->tables_why)) == 0)
+		j->tables_ok = procnet_owners_find(&j->tab, &j->own, j->tables_why, sizeof(j->tables_why)) == 0;
+}
+
+static void judge_release(struct judge *j)
+{
+	procnet_release(&j->tab);
+	procnet_owners_release(&j->own);
+	sb_release(&j->unjudged);
+	sb_release(&j->others);
+}
+
+/* Who holds proto/port on the judged address: "PID 1234 (mosquitto), ..." into who, or why it
+ * cannot be told.  HELD_DUT when a declared process is among them. */
+static enum holder holders(const struct judge *j, int proto, int port, char *who, size_t len)
+{
+	int nsock = 0, dut = 0, orphan = 0;
+	size_t o = 0;
+
+	who[0] = '\0';
+	if (!j->tables_ok) {
+		snprintf(who, len, "%s", j->tables_why);
+		return HELD_UNKNOWN;
+	}
+	for (size_t i = 0; i < j->tab.n; i++) {
+		const struct procnet_sock *s = &j->tab.s[i];
+		int owned = 0;
+		if (!procnet_binds(s, j->host, proto, port))
+			continue;
+		nsock++;
+		for (size_t k = 0; k < j->own.n; k++) {
+			const struct procnet_owner *w = &j->own.o[k];
+			if (w->inode != s->inode)
+				continue;
+			owned = 1;
+			dut |= procnet_pids_has(&j->dut->pids, w->pid);
+			if (o + 1 < len) {
+				o += (size_t)snprintf(who + o, len - o, "%sPID %d (%s)", o ? ", " : "", w->pid, w->comm);
+				o = o < len ? o : len - 1;	/* cut short: the rest stays out */
+			}
+		}
+		orphan |= !owned;
+	}
+	if (nsock == 0) {
+		snprintf(who, len, "no socket bound to it in /proc/net/%s of keur's namespace",
+			 proto == IPPROTO_TCP ? "tcp and tcp6" : "udp and udp6");
+		return HELD_UNKNOWN;
+	}
+	if (dut)
+		return HELD_DUT;
+	if (orphan) {
+		snprintf(who + o, len - o, "%sa socket in no process's descriptors that keur can read "
+			 "(%d processes' /proc/PID/fd unreadable)", o ? ", and " : "", j->own.unreadable);
+		return HELD_UNKNOWN;
+	}
+	return HELD_OTHER;
+}
+
+/* The evidence's account of who holds an open port, on a shared address: a line below it. */
+static void ev_holders(FILE *ev, const struct judge *j, int proto, int port)
+{
+	char who[400];
+	enum holder h;
+
+	if (!ev || !j->shared)
+		return;
+	h = holders(j, proto, port, who, sizeof(who));
+	if (h == HELD_UNKNOWN)
+		fprintf(ev, "  who holds it: unknown: %s\n", who);
+	else
+		fprintf(ev, "  held by %s%s\n", who, !j->dut->ndeclared ? "" : h == HELD_DUT ? ", the DUT" : ", not the DUT");
+}
+
+/* An open port the DUT does not declare: what it says of the DUT, by who holds it.  state:
+ * "is open and not declared" or the like; what: what answers there. */
+static void judge_undeclared(struct keur_ctx *ctx, struct judge *j, int proto, int port, const char *state,
+			     const char *what, struct keur_findings *f)
+{
+	const char *pn = proto == IPPROTO_TCP ? "TCP" : "UDP";
+	char who[400];
+	enum holder h;
+
+	if (!j->shared) {
+		keur_find(f, FIND_BAD, "%s %s %d %s; it %s", j->host, pn, port, state, what);
 		return;
 	}
+	h = holders(j, proto, port, who, sizeof(who));
+	if (!j->dut->ndeclared) {
+		keur_note(ctx, "%s %s %d: %s%s", j->host, pn, port, h == HELD_UNKNOWN ? "who holds it is unknown: " : "held by ", who);
+		if (j->nunjudged++ < MAX_LISTED)
+			sb_addf(&j->unjudged, "%s%s %d", j->nunjudged > 1 ? ", " : "", pn, port);
+	} else if (h == HELD_DUT) {
+		keur_find(f, FIND_BAD, "%s %s %d %s; held by %s; it %s", j->host, pn, port, state, who, what);
+	} else if (h == HELD_OTHER) {
+		keur_note(ctx, "%s %s %d: held by %s, not the DUT", j->host, pn, port, who);
+		if (j->nothers++ < MAX_LISTED)
+			sb_addf(&j->others, "%s%s %d (%s)", j->nothers > 1 ? ", " : "", pn, port, who);
+	} else {
+		keur_find(f, FIND_OPEN, "%s %s %d %s, and keur cannot tell who holds it: %s", j->host, pn, port, state, who);
+	}
+}
+
+/* After the address's ports: the undeclared ones that could not be judged, in one finding. */
+static void judge_finish(struct judge *j, struct keur_findings *f)
+{
+	if (j->nunjudged > MAX_LISTED)
+		sb_addf(&j->unjudged, " and %d more", j->nunjudged - MAX_LISTED);
+	if (j->nothers > MAX_LISTED)
+		sb_addf(&j->others, " and %d more", j->nothers - MAX_LISTED);
+	if (j->nunjudged)
+		keur_find(f, FIND_OPEN, "%s is an address of this machine: keur cannot tell the DUT's ports from the "
+			  "machine's (%s open and not declared); declare the DUT's processes (<local-process "
+			  "pid-file=...>) to judge them", j->host, j->unjudged.buf);
+}
+
+/* The TCP ports of one address: open ones into good (declared) or judged; -1 when the scan failed. */
+static int scan_host_tcp(struct keur_ctx *ctx, const struct scan *sc, struct judge *j, FILE *ev, struct keur_findings *f,
+			 struct strbuf *good, int *tried)
+{
+	static unsigned char open[65536 / 8];
+	char why[300];
+	int ok_tcp = 0;
+
+	memset(open, 0, sizeof(open));
+	keur_note(ctx, "%s: TCP scan", j->host);
+	if (tcp_scan(ctx, j->host, sc->range_tcp, open, tried, why, sizeof(why)) < 0) {
+		keur_find(f, FIND_OPEN, "%s", why);
+		return -1;
+	}
+	judge_init(j, j->host, j->dut);
+	if (j->shared)
+		keur_note(ctx, "%s is an address of this machine: who holds each open port, from the kernel's socket tables%s%s",
+			  j->host, j->tables_ok ? "" : ": cannot be told: ", j->tables_ok ? "" : j->tables_why);
 	for (int port = 1; port < 65536; port++) {
 		if (!port_in(open, port))
 			continue;
 		if (port_in(sc->declared_tcp, port)) {
-			sb_addf(&good, "%s%d", ok_tcp++ ? "," : "", port);
+			sb_addf(good, "%s%d", ok_tcp++ ? "," : "", port);
 			if (ev)
-				fprintf(ev, "%s tcp %d open declared\n", host, port);
+				fprintf(ev, "%s tcp %d open declared\n", j->host, port);
+			ev_holders(ev, j, IPPROTO_TCP, port);
 			continue;
 		}
 		char banner[400];
-		tcp_banner(host, port, banner, sizeof(banner));
+		tcp_banner(j->host, port, banner, sizeof(banner));
 		if (ev)
-			fprintf(ev, "%s tcp %d open NOT DECLARED %s\n", host, port, banner);
-		keur_find(f, FIND_BAD, "%s TCP %d is open and not declared; it %s", host, port, banner);
+			fprintf(ev, "%s tcp %d open NOT DECLARED %s\n", j->host, port, banner);
+		ev_holders(ev, j, IPPROTO_TCP, port);
+		judge_undeclared(ctx, j, IPPROTO_TCP, port, "is open and not declared", banner, f);
 	}
 	for (int port = 1; port < 65536; port++)
 		if (port_in(sc->declared_tcp, port) && port_in(sc->range_tcp, port) && !port_in(open, port) && ev)
-			fprintf(ev, "%s tcp %d closed (declared)\n", host, port);
-	keur_note(ctx, "%s: %d TCP ports tried; UDP scan", host, tried);
-	if (udp_scan(host, sc->range_udp, &u, &nu, why, sizeof(why)) < 0) {
+			fprintf(ev, "%s tcp %d closed (declared)\n", j->host, port);
+	keur_note(ctx, "%s: %d TCP ports tried; UDP scan", j->host, *tried);
+	return ok_tcp;
+}
+
+/* Whether a silent UDP port is one keur can judge by its holder: on a shared address with the
+ * DUT's processes declared, when the tables say who holds it. */
+static int silent_attributable(const struct judge *j, int port)
+{
+	char who[400];
+
+	return j->shared && j->dut->ndeclared && holders(j, IPPROTO_UDP, port, who, sizeof(who)) != HELD_UNKNOWN;
+}
+
+/* The UDP ports of one address; the address's findings close with the good one. */
+static void scan_host_udp(struct keur_ctx *ctx, const struct scan *sc, struct judge *j, FILE *ev, struct keur_findings *f,
+			  const char *good_tcp, int tried)
+{
+	static const char *const st[] = { "silent", "answered", "refused" };
+	struct udp_port *u = NULL;
+	size_t nu = 0;
+	char why[300];
+	int refused = 0, ok_udp = 0, silent = 0;
+	struct strbuf gu, quiet;
+
+	if (udp_scan(j->host, sc->range_udp, &u, &nu, why, sizeof(why)) < 0) {
 		keur_find(f, FIND_OPEN, "%s", why);
-		sb_release(&good);
 		return;
 	}
 	for (size_t i = 0; i < nu; i++)
 		refused += u[i].st == UDP_REFUSED;
-	int ok_udp = 0, silent = 0;
-	struct strbuf gu, quiet;
 	sb_init(&gu);
 	sb_init(&quiet);
 	for (size_t i = 0; i < nu; i++) {
 		int decl = port_in(sc->declared_udp, u[i].port);
-		static const char *const st[] = { "silent", "answered", "refused" };
 		if (ev)
-			fprintf(ev, "%s udp %d %s %s%s\n", host, u[i].port, st[u[i].st], decl ? "declared" : "not declared",
+			fprintf(ev, "%s udp %d %s %s%s\n", j->host, u[i].port, st[u[i].st], decl ? "declared" : "not declared",
 				u[i].answer[0] ? " " : "");
 		if (ev && u[i].answer[0])
 			fprintf(ev, "  %s\n", u[i].answer);
+		if (u[i].st != UDP_REFUSED)
+			ev_holders(ev, j, IPPROTO_UDP, u[i].port);
 		if (u[i].st == UDP_ANSWERED && decl)
 			sb_addf(&gu, "%s%d", ok_udp++ ? "," : "", u[i].port);
 		else if (u[i].st == UDP_ANSWERED)
-			keur_find(f, FIND_BAD, "%s UDP %d answers and is not declared; it %s", host, u[i].port, u[i].answer);
+			judge_undeclared(ctx, j, IPPROTO_UDP, u[i].port, "answers and is not declared", u[i].answer, f);
+		else if (u[i].st == UDP_SILENT && !decl && silent_attributable(j, u[i].port))
+			judge_undeclared(ctx, j, IPPROTO_UDP, u[i].port, "is bound and not declared",
+					 "does not answer keur's probe", f);
 		else if (u[i].st == UDP_SILENT && !decl && refused)
 			sb_addf(&quiet, "%s%d", silent++ ? "," : "", u[i].port);
 	}
@@ -423,14 +607,66 @@ static void scan_host(struct keur_ctx *ctx, const struct scan *sc, const char *h
 	 * filtered; the scan cannot tell which. */
 	if (silent)
 		keur_find(f, FIND_OPEN, "%s UDP %s: neither answered nor refused after %d probes, while %d other ports refused (open or filtered)",
-			  host, quiet.buf, UDP_ROUNDS, refused);
-	keur_find(f, FIND_GOOD, "%s: %d TCP ports scanned, open as declared: %s; %zu UDP ports probed, answering as declared: %s%s",
-		  host, tried, ok_tcp ? good.buf : "none", nu, ok_udp ? gu.buf : "none",
-		  refused ? "" : " (no UDP port refused: the DUT filters UDP)");
-	sb_release(&good);
+			  j->host, quiet.buf, UDP_ROUNDS, refused);
+	judge_finish(j, f);
+	keur_find(f, FIND_GOOD, "%s: %d TCP ports scanned, open as declared: %s; %zu UDP ports probed, answering as declared: %s%s%s%s",
+		  j->host, tried, good_tcp, nu, ok_udp ? gu.buf : "none",
+		  refused ? "" : " (no UDP port refused: the DUT filters UDP)",
+		  j->nothers ? "; open but not the DUT's: " : "", j->nothers ? j->others.buf : "");
 	sb_release(&gu);
 	sb_release(&quiet);
 	free(u);
+}
+
+static void scan_host(struct keur_ctx *ctx, const struct scan *sc, const char *host, const struct local_dut *dut,
+		      FILE *ev, struct keur_findings *f)
+{
+	struct judge j = { .host = host, .dut = dut };
+	struct strbuf good;
+	int tried, ok_tcp;
+
+	sb_init(&good);
+	ok_tcp = scan_host_tcp(ctx, sc, &j, ev, f, &good, &tried);
+	if (ok_tcp >= 0)
+		scan_host_udp(ctx, sc, &j, ev, f, ok_tcp ? good.buf : "none", tried);
+	judge_release(&j);
+	sb_release(&good);
+}
+
+/* The DUT's declared processes, when some address is the machine's own; a declaration that
+ * names no running process cannot be checked: undecided. */
+static void local_dut_find(struct keur_ctx *ctx, const struct keur_dut *d, const char *const *hosts, size_t nh,
+			   struct local_dut *dut, struct keur_findings *f)
+{
+	int shared = 0;
+
+	memset(dut, 0, sizeof(*dut));
+	dut->ndeclared = d->nlocal;
+	for (size_t i = 0; i < nh; i++)
+		shared |= procnet_addr_local(hosts[i]) == 1;
+	if (!shared || !d->nlocal) {
+		if (d->nlocal)
+			keur_note(ctx, "no address of the DUT is this machine's: <local-process> is not needed");
+		return;
+	}
+	for (size_t i = 0; i < d->nlocal; i++) {
+		const struct dut_local_process *lp = &d->local[i];
+		char why[400];
+		size_t before = dut->pids.n;
+		if (procnet_declared(lp, &dut->pids, why, sizeof(why)) < 0) {
+			keur_find(f, FIND_OPEN, "<local-process %s=\"%s\"> (line %d) names no running process: %s; the DUT "
+				  "description's declaration cannot be checked", dut_local_kind_name(lp->kind), lp->value,
+				  lp->line, why);
+			continue;
+		}
+		struct strbuf pids;
+		sb_init(&pids);
+		for (size_t k = before; k < dut->pids.n && k < before + 20; k++)
+			sb_addf(&pids, "%s%d", k > before ? " " : "", dut->pids.pid[k]);
+		keur_note(ctx, "<local-process %s=\"%s\">: the DUT's processes: PID %s%s", dut_local_kind_name(lp->kind),
+			  lp->value, pids.buf, dut->pids.n > before + 20 ? " ..." : "");
+		sb_release(&pids);
+	}
 }
 
 static void ports(struct keur_ctx *ctx)
@@ -440,6 +676,7 @@ static void ports(struct keur_ctx *ctx)
 	const char *hosts[16];
 	size_t nh = hosts_of(d, hosts, 16);
 	struct keur_findings f = { 0 };
+	struct local_dut dut;
 	FILE *ev;
 
 	memset(&sc, 0, sizeof(sc));
@@ -456,14 +693,17 @@ static void ports(struct keur_ctx *ctx)
 		keur_verdict(ctx, KEUR_NA, "the DUT description gives no address of the DUT to scan (a client-only DUT)");
 		return;
 	}
+	local_dut_find(ctx, d, hosts, nh, &dut, &f);
 	ev = keur_evidence(ctx, "ports.txt");
 	if (ev)
-		fprintf(ev, "# address protocol port state declared? what answers\n# DUT state for the scan: %s\n",
+		fprintf(ev, "# address protocol port state declared? what answers\n# DUT state for the scan: %s\n"
+			"# on an address of this machine, below each open port: who holds it (the kernel's socket tables)\n",
 			d->ports && d->ports->state ? d->ports->state : "(not declared)");
 	for (size_t i = 0; i < nh; i++)
-		scan_host(ctx, &sc, hosts[i], ev, &f);
+		scan_host(ctx, &sc, hosts[i], &dut, ev, &f);
 	if (ev)
 		fclose(ev);
+	procnet_pids_release(&dut.pids);
 	keur_findings_settle(ctx, &f, "only declared ports are open", KEUR_INCONC, "nothing was scanned");
 }
 

@@ -1,12 +1,14 @@
 /* unit.c — unit tests of the parts below the command line: SHA-256, CRC-32, journal encoding
- * and torn-tail handling, the verdict fold, the scope guard, input loading and the plan, and
- * what the XML writers let through of a DUT's bytes.
+ * and torn-tail handling, the verdict fold, the scope guard, input loading and the plan, what
+ * the XML writers let through of a DUT's bytes, and the reading of the kernel's socket tables.
  * Prints TAP; run by tests/00-unit.t. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "case.h"
@@ -16,6 +18,7 @@
 #include "mqtt_dut.h"
 #include "mqtt_versions.h"
 #include "plan.h"
+#include "procnet.h"
 #include "scope.h"
 #include "sha256.h"
 #include "util.h"
@@ -190,6 +193,50 @@ static void test_scope(void)
 	lab_free(def);
 }
 
+/* Lines as /proc/net/tcp, tcp6 and udp print them.  The kernel prints each 32-bit word of an
+ * address in the host's byte order: these are a little-endian machine's. */
+static void test_procnet(void)
+{
+	struct procnet_sock s;
+	const unsigned char lo[4] = { 127, 0, 0, 1 };
+
+	ok(procnet_parse("  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode",
+			 IPPROTO_TCP, &s) == 0, "procnet: the header line is no socket");
+	ok(procnet_parse("   0: 0100007F:07E8 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 12345 1 "
+			 "0000000000000000 100 0 0 10 0", IPPROTO_TCP, &s) == 1 && s.family == AF_INET && s.port == 2024 &&
+	   s.inode == 12345 && !memcmp(s.addr, lo, 4), "procnet: a listening socket on 127.0.0.1:2024, inode 12345");
+	ok(procnet_binds(&s, "127.0.0.1", IPPROTO_TCP, 2024) && !procnet_binds(&s, "127.0.0.2", IPPROTO_TCP, 2024) &&
+	   !procnet_binds(&s, "127.0.0.1", IPPROTO_UDP, 2024) && !procnet_binds(&s, "127.0.0.1", IPPROTO_TCP, 2025),
+	   "procnet: it takes TCP 2024 on 127.0.0.1 only");
+	ok(procnet_parse("   1: 0100007F:07E8 0100007F:9C40 01 00000000:00000000 00:00000000 00000000     0        0 777 1 0",
+			 IPPROTO_TCP, &s) == 0, "procnet: an established connection is no listener");
+	ok(procnet_parse("   2: 00000000:07E8 00000000:0000 0A 00000000:00000000 00:00000000 00000000   0   0 778 1 0",
+			 IPPROTO_TCP, &s) == 1 && procnet_binds(&s, "127.0.0.9", IPPROTO_TCP, 2024) &&
+	   !procnet_binds(&s, "::1", IPPROTO_TCP, 2024), "procnet: 0.0.0.0 takes any IPv4 address, not IPv6");
+	ok(procnet_parse("   0: 00000000000000000000000000000000:0050 00000000000000000000000000000000:0000 0A "
+			 "00000000:00000000 00:00000000 00000000     0        0 900 1 0", IPPROTO_TCP, &s) == 1 &&
+	   s.family == AF_INET6 && procnet_binds(&s, "::1", IPPROTO_TCP, 80) && procnet_binds(&s, "127.0.0.1", IPPROTO_TCP, 80),
+	   "procnet: :: takes IPv6 and IPv4");
+	ok(procnet_parse("   0: 0000000000000000FFFF00000100007F:1F90 00000000000000000000000000000000:0000 0A "
+			 "00000000:00000000 00:00000000 00000000     0        0 901 1 0", IPPROTO_TCP, &s) == 1 &&
+	   procnet_binds(&s, "127.0.0.1", IPPROTO_TCP, 8080) && !procnet_binds(&s, "127.0.0.2", IPPROTO_TCP, 8080) &&
+	   !procnet_binds(&s, "::1", IPPROTO_TCP, 8080), "procnet: ::ffff:127.0.0.1 takes 127.0.0.1 only");
+	ok(procnet_parse(" 1234: 00000000:14E9 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 55 2 0 0",
+			 IPPROTO_UDP, &s) == 1 && s.port == 5353 && procnet_binds(&s, "127.0.0.1", IPPROTO_UDP, 5353),
+	   "procnet: an unconnected UDP socket on *:5353");
+	ok(procnet_parse(" 1235: 0100007F:A000 0100007F:0035 01 00000000:00000000 00:00000000 00000000     0        0 56 2 0 0",
+			 IPPROTO_UDP, &s) == 0, "procnet: a connected UDP socket takes no probe");
+	ok(procnet_parse("garbage", IPPROTO_TCP, &s) < 0 && procnet_parse("   0: 0100007F:07E8", IPPROTO_TCP, &s) < 0 &&
+	   procnet_parse("   0: 0100007F:07E8 00000000000000000000000000000000:0000 0A 0:0 0:0 0 0 0 1", IPPROTO_TCP, &s) < 0 &&
+	   procnet_parse("   0: 0100007:07E8 00000000:0000 0A 0:0 0:0 0 0 0 1", IPPROTO_TCP, &s) < 0 &&
+	   procnet_parse("   0: 0100007F:1FFFF 00000000:0000 0A 0:0 0:0 0 0 0 1", IPPROTO_TCP, &s) < 0,
+	   "procnet: malformed lines, mixed families, a short address, a port beyond 65535: -1");
+	ok(procnet_addr_local("127.0.0.1") == 1 && procnet_addr_local("127.8.9.10") == 1 && procnet_addr_local("::1") == 1 &&
+	   procnet_addr_local("::ffff:127.0.0.1") == 1 && procnet_addr_local("192.0.2.77") == 0 &&
+	   procnet_addr_local("2001:db8::77") == 0 && procnet_addr_local("dut.example") < 0,
+	   "procnet: loopback is this machine's, TEST-NET is not, a name is no address");
+}
+
 static void test_inputs_and_plan(void)
 {
 	struct input_errors err = { 0 };
@@ -331,6 +378,7 @@ int main(void)
 	test_journal_file();
 	test_fold();
 	test_scope();
+	test_procnet();
 	test_inputs_and_plan();
 	test_image();
 	test_xml_clean();
