@@ -261,6 +261,18 @@ static int listen_announce(void)
 	return fd;
 }
 
+/* The next connection on fd before end (ms, polled every 200 ms), or -1 once end has come. */
+static int accept_before(int fd, long end)
+{
+	while (now_ms() < end) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		int c;
+		if (poll(&pf, 1, 200) > 0 && (c = accept(fd, NULL, NULL)) >= 0)
+			return c;
+	}
+	return -1;
+}
+
 static int serve(const char *mode, int seconds)
 {
 	int fd = listen_announce(), held[256], nheld = 0;
@@ -268,13 +280,7 @@ static int serve(const char *mode, int seconds)
 
 	if (fd < 0)
 		return 1;
-	while (now_ms() < end) {
-		struct pollfd pf = { .fd = fd, .events = POLLIN };
-		if (poll(&pf, 1, 200) <= 0)
-			continue;
-		int c = accept(fd, NULL, NULL);
-		if (c < 0)
-			continue;
+	for (int c; (c = accept_before(fd, end)) >= 0;) {
 		if (!strcmp(mode, "lockout") || !strcmp(mode, "slow")) {
 			static int n;
 			static const unsigned char refused[] = { 0x20, 0x02, 0x00, 0x05 };
@@ -374,13 +380,7 @@ static int mqtt_only(const char *levels, int upstream, int seconds)
 	if (fd < 0)
 		return 1;
 	signal(SIGCHLD, SIG_IGN);	/* no zombies from the connections' children */
-	while (now_ms() < end) {
-		struct pollfd pf = { .fd = fd, .events = POLLIN };
-		if (poll(&pf, 1, 200) <= 0)
-			continue;
-		int c = accept(fd, NULL, NULL);
-		if (c < 0)
-			continue;
+	for (int c; (c = accept_before(fd, end)) >= 0;) {
 		if (fork() == 0) {
 			/* A connection's child goes with the peer the test stops by PID, and by its end. */
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
