@@ -72,20 +72,24 @@ static void classify(const struct mqtt_connack *acks, const int *tried, unsigned
 
 	*spoken = *unspoken = 0;
 	for (size_t k = 0; k < ARRAY_SIZE(probed); k++)
-		if (tried[k] && answered(&acks[k], probed[k])) {
+		if (tried[k] > 0 && answered(&acks[k], probed[k])) {
 			*spoken |= mqtt_version_bit(probed[k]);
 			if (!answering)
 				answering = mqtt_version_name(probed[k]);
 		}
-	for (size_t k = 0; k < ARRAY_SIZE(probed); k++) {
+	for (int v = 3; v <= 5; v++) {	/* said oldest first */
+		size_t k = 0;
+		while (probed[k] != v)
+			k++;
 		const struct mqtt_connack *a = &acks[k];
 		const char *name = mqtt_version_name(probed[k]);
 		unsigned bit = mqtt_version_bit(probed[k]);
 
 		if (why->len)
 			sb_addf(why, "; ");
-		if (!tried[k]) {
-			sb_addf(why, "%s undetermined (not tried: no time left)", name);
+		if (tried[k] <= 0) {
+			sb_addf(why, "%s undetermined (not tried: %s)", name,
+				tried[k] < 0 ? "the endpoint was not reachable" : "no time left");
 		} else if (answered(a, probed[k])) {
 			sb_addf(why, "%s spoken (%s)", name, a->detail);
 		} else if (a->outcome == MQTT_REFUSED) {
@@ -103,7 +107,7 @@ static void classify(const struct mqtt_connack *acks, const int *tried, unsigned
 static void probe_endpoint(struct keur_ctx *ctx, const struct dut_mqtt *m, size_t i, FILE *ev)
 {
 	struct mqtt_connack acks[ARRAY_SIZE(probed)];
-	int tried[ARRAY_SIZE(probed)] = { 0 };
+	int tried[ARRAY_SIZE(probed)] = { 0 };	/* 1 tried, 0 no time, -1 no point */
 	struct strbuf why = { 0 };
 	unsigned spoken, unspoken;
 
@@ -122,8 +126,11 @@ static void probe_endpoint(struct keur_ctx *ctx, const struct dut_mqtt *m, size_
 		mqtt_try_connect(&t, cid, m->username, m->password, mqtt_dut_log, ctx, &acks[k]);
 		tried[k] = 1;
 		keur_note(ctx, "  -> %s: %s (%ld ms)", mqtt_outcome_name(acks[k].outcome), acks[k].detail, acks[k].ms);
-		if (endpoint_gone(&acks[k]))
+		if (endpoint_gone(&acks[k])) {
+			for (size_t j = k + 1; j < ARRAY_SIZE(probed); j++)
+				tried[j] = -1;
 			break;
+		}
 	}
 	classify(acks, tried, &spoken, &unspoken, &why);
 	keur_note(ctx, "%s:%d: %s", m->host, m->port, why.buf ? why.buf : "");
