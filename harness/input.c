@@ -270,6 +270,35 @@ static char *readable_file(const char *base, const char *name, const char *path,
 	return full;
 }
 
+
+static const struct { unsigned bit; const char *name; } mqtt_version_names[] = {
+	{ MQTT_V31, "3.1" }, { MQTT_V311, "3.1.1" }, { MQTT_V5, "5.0" },
+};
+
+void mqtt_versions_text(unsigned set, char *out, size_t len)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (size_t k = 0; k < ARRAY_SIZE(mqtt_version_names); k++)
+		if (set & mqtt_version_names[k].bit)
+			n += (size_t)snprintf(out + n, n < len ? len - n : 0, "%s%s", n ? " " : "", mqtt_version_names[k].name);
+}
+
+unsigned mqtt_versions_parse(const char *text)
+{
+	unsigned set = 0;
+
+	while (text && *(text += strspn(text, " \t\r\n"))) {
+		size_t n = strcspn(text, " \t\r\n");
+		for (size_t k = 0; k < ARRAY_SIZE(mqtt_version_names); k++)
+			if (strlen(mqtt_version_names[k].name) == n && !strncmp(text, mqtt_version_names[k].name, n))
+				set |= mqtt_version_names[k].bit;
+		text += n;
+	}
+	return set;
+}
+
 /* "coap://host:port/..." or "coaps://[v6]:port/..." into host and port. */
 static int parse_coap_uri(const char *uri, char **host, int *port)
 {
@@ -381,11 +410,8 @@ static void dut_mqtt_load(struct keur_dut *d, xmlNodePtr n, const char *base, st
 		if (!m->broker)
 			err_add(err, "%s:%ld: <account> belongs to a <mqtt role=\"broker\">", d->path, line_of(c));
 	}
-	m->versions = 0;
 	if ((v = attr(n, "versions"))) {
-		/* A list of "3.1", "3.1.1" and "5.0" (the XSD allows nothing else). */
-		for (char *save = NULL, *w = strtok_r(v, " \t\r\n", &save); w; w = strtok_r(NULL, " \t\r\n", &save))
-			m->versions |= !strcmp(w, "3.1") ? MQTT_V31 : !strcmp(w, "3.1.1") ? MQTT_V311 : MQTT_V5;
+		m->versions = mqtt_versions_parse(v);	/* the XSD allows no other word */
 		free(v);
 	} else {
 		m->versions = MQTT_V31 | MQTT_V311 | MQTT_V5;

@@ -17,6 +17,11 @@ enum input_kind { INPUT_UNKNOWN = 0, INPUT_PROFILE, INPUT_DUT, INPUT_LAB };
 #define MQTT_V5   (1u << 1)
 #define MQTT_V31  (1u << 2)
 
+/* A set of those as "3.1 3.1.1 5.0", oldest first (empty for none), and back from a list
+ * separated by white space (NULL: none; other words are not versions). */
+void mqtt_versions_text(unsigned set, char *out, size_t len);
+unsigned mqtt_versions_parse(const char *text);
+
 /* Another identity on a broker DUT, owning its own topics (the victim of MQTT-ACL-001/003, ID-001). */
 struct dut_mqtt_account {
 	char *username;

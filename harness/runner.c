@@ -591,21 +591,21 @@ static int versions_read(const struct runner *r, const char *reason)
 	int err = 0;
 
 	while (f && !err && fgets(line, sizeof(line), f)) {
-		unsigned long i;
-		unsigned sp, un;
-		int off = 0;
+		char *p = line, *idx, *spoken, *unspoken, *end;
 		line[strcspn(line, "\n")] = '\0';
-		if (sscanf(line, "%lu\t%u\t%u\t%n", &i, &sp, &un, &off) < 3 || !off || i >= r->dut->nmqtt || i >= 64)
+		idx = strsep(&p, "\t"), spoken = strsep(&p, "\t"), unspoken = strsep(&p, "\t");
+		unsigned long i = strtoul(idx, &end, 10);
+		if (!p || end == idx || *end || i >= r->dut->nmqtt || i >= sizeof(seen))
 			continue;
-		r->dut->mqtt[i].spoken = sp & (MQTT_V31 | MQTT_V311 | MQTT_V5);
-		r->dut->mqtt[i].unspoken = un & (MQTT_V31 | MQTT_V311 | MQTT_V5) & ~sp;
+		r->dut->mqtt[i].spoken = mqtt_versions_parse(spoken);
+		r->dut->mqtt[i].unspoken = mqtt_versions_parse(unspoken) & ~r->dut->mqtt[i].spoken;
 		seen[i] = 1;
-		err = versions_record(r, i, line + off);
+		err = versions_record(r, i, p);
 	}
 	if (f)
 		fclose(f);
 	free(path);
-	for (size_t i = 0; !err && i < r->dut->nmqtt && i < 64; i++)
+	for (size_t i = 0; !err && i < r->dut->nmqtt && i < sizeof(seen); i++)
 		if (r->dut->mqtt[i].broker && !seen[i]) {
 			char *why = xasprintf("undetermined: the probe ended without an answer (%s)", reason);
 			err = versions_record(r, i, why);

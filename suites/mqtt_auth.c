@@ -15,7 +15,6 @@
 #include "case.h"
 #include "mqtt.h"
 #include "mqtt_dut.h"
-#include "mqtt_versions.h"
 #include "util.h"
 
 struct tally {

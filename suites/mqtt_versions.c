@@ -22,35 +22,6 @@
 
 static const int probed[] = { 4, 5, 3 };	/* 3.1.1 first: what most brokers speak */
 
-void mqtt_versions_text(unsigned set, char *out, size_t len)
-{
-	static const int order[] = { 3, 4, 5 };
-	size_t n = 0;
-
-	out[0] = '\0';
-	for (size_t k = 0; k < ARRAY_SIZE(order); k++)
-		if (set & mqtt_version_bit(order[k]))
-			n += (size_t)snprintf(out + n, n < len ? len - n : 0, "%s%s", n ? " " : "",
-					      mqtt_version_name(order[k]));
-}
-
-unsigned mqtt_versions_parse(const char *text)
-{
-	unsigned set = 0;
-
-	while (text && *text) {
-		size_t n = strcspn(text, " ");
-		if (n == 3 && !strncmp(text, "3.1", 3))
-			set |= MQTT_V31;
-		else if (n == 5 && !strncmp(text, "3.1.1", 5))
-			set |= MQTT_V311;
-		else if (n == 3 && !strncmp(text, "5.0", 3))
-			set |= MQTT_V5;
-		text += n + (text[n] == ' ');
-	}
-	return set;
-}
-
 /* Did the broker answer version v in that version's terms? */
 static int answered(const struct mqtt_connack *a, int v)
 {
@@ -110,6 +81,7 @@ static void probe_endpoint(struct keur_ctx *ctx, const struct dut_mqtt *m, size_
 	int tried[ARRAY_SIZE(probed)] = { 0 };	/* 1 tried, 0 no time, -1 no point */
 	struct strbuf why = { 0 };
 	unsigned spoken, unspoken;
+	char said[32], unsaid[32];
 
 	for (size_t k = 0; k < ARRAY_SIZE(probed); k++) {
 		struct mqtt_target t;
@@ -135,7 +107,9 @@ static void probe_endpoint(struct keur_ctx *ctx, const struct dut_mqtt *m, size_
 	classify(acks, tried, &spoken, &unspoken, &why);
 	keur_note(ctx, "%s:%d: %s", m->host, m->port, why.buf ? why.buf : "");
 	/* One line per endpoint for the runner: index, spoken, unspoken, why. */
-	fprintf(ev, "%zu\t%u\t%u\t%s\n", i, spoken, unspoken, why.buf ? why.buf : "");
+	mqtt_versions_text(spoken, said, sizeof(said));
+	mqtt_versions_text(unspoken, unsaid, sizeof(unsaid));
+	fprintf(ev, "%zu\t%s\t%s\t%s\n", i, said, unsaid, why.buf ? why.buf : "");
 	sb_release(&why);
 }
 

@@ -9,8 +9,8 @@
 
 /* The probe's name in the journal and its evidence folder OUT/evidence/MQTT-VERSIONS/. */
 #define MQTT_VERSIONS_ID "MQTT-VERSIONS"
-/* Its evidence file: a line per broker endpoint, "INDEX\tSPOKEN\tUNSPOKEN\tWHY" (version bit
- * sets of input.h, decimal), INDEX into the DUT's mqtt[]. */
+/* Its evidence file: a line per broker endpoint, "INDEX\tSPOKEN\tUNSPOKEN\tWHY" (version lists
+ * as mqtt_versions_text() writes them), INDEX into the DUT's mqtt[]. */
 #define MQTT_VERSIONS_FILE "versions.txt"
 
 /* Run like a case, in a child, by the runner. */
@@ -18,9 +18,5 @@ extern const struct keur_case mqtt_versions_probe;
 
 /* How long the probe may take for DUT d. */
 long mqtt_versions_deadline_ms(const struct keur_dut *d);
-
-/* A version bit set as "3.1 3.1.1 5.0" (empty for none), and back (NULL: none). */
-void mqtt_versions_text(unsigned set, char *out, size_t len);
-unsigned mqtt_versions_parse(const char *text);
 
 #endif
