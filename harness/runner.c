@@ -565,7 +565,7 @@ static int versions_record(const struct runner *r, size_t i, const char *why)
 
 	mqtt_versions_text(m->spoken, spoken, sizeof(spoken));
 	mqtt_versions_text(m->unspoken, unspoken, sizeof(unspoken));
-	jrec_init(&rec, "mqtt-versions");
+	jrec_init(&rec, MQTT_VERSIONS_RECORD);
 	jrec_addf(&rec, "index", "%zu", i);
 	jrec_addf(&rec, "endpoint", "%s://%s:%d", m->tls ? "mqtts" : "mqtt", m->host, m->port);
 	jrec_add(&rec, "spoken", spoken);
@@ -629,7 +629,7 @@ static int versions_probe(struct runner *r)
 	}
 	if (r->prior)
 		for (size_t i = 0; i < r->prior->recs.n; i++)
-			if (!strcmp(r->prior->recs.r[i].type, "mqtt-versions")) {
+			if (!strcmp(r->prior->recs.r[i].type, MQTT_VERSIONS_RECORD)) {
 				versions_apply(r->dut, &r->prior->recs.r[i]);
 				found = 1;
 			}

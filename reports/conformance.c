@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mqtt_versions.h"
 #include "sha256.h"
 #include "util.h"
 #include "xmlout.h"
@@ -20,29 +21,35 @@ static void attrs_of(struct xo *x, const struct jrec *r, const char *const *keys
 		xo_attr(x, *keys, jrec_get(r, *keys));
 }
 
-/* What the run found out about the MQTT versions of each broker endpoint, with the probe's
- * evidence (harness/runner.c journals it as "mqtt-versions"). */
-static void mqtt_versions(struct xo *x, const struct run_view *rv)
+/* An <evidence> element per evidence file that record r lists, in OUT/evidence/folder/. */
+static void evidence_elems(struct xo *x, const struct jrec *r, const char *folder)
 {
 	char ename[256], sha[65];
 	long long size;
 
+	for (size_t k = 0; (k = evidence_next(r, k, ename, sha, &size));) {
+		xo_open(x, "evidence");
+		xo_attrf(x, "file", "evidence/%s/%s", folder, ename);
+		xo_attr(x, "sha256", sha);
+		xo_attrf(x, "size", "%lld", size);
+		xo_close(x);
+	}
+}
+
+/* What the run found out about the MQTT versions of each broker endpoint, with the probe's
+ * evidence (harness/runner.c journals it as "mqtt-versions"). */
+static void mqtt_versions(struct xo *x, const struct run_view *rv)
+{
 	for (size_t i = 0; i < rv->recs.n; i++) {
 		const struct jrec *r = &rv->recs.r[i];
-		if (strcmp(r->type, "mqtt-versions"))
+		if (strcmp(r->type, MQTT_VERSIONS_RECORD))
 			continue;
 		xo_open(x, "mqtt-versions");
 		xo_attr(x, "endpoint", jrec_get(r, "endpoint"));
 		xo_attr(x, "spoken", jrec_get(r, "spoken"));
 		xo_attr(x, "not-spoken", jrec_get(r, "unspoken"));
 		xo_elem(x, "how", jrec_get(r, "why"));
-		for (size_t k = 0; (k = evidence_next(r, k, ename, sha, &size));) {
-			xo_open(x, "evidence");
-			xo_attrf(x, "file", "evidence/MQTT-VERSIONS/%s", ename);
-			xo_attr(x, "sha256", sha);
-			xo_attrf(x, "size", "%lld", size);
-			xo_close(x);
-		}
+		evidence_elems(x, r, MQTT_VERSIONS_ID);
 		xo_close(x);
 	}
 }
@@ -57,8 +64,7 @@ int conformance_write(const struct run_view *rv, const char *dir)
 	struct xo x;
 	struct label lb;
 	int counts[KEUR_NA + 1] = { 0 };
-	char ename[256], sha[65], *jpath;
-	long long size;
+	char sha[65], *jpath;
 	int64_t jsize;
 
 	/* The journal as it is now: the report rests on it, and keur verify checks it is unchanged. */
@@ -210,13 +216,7 @@ int conformance_write(const struct run_view *rv, const char *dir)
 		}
 		xo_elem(&x, "title", jrec_get(c->plan, "title"));
 		xo_elem(&x, "reason", c->result ? jrec_get(c->result, "reason") : "not run: the run ended before this case");
-		for (size_t k = 0; (k = evidence_next(c->result, k, ename, sha, &size));) {
-			xo_open(&x, "evidence");
-			xo_attrf(&x, "file", "evidence/%s/%s", jrec_get(c->plan, "id"), ename);
-			xo_attr(&x, "sha256", sha);
-			xo_attrf(&x, "size", "%lld", size);
-			xo_close(&x);
-		}
+		evidence_elems(&x, c->result, jrec_get(c->plan, "id"));
 		xo_close(&x);
 	}
 	xo_close(&x);

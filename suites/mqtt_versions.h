@@ -9,6 +9,8 @@
 
 /* The probe's name in the journal and its evidence folder OUT/evidence/MQTT-VERSIONS/. */
 #define MQTT_VERSIONS_ID "MQTT-VERSIONS"
+/* The type of its journal records, one per broker endpoint (harness/runner.c writes them). */
+#define MQTT_VERSIONS_RECORD "mqtt-versions"
 /* Its evidence file: a line per broker endpoint, "INDEX\tSPOKEN\tUNSPOKEN\tWHY" (version lists
  * as mqtt_versions_text() writes them), INDEX into the DUT's mqtt[]. */
 #define MQTT_VERSIONS_FILE "versions.txt"
