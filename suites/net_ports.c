@@ -457,35 +457,41 @@ static enum holder holders(const struct judge *j, int proto, int port, char *who
 	return HELD_OTHER;
 }
 
-/* The evidence's account of who holds an open port, on a shared address: a line below it. */
-static void ev_holders(FILE *ev, const struct judge *j, int proto, int port)
-{
-	char who[400];
+/* Who holds an open port of the judged address, looked up once per port. */
+struct holding {
 	enum holder h;
+	char who[400];	/* holders()'s account; empty when the address is not shared */
+};
 
+static void held(const struct judge *j, int proto, int port, struct holding *hd)
+{
+	hd->who[0] = '\0';
+	hd->h = j->shared ? holders(j, proto, port, hd->who, sizeof(hd->who)) : HELD_UNKNOWN;
+}
+
+/* The evidence's account of who holds an open port, on a shared address: a line below it. */
+static void ev_holders(FILE *ev, const struct judge *j, const struct holding *hd)
+{
 	if (!ev || !j->shared)
 		return;
-	h = holders(j, proto, port, who, sizeof(who));
-	if (h == HELD_UNKNOWN)
-		fprintf(ev, "  who holds it: unknown: %s\n", who);
+	if (hd->h == HELD_UNKNOWN)
+		fprintf(ev, "  who holds it: unknown: %s\n", hd->who);
 	else
-		fprintf(ev, "  held by %s%s\n", who, !j->dut->ndeclared ? "" : h == HELD_DUT ? ", the DUT" : ", not the DUT");
+		fprintf(ev, "  held by %s%s\n", hd->who, !j->dut->ndeclared ? "" : hd->h == HELD_DUT ? ", the DUT" : ", not the DUT");
 }
 
 /* An open port the DUT does not declare: what it says of the DUT, by who holds it.  state:
  * "is open and not declared" or the like; what: what answers there. */
 static void judge_undeclared(struct keur_ctx *ctx, struct judge *j, int proto, int port, const char *state,
-			     const char *what, struct keur_findings *f)
+			     const char *what, const struct holding *hd, struct keur_findings *f)
 {
-	const char *pn = proto == IPPROTO_TCP ? "TCP" : "UDP";
-	char who[400];
-	enum holder h;
+	const char *pn = proto == IPPROTO_TCP ? "TCP" : "UDP", *who = hd->who;
+	enum holder h = hd->h;
 
 	if (!j->shared) {
 		keur_find(f, FIND_BAD, "%s %s %d %s; it %s", j->host, pn, port, state, what);
 		return;
 	}
-	h = holders(j, proto, port, who, sizeof(who));
 	if (!j->dut->ndeclared) {
 		keur_note(ctx, "%s %s %d: %s%s", j->host, pn, port, h == HELD_UNKNOWN ? "who holds it is unknown: " : "held by ", who);
 		if (j->nunjudged++ < MAX_LISTED)
@@ -533,36 +539,29 @@ static int scan_host_tcp(struct keur_ctx *ctx, const struct scan *sc, struct jud
 		keur_note(ctx, "%s is an address of this machine: who holds each open port, from the kernel's socket tables%s%s",
 			  j->host, j->tables_ok ? "" : ": cannot be told: ", j->tables_ok ? "" : j->tables_why);
 	for (int port = 1; port < 65536; port++) {
+		struct holding hd;
 		if (!port_in(open, port))
 			continue;
+		held(j, IPPROTO_TCP, port, &hd);
 		if (port_in(sc->declared_tcp, port)) {
 			sb_addf(good, "%s%d", ok_tcp++ ? "," : "", port);
 			if (ev)
 				fprintf(ev, "%s tcp %d open declared\n", j->host, port);
-			ev_holders(ev, j, IPPROTO_TCP, port);
+			ev_holders(ev, j, &hd);
 			continue;
 		}
 		char banner[400];
 		tcp_banner(j->host, port, banner, sizeof(banner));
 		if (ev)
 			fprintf(ev, "%s tcp %d open NOT DECLARED %s\n", j->host, port, banner);
-		ev_holders(ev, j, IPPROTO_TCP, port);
-		judge_undeclared(ctx, j, IPPROTO_TCP, port, "is open and not declared", banner, f);
+		ev_holders(ev, j, &hd);
+		judge_undeclared(ctx, j, IPPROTO_TCP, port, "is open and not declared", banner, &hd, f);
 	}
 	for (int port = 1; port < 65536; port++)
 		if (port_in(sc->declared_tcp, port) && port_in(sc->range_tcp, port) && !port_in(open, port) && ev)
 			fprintf(ev, "%s tcp %d closed (declared)\n", j->host, port);
 	keur_note(ctx, "%s: %d TCP ports tried; UDP scan", j->host, *tried);
 	return ok_tcp;
-}
-
-/* Whether a silent UDP port is one keur can judge by its holder: on a shared address with the
- * DUT's processes declared, when the tables say who holds it. */
-static int silent_attributable(const struct judge *j, int port)
-{
-	char who[400];
-
-	return j->shared && j->dut->ndeclared && holders(j, IPPROTO_UDP, port, who, sizeof(who)) != HELD_UNKNOWN;
 }
 
 /* The UDP ports of one address; the address's findings close with the good one. */
@@ -586,20 +585,26 @@ static void scan_host_udp(struct keur_ctx *ctx, const struct scan *sc, struct ju
 	sb_init(&quiet);
 	for (size_t i = 0; i < nu; i++) {
 		int decl = port_in(sc->declared_udp, u[i].port);
+		struct holding hd = { .h = HELD_UNKNOWN };
 		if (ev)
 			fprintf(ev, "%s udp %d %s %s%s\n", j->host, u[i].port, st[u[i].st], decl ? "declared" : "not declared",
 				u[i].answer[0] ? " " : "");
 		if (ev && u[i].answer[0])
 			fprintf(ev, "  %s\n", u[i].answer);
-		if (u[i].st != UDP_REFUSED)
-			ev_holders(ev, j, IPPROTO_UDP, u[i].port);
+		if (u[i].st != UDP_REFUSED) {
+			held(j, IPPROTO_UDP, u[i].port, &hd);
+			ev_holders(ev, j, &hd);
+		}
+		/* A silent port is judged by its holder where keur can tell it: on a shared address,
+		 * with the DUT's processes declared. */
+		int attributable = j->shared && j->dut->ndeclared && hd.h != HELD_UNKNOWN;
 		if (u[i].st == UDP_ANSWERED && decl)
 			sb_addf(&gu, "%s%d", ok_udp++ ? "," : "", u[i].port);
 		else if (u[i].st == UDP_ANSWERED)
-			judge_undeclared(ctx, j, IPPROTO_UDP, u[i].port, "answers and is not declared", u[i].answer, f);
-		else if (u[i].st == UDP_SILENT && !decl && silent_attributable(j, u[i].port))
+			judge_undeclared(ctx, j, IPPROTO_UDP, u[i].port, "answers and is not declared", u[i].answer, &hd, f);
+		else if (u[i].st == UDP_SILENT && !decl && attributable)
 			judge_undeclared(ctx, j, IPPROTO_UDP, u[i].port, "is bound and not declared",
-					 "does not answer keur's probe", f);
+					 "does not answer keur's probe", &hd, f);
 		else if (u[i].st == UDP_SILENT && !decl && refused)
 			sb_addf(&quiet, "%s%d", silent++ ? "," : "", u[i].port);
 	}
