@@ -342,20 +342,30 @@ static int from_pid_file(const char *file, struct procnet_pids *out, char *why, 
 		snprintf(why, len, "PID %ld from %s is not running", pid, file);
 		return -1;
 	}
+	/* Every process's parent, read once; then the descendants, until no new child turns up. */
+	struct { int pid, ppid; } *all = NULL;
+	size_t nall = 0;
+	DIR *proc = opendir("/proc");
+	struct dirent *e;
+	while (proc && (e = readdir(proc))) {
+		int p = pid_of(e->d_name);
+		if (p && proc_stat(p, &state, &ppid) == 0) {
+			all = xrealloc(all, (nall + 1) * sizeof(*all));
+			all[nall].pid = p;
+			all[nall++].ppid = ppid;
+		}
+	}
+	if (proc)
+		closedir(proc);
 	struct procnet_pids dut = { 0 };
 	pids_add(&dut, (int)pid);
-	for (size_t before = 0; before != dut.n;) {	/* until no new child turns up */
-		DIR *proc = opendir("/proc");
-		struct dirent *e;
+	for (size_t before = 0; before != dut.n;) {
 		before = dut.n;
-		while (proc && (e = readdir(proc))) {
-			int p = pid_of(e->d_name);
-			if (p && proc_stat(p, &state, &ppid) == 0 && procnet_pids_has(&dut, ppid))
-				pids_add(&dut, p);
-		}
-		if (proc)
-			closedir(proc);
+		for (size_t i = 0; i < nall; i++)
+			if (procnet_pids_has(&dut, all[i].ppid))
+				pids_add(&dut, all[i].pid);
 	}
+	free(all);
 	for (size_t i = 0; i < dut.n; i++)
 		pids_add(out, dut.pid[i]);
 	procnet_pids_release(&dut);
