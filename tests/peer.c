@@ -143,16 +143,22 @@ static void put(int c, const unsigned char *b, size_t n)
 	(void)w;
 }
 
-/* Reads one MQTT packet whole into b (at most cap bytes): its length, or -1. */
-static long read_packet(int c, unsigned char *b, size_t cap)
+/* Reads one MQTT packet whole into b (at most cap bytes): its length, with *body where its body
+ * starts; -1 at the end, after 3 s of silence or for a packet over cap; PACKET_MALFORMED when a
+ * fifth remaining-length byte came (four is the most MQTT allows). */
+enum { PACKET_MALFORMED = -2 };
+
+static long read_packet(int c, unsigned char *b, size_t cap, size_t *body)
 {
 	size_t n = 1, len = 0, mul = 1;
 
-	if (read_n(c, b, 1, 3000) < 0)
+	if (cap < 5 || read_n(c, b, 1, 3000) < 0)
 		return -1;
-	for (int i = 0; i < 4; i++) {
-		if (n >= cap || read_n(c, b + n, 1, 3000) < 0)
+	for (int i = 0;; i++) {
+		if (read_n(c, b + n, 1, 3000) < 0)
 			return -1;
+		if (i == 4)
+			return PACKET_MALFORMED;
 		len += (b[n] & 0x7fu) * mul;
 		mul *= 128;
 		if (!(b[n++] & 0x80))
@@ -160,48 +166,33 @@ static long read_packet(int c, unsigned char *b, size_t cap)
 	}
 	if (len > cap - n || read_n(c, b + n, len, 3000) < 0)
 		return -1;
+	*body = n;
 	return (long)(n + len);
 }
 
-/* The protocol level of a CONNECT packet, or -1 for anything else. */
-static int connect_level(const unsigned char *b, long n)
+/* The protocol level of a packet read by read_packet() if it is a CONNECT, or -1. */
+static int connect_level(const unsigned char *b, long n, size_t body)
 {
-	long body = 1;
-
-	if (n < 2 || b[0] != 0x10)
-		return -1;
-	while (body < n && (b[body] & 0x80))
-		body++;
-	body++;
-	if (body + 2 > n)
+	if (n < 0 || b[0] != 0x10 || (long)body + 2 > n)
 		return -1;
 	long name = (long)b[body] << 8 | b[body + 1];
-	return body + 2 + name < n ? b[body + 2 + name] : -1;
+	return (long)body + 2 + name < n ? b[body + 2 + name] : -1;
 }
 
 /* The minimal broker of fragile and wedge: returns 1 when a malformed packet came. */
 static int mini_broker(int c)
 {
-	unsigned char first, b, body[4096];
+	unsigned char pk[5 + 4096];
 
 	for (;;) {
-		unsigned long len = 0, mul = 1;
-		int i;
-
-		if (read_n(c, &first, 1, 3000) < 0)
-			return 0;
-		for (i = 0; i < 5; i++) {
-			if (read_n(c, &b, 1, 3000) < 0)
-				return 0;
-			len += (b & 0x7fUL) * mul;
-			mul *= 128;
-			if (!(b & 0x80))
-				break;
-		}
-		if (i >= 4)
+		size_t off;
+		long n = read_packet(c, pk, sizeof(pk), &off);
+		if (n == PACKET_MALFORMED)
 			return 1;	/* where the parser bug bites: a fifth length byte */
-		if (len > sizeof(body) || read_n(c, body, len, 3000) < 0)
+		if (n < 0)
 			return 0;
+		unsigned char first = pk[0], *body = pk + off;
+		size_t len = (size_t)n - off;
 		if (first >> 4 == 1) {
 			static const unsigned char ok[] = { 0x20, 0x02, 0x00, 0x00 };
 			put(c, ok, sizeof(ok));
@@ -285,9 +276,10 @@ static int serve(const char *mode, int seconds)
 			static int n;
 			static const unsigned char refused[] = { 0x20, 0x02, 0x00, 0x05 };
 			unsigned char buf[1024];
-			long len = read_packet(c, buf, sizeof(buf));
+			size_t off = 0;
+			long len = read_packet(c, buf, sizeof(buf), &off);
 			/* It speaks 3.1.1 only: another version's CONNECT is closed and not counted. */
-			if (connect_level(buf, len) != 4) {
+			if (connect_level(buf, len, off) != 4) {
 				close(c);
 				continue;
 			}
@@ -355,8 +347,9 @@ static void relay(int a, int b)
 static void only_one(int c, const char *levels, int upstream)
 {
 	unsigned char first[65536];
-	long n = read_packet(c, first, sizeof(first));
-	int level = connect_level(first, n), u;
+	size_t off = 0;
+	long n = read_packet(c, first, sizeof(first), &off);
+	int level = connect_level(first, n, off), u;
 	char want[8];
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((unsigned short)upstream),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
