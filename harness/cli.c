@@ -212,10 +212,13 @@ static void header_records(const struct inputs *in, const char *outdir, const st
 		jrec_add(&r, "network-equipment", "true");
 	for (size_t i = 0; i < d->nmqtt; i++) {
 		const struct dut_mqtt *m = &d->mqtt[i];
-		if (m->broker)
-			jrec_addf(&r, "interface", "mqtt-broker %s://%s:%d", m->tls ? "mqtts" : "mqtt", m->host, m->port);
-		else
+		char endpoint[300];
+		if (m->broker) {
+			dut_mqtt_endpoint(m, endpoint, sizeof(endpoint));
+			jrec_addf(&r, "interface", "mqtt-broker %s", endpoint);
+		} else {
 			jrec_add(&r, "interface", "mqtt-client");
+		}
 	}
 	for (size_t i = 0; i < d->ncoap; i++)
 		jrec_addf(&r, "interface", "coap %s", d->coap[i].uri);

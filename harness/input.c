@@ -285,6 +285,11 @@ void mqtt_versions_text(unsigned set, char *out, size_t len)
 			n += (size_t)snprintf(out + n, n < len ? len - n : 0, "%s%s", n ? " " : "", mqtt_version_names[k].name);
 }
 
+void dut_mqtt_endpoint(const struct dut_mqtt *m, char *out, size_t len)
+{
+	snprintf(out, len, "%s://%s:%d", m->tls ? "mqtts" : "mqtt", m->host, m->port);
+}
+
 unsigned mqtt_versions_parse(const char *text)
 {
 	unsigned set = 0;

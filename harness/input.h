@@ -197,6 +197,9 @@ struct keur_dut {
 	size_t nlocal;
 };
 
+/* "mqtt://HOST:PORT", or mqtts:// with TLS: how outputs name a broker endpoint. */
+void dut_mqtt_endpoint(const struct dut_mqtt *m, char *out, size_t len);
+
 /* "pid-file", "unit", "cgroup" or "netns": the attribute a declaration was made with. */
 const char *dut_local_kind_name(enum dut_local_kind kind);
 

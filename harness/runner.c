@@ -559,15 +559,16 @@ static void versions_apply(struct keur_dut *d, const struct jrec *rec)
 static int versions_record(const struct runner *r, size_t i, const char *why)
 {
 	const struct dut_mqtt *m = &r->dut->mqtt[i];
-	char spoken[32], unspoken[32];
+	char spoken[32], unspoken[32], endpoint[300];
 	struct jrec rec;
 	int err;
 
+	dut_mqtt_endpoint(m, endpoint, sizeof(endpoint));
 	mqtt_versions_text(m->spoken, spoken, sizeof(spoken));
 	mqtt_versions_text(m->unspoken, unspoken, sizeof(unspoken));
 	jrec_init(&rec, MQTT_VERSIONS_RECORD);
 	jrec_addf(&rec, "index", "%zu", i);
-	jrec_addf(&rec, "endpoint", "%s://%s:%d", m->tls ? "mqtts" : "mqtt", m->host, m->port);
+	jrec_add(&rec, "endpoint", endpoint);
 	jrec_add(&rec, "spoken", spoken);
 	jrec_add(&rec, "unspoken", unspoken);
 	jrec_add(&rec, "why", why);
@@ -575,8 +576,8 @@ static int versions_record(const struct runner *r, size_t i, const char *why)
 	err = journal_append(r->journal, &rec, 1);
 	jrec_release(&rec);
 	if (err == 0)
-		printf("# MQTT versions of %s://%s:%d: spoken: %s; not spoken: %s\n", m->tls ? "mqtts" : "mqtt", m->host,
-		       m->port, spoken[0] ? spoken : "none found", unspoken[0] ? unspoken : "none found");
+		printf("# MQTT versions of %s: spoken: %s; not spoken: %s\n", endpoint, spoken[0] ? spoken : "none found",
+		       unspoken[0] ? unspoken : "none found");
 	return err;
 }
 

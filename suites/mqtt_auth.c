@@ -99,8 +99,7 @@ static int endpoint_dead(const struct mqtt_connack *a)
 static void target_of(const struct dut_mqtt *m, int version, struct mqtt_target *t, char *label, size_t len)
 {
 	mqtt_dut_target(m, version, t);
-	snprintf(label, len, "%s://%s:%d MQTT %s", m->tls ? "mqtts" : "mqtt", m->host, m->port,
-		 mqtt_version_name(version));
+	mqtt_dut_label(m, version, label, len);
 }
 
 /* Which versions endpoint m is judged on, and why the others are not tried. */

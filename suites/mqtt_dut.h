@@ -4,6 +4,7 @@
 #define KEUR_MQTT_DUT_H
 
 #include <stdio.h>
+#include <string.h>
 
 #include "case.h"
 #include "mqtt.h"
@@ -49,6 +50,16 @@ static inline void mqtt_dut_target(const struct dut_mqtt *m, int version, struct
 	t->ca_file = m->ca_file;
 	t->version = version;
 	t->timeout_ms = m->timeout_ms;
+}
+
+/* "mqtt://HOST:PORT MQTT 3.1.1": an endpoint and version, as transcripts and reasons name them. */
+static inline void mqtt_dut_label(const struct dut_mqtt *m, int version, char *out, size_t len)
+{
+	size_t n;
+
+	dut_mqtt_endpoint(m, out, len);
+	n = strlen(out);
+	snprintf(out + n, len - n, " MQTT %s", mqtt_version_name(version));
 }
 
 /* The first message a listen brings (an mqtt_message_fn's arg): its payload, cut to fit. */

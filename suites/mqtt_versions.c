@@ -85,7 +85,7 @@ static void probe_endpoint(struct keur_ctx *ctx, const struct dut_mqtt *m, size_
 
 	for (size_t k = 0; k < ARRAY_SIZE(probed); k++) {
 		struct mqtt_target t;
-		char cid[48];
+		char cid[48], label[340];
 
 		mqtt_dut_target(m, probed[k], &t);
 		if (keur_time_left_ms(ctx) < t.timeout_ms + MARGIN_MS) {
@@ -93,8 +93,9 @@ static void probe_endpoint(struct keur_ctx *ctx, const struct dut_mqtt *m, size_
 			continue;
 		}
 		snprintf(cid, sizeof(cid), "keur-v-%ld-%zu", (long)getpid(), k);
-		keur_note(ctx, "%s://%s:%d MQTT %s: CONNECT (client id %s, %s)", m->tls ? "mqtts" : "mqtt", m->host, m->port,
-			  mqtt_version_name(probed[k]), cid, m->username ? "the declared test identity" : "no credentials");
+		mqtt_dut_label(m, probed[k], label, sizeof(label));
+		keur_note(ctx, "%s: CONNECT (client id %s, %s)", label, cid,
+			  m->username ? "the declared test identity" : "no credentials");
 		mqtt_try_connect(&t, cid, m->username, m->password, mqtt_dut_log, ctx, &acks[k]);
 		tried[k] = 1;
 		keur_note(ctx, "  -> %s: %s (%ld ms)", mqtt_outcome_name(acks[k].outcome), acks[k].detail, acks[k].ms);
