@@ -24,7 +24,8 @@ DEB_TEST  = mosquitto mosquitto-clients libxml2-utils xmlsec1 librsvg2-bin opens
 DEB_FUZZ  = clang libclang-rt-14-dev
 DEB_ALL   = $(DEB_BUILD) $(DEB_TEST) $(DEB_FUZZ)
 
-HARNESS  = harness/campaign.o harness/util.o harness/sha256.o harness/verdict.o harness/input.o harness/scope.o harness/procnet.o \
+HARNESS  = harness/campaign.o harness/util.o harness/sha256.o harness/verdict.o harness/scope.o harness/procnet.o \
+           harness/input.o harness/input_dut.o harness/input_lab.o harness/input_profile.o \
            harness/plan.o harness/journal.o harness/results.o harness/runner.o harness/ctx.o \
            harness/cli.o build/schemas.o
 REPORTS  = reports/tap.o reports/junit.o reports/conformance.o reports/label.o reports/xmlout.o reports/sign.o reports/oscal.o reports/html.o

@@ -1,0 +1,212 @@
+/* input_profile.c — the profile (input.h, "Profile"): requirements, levels, label fields and
+ * waivers, each checked against the others and against the cases keur knows. */
+#include "input.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/tree.h>
+
+#include "case.h"
+#include "util.h"
+#include "xmlin.h"
+
+extern const char keur_xsd_profile[];
+
+const struct profile_level *profile_level_find(const struct keur_profile *p, const char *id)
+{
+	for (size_t i = 0; i < p->nlevels; i++)
+		if (!strcmp(p->levels[i].id, id))
+			return &p->levels[i];
+	return NULL;
+}
+
+int profile_level_includes(const struct keur_profile *p, const char *level, const char *other)
+{
+	/* Bounded walk: a cycle (rejected at load) could not loop forever here either. */
+	for (size_t hops = 0; level && hops <= p->nlevels; hops++) {
+		if (!strcmp(level, other))
+			return 1;
+		const struct profile_level *l = profile_level_find(p, level);
+		level = l ? l->includes : NULL;
+	}
+	return 0;
+}
+
+static const struct profile_req *profile_req_find(const struct keur_profile *p, const char *id)
+{
+	for (size_t i = 0; i < p->nreqs; i++)
+		if (!strcmp(p->reqs[i].id, id))
+			return &p->reqs[i];
+	return NULL;
+}
+
+static void profile_check(struct keur_profile *p, struct input_errors *err)
+{
+	for (size_t i = 0; i < p->nlevels; i++) {
+		const struct profile_level *l = &p->levels[i];
+		if (profile_level_find(p, l->id) != l)
+			input_err_add(err, "%s: level '%s' is defined twice", p->path, l->id);
+		if (l->includes && !profile_level_find(p, l->includes))
+			input_err_add(err, "%s: level '%s' includes undefined level '%s'", p->path, l->id, l->includes);
+		else if (l->includes && profile_level_includes(p, l->includes, l->id))
+			input_err_add(err, "%s: level '%s' includes itself through '%s'", p->path, l->id, l->includes);
+	}
+	for (size_t i = 0; i < p->nreqs; i++) {
+		const struct profile_req *r = &p->reqs[i];
+		if (profile_req_find(p, r->id) != r)
+			input_err_add(err, "%s:%d: requirement '%s' is defined twice", p->path, r->line, r->id);
+		if (!profile_level_find(p, r->level))
+			input_err_add(err, "%s:%d: requirement '%s' names undefined level '%s'", p->path, r->line,
+				r->id, r->level);
+		if (r->ncases == 0 && strcmp(r->kind, "docs"))
+			input_err_add(err, "%s:%d: requirement '%s' has no <check> and is not kind=\"docs\": it could never be judged",
+				p->path, r->line, r->id);
+		if (r->ncases && !strcmp(r->kind, "docs"))
+			input_err_add(err, "%s:%d: requirement '%s' is kind=\"docs\" (assessed outside keur) but has <check>s that would never count",
+				p->path, r->line, r->id);
+		for (size_t c = 0; c < r->ncases; c++)
+			if (!keur_case_find(r->cases[c], NULL))
+				input_err_add(err, "%s:%d: requirement '%s' checks unknown case '%s' (see `keur list`)",
+					p->path, r->line, r->id, r->cases[c]);
+	}
+	for (size_t i = 0; i < p->nfields; i++) {
+		if (p->fields[i].from_requirement && !profile_req_find(p, p->fields[i].from_requirement))
+			input_err_add(err, "%s: label field '%s' refers to undefined requirement '%s'", p->path,
+				p->fields[i].name, p->fields[i].from_requirement);
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(p->fields[k].name, p->fields[i].name))
+				input_err_add(err, "%s: label field '%s' is given twice", p->path, p->fields[i].name);
+	}
+	for (size_t i = 0; i < p->nwaivers; i++) {
+		const struct profile_waiver *w = &p->waivers[i];
+		const struct profile_req *r = profile_req_find(p, w->requirement);
+		if (!r)
+			input_err_add(err, "%s:%d: waiver for undefined requirement '%s'", p->path, w->line, w->requirement);
+		else if (!strcmp(r->kind, "docs"))
+			input_err_add(err, "%s:%d: waiver for '%s', which keur does not assess (kind=\"docs\"): nothing to waive",
+				p->path, w->line, w->requirement);
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(p->waivers[k].requirement, w->requirement))
+				input_err_add(err, "%s:%d: requirement '%s' is waived twice", p->path, w->line, w->requirement);
+	}
+}
+
+const struct profile_waiver *profile_waiver_for(const struct keur_profile *p, const char *req)
+{
+	for (size_t i = 0; i < p->nwaivers; i++)
+		if (!strcmp(p->waivers[i].requirement, req))
+			return &p->waivers[i];
+	return NULL;
+}
+
+int profile_load(const char *path, struct keur_profile **out, struct input_errors *err)
+{
+	struct keur_profile *p = xcalloc(1, sizeof(*p));
+	size_t nerr = err->n;
+	xmlDocPtr doc = input_load_checked(path, NS_PROFILE, "profile", keur_xsd_profile, p->sha256, err);
+	xmlNodePtr root;
+
+	p->path = xstrdup(path);
+	if (!doc)
+		goto out;
+	root = xmlDocGetRootElement(doc);
+	p->id = xml_attr(root, "id");
+	p->version = xml_attr(root, "version");
+	for (xmlNodePtr n = root->children; n; n = n->next) {
+		if (xml_is_el(n, "title")) {
+			p->title = xml_text(n);
+		} else if (xml_is_el(n, "requirement")) {
+			struct profile_req *r;
+			p->reqs = xrealloc(p->reqs, (p->nreqs + 1) * sizeof(*p->reqs));
+			r = &p->reqs[p->nreqs++];
+			memset(r, 0, sizeof(*r));
+			r->line = (int)xml_line(n);
+			r->id = xml_attr(n, "id");
+			r->source = xml_attr(n, "source");
+			r->kind = xml_attr(n, "kind");
+			r->level = xml_attr(n, "level");
+			r->applies_if = xml_attr(n, "applies-if");
+			for (xmlNodePtr c = n->children; c; c = c->next) {
+				if (xml_is_el(c, "summary")) {
+					r->summary = xml_text(c);
+				} else if (xml_is_el(c, "check")) {
+					r->cases = xrealloc(r->cases, (r->ncases + 1) * sizeof(*r->cases));
+					r->cases[r->ncases++] = xml_attr(c, "case");
+				}
+			}
+		} else if (xml_is_el(n, "level")) {
+			p->levels = xrealloc(p->levels, (p->nlevels + 1) * sizeof(*p->levels));
+			p->levels[p->nlevels].id = xml_attr(n, "id");
+			p->levels[p->nlevels].includes = xml_attr(n, "includes");
+			p->nlevels++;
+		} else if (xml_is_el(n, "waiver")) {
+			struct profile_waiver *w;
+			p->waivers = xrealloc(p->waivers, (p->nwaivers + 1) * sizeof(*p->waivers));
+			w = &p->waivers[p->nwaivers++];
+			w->requirement = xml_attr(n, "requirement");
+			w->approved_by = xml_attr(n, "approved-by");
+			w->reason = xml_attr(n, "reason");
+			w->line = (int)xml_line(n);
+		} else if (xml_is_el(n, "label")) {
+			for (xmlNodePtr f = n->children; f; f = f->next) {
+				if (!xml_is_el(f, "field"))
+					continue;
+				p->fields = xrealloc(p->fields, (p->nfields + 1) * sizeof(*p->fields));
+				p->fields[p->nfields].name = xml_attr(f, "name");
+				p->fields[p->nfields].from_requirement = xml_attr(f, "from-requirement");
+				p->nfields++;
+			}
+		}
+	}
+	profile_check(p, err);
+out:
+	if (doc)
+		xmlFreeDoc(doc);
+	if (err->n > nerr) {
+		profile_free(p);
+		return -1;
+	}
+	*out = p;
+	return 0;
+}
+
+void profile_free(struct keur_profile *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nreqs; i++) {
+		struct profile_req *r = &p->reqs[i];
+		free(r->id);
+		free(r->source);
+		free(r->kind);
+		free(r->level);
+		free(r->summary);
+		free(r->applies_if);
+		for (size_t c = 0; c < r->ncases; c++)
+			free(r->cases[c]);
+		free(r->cases);
+	}
+	for (size_t i = 0; i < p->nlevels; i++) {
+		free(p->levels[i].id);
+		free(p->levels[i].includes);
+	}
+	for (size_t i = 0; i < p->nfields; i++) {
+		free(p->fields[i].name);
+		free(p->fields[i].from_requirement);
+	}
+	for (size_t i = 0; i < p->nwaivers; i++) {
+		free(p->waivers[i].requirement);
+		free(p->waivers[i].approved_by);
+		free(p->waivers[i].reason);
+	}
+	free(p->reqs);
+	free(p->levels);
+	free(p->fields);
+	free(p->waivers);
+	free(p->path);
+	free(p->id);
+	free(p->version);
+	free(p->title);
+	free(p);
+}
