@@ -15,15 +15,18 @@
 #include <libxml/parser.h>
 
 #include "case.h"
+#include "ics.h"
 #include "input.h"
 #include "journal.h"
 #include "lab.h"
 #include "plan.h"
 #include "reports.h"
 #include "results.h"
+#include "review.h"
 #include "runner.h"
 #include "scope.h"
 #include "util.h"
+#include "xmlin.h"
 
 static const char usage_text[] =
 	"usage: keur COMMAND [OPTIONS]\n"
@@ -31,7 +34,7 @@ static const char usage_text[] =
 	"keur is a certification test harness for connected devices (MQTT, CoAP, Modbus).\n"
 	"\n"
 	"commands:\n"
-	"  run --profile P --dut D [--lab L] [--out DIR] [--only CASE,..] [--level L]\n"
+	"  run --profile P --dut D [--ics FILE] [--lab L] [--out DIR] [--only CASE,..] [--level L]\n"
 	"                        run the cases; TAP on stdout, results in DIR\n"
 	"  run --resume DIR      finish an interrupted run\n"
 	"  list [--profile P] [--dut D] [--lab L]\n"
@@ -48,6 +51,9 @@ static const char usage_text[] =
 	"  lab power on|off --dut ID [--dir DIR]                cycle a simulated device\n"
 	"  campaign [--profile P] [--lab L] [--out DIR] DUT...   one run per DUT, all at once\n"
 	"  campaign --resume DIR finish a campaign's interrupted runs\n"
+	"  ics template --profile P   an implementation conformance statement (ICS) to fill in\n"
+	"  review template DIR   a review file for the requirements still open for a person\n"
+	"  review DIR --with FILE     record the assessor's review; rewrites the outputs\n"
 	"\n"
 	"exit codes: 0 every mandatory requirement passed, 1 some failed,\n"
 	"            2 bad command line or input file, 3 inconclusive (lab or harness problem)\n"
@@ -55,7 +61,7 @@ static const char usage_text[] =
 	"(report.xml), and docs/formats.md.\n";
 
 static const char run_help[] =
-	"usage: keur run --dut D [--profile P] [--lab L] [--out DIR] [--only CASE,..] [--level L]\n"
+	"usage: keur run --dut D [--profile P [--ics FILE]] [--lab L] [--out DIR] [--only CASE,..] [--level L]\n"
 	"       keur run --resume DIR\n"
 	"\n"
 	"  --dut D        the DUT description (what the manufacturer declares)\n"
@@ -75,6 +81,8 @@ static const char run_help[] =
 	"                 login name)\n"
 	"  --sign-key K --sign-cert C  sign report.xml at the end (as keur sign does); the key is\n"
 	"                 checked before the first case\n"
+	"  --ics FILE     the manufacturer's implementation conformance statement for the profile\n"
+	"                 (keur ics template); default: the one the DUT description names\n"
 	"  -v, --verbose  show each case's own output as TAP comments\n"
 	"  --no-progress  no progress lines on stderr (they appear only on a terminal anyway)\n";
 
@@ -100,7 +108,7 @@ static char *abs_path(const char *p)
 }
 
 struct run_args {
-	const char *profile, *dut, *lab, *out, *resume, *tapv, *operator;
+	const char *profile, *dut, *lab, *out, *resume, *tapv, *operator, *ics;
 	const char *sign_key, *sign_cert;
 	struct plan_opts plan;
 	int verbose, progress;
@@ -113,6 +121,7 @@ struct inputs {
 	struct keur_profile *profile;
 	struct keur_dut *dut;
 	struct keur_lab *lab;
+	struct keur_ics *ics;	/* NULL: none given */
 	struct plan plan;
 };
 
@@ -122,10 +131,25 @@ static void inputs_release(struct inputs *in)
 	profile_free(in->profile);
 	dut_free(in->dut);
 	lab_free(in->lab);
+	ics_free(in->ics);
 	memset(in, 0, sizeof(*in));
 }
 
-static int inputs_load(struct inputs *in, const char *profile, const char *dut, const char *lab,
+/* The ICS names the product it is about: it must be the DUT's. */
+static void ics_product_check(const struct keur_ics *ics, const struct keur_dut *d, struct input_errors *err)
+{
+	const struct { const char *what, *ics, *dut; } f[] = {
+		{ "vendor", ics->vendor, d->vendor }, { "model", ics->model, d->model }, { "firmware", ics->firmware, d->firmware },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(f); i++)
+		if (f[i].ics && f[i].ics[0] && f[i].dut && strcmp(f[i].ics, f[i].dut))
+			input_err_add(err, "%s: the ICS is for %s '%s', the DUT description's is '%s'", ics->path,
+					  f[i].what, f[i].ics, f[i].dut);
+}
+
+/* ics: the ICS file (--ics), or NULL for the one the DUT description names, if any. */
+static int inputs_load(struct inputs *in, const char *profile, const char *dut, const char *lab, const char *ics,
 		       const struct plan_opts *opts)
 {
 	struct input_errors err = { 0 };
@@ -138,6 +162,10 @@ static int inputs_load(struct inputs *in, const char *profile, const char *dut, 
 		lab_load(lab, &in->lab, &err);
 	else
 		in->lab = lab_default();
+	if (!ics && in->dut && in->profile)
+		ics = in->dut->ics;
+	if (ics && err.n == 0 && ics_load(ics, in->profile, &in->ics, &err) == 0)
+		ics_product_check(in->ics, in->dut, &err);
 	if (err.n == 0 && in->dut && in->lab)
 		scope_check_dut(in->lab, in->dut, &err);
 	if (err.n == 0)
@@ -154,7 +182,7 @@ static int inputs_load(struct inputs *in, const char *profile, const char *dut, 
 /* ---- the journal's header: everything the reports need, no secrets ---- */
 
 static void header_records(const struct inputs *in, const char *outdir, const struct run_args *a,
-			   int64_t started, struct jrecs *rs)
+			   int64_t started, const char *ics_ev, struct jrecs *rs)
 {
 	const struct plan_opts *opts = &a->plan;
 	const char *tapv = a->tapv;
@@ -180,6 +208,10 @@ static void header_records(const struct inputs *in, const char *outdir, const st
 	if (l->path) {
 		jrec_add(&r, "lab-file", l->path);
 		jrec_add(&r, "lab-sha256", l->sha256);
+	}
+	if (in->ics) {
+		jrec_add(&r, "ics-file", in->ics->path);
+		jrec_add(&r, "ics-sha256", in->ics->sha256);
 	}
 	jrec_add(&r, "only", opts->only);
 	jrec_add(&r, "level", opts->level);
@@ -265,6 +297,8 @@ static void header_records(const struct inputs *in, const char *outdir, const st
 			jrec_add(&r, "id", q->id);
 			jrec_add(&r, "source", q->source);
 			jrec_add(&r, "kind", q->kind);
+			jrec_add(&r, "obligation", q->obligation);
+			jrec_add(&r, "applies-if", q->applies_if);
 			jrec_add(&r, "level", q->level);
 			jrec_add(&r, "summary", q->summary);
 			jrec_add(&r, "cases", cases.buf ? cases.buf : "");
@@ -277,6 +311,8 @@ static void header_records(const struct inputs *in, const char *outdir, const st
 			PUSH();
 		}
 	}
+	if (in->ics)
+		ics_records(in->ics, ics_ev, rs);
 	for (size_t i = 0; i < in->plan.n; i++) {
 		runner_plan_record(&in->plan.items[i], &r);
 		PUSH();
@@ -284,8 +320,35 @@ static void header_records(const struct inputs *in, const char *outdir, const st
 #undef PUSH
 }
 
+int cli_write_outputs(const struct run_view *rv, const char *dir, int code)
+{
+	char why[512];
+	int was_signed = report_is_signed(dir);
+
+	if (reports_write_all(rv, dir, 0) < 0)
+		return -1;
+	if (was_signed && !jrec_get(rv->run, "sign-key"))
+		fprintf(stderr, "keur: report.xml was signed before; the new report is not: sign it again "
+			"with `keur sign %s --key K --cert C`\n", dir);
+	/* Signing comes after the last case: from here on this process forks no case. */
+	if (jrec_get(rv->run, "sign-key")) {
+		char subject[512];
+		if (sign_report(dir, jrec_get(rv->run, "sign-key"), jrec_get(rv->run, "sign-cert"), subject,
+				sizeof(subject), why, sizeof(why)) < 0 || label_write(rv, dir) < 0 ||
+		    html_write(dir) < 0) {
+			fprintf(stderr, "keur: report.xml is not signed: %s; the results are kept, sign them with "
+				"`keur sign %s --key K --cert C`\n", why, dir);
+			code = EXIT_INCONC;
+		} else {
+			fprintf(stderr, "keur: report.xml signed by '%s'\n", subject);
+		}
+		sign_shutdown();
+	}
+	return code;
+}
+
 /* What a lab engineer reads at the end of a run, on stderr. */
-static void summary(const struct run_view *rv, const char *outdir, int code)
+void cli_summary(const struct run_view *rv, const char *outdir, int code)
 {
 	int n[KEUR_NA + 1] = { 0 };
 	struct strbuf failed, open;
@@ -310,6 +373,20 @@ static void summary(const struct run_view *rv, const char *outdir, int code)
 		fprintf(stderr, "keur: mandatory requirements not decided:%s\n", open.buf);
 	sb_release(&failed);
 	sb_release(&open);
+	char *waiting = run_view_open_text(rv);
+	if (waiting)
+		fprintf(stderr, "keur: %zu requirement%s wait%s for the assessor's review: %s (keur review template %s)\n",
+			rv->nopen, rv->nopen == 1 ? "" : "s", rv->nopen == 1 ? "s" : "", waiting, outdir);
+	free(waiting);
+	for (size_t i = 0, shown = 0; i < rv->nreqs; i++)
+		if (rv->reqs[i].contradiction && shown++ < 10)
+			fprintf(stderr, "keur: ICS contradiction: %s: %s\n", jrec_get(rv->reqs[i].rec, "id"),
+				rv->reqs[i].contradiction);
+	if (rv->ncontradictions > 10)
+		fprintf(stderr, "keur: ... and %zu more ICS contradictions (see report.xml)\n", rv->ncontradictions - 10);
+	if (rv->profile)
+		fprintf(stderr, "keur: requirements decided: %zu by keur's cases, %zu by the assessor's review; %zu waiting\n",
+			rv->ntested, rv->nreviewed, rv->nopen);
 	if (rv->profile) {
 		struct label lb;
 		label_compute(rv, &lb);
@@ -347,34 +424,16 @@ static int finish_run(const char *outdir, struct journal *j, int rc)
 		fprintf(stderr, "keur: %s\n", why);
 		return EXIT_INCONC;
 	}
-	int was_signed = report_is_signed(outdir);
-	if (reports_write_all(&rv, outdir, 0) < 0) {
+	code = cli_write_outputs(&rv, outdir, rc < 0 ? EXIT_INCONC : run_view_exit(&rv));
+	if (code < 0) {
 		run_view_release(&rv);
 		return EXIT_INCONC;
-	}
-	if (was_signed && !jrec_get(rv.run, "sign-key"))
-		fprintf(stderr, "keur: report.xml was signed before this run went on; the new report is not: sign it again "
-			"with `keur sign %s --key K --cert C`\n", outdir);
-	code = rc < 0 ? EXIT_INCONC : run_view_exit(&rv);
-	/* Signing comes after the last case: from here on this process forks no case. */
-	if (jrec_get(rv.run, "sign-key")) {
-		char subject[512];
-		if (sign_report(outdir, jrec_get(rv.run, "sign-key"), jrec_get(rv.run, "sign-cert"), subject,
-				sizeof(subject), why, sizeof(why)) < 0 || label_write(&rv, outdir) < 0 ||
-		    html_write(outdir) < 0) {
-			fprintf(stderr, "keur: report.xml is not signed: %s; the results are kept, sign them with "
-				"`keur sign %s --key K --cert C`\n", why, outdir);
-			code = EXIT_INCONC;
-		} else {
-			fprintf(stderr, "keur: report.xml signed by '%s'\n", subject);
-		}
-		sign_shutdown();
 	}
 	if (rc == 0) {
 		tap_trailer(stdout, &rv);
 		fflush(stdout);
 	}
-	summary(&rv, outdir, code);
+	cli_summary(&rv, outdir, code);
 	run_view_release(&rv);
 	return code;
 }
@@ -401,8 +460,15 @@ static int run_new(const struct run_args *a)
 	int64_t started = time_now_ms();
 	int rc, code = EXIT_USAGE;
 
-	if (inputs_load(&in, profile, dut, lab, &a->plan) < 0)
+	char ics_ev[128] = "";
+
+	if (inputs_load(&in, profile, dut, lab, a->ics, &a->plan) < 0)
 		return EXIT_USAGE;
+	if (in.ics) {
+		char *p = abs_path(in.ics->path);
+		free(in.ics->path);
+		in.ics->path = p;
+	}
 	/* Store absolute paths so that --resume works from any directory. */
 	free(in.dut->path);
 	in.dut->path = abs_path(dut);
@@ -433,9 +499,24 @@ static int run_new(const struct run_args *a)
 			fprintf(stderr, "keur: cannot create '%s': %s\n", jpath, strerror(-rc));
 		goto out;
 	}
+	/* The ICS as given goes into the evidence, so that the signature covers it. */
+	if (in.ics) {
+		char *dir = xasprintf("%s/evidence/%s", outdir, ICS_EVIDENCE), *to = path_join(dir, "ics.xml"), sha[65];
+		int64_t size = 0;
+		if ((rc = mkdir_p(dir, 0755)) < 0 || (rc = file_copy(in.ics->path, to, INT64_MAX, sha, &size)) < 0)
+			fprintf(stderr, "keur: cannot copy the ICS into %s: %s\n", dir, strerror(-rc));
+		else
+			snprintf(ics_ev, sizeof(ics_ev), "ics.xml:%s:%lld", sha, (long long)size);
+		free(dir);
+		free(to);
+		if (rc < 0) {
+			journal_close(j);
+			goto out;
+		}
+	}
 	{
 		char *abs = abs_path(outdir);
-		header_records(&in, abs, a, started, &hdr);
+		header_records(&in, abs, a, started, in.ics ? ics_ev : NULL, &hdr);
 		free(abs);
 	}
 	if ((rc = journal_append(j, hdr.r, hdr.n)) < 0) {
@@ -485,19 +566,20 @@ static int run_resume(const char *dir, int verbose, int progress)
 		return EXIT_USAGE;
 	}
 	const char *profile = jrec_get(rv.run, "profile-file"), *dut = jrec_get(rv.run, "dut-file");
-	const char *lab = jrec_get(rv.run, "lab-file");
+	const char *lab = jrec_get(rv.run, "lab-file"), *ics = jrec_get(rv.run, "ics-file");
 	struct plan_opts opts = {
 		.only = jrec_get(rv.run, "only"), .level = jrec_get(rv.run, "level"),
 		.deadline_scale = jrec_get(rv.run, "deadline-scale") ? atof(jrec_get(rv.run, "deadline-scale")) : 0,
 	};
-	if (!dut || inputs_load(&in, profile, dut, lab, &opts) < 0) {
+	if (!dut || inputs_load(&in, profile, dut, lab, ics, &opts) < 0) {
 		fprintf(stderr, "keur: cannot resume %s: its inputs do not load any more\n", dir);
 		run_view_release(&rv);
 		return EXIT_USAGE;
 	}
 	if (same_sha("DUT description", dut, in.dut->sha256, jrec_get(rv.run, "dut-sha256")) < 0 ||
 	    (in.profile && same_sha("profile", profile, in.profile->sha256, jrec_get(rv.run, "profile-sha256")) < 0) ||
-	    (lab && same_sha("lab description", lab, in.lab->sha256, jrec_get(rv.run, "lab-sha256")) < 0))
+	    (lab && same_sha("lab description", lab, in.lab->sha256, jrec_get(rv.run, "lab-sha256")) < 0) ||
+	    (ics && same_sha("ICS", ics, in.ics->sha256, jrec_get(rv.run, "ics-sha256")) < 0))
 		goto out;
 	int same = in.plan.n == rv.ncases;
 	for (size_t i = 0; same && i < in.plan.n; i++)
@@ -520,7 +602,8 @@ static int run_resume(const char *dir, int verbose, int progress)
 	rc = journal_open(jpath, &j);
 	free(jpath);
 	if (rc < 0) {
-		fprintf(stderr, "keur: cannot reopen %s/journal: %s\n", dir, strerror(-rc));
+		fprintf(stderr, "keur: cannot reopen %s/journal: %s\n", dir,
+			rc == -EBUSY ? "the run is still going in another keur" : strerror(-rc));
 		code = EXIT_INCONC;
 		goto out;
 	}
@@ -554,7 +637,7 @@ out:
 }
 
 enum { OPT_PROFILE = 256, OPT_DUT, OPT_LAB, OPT_OUT, OPT_ONLY, OPT_LEVEL, OPT_RESUME, OPT_NOPROG, OPT_TAPV, OPT_SCALE,
-       OPT_MATRIX, OPT_CSV, OPT_OPERATOR, OPT_SIGNKEY, OPT_SIGNCERT };
+       OPT_MATRIX, OPT_CSV, OPT_OPERATOR, OPT_SIGNKEY, OPT_SIGNCERT, OPT_ICS };
 
 static const struct option run_opts[] = {
 	{ "profile", required_argument, NULL, OPT_PROFILE },
@@ -573,6 +656,7 @@ static const struct option run_opts[] = {
 	{ "operator", required_argument, NULL, OPT_OPERATOR },
 	{ "sign-key", required_argument, NULL, OPT_SIGNKEY },
 	{ "sign-cert", required_argument, NULL, OPT_SIGNCERT },
+	{ "ics", required_argument, NULL, OPT_ICS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -611,6 +695,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, int *help)
 			break;
 		case OPT_SIGNKEY: a->sign_key = optarg; break;
 		case OPT_SIGNCERT: a->sign_cert = optarg; break;
+		case OPT_ICS: a->ics = optarg; break;
 		case 'v': a->verbose = 1; break;
 		case OPT_NOPROG: a->progress = 0; break;
 		case OPT_TAPV:
@@ -643,13 +728,15 @@ static int cmd_run(int argc, char **argv)
 		return cli_usage_error("%s: --matrix and --csv are options of keur list", "run");
 	if (a.resume) {
 		if (a.profile || a.dut || a.lab || a.out || a.plan.only || a.plan.level || a.tapv || a.plan.deadline_scale ||
-		    a.operator || a.sign_key || a.sign_cert)
+		    a.operator || a.sign_key || a.sign_cert || a.ics)
 			return cli_usage_error("%s: --resume takes the inputs and options of the run it finishes", "run");
 		runner_signals();
 		return run_resume(a.resume, a.verbose, a.progress);
 	}
 	if (!a.dut)
 		return cli_usage_error("%s: --dut FILE is required (the DUT description)", "run");
+	if (a.ics && !a.profile)
+		return cli_usage_error("%s: --ics answers a profile: give --profile too", "run");
 	if (!a.sign_key != !a.sign_cert)
 		return cli_usage_error("%s: --sign-key and --sign-cert go together", "run");
 	if (a.sign_key) {
@@ -829,7 +916,7 @@ static int cmd_list(int argc, char **argv)
 		return EXIT_OK;
 	}
 	struct inputs in;
-	if (inputs_load(&in, a.profile, a.dut, a.lab, &a.plan) < 0)
+	if (inputs_load(&in, a.profile, a.dut, a.lab, a.ics, &a.plan) < 0)
 		return EXIT_USAGE;
 	printf("%-20s %-7s %s\n", "ID", "PLAN", "REASON / REQUIREMENTS");
 	for (size_t i = 0; i < in.plan.n; i++) {
@@ -1198,6 +1285,10 @@ int cli_main(int argc, char **argv)
 		rc = cmd_verify(argc - 1, argv + 1);
 	else if (!strcmp(cmd, "campaign"))
 		rc = cmd_campaign(argc - 1, argv + 1);
+	else if (!strcmp(cmd, "ics"))
+		rc = cmd_ics(argc - 1, argv + 1);
+	else if (!strcmp(cmd, "review"))
+		rc = cmd_review(argc - 1, argv + 1);
 	else
 		rc = cli_usage_error("unknown command '%s'", cmd);
 	xmlCleanupParser();

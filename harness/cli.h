@@ -15,6 +15,20 @@ int cli_main(int argc, char **argv);
 /* "keur: WHAT" and a pointer to --help on stderr; returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+struct run_view;
+/* Rewrites every output of the run in dir (report.xml too, signed or not) and signs it again
+ * with the key paths its journal records, if any.  Returns code, EXIT_INCONC when signing
+ * failed, or -1 when an output could not be written (the reason printed). */
+int cli_write_outputs(const struct run_view *rv, const char *dir, int code);
+/* The summary lines of a run on stderr: cases, failed and undecided requirements, the reviews
+ * awaited, ICS contradictions, the level and label, where the results are and the exit code. */
+void cli_summary(const struct run_view *rv, const char *outdir, int code);
+
+/* keur ics and keur review (cli_review.c): the manufacturer's statement and the assessor's
+ * review. */
+int cmd_ics(int argc, char **argv);
+int cmd_review(int argc, char **argv);
+
 /* keur campaign (campaign.c): one `keur run` per DUT, at once, and the results gathered. */
 int cmd_campaign(int argc, char **argv);
 

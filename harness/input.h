@@ -180,6 +180,7 @@ struct keur_dut {
 	char *id;
 	char *vendor, *model, *firmware, *serial;
 	char *support_until, *market_date, *sbom;
+	char *ics;		/* the manufacturer's ICS (ics.h) the description names (resolved path); NULL */
 	int automatic_updates;	/* -1 undeclared, 0, 1 */
 	int network_equipment;	/* declares itself network equipment (EN 18031-1 NMM-1, TCM-1) */
 	struct dut_mqtt *mqtt;
@@ -257,6 +258,7 @@ const struct lab_broker *lab_broker_for(const struct keur_lab *l, const char *du
 struct profile_req {
 	char *id, *source, *kind, *level, *summary;
 	char *applies_if;	/* a DUT property the requirement depends on (plan_req_na); NULL: always */
+	char *obligation;	/* kind="docs": mandatory (NULL), recommended or conditional */
 	char **cases;
 	size_t ncases;
 	int line;

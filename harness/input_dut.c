@@ -565,6 +565,11 @@ int dut_load(const char *path, struct keur_dut **out, struct input_errors *err)
 				d->sbom = input_readable_file(base, sb, path, xml_line(n), "sbom", err);
 				free(sb);
 			}
+			char *ics = xml_attr(n, "ics");
+			if (ics) {
+				d->ics = input_readable_file(base, ics, path, xml_line(n), "ics", err);
+				free(ics);
+			}
 			d->network_equipment = xml_attr_bool(n, "network-equipment", 0);
 			char *au = xml_attr(n, "automatic-updates");
 			if (au)
@@ -759,5 +764,6 @@ void dut_free(struct keur_dut *d)
 	free(d->support_until);
 	free(d->market_date);
 	free(d->sbom);
+	free(d->ics);
 	free(d);
 }

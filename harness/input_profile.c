@@ -62,8 +62,11 @@ static void profile_check(struct keur_profile *p, struct input_errors *err)
 		if (r->ncases == 0 && strcmp(r->kind, "docs"))
 			input_err_add(err, "%s:%d: requirement '%s' has no <check> and is not kind=\"docs\": it could never be judged",
 				p->path, r->line, r->id);
+		if (r->obligation && strcmp(r->kind, "docs"))
+			input_err_add(err, "%s:%d: requirement '%s' has an obligation but is kind=\"%s\": obligation is for kind=\"docs\" "
+				      "(kind says it of the others)", p->path, r->line, r->id, r->kind);
 		if (r->ncases && !strcmp(r->kind, "docs"))
-			input_err_add(err, "%s:%d: requirement '%s' is kind=\"docs\" (assessed outside keur) but has <check>s that would never count",
+			input_err_add(err, "%s:%d: requirement '%s' is kind=\"docs\" (decided by the assessor's review) but has <check>s that would never count",
 				p->path, r->line, r->id);
 		for (size_t c = 0; c < r->ncases; c++)
 			if (!keur_case_find(r->cases[c], NULL))
@@ -84,7 +87,7 @@ static void profile_check(struct keur_profile *p, struct input_errors *err)
 		if (!r)
 			input_err_add(err, "%s:%d: waiver for undefined requirement '%s'", p->path, w->line, w->requirement);
 		else if (!strcmp(r->kind, "docs"))
-			input_err_add(err, "%s:%d: waiver for '%s', which keur does not assess (kind=\"docs\"): nothing to waive",
+			input_err_add(err, "%s:%d: waiver for '%s', which the assessor decides (kind=\"docs\"): record their review instead",
 				p->path, w->line, w->requirement);
 		for (size_t k = 0; k < i; k++)
 			if (!strcmp(p->waivers[k].requirement, w->requirement))
@@ -127,6 +130,7 @@ int profile_load(const char *path, struct keur_profile **out, struct input_error
 			r->kind = xml_attr(n, "kind");
 			r->level = xml_attr(n, "level");
 			r->applies_if = xml_attr(n, "applies-if");
+			r->obligation = xml_attr(n, "obligation");
 			for (xmlNodePtr c = n->children; c; c = c->next) {
 				if (xml_is_el(c, "summary")) {
 					r->summary = xml_text(c);
@@ -183,6 +187,7 @@ void profile_free(struct keur_profile *p)
 		free(r->level);
 		free(r->summary);
 		free(r->applies_if);
+		free(r->obligation);
 		for (size_t c = 0; c < r->ncases; c++)
 			free(r->cases[c]);
 		free(r->cases);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "sha256.h"
@@ -223,12 +224,25 @@ static int fsync_dir_of(const char *path)
 	return 0;
 }
 
+/* One writer at a time: a run holds its journal locked from start to end, so that a review or
+ * a resume given meanwhile is refused rather than interleaved. */
+static int lock_fd(int fd)
+{
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK ? -EBUSY : -errno;
+	return 0;
+}
+
 int journal_create(const char *path, struct journal **out)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644), r;
 
 	if (fd < 0)
 		return -errno;
+	if ((r = lock_fd(fd)) < 0) {
+		close(fd);
+		return r;
+	}
 	fsync_dir_of(path);
 	*out = xcalloc(1, sizeof(**out));
 	(*out)->fd = fd;
@@ -240,14 +254,15 @@ int journal_open(const char *path, struct journal **out)
 	struct jrecs rs = { 0 };
 	size_t valid = 0;
 	char why[256];
-	int fd;
+	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC), r;
 
-	if (journal_read(path, &rs, &valid, why, sizeof(why)) < 0)
-		return -EBADMSG;
-	jrecs_release(&rs);
-	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	if ((r = lock_fd(fd)) < 0 || (r = journal_read(path, &rs, &valid, why, sizeof(why)) < 0 ? -EBADMSG : 0) < 0) {
+		close(fd);
+		return r;
+	}
+	jrecs_release(&rs);
 	/* Cut a torn last record so the next one starts on a line of its own. */
 	if (ftruncate(fd, (off_t)valid) < 0 || fsync(fd) < 0) {
 		int e = -errno;

@@ -38,9 +38,11 @@ int jrec_decode(const char *line, size_t len, struct jrec *out);
 
 struct journal;
 
-/* Creates DIR/journal, failing if it exists.  Caller closes with journal_close(). */
+/* Creates DIR/journal, failing if it exists.  Caller closes with journal_close().  Both take an
+ * exclusive lock on the file for as long as it is open: -EBUSY while another process holds it. */
 int journal_create(const char *path, struct journal **out);
-/* Opens an existing journal for appending; a torn last record is cut off first. */
+/* Opens an existing journal for appending; a torn last record is cut off first.  -EBADMSG when
+ * it is damaged. */
 int journal_open(const char *path, struct journal **out);
 /* Appends records in one write and fsyncs; 0 or -errno. */
 int journal_append(struct journal *j, const struct jrec *recs, size_t n);

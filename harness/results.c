@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ics.h"
+#include "review.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -61,12 +63,12 @@ static int level_includes(const struct run_view *rv, const char *a, const char *
 }
 
 /* Judges one level: reached when every counted requirement it includes passed (or does not
- * apply), at least one passed, and keur tests at least one requirement of the level itself. */
+ * apply), at least one passed, and at least one requirement of the level itself applies. */
 static void level_judge(const struct run_view *rv, struct rv_level *l)
 {
 	const char *only = jrec_get(rv->run, "level");
-	struct strbuf failed, open;
-	int own = 0, passed = 0;
+	struct strbuf failed, open, waiting;
+	int own = 0, passed = 0, tested = 0, reviewed = 0, nwaiting = 0;
 
 	if (only && !level_includes(rv, only, l->id)) {
 		l->why = xasprintf("not assessed: the run was limited to --level %s", only);
@@ -75,6 +77,7 @@ static void level_judge(const struct run_view *rv, struct rv_level *l)
 	}
 	sb_init(&failed);
 	sb_init(&open);
+	sb_init(&waiting);
 	for (size_t i = 0; i < rv->nreqs; i++) {
 		const struct rv_req *q = &rv->reqs[i];
 		const char *rl = jrec_get(q->rec, "level"), *id = jrec_get(q->rec, "id");
@@ -82,28 +85,39 @@ static void level_judge(const struct run_view *rv, struct rv_level *l)
 			continue;
 		if (!strcmp(rl, l->id) && q->verdict != KEUR_NA)
 			own++;
-		if (q->verdict == KEUR_PASS)
-			passed++;
-		else if (q->verdict == KEUR_FAIL)
+		if (q->verdict == KEUR_PASS || q->verdict == KEUR_NA) {
+			passed += q->verdict == KEUR_PASS;
+			q->review ? reviewed++ : tested++;
+		} else if (q->verdict == KEUR_FAIL) {
 			sb_addf(&failed, "%s%s", failed.len ? ", " : "", id);
-		else if (q->verdict != KEUR_NA)
+		} else if (q->open) {
+			if (nwaiting++ < 5)
+				sb_addf(&waiting, "%s%s", waiting.len ? ", " : "", id);
+		} else {
 			sb_addf(&open, "%s%s %s", open.len ? ", " : "", id,
 				q->verdict == KEUR_ERROR ? "(harness error)" : q->verdict == KEUR_NONE ? "(not run)" : "(inconclusive)");
+		}
 	}
+	if (nwaiting > 5)
+		sb_addf(&waiting, " and %d more", nwaiting - 5);
+	if (nwaiting)
+		sb_addf(&open, "%s%d awaiting the assessor's review (%s)", open.len ? ", " : "", nwaiting, waiting.buf);
 	if (failed.len || open.len) {
 		l->undecided = !failed.len;
 		l->why = xasprintf("held back by %s%s%s%s%s", failed.len ? "failed " : "", failed.len ? failed.buf : "",
 				   failed.len && open.len ? "; " : "", open.len ? "not determined " : "", open.len ? open.buf : "");
 	} else if (!own) {
-		l->why = xasprintf("keur tests no requirement of level %s that applies to this DUT", l->id);
+		l->why = xasprintf("no requirement of level %s applies to this DUT", l->id);
 	} else if (!passed) {
 		l->why = xstrdup("no requirement passed: nothing was shown");
 	} else {
 		l->reached = 1;
-		l->why = xasprintf("every counted requirement up to %s passed or does not apply (%d passed)", l->id, passed);
+		l->why = xasprintf("every counted requirement up to %s passed or does not apply (%d passed; %d decided by "
+				   "keur's cases, %d reviewed by the assessor)", l->id, passed, tested, reviewed);
 	}
 	sb_release(&failed);
 	sb_release(&open);
+	sb_release(&waiting);
 }
 
 static void levels_derive(struct run_view *rv)
@@ -163,6 +177,130 @@ static void report_id(struct run_view *rv)
 	snprintf(rv->report_id, sizeof(rv->report_id), "KEUR-%.12s", hex);
 }
 
+/* The interface a requirement's applies-if names, as the port scan would find it open. */
+static const struct {
+	const char *applies_if, *proto, *what;
+	int ports[2];
+} scan_interfaces[] = {
+	{ "mqtt-broker", "tcp", "MQTT", { 1883, 8883 } },
+	{ "coap", "udp", "CoAP", { 5683, 5684 } },
+	{ "modbus", "tcp", "Modbus", { 502, 802 } },
+};
+
+/* What NET-PORTS-001 saw open that the requirement's applies-if names (its ports.txt lines
+ * "HOST tcp PORT open ..." and "HOST udp PORT answered ..."): "tcp/1883 on HOST (MQTT)", or NULL. */
+static char *scan_found(const struct run_view *rv, const char *dir, const char *applies_if)
+{
+	const struct rv_case *c = run_view_case(rv, "NET-PORTS-001");
+	char *path, *text = NULL, *found = NULL;
+	size_t n;
+
+	if (!applies_if || !c || !c->result || !c->result->n)
+		return NULL;
+	for (size_t k = 0; k < ARRAY_SIZE(scan_interfaces); k++) {
+		if (strcmp(scan_interfaces[k].applies_if, applies_if))
+			continue;
+		path = path_join(dir, "evidence/NET-PORTS-001/ports.txt");
+		if (file_read(path, &text, &n) == 0) {
+			for (char *line = strtok(text, "\n"); line && !found; line = strtok(NULL, "\n")) {
+				char host[128], proto[8], state[16];
+				int port;
+				if (sscanf(line, "%127s %7s %d %15s", host, proto, &port, state) != 4 ||
+				    strcmp(proto, scan_interfaces[k].proto) ||
+				    (strcmp(state, "open") && strcmp(state, "answered")))
+					continue;
+				if (port == scan_interfaces[k].ports[0] || port == scan_interfaces[k].ports[1])
+					found = xasprintf("%s/%d on %s (%s)", proto, port, host, scan_interfaces[k].what);
+			}
+		}
+		free(text);
+		free(path);
+		break;
+	}
+	return found;
+}
+
+/* Where the manufacturer's ICS says otherwise than keur found: implemented, yet keur's cases
+ * failed; or not applicable, yet keur found that it applies (its cases ran on the DUT, the DUT
+ * declares what the requirement applies to, or the port scan found that interface open). */
+static char *contradiction(const struct run_view *rv, const struct rv_req *q, const char *dir)
+{
+	const char *status = jrec_get(q->ics, "status"), *cases = jrec_get(q->rec, "cases");
+	const char *applies_if = jrec_get(q->rec, "applies-if");
+	struct strbuf sb;
+	char *r = NULL;
+
+	sb_init(&sb);
+	for (const char *p = cases ? cases : ""; *p;) {
+		size_t l = strcspn(p, ",");
+		char *id = xstrndup(p, l);
+		const struct rv_case *c = run_view_case(rv, id);
+		int failed = c && c->verdict == KEUR_FAIL;
+		int ran = c && (c->verdict == KEUR_PASS || c->verdict == KEUR_FAIL);
+		if (!strcmp(status, "implemented") ? failed : ran)
+			sb_addf(&sb, "%s%s (%s)", sb.len ? ", " : "", id, verdict_name(c->verdict));
+		free(id);
+		p += l + (p[l] == ',');
+	}
+	if (!strcmp(status, "implemented")) {
+		if (sb.len)
+			r = xasprintf("the ICS says implemented; keur's cases failed: %s", sb.buf);
+	} else if (!strcmp(status, "not-applicable")) {
+		char *seen = jrec_get(q->rec, "na") ? scan_found(rv, dir, applies_if) : NULL;
+		if (sb.len)
+			r = xasprintf("the ICS says not applicable; keur's cases found it applies: %s", sb.buf);
+		else if (applies_if && !jrec_get(q->rec, "na"))
+			r = xasprintf("the ICS says not applicable; the DUT description declares %s, which it applies to",
+				      applies_if);
+		else if (seen)
+			r = xasprintf("the ICS says not applicable; NET-PORTS-001 found %s open, which it applies to", seen);
+		free(seen);
+	}
+	sb_release(&sb);
+	return r;
+}
+
+/* Each requirement's verdict: not applicable to the DUT, else a person's review where there is
+ * one (the latest), else what keur's cases say; a docs requirement without a review waits. */
+static void reqs_derive(struct run_view *rv, const char *dir)
+{
+	for (size_t i = 0; i < rv->recs.n; i++) {
+		const struct jrec *j = &rv->recs.r[i];
+		int review = !strcmp(j->type, REVIEW_RECORD), ics = !strcmp(j->type, ICS_STATEMENT_RECORD);
+		struct rv_req *q;
+		if ((!review && !ics) || !(q = (struct rv_req *)run_view_req(rv, jrec_get(j, "requirement"))))
+			continue;
+		if (ics) {
+			q->ics = j;
+		} else if (verdict_parse(jrec_get(j, "verdict")) != KEUR_NONE) {
+			q->review = j;
+			q->nreviews++;
+		}
+	}
+	for (size_t i = 0; i < rv->nreqs; i++) {
+		struct rv_req *q = &rv->reqs[i];
+		const char *kind = jrec_get(q->rec, "kind");
+		/* Not applicable comes first: a docs requirement that does not apply is na, not
+		 * something for the lab to review. */
+		q->docs = kind && !strcmp(kind, "docs") && !jrec_get(q->rec, "na");
+		q->waived = jrec_get(q->rec, "waiver-reason");
+		if (jrec_get(q->rec, "na"))
+			q->tested = KEUR_NA;
+		else if (!q->docs)
+			q->tested = run_view_fold(rv, jrec_get(q->rec, "cases"));
+		q->verdict = q->review ? verdict_parse(jrec_get(q->review, "verdict")) : q->tested;
+		q->open = q->docs && !q->review;
+		if (q->ics && jrec_get(q->ics, "status"))
+			q->contradiction = contradiction(rv, q, dir);
+		rv->ncontradictions += q->contradiction != NULL;
+		if (!run_view_req_counts(q))
+			continue;
+		rv->nopen += q->open;
+		if (q->verdict != KEUR_NONE)
+			q->review ? rv->nreviewed++ : rv->ntested++;
+	}
+}
+
 int run_view_load(const char *dir, struct run_view *rv, char *why, size_t len)
 {
 	char *path = path_join(dir, "journal");
@@ -174,8 +312,10 @@ int run_view_load(const char *dir, struct run_view *rv, char *why, size_t len)
 	rv->reqs = NULL;
 	rv->levels = NULL;
 	rv->reached = NULL;
+	rv->ics = NULL;
 	rv->report_id[0] = '\0';
 	rv->ncases = rv->nreqs = rv->done = rv->nlevels = 0;
+	rv->nopen = rv->ncontradictions = rv->ntested = rv->nreviewed = 0;
 	if (r < 0)
 		return -1;
 	if (rv->recs.n == 0 || strcmp(rv->recs.r[0].type, "keur-journal") ||
@@ -195,8 +335,11 @@ int run_view_load(const char *dir, struct run_view *rv, char *why, size_t len)
 			rv->profile = j;
 		else if (!strcmp(j->type, "end"))
 			rv->end = j;
+		else if (!strcmp(j->type, ICS_RECORD))
+			rv->ics = j;
 		else if (!strcmp(j->type, "req")) {
 			rv->reqs = xrealloc(rv->reqs, (rv->nreqs + 1) * sizeof(*rv->reqs));
+			memset(&rv->reqs[rv->nreqs], 0, sizeof(*rv->reqs));
 			rv->reqs[rv->nreqs].rec = j;
 			rv->reqs[rv->nreqs++].verdict = KEUR_NONE;
 		} else if (!strcmp(j->type, "plan")) {
@@ -228,20 +371,7 @@ int run_view_load(const char *dir, struct run_view *rv, char *why, size_t len)
 		snprintf(why, len, "%s/journal: the run's header is missing (the run never started)", dir);
 		goto bad;
 	}
-	for (size_t i = 0; i < rv->nreqs; i++) {
-		struct rv_req *q = &rv->reqs[i];
-		const char *kind = jrec_get(q->rec, "kind");
-		/* Not applicable comes first: a docs requirement that does not apply is na, not
-		 * something for the lab to review. */
-		q->docs = kind && !strcmp(kind, "docs") && !jrec_get(q->rec, "na");
-		q->waived = jrec_get(q->rec, "waiver-reason");
-		if (jrec_get(q->rec, "na"))
-			q->verdict = KEUR_NA;
-		else if (q->docs)
-			q->verdict = KEUR_NONE;
-		else
-			q->verdict = run_view_fold(rv, jrec_get(q->rec, "cases"));
-	}
+	reqs_derive(rv, dir);
 	levels_derive(rv);
 	report_id(rv);
 	return 0;
@@ -252,6 +382,8 @@ bad:
 
 void run_view_release(struct run_view *rv)
 {
+	for (size_t i = 0; i < rv->nreqs; i++)
+		free(rv->reqs[i].contradiction);
 	jrecs_release(&rv->recs);
 	free(rv->cases);
 	free(rv->reqs);
@@ -270,8 +402,75 @@ void run_view_release(struct run_view *rv)
 
 int run_view_req_counts(const struct rv_req *r)
 {
-	const char *kind = jrec_get(r->rec, "kind");
-	return kind && (!strcmp(kind, "mandatory") || !strcmp(kind, "conditional")) && !r->waived;
+	const char *kind = jrec_get(r->rec, "kind"), *obligation = jrec_get(r->rec, "obligation");
+
+	if (!kind || r->waived)
+		return 0;
+	if (!strcmp(kind, "docs"))
+		return !obligation || strcmp(obligation, "recommended");
+	return !strcmp(kind, "mandatory") || !strcmp(kind, "conditional");
+}
+
+const char *rv_req_verdict_name(const struct rv_req *q)
+{
+	if (q->open)
+		return "awaiting-review";
+	return q->verdict == KEUR_NONE ? "not-run" : verdict_name(q->verdict);
+}
+
+size_t review_doc_next(const struct jrec *r, size_t i, struct review_doc_ref *d)
+{
+	for (; r && i < r->n; i++) {
+		if (strcmp(r->key[i], "doc"))
+			continue;
+		const char *v = r->val[i], *c1 = strchr(v, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		const char *c3 = c2 ? strchr(c2 + 1, ':') : NULL;
+		if (!c3 || (size_t)(c1 - v) >= sizeof(d->file) || c2 - c1 - 1 != 64)
+			continue;
+		memcpy(d->file, v, (size_t)(c1 - v));
+		d->file[c1 - v] = '\0';
+		memcpy(d->sha256, c1 + 1, 64);
+		d->sha256[64] = '\0';
+		d->size = atoll(c2 + 1);
+		d->title = c3 + 1;
+		return i + 1;
+	}
+	return 0;
+}
+
+char *rv_review_text(const struct rv_req *q)
+{
+	const struct jrec *r = q->review;
+	struct review_doc_ref d;
+	struct strbuf sb;
+
+	if (!r)
+		return NULL;
+	sb_init(&sb);
+	sb_addf(&sb, "%s by %s on %s: %s", jrec_get(r, "verdict"), jrec_get(r, "assessor"), jrec_get(r, "date"),
+		jrec_get(r, "rationale") ? jrec_get(r, "rationale") : "");
+	if (jrec_get(r, "override"))
+		sb_addf(&sb, " [overrides keur's %s: %s]", q->tested == KEUR_NONE ? "not-run" : verdict_name(q->tested),
+			jrec_get(r, "override"));
+	for (size_t k = 0, n = 0; (k = review_doc_next(r, k, &d)); n++)
+		sb_addf(&sb, "%s%s (%s)", n ? ", " : " [documents: ", d.file, d.title);
+	if (review_doc_next(r, 0, &d))
+		sb_adds(&sb, "]");
+	return sb_detach(&sb);
+}
+
+char *run_view_open_text(const struct run_view *rv)
+{
+	struct strbuf sb;
+	size_t n = 0;
+
+	sb_init(&sb);
+	for (size_t i = 0; i < rv->nreqs; i++)
+		if (rv->reqs[i].open && run_view_req_counts(&rv->reqs[i]) && n++ < 5)
+			sb_addf(&sb, "%s%s", sb.len ? ", " : "", jrec_get(rv->reqs[i].rec, "id"));
+	if (n > 5)
+		sb_addf(&sb, " and %zu more", n - 5);
+	return n ? sb_detach(&sb) : (sb_release(&sb), NULL);
 }
 
 int run_view_exit(const struct run_view *rv)

@@ -15,10 +15,16 @@ struct rv_case {
 };
 
 struct rv_req {
-	const struct jrec *rec;		/* id, source, kind, level, summary, cases, na, waiver-* */
-	enum keur_verdict verdict;	/* KEUR_NONE for kind="docs": assessed outside keur */
-	int docs;			/* kind="docs": keur gives no verdict, the lab's review does */
+	const struct jrec *rec;		/* id, source, kind, obligation, level, summary, cases, na, waiver-* */
+	enum keur_verdict verdict;	/* what counts: a person's review where there is one, else keur's */
+	enum keur_verdict tested;	/* what keur's cases say (KEUR_NONE for a docs requirement) */
+	int docs;			/* kind="docs": a person decides (the assessor's review) */
+	int open;			/* waits for the assessor: docs, applicable, not reviewed yet */
 	const char *waived;		/* the waiver's reason, or NULL */
+	const struct jrec *review;	/* the latest review of it (review.h), or NULL */
+	size_t nreviews;		/* how many reviews of it the journal holds (later ones replace) */
+	const struct jrec *ics;		/* the manufacturer's ICS statement (ics.h), or NULL */
+	char *contradiction;		/* where the ICS says otherwise than keur found: one line, or NULL */
 };
 
 /* A level of the profile and whether this run reached it (DESIGN.md "Levels"). */
@@ -40,6 +46,10 @@ struct run_view {
 	struct rv_level *levels;	/* the profile's, in its order */
 	size_t nlevels;
 	const struct rv_level *reached;	/* the highest level reached, or NULL */
+	const struct jrec *ics;		/* the ICS the run was given (ics.h), or NULL */
+	size_t nopen;			/* counted requirements waiting for the assessor's review */
+	size_t ncontradictions;		/* requirements where the ICS contradicts keur */
+	size_t ntested, nreviewed;	/* counted requirements decided by keur's cases, by a person */
 	char report_id[48];		/* the run's report ID, derived from its run record */
 };
 
@@ -51,13 +61,35 @@ const struct rv_case *run_view_case(const struct run_view *rv, const char *id);
 /* Exit code of a run (DESIGN.md): 0 every mandatory requirement passed (or was na),
  * 1 some failed, 3 some could not be decided.  Without a profile every case counts. */
 int run_view_exit(const struct run_view *rv);
-/* Does a requirement count towards the exit code and the level (mandatory or conditional, and
- * neither waived nor assessed outside keur)? */
+/* Does a requirement count towards the exit code and the level (mandatory or conditional, or a
+ * docs requirement that is not only recommended; and not waived)? */
 int run_view_req_counts(const struct rv_req *r);
 /* The verdict of a comma-separated list of case IDs, folded as a requirement's (verdict.h); a
  * case not in the run counts as not run. */
 enum keur_verdict run_view_fold(const struct run_view *rv, const char *cases);
 const struct rv_req *run_view_req(const struct run_view *rv, const char *id);
+/* "A, B, C, D, E and 7 more": the first few counted requirements waiting for a review (caller
+ * frees; NULL when none waits). */
+char *run_view_open_text(const struct run_view *rv);
+/* A requirement's verdict as the outputs name it: pass, fail, inconc, error, na,
+ * "awaiting-review" (a person decides it and has not yet) or "not-run". */
+const char *rv_req_verdict_name(const struct rv_req *q);
+
+/* A document a review names (its journal value "FILE:SHA256:SIZE:TITLE"). */
+struct review_doc_ref {
+	char file[512];		/* relative to the run directory: evidence/REVIEW/... */
+	char sha256[65];
+	long long size;
+	const char *title;	/* points into the record */
+};
+/* The next document of review record r from index i on: the index after it, or 0 when none. */
+size_t review_doc_next(const struct jrec *r, size_t i, struct review_doc_ref *d);
+
+/* One line on a requirement's review for the text outputs: "pass by NAME on DATE: RATIONALE
+ * [override of keur's V: REASON] [documents: FILE (TITLE) ...]"; NULL when it has none.  Caller
+ * frees. */
+char *rv_review_text(const struct rv_req *q);
+
 /* Label-independent wording of the security level: "substantial", "none" or "not determined". */
 const char *run_view_level_text(const struct run_view *rv);
 

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sha256.h"
+
 int xalloc_exit_status;
 
 static const char *volatile guard_what;
@@ -299,6 +301,65 @@ int file_write_atomic(const char *path, const char *data, size_t len)
 	if (r < 0)
 		unlink(tmp);
 out:
+	free(tmp);
+	return r;
+}
+
+int file_copy(const char *from, const char *to, int64_t max, char sha[65], int64_t *size)
+{
+	char *tmp = xasprintf("%s.tmp.%ld", to, (long)getpid()), buf[65536];
+	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, r = 0;
+	struct sha256 s;
+	uint8_t d[32];
+	struct stat st;
+	int64_t n = 0;
+	ssize_t got;
+
+	if (in < 0 || fstat(in, &st) < 0) {
+		r = -errno;
+		goto done;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = -EINVAL;
+		goto done;
+	}
+	if ((out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+		r = -errno;
+		goto done;
+	}
+	sha256_init(&s);
+	while ((got = read(in, buf, sizeof(buf))) != 0) {
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			break;
+		}
+		if ((n += got) > max) {
+			r = -EFBIG;
+			break;
+		}
+		sha256_update(&s, buf, (size_t)got);
+		if ((r = write_all(out, buf, (size_t)got)) < 0)
+			break;
+	}
+	if (r == 0 && fsync(out) < 0)
+		r = -errno;
+	if (close(out) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, to) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(tmp);
+	} else {
+		sha256_final(&s, d);
+		for (int i = 0; i < 32; i++)
+			snprintf(sha + 2 * i, 3, "%02x", d[i]);
+		*size = n;
+	}
+done:
+	if (in >= 0)
+		close(in);
 	free(tmp);
 	return r;
 }

@@ -64,6 +64,10 @@ int file_read(const char *path, char **out, size_t *len);
 /* Writes a file atomically (temporary name, fsync, rename); 0 or -errno. */
 int file_write_atomic(const char *path, const char *data, size_t len);
 
+/* Copies a regular file atomically (temporary name, fsync, rename), with its SHA-256 and size;
+ * 0, -EFBIG when it is larger than max bytes, -EINVAL when it is not a regular file, or -errno. */
+int file_copy(const char *from, const char *to, int64_t max, char sha[65], int64_t *size);
+
 /* Joins dir and a relative name; absolute names are returned as they are. Caller frees. */
 char *path_join(const char *dir, const char *name);
 /* Splits http://ADDRESS[:PORT]/PATH (numeric IPv4, or [IPv6]): 0, or -1 when it is not one.

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ics.h"
 #include "mqtt_versions.h"
+#include "review.h"
 #include "sha256.h"
 #include "util.h"
 #include "xmlout.h"
@@ -50,6 +52,64 @@ static void mqtt_versions(struct xo *x, const struct run_view *rv)
 		xo_attr(x, "not-spoken", jrec_get(r, "unspoken"));
 		xo_elem(x, "how", jrec_get(r, "why"));
 		evidence_elems(x, r, MQTT_VERSIONS_ID);
+		xo_close(x);
+	}
+}
+
+/* The ICS the run was given: who stated it, and its copy in the evidence. */
+static void ics_elem(struct xo *x, const struct run_view *rv)
+{
+	size_t n = 0;
+
+	if (!rv->ics)
+		return;
+	for (size_t i = 0; i < rv->recs.n; i++)
+		n += !strcmp(rv->recs.r[i].type, ICS_STATEMENT_RECORD);
+	xo_open(x, "ics");
+	xo_attr(x, "profile", jrec_get(rv->ics, "profile"));
+	xo_attr(x, "profile-version", jrec_get(rv->ics, "profile-version"));
+	xo_attr(x, "issued-by", jrec_get(rv->ics, "issued-by"));
+	xo_attr(x, "date", jrec_get(rv->ics, "date"));
+	xo_attrf(x, "statements", "%zu", n);
+	xo_attrf(x, "contradictions", "%zu", rv->ncontradictions);
+	evidence_elems(x, rv->ics, ICS_EVIDENCE);
+	xo_close(x);
+}
+
+/* A requirement's ICS statement, contradiction and review. */
+static void req_person(struct xo *x, const struct rv_req *q)
+{
+	if (q->ics) {
+		xo_open(x, "ics");
+		xo_attr(x, "status", jrec_get(q->ics, "status"));
+		if (jrec_get(q->ics, "justification") && jrec_get(q->ics, "justification")[0])
+			xo_elem(x, "justification", jrec_get(q->ics, "justification"));
+		for (size_t k = 0; k < q->ics->n; k++)
+			if (!strcmp(q->ics->key[k], "doc"))
+				xo_elem(x, "document", q->ics->val[k]);
+		xo_close(x);
+	}
+	xo_elem(x, "contradiction", q->contradiction);
+	if (q->review) {
+		const struct jrec *r = q->review;
+		struct review_doc_ref d;
+		xo_open(x, "review");
+		xo_attr(x, "verdict", jrec_get(r, "verdict"));
+		xo_attr(x, "assessor", jrec_get(r, "assessor"));
+		xo_attr(x, "date", jrec_get(r, "date"));
+		xo_attr_time(x, "recorded", jrec_get_i64(r, "recorded", 0));
+		xo_attr(x, "recorded-by", jrec_get(r, "by"));
+		xo_attrf(x, "reviews", "%zu", q->nreviews);
+		xo_elem(x, "rationale", jrec_get(r, "rationale") ? jrec_get(r, "rationale") : "");
+		xo_elem(x, "override", jrec_get(r, "override"));
+		for (size_t k = 0; (k = review_doc_next(r, k, &d));) {
+			xo_open(x, "document");
+			xo_attr(x, "file", d.file);
+			xo_attr(x, "sha256", d.sha256);
+			xo_attrf(x, "size", "%lld", d.size);
+			xo_attr(x, "title", d.title);
+			xo_close(x);
+		}
 		xo_close(x);
 	}
 }
@@ -125,6 +185,7 @@ int conformance_write(const struct run_view *rv, const char *dir)
 	xo_attr(&x, "sha256", sha);
 	xo_attrf(&x, "size", "%lld", (long long)jsize);
 	xo_close(&x);
+	ics_elem(&x, rv);
 
 	xo_open(&x, "requirements");
 	for (size_t i = 0; i < rv->nreqs; i++) {
@@ -133,16 +194,13 @@ int conformance_write(const struct run_view *rv, const char *dir)
 		xo_attr(&x, "id", jrec_get(q->rec, "id"));
 		xo_attr(&x, "source", jrec_get(q->rec, "source"));
 		xo_attr(&x, "kind", jrec_get(q->rec, "kind"));
+		xo_attr(&x, "obligation", jrec_get(q->rec, "obligation"));
 		xo_attr(&x, "level", jrec_get(q->rec, "level"));
-		/* kind="docs": keur gives no verdict; the lab's documentation review does. */
-		xo_attr(&x, "verdict", q->docs ? "outside-keur" : verdict_name(q->verdict));
+		xo_attr(&x, "verdict", rv_req_verdict_name(q));
+		xo_attr(&x, "decided-by", q->review ? "assessor" : q->open ? "nobody yet" : "keur");
+		if (q->review && !q->docs)
+			xo_attr(&x, "tested-verdict", q->tested == KEUR_NONE ? "not-run" : verdict_name(q->tested));
 		xo_elem(&x, "summary", jrec_get(q->rec, "summary"));
-		if (q->docs) {
-			xo_open(&x, "assessed-outside-keur");
-			xo_attr(&x, "reference", "");
-			xo_text(&x, "documentation review by the lab; record its reference here");
-			xo_close(&x);
-		}
 		xo_elem(&x, "not-applicable", jrec_get(q->rec, "na"));
 		if (q->waived) {
 			xo_open(&x, "waiver");
@@ -164,6 +222,7 @@ int conformance_write(const struct run_view *rv, const char *dir)
 			if (*p == ',')
 				p++;
 		}
+		req_person(&x, q);
 		xo_close(&x);
 	}
 	xo_close(&x);
@@ -225,6 +284,11 @@ int conformance_write(const struct run_view *rv, const char *dir)
 	for (int v = KEUR_PASS; v <= KEUR_NA; v++)
 		xo_attrf(&x, verdict_name((enum keur_verdict)v), "%d", counts[v]);
 	xo_attrf(&x, "not-run", "%d", counts[KEUR_NONE]);
+	if (rv->profile) {
+		xo_attrf(&x, "decided-by-keur", "%zu", rv->ntested);
+		xo_attrf(&x, "reviewed", "%zu", rv->nreviewed);
+		xo_attrf(&x, "awaiting-review", "%zu", rv->nopen);
+	}
 	xo_attrf(&x, "exit-code", "%d", run_view_exit(rv));
 	xo_close(&x);
 

@@ -1,7 +1,8 @@
 /* junit.c — JUnit XML as Jenkins (xUnit junit-10.xsd) and GitLab read it: one testsuite per
  * keur suite; <failure> for fail, <error> for error and inconc, <skipped> for na.  The schema
  * has no properties on a testcase, so each case's spec, verdict and requirements are suite
- * properties named CASE-ID.spec, CASE-ID.verdict and CASE-ID.requirements. */
+ * properties named CASE-ID.spec, CASE-ID.verdict and CASE-ID.requirements.  The assessor's
+ * review is a testsuite of its own ("review"), a testcase per requirement a person decides. */
 #include "reports.h"
 
 #include <stdlib.h>
@@ -79,6 +80,105 @@ static void write_case(struct xo *x, const struct rv_case *c, const char *suite)
 	free(name);
 }
 
+/* Is the requirement in the review's testsuite: one a person decides, or did? */
+static int in_review(const struct rv_req *q)
+{
+	return q->docs || q->review;
+}
+
+static void review_count(const struct run_view *rv, struct counts *n)
+{
+	for (size_t i = 0; i < rv->nreqs; i++) {
+		const struct rv_req *q = &rv->reqs[i];
+		if (!in_review(q))
+			continue;
+		n->tests++;
+		if (q->verdict == KEUR_FAIL)
+			n->failures++;
+		else if (q->verdict == KEUR_NA)
+			n->skipped++;
+		else if (q->verdict != KEUR_PASS)
+			n->errors++;
+	}
+}
+
+/* The assessor's review as one testsuite: a testcase per requirement a person decides;
+ * <failure> for fail, <error> for inconc and for one still awaiting review, <skipped> for na. */
+static void review_suite(struct xo *x, const struct run_view *rv)
+{
+	struct counts n = { 0 };
+
+	review_count(rv, &n);
+	if (!n.tests)
+		return;
+	xo_open(x, "testsuite");
+	xo_attr(x, "name", "review");
+	xo_attrf(x, "tests", "%zu", n.tests);
+	xo_attrf(x, "failures", "%zu", n.failures);
+	xo_attrf(x, "errors", "%zu", n.errors);
+	xo_attrf(x, "skipped", "%zu", n.skipped);
+	xo_attr(x, "time", "0.000");
+	xo_attr_time(x, "timestamp", jrec_get_i64(rv->run, "started", 0));
+	xo_open(x, "properties");
+	for (size_t i = 0; i < rv->nreqs; i++) {
+		const struct rv_req *q = &rv->reqs[i];
+		const struct { const char *suffix, *value; } p[] = {
+			{ "verdict", in_review(q) ? rv_req_verdict_name(q) : NULL },
+			{ "assessor", q->review ? jrec_get(q->review, "assessor") : NULL },
+			{ "date", q->review ? jrec_get(q->review, "date") : NULL },
+			{ "ics", q->ics ? jrec_get(q->ics, "status") : NULL },
+			{ "contradiction", q->contradiction },
+		};
+		for (size_t k = 0; k < ARRAY_SIZE(p); k++) {
+			if (!p[k].value)
+				continue;
+			char *key = xasprintf("%s.%s", jrec_get(q->rec, "id"), p[k].suffix);
+			xo_open(x, "property");
+			xo_attr(x, "name", key);
+			xo_attr(x, "value", p[k].value);
+			xo_close(x);
+			free(key);
+		}
+	}
+	xo_close(x);
+	for (size_t i = 0; i < rv->nreqs; i++) {
+		const struct rv_req *q = &rv->reqs[i];
+		if (!in_review(q))
+			continue;
+		char *name = xasprintf("%s %s", jrec_get(q->rec, "id"), jrec_get(q->rec, "summary") ? jrec_get(q->rec, "summary") : "");
+		char *text = rv_review_text(q);
+		const char *msg = text ? text : "awaiting the assessor's review";
+		xo_open(x, "testcase");
+		xo_attr(x, "name", name);
+		xo_attr(x, "classname", "review");
+		xo_attr(x, "time", "0.000");
+		if (q->verdict != KEUR_PASS) {
+			const char *el = q->verdict == KEUR_FAIL ? "failure" : q->verdict == KEUR_NA ? "skipped" : "error";
+			xo_open(x, el);
+			xo_attr(x, "type", rv_req_verdict_name(q));
+			xo_attr(x, "message", msg);
+			if (strcmp(el, "skipped"))
+				xo_text(x, msg);
+			xo_close(x);
+		}
+		struct strbuf out;
+		sb_init(&out);
+		sb_addf(&out, "verdict: %s\nreview: %s\n", rv_req_verdict_name(q), msg);
+		if (q->ics)
+			sb_addf(&out, "ICS: %s%s%s\n", jrec_get(q->ics, "status"),
+				jrec_get(q->ics, "justification") && jrec_get(q->ics, "justification")[0] ? ": " : "",
+				jrec_get(q->ics, "justification") ? jrec_get(q->ics, "justification") : "");
+		if (q->contradiction)
+			sb_addf(&out, "ICS contradiction: %s\n", q->contradiction);
+		xo_elem(x, "system-out", out.buf);
+		sb_release(&out);
+		xo_close(x);
+		free(text);
+		free(name);
+	}
+	xo_close(x);
+}
+
 int junit_write(const struct run_view *rv, const char *dir)
 {
 	struct xo x;
@@ -88,6 +188,7 @@ int junit_write(const struct run_view *rv, const char *dir)
 		return -1;
 	for (size_t i = 0; i < rv->ncases; i++)
 		count(&rv->cases[i], &all);
+	review_count(rv, &all);
 	xo_open(&x, "testsuites");
 	xo_attrf(&x, "name", "keur %s", jrec_get(rv->dut, "id") ? jrec_get(rv->dut, "id") : "");
 	xo_attrf(&x, "tests", "%zu", all.tests);
@@ -147,6 +248,7 @@ int junit_write(const struct run_view *rv, const char *dir)
 		xo_close(&x);
 		i = j;
 	}
+	review_suite(&x, rv);
 	xo_close(&x);
 	return xo_finish(&x, dir, "junit.xml");
 }

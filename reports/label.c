@@ -257,7 +257,8 @@ int label_write(const struct run_view *rv, const char *dir)
 		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
 
 	/* The same sums as the drawing below: header, scale, three rows, the trace lines. */
-	h = 142 + 10 + 31 * (int)rv->nlevels + (rv->reached ? 0 : 26) + 8 + 214 + 77 + (lb.waivers ? 18 : 0) + 16;
+	int nreview = rv->nreviewed || rv->nopen, extra = (lb.waivers ? 1 : 0) + nreview + (rv->ncontradictions ? 1 : 0);
+	h = 142 + 10 + 31 * (int)rv->nlevels + (rv->reached ? 0 : 26) + 8 + 214 + 77 + 18 * extra + 16;
 	if (xo_start(&x) < 0)
 		return -1;
 	xo_open(&x, "svg");
@@ -313,9 +314,25 @@ int label_write(const struct run_view *rv, const char *dir)
 	text_at(&x, 20, y + 64, 10, NULL, GREY, NULL, "DejaVu Sans Mono, Courier, monospace", line);
 	snprintf(line, sizeof(line), "%s", strlen(hex) > 32 ? hex + 32 : "");
 	text_at(&x, 20, y + 77, 10, NULL, GREY, NULL, "DejaVu Sans Mono, Courier, monospace", line);
+	y += 95;
 	if (lb.waivers) {
 		snprintf(line, sizeof(line), "%d requirement%s waived: see the report", lb.waivers, lb.waivers == 1 ? "" : "s");
-		text_at(&x, 20, y + 95, 11, "bold", RED, NULL, NULL, line);
+		text_at(&x, 20, y, 11, "bold", RED, NULL, NULL, line);
+		y += 18;
+	}
+	if (nreview) {
+		/* What a person decided is part of the label's claim: say how much, and what is open. */
+		snprintf(line, sizeof(line), "%zu requirement%s reviewed by the assessor%s", rv->nreviewed,
+			 rv->nreviewed == 1 ? "" : "s", rv->nopen ? "" : "; none awaiting review");
+		if (rv->nopen)
+			snprintf(line + strlen(line), sizeof(line) - strlen(line), "; %zu AWAITING REVIEW", rv->nopen);
+		text_at(&x, 20, y, 11, rv->nopen ? "bold" : NULL, rv->nopen ? RED : INK, NULL, NULL, line);
+		y += 18;
+	}
+	if (rv->ncontradictions) {
+		snprintf(line, sizeof(line), "%zu ICS contradiction%s with keur's tests: see the report", rv->ncontradictions,
+			 rv->ncontradictions == 1 ? "" : "s");
+		text_at(&x, 20, y, 11, "bold", RED, NULL, NULL, line);
 	}
 	xo_close(&x);
 

@@ -7,8 +7,10 @@
  * observations of its cases.  OSCAL's objective status knows only satisfied and not-satisfied:
  * pass is satisfied (reason pass), fail not-satisfied (reason fail), inconc and error are
  * not-satisfied with reason "other" and keur's own verdict in a prop, so that an undecided
- * requirement is never read as passed and never as failed by the device.  Requirements that
- * do not apply, or that are assessed outside keur, get no finding: they are listed apart in
+ * requirement is never read as passed and never as failed by the device.  The assessor's
+ * review of a requirement is an observation of its own (method EXAMINE, the documents examined
+ * as evidence), and a reviewed requirement gets a finding like a tested one.  Requirements that
+ * do not apply, or still await the review, get no finding: they are listed apart in
  * reviewed-controls, each with its reason in the result's remarks.
  *
  * UUIDs are derived from the report ID and the element they name, so rewriting the file from
@@ -74,10 +76,47 @@ static void time_elem(struct xo *x, const char *el, int64_t ms)
 	xo_elem(x, el, time_iso(ms, t, sizeof(t)));
 }
 
-/* Is this requirement one keur gives a finding for? */
+/* Is this requirement one keur gives a finding for (decided by its cases or by the assessor)? */
 static int decided(const struct rv_req *q)
 {
-	return !q->docs && q->verdict != KEUR_NA && q->verdict != KEUR_NONE;
+	return !q->open && q->verdict != KEUR_NA && q->verdict != KEUR_NONE;
+}
+
+/* The assessor's review of a requirement as an observation (method EXAMINE), the documents
+ * examined as its evidence. */
+static void review_observation(struct xo *x, const struct run_view *rv, const struct rv_req *q)
+{
+	const struct jrec *r = q->review;
+	struct review_doc_ref d;
+	char u[37], *what = xasprintf("review/%s", jrec_get(q->rec, "id")), *text = rv_review_text(q);
+
+	xo_open(x, "observation");
+	uuid_of(rv, what, u);
+	xo_attr(x, "uuid", u);
+	free(what);
+	what = xasprintf("Assessor's review of %s", jrec_get(q->rec, "id"));
+	xo_elem(x, "title", what);
+	free(what);
+	para(x, "description", text);
+	free(text);
+	prop(x, "requirement", jrec_get(q->rec, "id"));
+	prop(x, "verdict", jrec_get(r, "verdict"));
+	prop(x, "assessor", jrec_get(r, "assessor"));
+	prop(x, "review-date", jrec_get(r, "date"));
+	prop(x, "recorded-by", jrec_get(r, "by"));
+	if (jrec_get(r, "override"))
+		prop(x, "overrides", q->tested == KEUR_NONE ? "not-run" : verdict_name(q->tested));
+	xo_elem(x, "method", "EXAMINE");
+	for (size_t k = 0; (k = review_doc_next(r, k, &d));) {
+		xo_open(x, "relevant-evidence");
+		xo_attr(x, "href", d.file);
+		what = xasprintf("%s: SHA-256 %s, %lld bytes", d.title, d.sha256, d.size);
+		para(x, "description", what);
+		free(what);
+		xo_close(x);
+	}
+	time_elem(x, "collected", jrec_get_i64(r, "recorded", 0));
+	xo_close(x);
 }
 
 int oscal_write(const struct run_view *rv, const char *dir)
@@ -141,7 +180,7 @@ int oscal_write(const struct run_view *rv, const char *dir)
 		decided(&rv->reqs[i]) ? ndecided++ : nother++;
 	if (ndecided || !nother) {
 		xo_open(&x, "control-selection");
-		para(&x, "description", "Requirements keur assessed by testing the DUT.");
+		para(&x, "description", "Requirements decided: by keur testing the DUT, or by the assessor's review.");
 		for (size_t i = 0; i < rv->nreqs; i++)
 			if (decided(&rv->reqs[i])) {
 				xo_open(&x, "include-control");
@@ -154,8 +193,8 @@ int oscal_write(const struct run_view *rv, const char *dir)
 	}
 	if (nother) {
 		xo_open(&x, "control-selection");
-		para(&x, "description", "Requirements keur did not assess: not applicable to this DUT, or assessed "
-					"outside keur (documentation review); see the remarks.");
+		para(&x, "description", "Requirements not decided here: not applicable to this DUT, or awaiting the "
+					"assessor's review; see the remarks.");
 		for (size_t i = 0; i < rv->nreqs; i++)
 			if (!decided(&rv->reqs[i])) {
 				xo_open(&x, "include-control");
@@ -197,6 +236,9 @@ int oscal_write(const struct run_view *rv, const char *dir)
 		time_elem(&x, "collected", jrec_get_i64(c->result, "start", 0) > 0 ? jrec_get_i64(c->result, "start", 0) : started);
 		xo_close(&x);
 	}
+	for (size_t i = 0; i < rv->nreqs; i++)
+		if (rv->reqs[i].review)
+			review_observation(&x, rv, &rv->reqs[i]);
 
 	for (size_t i = 0; i < rv->nreqs; i++) {
 		const struct rv_req *q = &rv->reqs[i];
@@ -212,13 +254,17 @@ int oscal_write(const struct run_view *rv, const char *dir)
 		what = xasprintf("%s: %s", id, jrec_get(q->rec, "summary") ? jrec_get(q->rec, "summary") : "");
 		xo_elem(&x, "title", what);
 		free(what);
-		what = xasprintf("%s (%s, level %s): keur verdict %s%s%s.", jrec_get(q->rec, "source") ? jrec_get(q->rec, "source") : id,
+		what = xasprintf("%s (%s, level %s): %s verdict %s%s%s.", jrec_get(q->rec, "source") ? jrec_get(q->rec, "source") : id,
 				 jrec_get(q->rec, "kind"), jrec_get(q->rec, "level") ? jrec_get(q->rec, "level") : "-",
-				 verdict_name(q->verdict), q->waived ? "; waived: " : "", q->waived ? q->waived : "");
+				 q->review ? "the assessor's" : "keur's", verdict_name(q->verdict), q->waived ? "; waived: " : "",
+				 q->waived ? q->waived : "");
 		para(&x, "description", what);
 		free(what);
 		prop(&x, "verdict", verdict_name(q->verdict));
 		prop(&x, "kind", jrec_get(q->rec, "kind"));
+		prop(&x, "decided-by", q->review ? "assessor" : "keur");
+		if (q->ics)
+			prop(&x, "ics-status", jrec_get(q->ics, "status"));
 		if (q->waived)
 			prop(&x, "waived", "true");
 		xo_open(&x, "target");
@@ -245,6 +291,19 @@ int oscal_write(const struct run_view *rv, const char *dir)
 			free(cid);
 			p += l + (p[l] == ',');
 		}
+		if (q->review) {
+			what = xasprintf("review/%s", id);
+			uuid_of(rv, what, u);
+			free(what);
+			xo_open(&x, "related-observation");
+			xo_attr(&x, "observation-uuid", u);
+			xo_close(&x);
+		}
+		if (q->contradiction) {
+			what = xasprintf("ICS contradiction: %s", q->contradiction);
+			para(&x, "remarks", what);
+			free(what);
+		}
 		xo_close(&x);
 	}
 
@@ -254,11 +313,14 @@ int oscal_write(const struct run_view *rv, const char *dir)
 			const struct rv_req *q = &rv->reqs[i];
 			if (decided(q))
 				continue;
-			char *t = xasprintf("%s: %s", jrec_get(q->rec, "id"),
-					    q->docs ? "assessed outside keur (documentation review by the lab)"
-					    : jrec_get(q->rec, "na") ? jrec_get(q->rec, "na") : "not applicable to this DUT");
+			char *review = rv_review_text(q);
+			char *t = xasprintf("%s: %s%s%s", jrec_get(q->rec, "id"),
+					    q->open ? "awaiting the assessor's review (documentation)"
+					    : review ? review : jrec_get(q->rec, "na") ? jrec_get(q->rec, "na") : "not applicable to this DUT",
+					    q->contradiction ? "; ICS contradiction: " : "", q->contradiction ? q->contradiction : "");
 			xo_elem(&x, "p", t);
 			free(t);
+			free(review);
 		}
 		xo_close(&x);
 	}

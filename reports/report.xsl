@@ -1,8 +1,9 @@
 <?xml version="1.0" encoding="UTF-8"?>
 <!-- report.xsl: report.xml (urn:keur:report:1) as report.html, for people who read rather than
      parse.  The label and the level first, then the requirements that failed, those not
-     decided, those passed, and those keur did not assess, each with its cases and their
-     evidence; then every case.  keur compiles it in and renders with libxslt; any XSLT 1.0
+     decided, those passed, those awaiting the assessor's review and those that do not apply,
+     each with its cases and their evidence, the ICS statement, any contradiction and the
+     assessor's review with the documents examined; then every case.  keur compiles it in and renders with libxslt; any XSLT 1.0
      processor gives the same page (xsltproc reports/report.xsl report.xml). -->
 <xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
                 xmlns:r="urn:keur:report:1" xmlns:ds="http://www.w3.org/2000/09/xmldsig#"
@@ -21,7 +22,7 @@
           h1 { font-size: 1.5em; margin-bottom: .2em; } h2 { margin-top: 1.6em; border-bottom: 1px solid #ccc; }
           table { border-collapse: collapse; width: 100%; } td, th { text-align: left; vertical-align: top; padding: .25em .5em; border-bottom: 1px solid #eee; }
           .v { font-weight: bold; white-space: nowrap; }
-          .pass { color: #17692c; } .fail { color: #b3121f; } .inconc, .error, .not-run { color: #9a5b00; } .na, .outside-keur { color: #666; }
+          .pass { color: #17692c; } .fail { color: #b3121f; } .inconc, .error, .not-run { color: #9a5b00; } .na, .awaiting-review { color: #666; }
           .label { display: flex; gap: 1em; flex-wrap: wrap; margin: 1em 0; }
           .field { border: 2px solid #999; border-radius: 6px; padding: .5em 1em; min-width: 11em; }
           .field b { display: block; font-size: 1.25em; }
@@ -29,6 +30,8 @@
           div.req { margin: .8em 0; padding: .5em .8em; border-left: 4px solid #999; background: #fafafa; color: #222; }
           div.req.fail { border-color: #b3121f; } div.req.pass { border-color: #17692c; } div.req.inconc, div.req.error { border-color: #d08a00; }
           div.req td:first-child { width: 14em; } div.req td.v { width: 6em; }
+          div.req.awaiting-review { border-color: #5b6fa8; } .contradiction { color: #b3121f; font-weight: bold; }
+          .review { margin: .3em 0 0 0; padding: .3em .6em; border: 1px dashed #aab; background: #fff; }
           .meta td:first-child { color: #555; width: 12em; } code { font-size: .9em; } .small { font-size: .85em; color: #555; }
         </style>
       </head>
@@ -63,8 +66,19 @@
           <tr><td>Lab</td><td><xsl:value-of select="r:lab/@name"/>
             <xsl:if test="r:lab/@accreditation">, accreditation <xsl:value-of select="r:lab/@accreditation"/></xsl:if></td></tr>
           <tr><td>Operator</td><td><xsl:value-of select="r:operator/@name"/></td></tr>
+          <xsl:if test="r:ics">
+            <tr><td>ICS</td><td>stated by <xsl:value-of select="r:ics/@issued-by"/> on <xsl:value-of select="r:ics/@date"/>
+              (<xsl:value-of select="r:ics/@statements"/> statements; <span class="{substring('contradiction', 1, 13 * (r:ics/@contradictions != 0))}">
+              <xsl:value-of select="r:ics/@contradictions"/> contradiction(s) with keur's tests</span>)<xsl:call-template name="evidence">
+              <xsl:with-param name="of" select="r:ics"/></xsl:call-template></td></tr>
+          </xsl:if>
+          <xsl:if test="r:summary/@awaiting-review">
+            <tr><td>Requirements</td><td><xsl:value-of select="r:summary/@decided-by-keur"/> decided by keur's cases,
+              <xsl:value-of select="r:summary/@reviewed"/> by the assessor's review;
+              <span class="{substring('contradiction', 1, 13 * (r:summary/@awaiting-review != 0))}"><xsl:value-of select="r:summary/@awaiting-review"/> awaiting review</span></td></tr>
+          </xsl:if>
           <tr><td>Run</td><td><xsl:value-of select="@started"/> to <xsl:value-of select="@finished"/>, keur <xsl:value-of select="@keur-version"/></td></tr>
-          <tr><td>Cases</td><td><xsl:for-each select="r:summary/@*[name() != 'exit-code']">
+          <tr><td>Cases</td><td><xsl:for-each select="r:summary/@*[name() != 'exit-code' and name() != 'decided-by-keur' and name() != 'reviewed' and name() != 'awaiting-review']">
             <span class="{name()}"><xsl:value-of select="."/><xsl:text> </xsl:text><xsl:value-of select="name()"/></span>
             <xsl:if test="position() != last()">, </xsl:if></xsl:for-each>; exit code <xsl:value-of select="r:summary/@exit-code"/></td></tr>
         </table>
@@ -96,7 +110,8 @@
           <xsl:apply-templates select="r:requirements/r:requirement[@verdict = 'fail']"/>
           <xsl:apply-templates select="r:requirements/r:requirement[@verdict = 'error' or @verdict = 'inconc']"/>
           <xsl:apply-templates select="r:requirements/r:requirement[@verdict = 'pass']"/>
-          <xsl:apply-templates select="r:requirements/r:requirement[@verdict = 'na' or @verdict = 'outside-keur']"/>
+          <xsl:apply-templates select="r:requirements/r:requirement[@verdict = 'awaiting-review' or @verdict = 'not-run']"/>
+          <xsl:apply-templates select="r:requirements/r:requirement[@verdict = 'na']"/>
         </xsl:if>
 
         <h2>Cases</h2>
@@ -124,7 +139,25 @@
       <xsl:if test="r:waiver"><div class="small">Waived: <xsl:value-of select="r:waiver"/>
         (approved by <xsl:value-of select="r:waiver/@approved-by"/>)</div></xsl:if>
       <xsl:if test="r:not-applicable"><div class="small">Not applicable: <xsl:value-of select="r:not-applicable"/></div></xsl:if>
-      <xsl:if test="r:assessed-outside-keur"><div class="small">Assessed outside keur: <xsl:value-of select="r:assessed-outside-keur"/></div></xsl:if>
+      <xsl:if test="r:contradiction"><div class="contradiction">ICS contradiction: <xsl:value-of select="r:contradiction"/></div></xsl:if>
+      <xsl:if test="r:ics"><div class="small">Manufacturer's ICS: <xsl:value-of select="r:ics/@status"/>
+        <xsl:if test="r:ics/r:justification">: <xsl:value-of select="r:ics/r:justification"/></xsl:if>
+        <xsl:for-each select="r:ics/r:document"> · <xsl:value-of select="."/></xsl:for-each></div></xsl:if>
+      <xsl:if test="@verdict = 'awaiting-review'"><div class="small">Awaiting the assessor's review of the documentation.</div></xsl:if>
+      <xsl:for-each select="r:review">
+        <div class="review">Assessor's review: <span class="v {@verdict}"><xsl:value-of select="@verdict"/></span>
+          by <b><xsl:value-of select="@assessor"/></b> on <xsl:value-of select="@date"/>
+          <span class="small"> (recorded <xsl:value-of select="@recorded"/> by <xsl:value-of select="@recorded-by"/><xsl:if test="@reviews &gt; 1">;
+            replaces <xsl:value-of select="@reviews - 1"/> earlier review(s)</xsl:if>)</span>
+          <div><xsl:value-of select="r:rationale"/></div>
+          <xsl:if test="r:override"><div class="contradiction">Overrides keur's verdict <xsl:value-of select="../@tested-verdict"/>:
+            <xsl:value-of select="r:override"/></div></xsl:if>
+          <xsl:for-each select="r:document">
+            <div class="small">document <a href="{@file}"><xsl:value-of select="@title"/></a> <code> <xsl:value-of select="@file"/></code>
+              (<xsl:value-of select="@size"/> bytes, SHA-256 <code><xsl:value-of select="substring(@sha256, 1, 16)"/>…</code>)</div>
+          </xsl:for-each>
+        </div>
+      </xsl:for-each>
       <xsl:if test="r:case">
         <table>
           <xsl:for-each select="r:case">
@@ -139,7 +172,8 @@
   </xsl:template>
 
   <xsl:template name="evidence">
-    <xsl:for-each select="r:evidence">
+    <xsl:param name="of" select="."/>
+    <xsl:for-each select="$of/r:evidence">
       <div class="small">evidence <a href="{@file}"><xsl:value-of select="@file"/></a>
         (<xsl:value-of select="@size"/> bytes, SHA-256 <code><xsl:value-of select="substring(@sha256, 1, 16)"/>…</code>)</div>
     </xsl:for-each>

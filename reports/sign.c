@@ -375,8 +375,9 @@ static void say(FILE *out, int good, const char *fmt, ...)
 	fputc('\n', out);
 }
 
-/* The elements that name a file of the run (the journal, every case's evidence file and the
- * MQTT versions probe's), in document order; caller frees with xmlXPathFreeObject. */
+/* The elements that name a file of the run (the journal, every case's evidence file, the MQTT
+ * versions probe's, the ICS as given and the documents each review examined), in document
+ * order; caller frees with xmlXPathFreeObject. */
 static xmlXPathObjectPtr report_files(xmlDocPtr doc)
 {
 	xmlXPathContextPtr xc = xmlXPathNewContext(doc);
@@ -384,7 +385,8 @@ static xmlXPathObjectPtr report_files(xmlDocPtr doc)
 
 	xmlXPathRegisterNs(xc, BAD_CAST "r", BAD_CAST NS_REPORT);
 	o = xmlXPathEvalExpression(BAD_CAST "/r:report/r:journal | /r:report/r:cases/r:case/r:evidence | "
-				   "/r:report/r:dut/r:mqtt-versions/r:evidence", xc);
+				   "/r:report/r:dut/r:mqtt-versions/r:evidence | /r:report/r:ics/r:evidence | "
+				   "/r:report/r:requirements/r:requirement/r:review/r:document", xc);
 	xmlXPathFreeContext(xc);
 	return o;
 }

@@ -80,6 +80,24 @@ void tap_trailer(FILE *f, const struct run_view *rv)
 		if (rv->reqs[i].waived)
 			fprintf(f, "# waiver: %s is waived (approved by %s): %s\n", jrec_get(rv->reqs[i].rec, "id"),
 				jrec_get(rv->reqs[i].rec, "waiver-by"), rv->reqs[i].waived);
+	if (rv->ics)
+		fprintf(f, "# ICS by %s of %s: %zu contradiction(s) with what keur found\n", jrec_get(rv->ics, "issued-by"),
+			jrec_get(rv->ics, "date"), rv->ncontradictions);
+	for (size_t i = 0; i < rv->nreqs; i++) {
+		const struct rv_req *q = &rv->reqs[i];
+		char *review = rv_review_text(q);
+		if (q->contradiction)
+			fprintf(f, "# ICS contradiction: %s: %s\n", jrec_get(q->rec, "id"), q->contradiction);
+		if (review)
+			fprintf(f, "# review: %s %s\n", jrec_get(q->rec, "id"), review);
+		free(review);
+	}
+	fprintf(f, "# requirements decided: %zu by keur's cases, %zu by the assessor's review; %zu awaiting review\n",
+		rv->ntested, rv->nreviewed, rv->nopen);
+	char *waiting = run_view_open_text(rv);
+	if (waiting)
+		fprintf(f, "# awaiting the assessor's review: %s\n", waiting);
+	free(waiting);
 }
 
 int tap_write(const struct run_view *rv, const char *dir)

@@ -3,11 +3,13 @@
 # (tests/selftest_suite.c), whose verdicts are known in advance: which level a run reaches,
 # what holds the next one back, and what report.xml, TAP, JUnit and label.svg say about it.
 . "$(dirname "$0")/lib.sh"
-plan 43
+plan 47
 
 D=$TOP/tests/data
 # A profile: basic passes; substantial has a failing and an inconclusive requirement; high only
-# a documentation review.  $1 adds lines before </profile> (waivers, label), $2 after <title>.
+# a documentation review (mandatory: counted once a person reviewed it).  R-DOCS is a recommended
+# documentation requirement: reviewed and shown, never counted.  $1 adds lines before </profile>
+# (waivers, label), $2 after <title>.
 profile() { # profile [EXTRA-AT-END [EXTRA-AFTER-TITLE]]
 	cat <<EOF
 <?xml version="1.0"?>
@@ -28,7 +30,7 @@ profile() { # profile [EXTRA-AT-END [EXTRA-AFTER-TITLE]]
   <requirement id="R-SUB-REC" source="test 5" kind="recommended" level="substantial">
     <summary>Passes, only recommended</summary> <check case="SELF-PASS-001"/>
   </requirement>
-  <requirement id="R-DOCS" source="test 6" kind="docs" level="basic">
+  <requirement id="R-DOCS" source="test 6" kind="docs" obligation="recommended" level="basic">
     <summary>From the documents</summary>
   </requirement>
   <requirement id="R-HIGH" source="test 7" kind="docs" level="high">
@@ -66,9 +68,9 @@ like "$(why r1 high)" "held back by failed R-SUB-FAIL" "high includes substantia
 is "$(req r1 R-MODBUS)" na "applies-if: a requirement for Modbus devices is na on a DUT without Modbus"
 like "$(xp r1 "string(//*[local-name()='requirement'][@id='R-MODBUS']/*[local-name()='not-applicable'])")" \
 	"only where the DUT has a Modbus interface" "with the reason"
-is "$(req r1 R-DOCS)" outside-keur "a docs requirement is reported as assessed outside keur, not as pass"
-is "$(xp r1 "count(//*[local-name()='requirement'][@id='R-DOCS']/*[local-name()='assessed-outside-keur']/@reference)")" 1 \
-	"with a place for the lab's reference"
+is "$(req r1 R-DOCS)" awaiting-review "a docs requirement nobody reviewed yet is awaiting review, not pass"
+is "$(xp r1 "string(//*[local-name()='requirement'][@id='R-DOCS']/@decided-by)")" "nobody yet" \
+	"and report.xml says nobody decided it yet"
 like "$(cat "$TMP/r1.tap")" "# level reached: basic" "TAP ends with the level reached"
 like "$(cat "$TMP/r1.tap")" "# level substantial not reached: held back by failed R-SUB-FAIL" "and what held the next back"
 like "$(cat "$TMP/r1.err")" "level reached: basic" "the summary on stderr names the level"
@@ -87,7 +89,7 @@ like "$(why r2 substantial)" "^held back by not determined R-SUB-OPEN \\(inconcl
 profile '<waiver requirement="R-SUB-FAIL" reason="fixed in firmware 2, verified on the bench" approved-by="J. de Vries, scheme owner"/>' |
 	sed 's|<check case="SELF-INCONC-001"/>|<check case="SELF-PASS-001"/>|' > "$TMP/p3.xml"
 run r3 "$TMP/p3.xml"
-is "$rc" 0 "the failed requirement waived, the rest passing: exit 0"
+is "$rc" 3 "the failed requirement waived, the rest passing, the penetration test not reviewed: exit 3"
 is "$(lvl r3)" substantial "level reached: substantial"
 is "$(req r3 R-SUB-FAIL)" fail "the waived requirement keeps its own verdict, fail"
 is "$(xp r3 "string(//*[local-name()='requirement'][@id='R-SUB-FAIL']/*[local-name()='waiver']/@approved-by)")" \
@@ -97,7 +99,23 @@ like "$(cat "$TMP/r3.tap")" "# waiver: R-SUB-FAIL is waived \\(approved by J. de
 is "$(xmllint --xpath "string(//*[local-name()='property'][@name='waiver.R-SUB-FAIL']/@value)" "$TMP/r3/junit.xml")" \
 	"fixed in firmware 2, verified on the bench" "JUnit shows the waiver"
 like "$(cat "$TMP/r3/label.svg")" "1 requirement waived" "and so does the label"
-like "$(why r3 high)" "keur tests no requirement of level high" "a level of documentation review only is never reached by keur"
+like "$(why r3 high)" "held back by not determined 1 awaiting the assessor's review \\(R-HIGH\\)" \
+	"a level of documentation review only waits for the assessor"
+like "$(cat "$TMP/r3.err")" "1 requirement waits for the assessor's review: R-HIGH" "the summary names what waits"
+# The assessor records the penetration test with its report: high is reached, exit 0.
+echo "pen test report" > "$TMP/pentest.txt"
+cat > "$TMP/rev.xml" <<EOF
+<reviews xmlns="urn:keur:review:1">
+  <review requirement="R-HIGH" verdict="pass" assessor="P. Tester" date="2026-01-15">
+    <rationale>No finding above low in two days of testing</rationale>
+    <document path="pentest.txt" title="Penetration test report"/>
+  </review>
+</reviews>
+EOF
+"$SELF" review "$TMP/r3" --with "$TMP/rev.xml" > "$TMP/r3r.out" 2> "$TMP/r3r.err"
+is "$?" 0 "keur review records the penetration test: exit 0, every counted requirement passed"
+is "$(lvl r3)" high "level reached: high, from a person's review with its report"
+like "$(why r3 high)" "1 reviewed by the assessor" "and the level says how much rests on the review"
 
 # --level basic: the level reached is at most basic, and the report says why.
 run r4 "$TMP/p3.xml" --level basic

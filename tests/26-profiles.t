@@ -82,11 +82,11 @@ EOF
 mk w1 "" '<waiver requirement="R9" reason="r" approved-by="a"/>'
 bad w1 "w1.xml:9: waiver for undefined requirement 'R9'" "a waiver for an unknown requirement"
 mk w2 "" '<waiver requirement="R2" reason="r" approved-by="a"/>'
-bad w2 "waiver for 'R2', which keur does not assess" "a waiver for a docs requirement"
+bad w2 "waiver for 'R2', which the assessor decides" "a waiver for a docs requirement"
 mk w3 "" '<waiver requirement="R1" reason="r"/>'
 bad w3 "w3.xml:9: .*approved-by" "a waiver without who approved it"
 mk d1 "" "" docs
-bad d1 "requirement 'R1' is kind=\"docs\" \\(assessed outside keur\\) but has <check>s" "a docs requirement with checks"
+bad d1 "requirement 'R1' is kind=\"docs\" \\(decided by the assessor's review\\) but has <check>s" "a docs requirement with checks"
 mk f1 "" '<label><field name="automatic-updates" from-requirement="R1"/><field name="automatic-updates"/></label>'
 bad f1 "label field 'automatic-updates' is given twice" "a label field twice"
 mk f2 "" '<label><field name="colour"/></label>'
@@ -100,5 +100,5 @@ nm() { xmllint --xpath "string(//*[local-name()='requirement'][@id='EN18031-1-NM
 is "$(nm ne0)" na "EN18031-1 NMM-1 is na for a DUT that is no network equipment"
 sed 's|firmware="0"/>|firmware="0"/> <declares network-equipment="true"/>|' "$D/self-dut.xml" > "$TMP/router.xml"
 "$KEUR" run --profile "$P/en18031-1.xml" --dut "$TMP/router.xml" --only MQTT-AUTH-001 --out "$TMP/ne1" --no-progress > /dev/null 2>&1
-is "$(nm ne1)" outside-keur "and assessed outside keur for one that declares it is"
+is "$(nm ne1)" awaiting-review "and awaiting the assessor's review for one that declares it is"
 done_testing

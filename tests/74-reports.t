@@ -229,8 +229,8 @@ is "$(xp "$p/oscal.xml" 'concat(//*[local-name()="finding"][*[local-name()="targ
 ru=$(xp "$p/oscal.xml" 'string(//*[local-name()="finding"][*[local-name()="target"]/@target-id="SELF-REQ-1"]/*[local-name()="related-observation"][1]/@observation-uuid)')
 is "$(xp "$p/oscal.xml" "string(//*[local-name()='observation'][@uuid='$ru']/*[local-name()='prop'][@name='case-id']/@value)")" SELF-PASS-001 \
 	"a finding points at the observation of its case"
-like "$(xp "$p/oscal.xml" 'string(//*[local-name()="result"]/*[local-name()="remarks"])')" "SELF-REQ-4: assessed outside keur" \
-	"the docs requirement is named as assessed outside keur"
+like "$(xp "$p/oscal.xml" 'string(//*[local-name()="result"]/*[local-name()="remarks"])')" "SELF-REQ-4: awaiting the assessor's review" \
+	"the docs requirement is named as awaiting the assessor's review"
 xmllint --noout --schema "$OSCAL_XSD" "$out/oscal.xml" 2>/dev/null; ok $? "oscal.xml without a profile is valid too"
 is "$(xp "$out/oscal.xml" 'string(//*[local-name()="relevant-evidence"]/@href)')" "evidence/SELF-EVIDENCE-001/frame.bin" "OSCAL: evidence as relevant-evidence"
 cp "$p/oscal.xml" "$TMP/oscal.1"; "$KEUR" report "$p" > /dev/null 2>&1
@@ -241,7 +241,7 @@ h=$p/report.html
 grep -q 'This report is not signed' "$h"; ok $? "report.html says the report is not signed"
 grep -q '<span class="small">security level</span><b>basic</b>' "$h"; ok $? "report.html shows the label's level"
 order=$(grep -o 'id="req-SELF-REQ-[0-9]"' "$h" | tr -dc '0-9\n' | tr '\n' ' ')
-is "$order" "2 3 1 4 " "report.html: failed, undecided, passed, then the docs requirement"
+is "$order" "2 3 1 4 " "report.html: failed, undecided, passed, then the one awaiting review"
 
 # ---- no secret of the DUT description reaches any output ----
 mosquitto_passwd -c -b "$TMP/passwd" lab-test 'Secret-Mqtt-Pw-1' > /dev/null 2>&1

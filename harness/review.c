@@ -1,0 +1,398 @@
+/* review.c — the assessor's review file: loading it against a run, recording it, and printing
+ * one to fill in. */
+#include "review.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ics.h"
+#include "journal.h"
+#include "util.h"
+#include "xmlin.h"
+
+extern const char keur_xsd_review[];
+
+/* A file or folder name keur writes: letters, digits, '.', '_' and '-' only, never "." or "..". */
+static char *safe_name(const char *s)
+{
+	char *n = xstrdup(s && *s ? s : "_");
+
+	for (char *c = n; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '.' ||
+		      *c == '_' || *c == '-'))
+			*c = '_';
+	if (n[0] == '.')
+		n[0] = '_';
+	return n;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+/* The latest date a review may carry: today where the day is furthest ahead (UTC+14). */
+static void latest_date(char out[11])
+{
+	time_t t = time(NULL) + 14 * 3600;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+static void entry_release(struct review_entry *e)
+{
+	free(e->requirement);
+	free(e->verdict);
+	free(e->assessor);
+	free(e->date);
+	free(e->rationale);
+	free(e->override);
+	for (size_t d = 0; d < e->ndocs; d++) {
+		free(e->docs[d].path);
+		free(e->docs[d].title);
+	}
+	free(e->docs);
+}
+
+void review_file_free(struct review_file *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->n; i++)
+		entry_release(&f->e[i]);
+	free(f->e);
+	free(f->path);
+	free(f->run);
+	free(f);
+}
+
+/* Why keur's own verdict stands unless a person overrides it, or NULL for a requirement a
+ * person decides anyway. */
+static char *decided_by_keur(const struct rv_req *q)
+{
+	const char *na = jrec_get(q->rec, "na");
+
+	if (na)
+		return xasprintf("does not apply to this DUT (%s)", na);
+	if (!q->docs)
+		return xasprintf("is decided by keur's cases (%s: %s)", verdict_name(q->tested),
+				 jrec_get(q->rec, "cases") ? jrec_get(q->rec, "cases") : "");
+	return NULL;
+}
+
+static void doc_check(struct review_entry *e, xmlNodePtr c, const char *base, const char *path,
+		      struct input_errors *err)
+{
+	char *rel = xml_attr(c, "path"), *full;
+	struct stat st;
+	long line = xml_line(c);
+
+	if (!rel || !rel[0]) {
+		input_err_add(err, "%s:%ld: review of '%s': a <document> with an empty path", path, line, e->requirement);
+		free(rel);
+		return;
+	}
+	full = path_join(base, rel);
+	free(rel);
+	if (stat(full, &st) < 0)
+		input_err_add(err, "%s:%ld: review of '%s': document '%s': %s", path, line, e->requirement, full,
+			      strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		input_err_add(err, "%s:%ld: review of '%s': document '%s' is not a regular file", path, line,
+			      e->requirement, full);
+	else if (st.st_size > REVIEW_DOC_MAX)
+		input_err_add(err, "%s:%ld: review of '%s': document '%s' is %lld bytes; keur keeps documents up to %lld",
+			      path, line, e->requirement, full, (long long)st.st_size, (long long)REVIEW_DOC_MAX);
+	else if (access(full, R_OK) < 0)
+		input_err_add(err, "%s:%ld: review of '%s': document '%s': %s", path, line, e->requirement, full,
+			      strerror(errno));
+	for (size_t d = 0; d < e->ndocs; d++) {
+		char *a = safe_name(base_name(e->docs[d].path)), *b = safe_name(base_name(full));
+		if (!strcmp(a, b))
+			input_err_add(err, "%s:%ld: review of '%s': two documents named '%s'; rename one", path, line,
+				      e->requirement, b);
+		free(a);
+		free(b);
+	}
+	if (e->ndocs == REVIEW_DOCS_MAX)
+		input_err_add(err, "%s:%ld: review of '%s': more than %d documents", path, line, e->requirement,
+			      REVIEW_DOCS_MAX);
+	e->docs = xrealloc(e->docs, (e->ndocs + 1) * sizeof(*e->docs));
+	e->docs[e->ndocs].path = full;
+	e->docs[e->ndocs++].title = xml_attr(c, "title");
+}
+
+/* One <review>: read, then checked against the run.  Returns 1 when it has a verdict. */
+static int entry_load(struct review_file *f, xmlNodePtr n, const char *base, const struct run_view *rv,
+		      struct input_errors *err)
+{
+	struct review_entry e = { 0 };
+	const char *path = f->path;
+	const struct rv_req *q;
+	char today[11], *keur;
+
+	e.line = (int)xml_line(n);
+	e.requirement = xml_attr(n, "requirement");
+	e.verdict = xml_attr(n, "verdict");
+	e.assessor = xml_attr(n, "assessor");
+	e.date = xml_attr(n, "date");
+	for (xmlNodePtr c = n->children; c; c = c->next) {
+		if (xml_is_el(c, "rationale")) {
+			free(e.rationale);
+			e.rationale = xml_text(c);
+		} else if (xml_is_el(c, "override")) {
+			e.override = xml_attr(c, "reason");
+		}
+	}
+	q = run_view_req(rv, e.requirement);
+	if (!q) {
+		input_err_add(err, "%s:%d: requirement '%s' is not in this run (profile %s%s%s)", path, e.line, e.requirement,
+			      rv->profile ? jrec_get(rv->profile, "id") : "none",
+			      jrec_get(rv->run, "level") ? ", --level " : "",
+			      jrec_get(rv->run, "level") ? jrec_get(rv->run, "level") : "");
+		entry_release(&e);
+		return 0;
+	}
+	if (!e.verdict[0]) {	/* left open: not recorded */
+		f->open++;
+		entry_release(&e);
+		return 0;
+	}
+	for (size_t i = 0; i < f->n; i++)
+		if (!strcmp(f->e[i].requirement, e.requirement))
+			input_err_add(err, "%s:%d: requirement '%s' is reviewed twice in this file (first on line %d)", path,
+				      e.line, e.requirement, f->e[i].line);
+	if (!e.assessor[0] || strspn(e.assessor, " \t\n") == strlen(e.assessor))
+		input_err_add(err, "%s:%d: review of '%s': assessor is empty: name the person who decided", path, e.line,
+			      e.requirement);
+	latest_date(today);
+	if (!e.date[0])
+		input_err_add(err, "%s:%d: review of '%s': date is empty: when was it decided (YYYY-MM-DD)?", path, e.line,
+			      e.requirement);
+	else if (strcmp(e.date, today) > 0)
+		input_err_add(err, "%s:%d: review of '%s': date %s is in the future", path, e.line, e.requirement, e.date);
+	if (!e.rationale || !e.rationale[0])
+		input_err_add(err, "%s:%d: review of '%s': <rationale> is empty: say why it is %s", path, e.line,
+			      e.requirement, e.verdict);
+	if ((keur = decided_by_keur(q)) && !e.override)
+		input_err_add(err, "%s:%d: '%s' %s; a person's verdict on it needs <override reason=\"...\"/>", path, e.line,
+			      e.requirement, keur);
+	else if (!keur && e.override)
+		input_err_add(err, "%s:%d: review of '%s': <override> is for requirements keur decides; this one is the "
+			      "assessor's to decide anyway", path, e.line, e.requirement);
+	free(keur);
+	for (xmlNodePtr c = n->children; c; c = c->next)
+		if (xml_is_el(c, "document"))
+			doc_check(&e, c, base, path, err);
+	if (!strcmp(e.verdict, "pass") && !e.ndocs)
+		input_err_add(err, "%s:%d: review of '%s': a pass needs the documents examined (<document path=\"...\"/>)",
+			      path, e.line, e.requirement);
+	f->e = xrealloc(f->e, (f->n + 1) * sizeof(*f->e));
+	f->e[f->n++] = e;
+	return 1;
+}
+
+int review_load(const char *path, const struct run_view *rv, struct review_file **out, struct input_errors *err)
+{
+	struct review_file *f = xcalloc(1, sizeof(*f));
+	size_t nerr = err->n;
+	xmlDocPtr doc = input_load_checked(path, NS_REVIEW, "reviews", keur_xsd_review, f->sha256, err);
+	char *base = path_dir(path);
+	xmlNodePtr root;
+
+	f->path = xstrdup(path);
+	if (!doc)
+		goto out;
+	root = xmlDocGetRootElement(doc);
+	f->run = xml_attr(root, "run");
+	if (f->run && f->run[0] && strcmp(f->run, rv->report_id)) {
+		input_err_add(err, "%s:%ld: these reviews are for run %s; this run is %s", path, xml_line(root), f->run,
+			      rv->report_id);
+		goto out;
+	}
+	if (!rv->profile) {
+		input_err_add(err, "%s: the run has no profile, so no requirement to review", path);
+		goto out;
+	}
+	for (xmlNodePtr n = root->children; n; n = n->next)
+		if (xml_is_el(n, "review"))
+			entry_load(f, n, base, rv, err);
+	if (err->n == nerr && f->n == 0)
+		input_err_add(err, "%s: no review has a verdict yet (%zu left open); nothing to record", path, f->open);
+out:
+	free(base);
+	if (doc)
+		xmlFreeDoc(doc);
+	if (err->n > nerr) {
+		review_file_free(f);
+		return -1;
+	}
+	*out = f;
+	return 0;
+}
+
+/* Removes what an interrupted attempt left in evidence/REVIEW/BATCH (two levels: requirement
+ * folders holding documents); the journal names none of it. */
+static void batch_clear(const char *bdir)
+{
+	DIR *d = opendir(bdir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		char *sub = path_join(bdir, de->d_name);
+		DIR *s = opendir(sub);
+		struct dirent *fe;
+		while (s && (fe = readdir(s))) {
+			if (strcmp(fe->d_name, ".") && strcmp(fe->d_name, "..")) {
+				char *file = path_join(sub, fe->d_name);
+				unlink(file);
+				free(file);
+			}
+		}
+		if (s)
+			closedir(s);
+		if (rmdir(sub) < 0)
+			unlink(sub);
+		free(sub);
+	}
+	closedir(d);
+}
+
+int review_record(const char *dir, const struct run_view *rv, const struct review_file *f, const char *by,
+		  char *why, size_t len)
+{
+	struct jrec *recs = xcalloc(f->n, sizeof(*recs));
+	struct journal *j = NULL;
+	long long batch = 1;
+	char *bdir, *jpath = path_join(dir, "journal");
+	int r = -1, e;
+
+	for (size_t i = 0; i < rv->recs.n; i++)
+		if (!strcmp(rv->recs.r[i].type, REVIEW_RECORD) && jrec_get_i64(&rv->recs.r[i], "batch", 0) >= batch)
+			batch = jrec_get_i64(&rv->recs.r[i], "batch", 0) + 1;
+	bdir = xasprintf("%s/evidence/%s/%lld", dir, REVIEW_EVIDENCE, batch);
+	/* Take the journal first: a run still going holds it, and nothing is copied then. */
+	if ((e = journal_open(jpath, &j)) < 0) {
+		if (e == -EBUSY)
+			snprintf(why, len, "the run in %s is still going (another keur holds its journal); record the review "
+				 "when it has ended", dir);
+		else
+			snprintf(why, len, "cannot open %s: %s", jpath, e == -EBADMSG ? "it is damaged" : strerror(-e));
+		goto out;
+	}
+	batch_clear(bdir);
+	for (size_t i = 0; i < f->n; i++) {
+		const struct review_entry *en = &f->e[i];
+		char *req = safe_name(en->requirement), *rdir = xasprintf("%s/%s", bdir, req);
+		jrec_init(&recs[i], REVIEW_RECORD);
+		jrec_add(&recs[i], "requirement", en->requirement);
+		jrec_add(&recs[i], "verdict", en->verdict);
+		jrec_add(&recs[i], "assessor", en->assessor);
+		jrec_add(&recs[i], "date", en->date);
+		jrec_add(&recs[i], "rationale", en->rationale);
+		jrec_add(&recs[i], "override", en->override);
+		if (en->ndocs && (e = mkdir_p(rdir, 0755)) < 0)
+			snprintf(why, len, "cannot create %s: %s", rdir, strerror(-e));
+		for (size_t d = 0; e >= 0 && d < en->ndocs; d++) {
+			char *name = safe_name(base_name(en->docs[d].path)), *to = path_join(rdir, name), sha[65];
+			int64_t size = 0;
+			if ((e = file_copy(en->docs[d].path, to, REVIEW_DOC_MAX, sha, &size)) < 0)
+				snprintf(why, len, "cannot copy '%s' into the evidence: %s", en->docs[d].path,
+					 e == -EFBIG ? "it grew beyond the size keur keeps" : strerror(-e));
+			else
+				jrec_addf(&recs[i], "doc", "evidence/%s/%lld/%s/%s:%s:%lld:%s", REVIEW_EVIDENCE, batch, req,
+					  name, sha, (long long)size, en->docs[d].title ? en->docs[d].title : base_name(en->docs[d].path));
+			free(name);
+			free(to);
+		}
+		jrec_add(&recs[i], "file", f->path);
+		jrec_add(&recs[i], "file-sha256", f->sha256);
+		jrec_addf(&recs[i], "batch", "%lld", batch);
+		jrec_addf(&recs[i], "recorded", "%lld", (long long)time_now_ms());
+		jrec_add(&recs[i], "by", by);
+		free(req);
+		free(rdir);
+		if (e < 0)
+			goto out;
+	}
+	/* The documents are in place (each fsynced); one write makes the whole file count. */
+	if ((e = journal_append(j, recs, f->n)) < 0) {
+		snprintf(why, len, "cannot write %s: %s", jpath, strerror(-e));
+		goto out;
+	}
+	r = 0;
+out:
+	if (j)
+		journal_close(j);
+	for (size_t i = 0; i < f->n; i++)
+		jrec_release(&recs[i]);
+	free(recs);
+	free(bdir);
+	free(jpath);
+	return r;
+}
+
+/* Text safe inside an XML comment. */
+static void comment(FILE *out, const char *s)
+{
+	for (const char *c = s ? s : ""; *c; c++)
+		fputc(*c == '-' && (c[1] == '-' || c[1] == '\0') ? '_' : *c, out);
+}
+
+size_t review_template(FILE *out, const struct run_view *rv)
+{
+	size_t n = 0;
+
+	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		     "<!-- The assessor's review of run %s (DUT %s, profile %s): one <review> per requirement still\n"
+		     "     open for a person.  Fill in verdict (pass, fail, inconc or na), assessor, date (YYYY-MM-DD),\n"
+		     "     the <rationale> and a <document path=\"...\"/> per document examined (paths relative to this\n"
+		     "     file; keur copies each into the run's evidence).  A review left with verdict=\"\" stays open.\n"
+		     "     Record it with: keur review DIR, giving this file with the option with. -->\n",
+		rv->report_id, jrec_get(rv->dut, "id") ? jrec_get(rv->dut, "id") : "?",
+		rv->profile ? jrec_get(rv->profile, "id") : "none");
+	fprintf(out, "<reviews xmlns=\"%s\" run=\"%s\">\n", NS_REVIEW, rv->report_id);
+	for (size_t i = 0; i < rv->nreqs; i++) {
+		const struct rv_req *q = &rv->reqs[i];
+		if (!q->open)
+			continue;
+		n++;
+		fprintf(out, "\n  <!-- %s (%s%s, level %s): ", jrec_get(q->rec, "id"), jrec_get(q->rec, "source"),
+			run_view_req_counts(q) ? "" : "; recommended: does not count for the level",
+			jrec_get(q->rec, "level"));
+		comment(out, jrec_get(q->rec, "summary"));
+		if (q->ics) {
+			fprintf(out, "\n       ICS: %s", jrec_get(q->ics, "status"));
+			if (jrec_get(q->ics, "justification") && jrec_get(q->ics, "justification")[0]) {
+				fprintf(out, ": ");
+				comment(out, jrec_get(q->ics, "justification"));
+			}
+			for (size_t k = 0; k < q->ics->n; k++)
+				if (!strcmp(q->ics->key[k], "doc")) {
+					fprintf(out, "\n       manufacturer's document: ");
+					comment(out, q->ics->val[k]);
+				}
+		}
+		if (q->contradiction) {
+			fprintf(out, "\n       CONTRADICTION: ");
+			comment(out, q->contradiction);
+		}
+		fprintf(out, " -->\n  <review requirement=\"%s\" verdict=\"\" assessor=\"\" date=\"\">\n"
+			     "    <rationale></rationale>\n    <!-- <document path=\"\" title=\"\"/> -->\n  </review>\n",
+			jrec_get(q->rec, "id"));
+	}
+	fprintf(out, "</reviews>\n");
+	return n;
+}
