@@ -10,7 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 lab_begin
 LN=$(lab_name t73)
-plan 23
+plan 27
 
 L=$TMP/lab
 trap '[ -f "$L/lab.state" ] && "$KEUR" lab down --dir "$L" >/dev/null 2>&1; cleanup' EXIT
@@ -33,7 +33,8 @@ svg() { xmllint --xpath "string(//*[local-name()='g'][@id='$2']/@data-value)" "$
 rank() { case $1 in high) echo 3 ;; substantial) echo 2 ;; basic) echo 1 ;; *) echo 0 ;; esac; }
 
 lv=$(field good security-level)
-is "$(cat "$TMP/good.rc")" 0 "the reference device: exit 0, every mandatory requirement passed"
+is "$(cat "$TMP/good.rc")" 3 "the reference device: exit 3, every tested requirement passed, the penetration test awaits a person"
+like "$(cat "$TMP/good.err")" "1 requirement waits for the assessor's review: KEUR-HIGH-PENTEST" "the summary says which review is awaited"
 ok $([ "$(rank "$lv")" -ge 2 ]; echo $?) "the reference device reaches substantial or higher (got: $lv)"
 is "$(field good automatic-updates) $(field good supported-until) $(field good works-offline)" "yes 2031-12 yes" \
 	"and all three other fields are positive: updates yes, supported until 2031-12, works offline yes"
@@ -52,6 +53,22 @@ like "$txt" "Profile csr-label 1 .*Lab keur simulated lab .*Tested [0-9]{4}-[0-9
 sha=$(sha256sum "$TMP/good/report.xml" | cut -c1-64)
 like "$txt" "${sha:0:32} ${sha:32:32}" "and report.xml's SHA-256, so a printed label leads to its report"
 renders_svg "$TMP/good/label.svg" "rsvg-convert renders it"
+
+# The lab's penetration tester records the test with its report: the level becomes high, exit 0.
+echo "penetration test report: no finding above low" > "$TMP/pentest.txt"
+cat > "$TMP/pentest.xml" <<EOF
+<reviews xmlns="urn:keur:review:1">
+  <review requirement="KEUR-HIGH-PENTEST" verdict="pass" assessor="P. Tester" date="$(date -u +%F)">
+    <rationale>Two days of testing against the state of the art; no finding above low</rationale>
+    <document path="pentest.txt" title="Penetration test report"/>
+  </review>
+</reviews>
+EOF
+"$KEUR" review "$TMP/good" --with "$TMP/pentest.xml" > /dev/null 2> "$TMP/good-review.err"
+is "$?" 0 "with the penetration test reviewed: exit 0, every mandatory requirement passed"
+is "$(field good security-level)" high "and the level reached is high"
+like "$(xmllint --xpath '//*[local-name()="text"]/text()' "$TMP/good/label.svg" 2>/dev/null | tr '\n' ' ')" \
+	"high REACHED .*1 requirement reviewed by the assessor; none awaiting review" "the label says a person's review is part of it"
 
 lu=$(field unsigned security-level)
 is "$(cat "$TMP/unsigned.rc")" 1 "accept-unsigned: exit 1"
