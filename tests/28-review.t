@@ -8,7 +8,7 @@
 # level, overrides and replaced reviews, and signing: a reviewed document changed after signing
 # is refused by keur verify.
 . "$(dirname "$0")/lib.sh"
-plan 69
+plan 80
 
 P=$TOP/profiles/en303645.xml
 xp() { xmllint --xpath "$2" "$1" 2>/dev/null; }
@@ -82,7 +82,7 @@ bad_ics() { # bad_ics NAME SED WANT WHAT: an ICS the run refuses with one line, 
 	"$KEUR" run --profile "$TMP/p.xml" --ics "$TMP/$1.xml" --dut "$TMP/dut.xml" --out "$TMP/never-$1" > /dev/null 2> "$TMP/$1.err"
 	local rc=$?
 	ok $([ $rc = 2 ] && [ "$(wc -l < "$TMP/$1.err")" = 1 ] && [ ! -e "$TMP/never-$1" ] &&
-		grep -Eq -- "$3" "$TMP/$1.err"; echo $?) "bad ICS, $4: exit $rc, one line, nothing created ($(head -c 200 "$TMP/$1.err"))"
+		grep -Eq -- "$3" "$TMP/$1.err"; echo $?) "bad ICS, $4: exit $rc, one line, nothing created ($(head -c 200 "$TMP/$1.err" | tr "\n" " "))"
 }
 bad_ics i-prof 's/profile="en303645"/profile="cra"/' "answers profile 'cra' version 1, the run's profile is 'en303645'" "another profile"
 bad_ics i-missing '/<statement requirement="EN303645-5.2-1"/,/<\/statement>/d' "no statement for 1 requirement.*EN303645-5.2-1" "a requirement left out"
@@ -148,22 +148,21 @@ bad_review() { # bad_review NAME WANT WHAT (the file on stdin)
 	local rc=$?
 	ok $([ $rc = 2 ] && [ "$(grep -vc '^keur: nothing recorded$' "$TMP/$1.err")" = 1 ] && grep -Eq -- "$2" "$TMP/$1.err" &&
 		[ "$(jsha)" = "$j0" ] && [ ! -e "$TMP/b/evidence/REVIEW" ]; echo $?) \
-		"bad review, $3: exit $rc, one line, nothing recorded ($(head -c 160 "$TMP/$1.err"))"
+		"bad review, $3: exit $rc, one line, nothing recorded ($(head -c 160 "$TMP/$1.err" | tr "\n" " "))"
 }
-review EN303645-9.9-9 pass manual.txt | reviews | bad_review r-unknown "r-unknown.xml:2: requirement 'EN303645-9.9-9' is not in this run" "an unknown requirement"
-review EN303645-5.1-1 fail | reviews | bad_review r-tested "r-tested.xml:2: 'EN303645-5.1-1' is decided by keur's cases \\(pass: CRED-DEFAULT-001.*needs <override" \
-	"a requirement keur tested, without an override"
-review EN303645-5.2-1 pass nowhere.pdf | reviews | bad_review r-nodoc "r-nodoc.xml:4: review of 'EN303645-5.2-1': document '.*nowhere.pdf': No such file" "a missing document"
-review EN303645-5.2-1 pass manual.txt "" | reviews | bad_review r-noname "r-noname.xml:2: review of 'EN303645-5.2-1': assessor is empty" "no assessor"
-review EN303645-5.2-1 pass manual.txt "A. Assessor" 2026-12-01 "" | reviews | bad_review r-norat "r-norat.xml:2: .*<rationale> is empty" "no rationale"
-review EN303645-5.2-1 pass manual.txt "A. Assessor" 2099-01-01 | reviews | bad_review r-future "r-future.xml:2: .*date 2099-01-01 is in the future" "a date in the future"
-review EN303645-5.2-1 pass | reviews | bad_review r-nodocs "r-nodocs.xml:2: .*a pass needs the documents examined" "a pass without a document"
-review EN303645-5.2-1 maybe manual.txt | reviews | bad_review r-schema "r-schema.xml:2: .*verdict.*maybe" "a verdict the schema does not know"
-{ review EN303645-5.2-1 pass manual.txt; review EN303645-5.2-1 fail manual.txt; } | reviews |
-	bad_review r-twice "r-twice.xml:6: requirement 'EN303645-5.2-1' is reviewed twice in this file \\(first on line 2\\)" "one requirement twice"
-review EN303645-5.2-1 "" | reviews | bad_review r-empty "no review has a verdict yet \\(1 left open\\); nothing to record" "nothing filled in"
-review EN303645-5.2-1 pass manual.txt | reviews | sed 's|<reviews xmlns="urn:keur:review:1">|<reviews xmlns="urn:keur:review:1" run="KEUR-000000000000">|' |
-	bad_review r-run "r-run.xml:1: these reviews are for run KEUR-000000000000; this run is KEUR-" "a file for another run"
+bad_review r-unknown "r-unknown.xml:2: requirement 'EN303645-9.9-9' is not in this run" "an unknown requirement" < <(review EN303645-9.9-9 pass manual.txt | reviews)
+bad_review r-tested "r-tested.xml:2: 'EN303645-5.1-1' is decided by keur's cases \\(pass: CRED-DEFAULT-001.*needs <override" \
+	"a requirement keur tested, without an override" < <(review EN303645-5.1-1 fail | reviews)
+bad_review r-nodoc "r-nodoc.xml:4: review of 'EN303645-5.2-1': document '.*nowhere.pdf': No such file" "a missing document" < <(review EN303645-5.2-1 pass nowhere.pdf | reviews)
+bad_review r-noname "r-noname.xml:2: review of 'EN303645-5.2-1': assessor is empty" "no assessor" < <(review EN303645-5.2-1 pass manual.txt "" | reviews)
+bad_review r-norat "r-norat.xml:2: .*<rationale> is empty" "no rationale" < <(review EN303645-5.2-1 pass manual.txt "A. Assessor" 2026-12-01 "" | reviews)
+bad_review r-future "r-future.xml:2: .*date 2099-01-01 is in the future" "a date in the future" < <(review EN303645-5.2-1 pass manual.txt "A. Assessor" 2099-01-01 | reviews)
+bad_review r-nodocs "r-nodocs.xml:2: .*a pass needs the documents examined" "a pass without a document" < <(review EN303645-5.2-1 pass | reviews)
+bad_review r-schema "r-schema.xml:2: .*verdict.*maybe" "a verdict the schema does not know" < <(review EN303645-5.2-1 maybe manual.txt | reviews)
+bad_review r-twice "r-twice.xml:6: requirement 'EN303645-5.2-1' is reviewed twice in this file \\(first on line 2\\)" "one requirement twice" < <({ review EN303645-5.2-1 pass manual.txt; review EN303645-5.2-1 fail manual.txt; } | reviews)
+bad_review r-empty "no review has a verdict yet \\(1 left open\\); nothing to record" "nothing filled in" < <(review EN303645-5.2-1 "" | reviews)
+bad_review r-run "r-run.xml:1: these reviews are for run KEUR-000000000000; this run is KEUR-" "a file for another run" \
+	< <(review EN303645-5.2-1 pass manual.txt | reviews | sed 's|<reviews xmlns="urn:keur:review:1">|<reviews xmlns="urn:keur:review:1" run="KEUR-000000000000">|')
 "$KEUR" review "$TMP/b" > /dev/null 2> "$TMP/e.err"
 is "$?" 2 "keur review DIR without --with: exit 2"
 
