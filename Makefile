@@ -126,7 +126,7 @@ FUZZ_CC      = clang
 FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS  = $(filter-out -O2 -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS)) -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Itests/fuzz
 FUZZ_OBJ     = $(patsubst %.o,build/fuzz/%.o,$(CORE) harness/registry.o tests/fuzz/fuzz_util.o)
-FUZZ_TARGETS = journal profile dut lab mqtt coap modbus cert report
+FUZZ_TARGETS = journal profile dut lab ics review mqtt coap modbus cert report
 FUZZERS      = $(FUZZ_TARGETS:%=build/fuzz/fuzz-%)
 FUZZ_SECONDS ?= 60
 
@@ -150,6 +150,10 @@ build/fuzz/fuzz-dut: build/fuzz/inputs-1.o $(FUZZ_OBJ)
 build/fuzz/fuzz-lab: build/fuzz/inputs-2.o $(FUZZ_OBJ)
 build/fuzz/fuzz-profile build/fuzz/fuzz-dut build/fuzz/fuzz-lab:
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+# The ICS and review harnesses load a file of the repository once (profiles/en303645.xml, the
+# run in tests/fuzz/review-run/), wherever the fuzzer runs: its top folder, compiled in.
+build/fuzz/tests/fuzz/ics.o build/fuzz/tests/fuzz/review.o: FUZZ_CFLAGS += -DFUZZ_TOP='"$(CURDIR)"'
 
 build/fuzz/fuzz-%: build/fuzz/tests/fuzz/%.o $(FUZZ_OBJ)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)

@@ -91,10 +91,15 @@ static char *decided_by_keur(const struct rv_req *q)
 static void doc_check(struct review_entry *e, xmlNodePtr c, const char *base, const char *path,
 		      struct input_errors *err)
 {
-	char *rel = xml_attr(c, "path"), *full;
+	char *rel, *full;
 	struct stat st;
 	long line = xml_line(c);
 
+	/* Past the limit the file is refused already (said once); looking at the rest would make the
+	 * errors grow with the square of the documents. */
+	if (e->ndocs > REVIEW_DOCS_MAX)
+		return;
+	rel = xml_attr(c, "path");
 	if (!rel || !rel[0]) {
 		input_err_add(err, "%s:%ld: review of '%s': a <document> with an empty path", path, line, e->requirement);
 		free(rel);
@@ -116,11 +121,14 @@ static void doc_check(struct review_entry *e, xmlNodePtr c, const char *base, co
 			      strerror(errno));
 	for (size_t d = 0; d < e->ndocs; d++) {
 		char *a = safe_name(base_name(e->docs[d].path)), *b = safe_name(base_name(full));
-		if (!strcmp(a, b))
+		int same = !strcmp(a, b);
+		if (same)
 			input_err_add(err, "%s:%ld: review of '%s': two documents named '%s'; rename one", path, line,
 				      e->requirement, b);
 		free(a);
 		free(b);
+		if (same)	/* once per document, not once per earlier namesake */
+			break;
 	}
 	if (e->ndocs == REVIEW_DOCS_MAX)
 		input_err_add(err, "%s:%ld: review of '%s': more than %d documents", path, line, e->requirement,
@@ -167,9 +175,11 @@ static int entry_load(struct review_file *f, xmlNodePtr n, const char *base, con
 		return 0;
 	}
 	for (size_t i = 0; i < f->n; i++)
-		if (!strcmp(f->e[i].requirement, e.requirement))
+		if (!strcmp(f->e[i].requirement, e.requirement)) {
 			input_err_add(err, "%s:%d: requirement '%s' is reviewed twice in this file (first on line %d)", path,
 				      e.line, e.requirement, f->e[i].line);
+			break;	/* the first only: a file of one requirement N times gives N errors, not N*N/2 */
+		}
 	if (!e.assessor[0] || strspn(e.assessor, " \t\n") == strlen(e.assessor))
 		input_err_add(err, "%s:%d: review of '%s': assessor is empty: name the person who decided", path, e.line,
 			      e.requirement);
