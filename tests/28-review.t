@@ -8,7 +8,7 @@
 # level, overrides and replaced reviews, and signing: a reviewed document changed after signing
 # is refused by keur verify.
 . "$(dirname "$0")/lib.sh"
-plan 80
+plan 82
 
 P=$TOP/profiles/en303645.xml
 xp() { xmllint --xpath "$2" "$1" 2>/dev/null; }
@@ -270,3 +270,14 @@ ok $([ $? = 1 ] && grep -q "is not signed" "$TMP/v3.out"; echo $?) "and keur ver
 "$KEUR" sign "$TMP/b" --key "$TMP/lab.key" --cert "$TMP/lab.pem" > /dev/null 2>&1
 "$KEUR" verify "$TMP/b" --ca "$TMP/ca.pem" > /dev/null 2>&1; is "$?" 0 "signed again: keur verify exit 0"
 ok $(xmllint --noout --schema "$TOP/reports/report.xsd" "$TMP/b/report.xml" 2>/dev/null; echo $?) "report.xml is valid against report.xsd"
+
+# ---- the DUT description names the ICS ----
+sed "s|automatic-updates=\"true\"/>|automatic-updates=\"true\" ics=\"ics.xml\"/>|" "$TMP/dut.xml" > "$TMP/dut-ics.xml"
+"$KEUR" run --profile "$TMP/p.xml" --dut "$TMP/dut-ics.xml" --only MQTT-AUTH-001 --out "$TMP/c" --no-progress > /dev/null 2>&1
+is "$(xp "$TMP/c/report.xml" "string(//*[local-name()='ics']/@issued-by)")" "M. Maker, product security" \
+	"<declares ics=\"FILE\"/>: the run takes the ICS the DUT description names"
+cp "$TMP/ics.xml" "$TMP/ics.orig"; sed -i 's/Not in this release/Not in release 2/' "$TMP/ics.xml"
+"$KEUR" run --resume "$TMP/c" > /dev/null 2> "$TMP/resume.err"
+ok $([ $? = 2 ] && grep -q "the ICS '.*ics.xml' changed since the run started" "$TMP/resume.err"; echo $?) \
+	"a resumed run refuses an ICS changed since it started"
+cp "$TMP/ics.orig" "$TMP/ics.xml"
