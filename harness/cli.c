@@ -320,6 +320,14 @@ static void header_records(const struct inputs *in, const char *outdir, const st
 #undef PUSH
 }
 
+const char *cli_operator_default(void)
+{
+	const char *e = getenv("KEUR_OPERATOR");
+	struct passwd *pw = getpwuid(getuid());
+
+	return e && *e ? e : pw && pw->pw_name[0] ? pw->pw_name : "unknown";
+}
+
 int cli_write_outputs(const struct run_view *rv, const char *dir, int code)
 {
 	char why[512];
@@ -746,11 +754,8 @@ static int cmd_run(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (!a.operator) {
-		const char *e = getenv("KEUR_OPERATOR");
-		struct passwd *pw = getpwuid(getuid());
-		a.operator = e && *e ? e : pw && pw->pw_name[0] ? pw->pw_name : "unknown";
-	}
+	if (!a.operator)
+		a.operator = cli_operator_default();
 	runner_signals();
 	return run_new(&a);
 }

@@ -15,6 +15,9 @@ int cli_main(int argc, char **argv);
 /* "keur: WHAT" and a pointer to --help on stderr; returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Who runs keur, for the records: $KEUR_OPERATOR, else the login name, else "unknown". */
+const char *cli_operator_default(void);
+
 struct run_view;
 /* Rewrites every output of the run in dir (report.xml too, signed or not) and signs it again
  * with the key paths its journal records, if any.  Returns code, EXIT_INCONC when signing

@@ -1,7 +1,6 @@
 /* cli_review.c — keur ics and keur review: the manufacturer's conformance statement and the
  * assessor's review of what only documents can show. */
 #include <getopt.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,10 +189,7 @@ int cmd_review(int argc, char **argv)
 	if (!with)
 		return cli_usage_error("review: --with FILE is required (keur review template %s makes one to fill in)",
 				       argv[optind]);
-	if (!by) {
-		const char *e = getenv("KEUR_OPERATOR");
-		struct passwd *pw = getpwuid(getuid());
-		by = e && *e ? e : pw && pw->pw_name[0] ? pw->pw_name : "unknown";
-	}
+	if (!by)
+		by = cli_operator_default();
 	return review_with(argv[optind], with, by);
 }

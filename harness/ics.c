@@ -27,14 +27,6 @@ static enum ics_status status_parse(const char *s)
 	return ICS_IMPLEMENTED;	/* the XSD allows nothing else */
 }
 
-static const struct profile_req *req_find(const struct keur_profile *p, const char *id)
-{
-	for (size_t i = 0; i < p->nreqs; i++)
-		if (!strcmp(p->reqs[i].id, id))
-			return &p->reqs[i];
-	return NULL;
-}
-
 static const struct ics_statement *stated(const struct keur_ics *ics, size_t upto, const char *id)
 {
 	for (size_t i = 0; i < upto; i++)
@@ -82,7 +74,7 @@ static void ics_check(const struct keur_ics *ics, const struct keur_profile *p, 
 	for (size_t i = 0; i < ics->n; i++) {
 		const struct ics_statement *s = &ics->st[i];
 		const struct ics_statement *first = stated(ics, i, s->requirement);
-		if (!req_find(p, s->requirement))
+		if (!profile_req_find(p, s->requirement))
 			input_err_add(err, "%s:%d: requirement '%s' is not in profile '%s'", ics->path, s->line,
 				      s->requirement, p->id);
 		else if (first)
@@ -167,13 +159,6 @@ void ics_free(struct keur_ics *ics)
 	free(ics);
 }
 
-/* Text safe inside an XML comment: no "--", no trailing '-'. */
-static void comment_text(FILE *f, const char *s)
-{
-	for (const char *c = s ? s : ""; *c; c++)
-		fputc(*c == '-' && (c[1] == '-' || c[1] == '\0') ? '_' : *c, f);
-}
-
 void ics_template(FILE *f, const struct keur_profile *p)
 {
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -189,7 +174,7 @@ void ics_template(FILE *f, const struct keur_profile *p)
 	for (size_t i = 0; i < p->nreqs; i++) {
 		const struct profile_req *r = &p->reqs[i];
 		fprintf(f, "\n  <!-- %s (%s, level %s): ", r->id, r->kind, r->level);
-		comment_text(f, r->summary);
+		xml_comment_print(f, r->summary);
 		fprintf(f, " -->\n  <statement requirement=\"%s\" status=\"\">\n    <justification></justification>\n"
 			   "    <!-- <document>title, version, section</document> -->\n  </statement>\n", r->id);
 	}

@@ -265,3 +265,9 @@ char *input_readable_file(const char *base, const char *name, const char *path, 
 	}
 	return full;
 }
+
+void xml_comment_print(FILE *f, const char *s)
+{
+	for (const char *c = s ? s : ""; *c; c++)
+		fputc(*c == '-' && (c[1] == '-' || c[1] == '\0') ? '_' : *c, f);
+}

@@ -33,7 +33,7 @@ int profile_level_includes(const struct keur_profile *p, const char *level, cons
 	return 0;
 }
 
-static const struct profile_req *profile_req_find(const struct keur_profile *p, const char *id)
+const struct profile_req *profile_req_find(const struct keur_profile *p, const char *id)
 {
 	for (size_t i = 0; i < p->nreqs; i++)
 		if (!strcmp(p->reqs[i].id, id))

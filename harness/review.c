@@ -354,13 +354,6 @@ out:
 	return r;
 }
 
-/* Text safe inside an XML comment. */
-static void comment(FILE *out, const char *s)
-{
-	for (const char *c = s ? s : ""; *c; c++)
-		fputc(*c == '-' && (c[1] == '-' || c[1] == '\0') ? '_' : *c, out);
-}
-
 size_t review_template(FILE *out, const struct run_view *rv)
 {
 	size_t n = 0;
@@ -382,22 +375,22 @@ size_t review_template(FILE *out, const struct run_view *rv)
 		fprintf(out, "\n  <!-- %s (%s%s, level %s): ", jrec_get(q->rec, "id"), jrec_get(q->rec, "source"),
 			run_view_req_counts(q) ? "" : "; recommended: does not count for the level",
 			jrec_get(q->rec, "level"));
-		comment(out, jrec_get(q->rec, "summary"));
+		xml_comment_print(out, jrec_get(q->rec, "summary"));
 		if (q->ics) {
 			fprintf(out, "\n       ICS: %s", jrec_get(q->ics, "status"));
 			if (jrec_get(q->ics, "justification") && jrec_get(q->ics, "justification")[0]) {
 				fprintf(out, ": ");
-				comment(out, jrec_get(q->ics, "justification"));
+				xml_comment_print(out, jrec_get(q->ics, "justification"));
 			}
 			for (size_t k = 0; k < q->ics->n; k++)
 				if (!strcmp(q->ics->key[k], "doc")) {
 					fprintf(out, "\n       manufacturer's document: ");
-					comment(out, q->ics->val[k]);
+					xml_comment_print(out, q->ics->val[k]);
 				}
 		}
 		if (q->contradiction) {
 			fprintf(out, "\n       CONTRADICTION: ");
-			comment(out, q->contradiction);
+			xml_comment_print(out, q->contradiction);
 		}
 		fprintf(out, " -->\n  <review requirement=\"%s\" verdict=\"\" assessor=\"\" date=\"\">\n"
 			     "    <rationale></rationale>\n    <!-- <document path=\"\" title=\"\"/> -->\n  </review>\n",

@@ -5,6 +5,8 @@
 #ifndef KEUR_XMLIN_H
 #define KEUR_XMLIN_H
 
+#include <stdio.h>
+
 #include <libxml/tree.h>
 
 #include "input.h"
@@ -31,5 +33,8 @@ char *xml_text(xmlNodePtr n);   /* element content, white space collapsed to one
  * with "PATH:LINE: WHAT 'FILE': reason" added. */
 char *input_readable_file(const char *base, const char *name, const char *path, long line,
 			  const char *what, struct input_errors *err);
+
+/* Prints s as text safe inside an XML comment (a '-' before another or at the end becomes '_'). */
+void xml_comment_print(FILE *f, const char *s);
 
 #endif

@@ -322,10 +322,10 @@ int label_write(const struct run_view *rv, const char *dir)
 	}
 	if (nreview) {
 		/* What a person decided is part of the label's claim: say how much, and what is open. */
-		snprintf(line, sizeof(line), "%zu requirement%s reviewed by the assessor%s", rv->nreviewed,
-			 rv->nreviewed == 1 ? "" : "s", rv->nopen ? "" : "; none awaiting review");
 		if (rv->nopen)
-			snprintf(line + strlen(line), sizeof(line) - strlen(line), "; %zu AWAITING REVIEW", rv->nopen);
+			snprintf(line, sizeof(line), "%zu reviewed by the assessor; %zu AWAITING REVIEW", rv->nreviewed, rv->nopen);
+		else
+			snprintf(line, sizeof(line), "%zu reviewed by the assessor; none awaiting review", rv->nreviewed);
 		text_at(&x, 20, y, 11, rv->nopen ? "bold" : NULL, rv->nopen ? RED : INK, NULL, NULL, line);
 		y += 18;
 	}

@@ -68,7 +68,7 @@ EOF
 is "$?" 0 "with the penetration test reviewed: exit 0, every mandatory requirement passed"
 is "$(field good security-level)" high "and the level reached is high"
 like "$(xmllint --xpath '//*[local-name()="text"]/text()' "$TMP/good/label.svg" 2>/dev/null | tr '\n' ' ')" \
-	"high REACHED .*1 requirement reviewed by the assessor; none awaiting review" "the label says a person's review is part of it"
+	"high REACHED .*1 reviewed by the assessor; none awaiting review" "the label says a person's review is part of it"
 
 lu=$(field unsigned security-level)
 is "$(cat "$TMP/unsigned.rc")" 1 "accept-unsigned: exit 1"
