@@ -933,6 +933,44 @@ static int cmd_list(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* An ICS, against the profile it names when that profile is among the files linted. */
+static int lint_ics(const char *path, int argc, char **argv, struct input_errors *err)
+{
+	struct keur_profile *match = NULL;
+	struct keur_ics *ics;
+	int ok = 0;
+
+	if (ics_load(path, NULL, &ics, err) < 0)
+		return 0;
+	for (int i = 1; i < argc && !match; i++) {
+		struct input_errors perr = { 0 };
+		struct keur_profile *p;
+		if (input_detect(argv[i], &perr) == INPUT_PROFILE && profile_load(argv[i], &p, &perr) == 0) {
+			if (!strcmp(p->id, ics->profile))
+				match = p;
+			else
+				profile_free(p);
+		}
+		input_errors_release(&perr);
+	}
+	if (match) {
+		struct keur_ics *full;
+		if (ics_load(path, match, &full, err) == 0) {
+			printf("%s: ok: ICS for profile '%s' version %s by %s, %zu statements\n", path, full->profile,
+			       full->profile_version, full->issued_by, full->n);
+			ics_free(full);
+			ok = 1;
+		}
+	} else {
+		printf("%s: ok: ICS for profile '%s' version %s by %s, %zu statements (give the profile too, to check "
+		       "it against it)\n", path, ics->profile, ics->profile_version, ics->issued_by, ics->n);
+		ok = 1;
+	}
+	profile_free(match);
+	ics_free(ics);
+	return ok;
+}
+
 static int cmd_lint(int argc, char **argv)
 {
 	int bad = 0;
@@ -941,8 +979,9 @@ static int cmd_lint(int argc, char **argv)
 		return cli_usage_error("%s: name at least one file", "lint");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fputs("usage: keur lint FILE...\n"
-		      "validates profile, DUT and lab files against their schemas and keur's own rules;\n"
-		      "each problem is one line FILE:LINE: what is wrong; exit 2 if any file is bad\n", stdout);
+		      "validates profile, DUT, lab, ICS and review files against their schemas and keur's own\n"
+		      "rules; an ICS also against its profile when that is among the files; each problem is\n"
+		      "one line FILE:LINE: what is wrong; exit 2 if any file is bad\n", stdout);
 		return EXIT_OK;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -969,6 +1008,15 @@ static int cmd_lint(int argc, char **argv)
 			if (lab_load(argv[i], &l, &err) == 0) {
 				printf("%s: ok: lab '%s', %zu scope entries\n", argv[i], l->id, l->nscope);
 				lab_free(l);
+				ok = 1;
+			}
+		} else if (k == INPUT_ICS) {
+			ok = lint_ics(argv[i], argc, argv, &err);
+		} else if (k == INPUT_REVIEW) {
+			size_t n;
+			if (review_lint(argv[i], &n, &err) == 0) {
+				printf("%s: ok: review file, %zu review(s) with a verdict (schema only: keur review checks it "
+				       "against the run)\n", argv[i], n);
 				ok = 1;
 			}
 		}

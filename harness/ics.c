@@ -60,13 +60,14 @@ static void statement_load(struct keur_ics *ics, xmlNodePtr n)
 		s->justification = xstrdup("");
 }
 
-/* What the XSD cannot say: the statement answers this profile, all of it, once each. */
+/* What the XSD cannot say: each requirement stated once, a justification where one is due;
+ * with a profile (p not NULL), that it answers this profile, all of it and nothing else. */
 static void ics_check(const struct keur_ics *ics, const struct keur_profile *p, struct input_errors *err)
 {
 	struct strbuf missing;
 	size_t nmissing = 0;
 
-	if (strcmp(ics->profile, p->id) || strcmp(ics->profile_version, p->version)) {
+	if (p && (strcmp(ics->profile, p->id) || strcmp(ics->profile_version, p->version))) {
 		input_err_add(err, "%s: the ICS answers profile '%s' version %s, the run's profile is '%s' version %s",
 			      ics->path, ics->profile, ics->profile_version, p->id, p->version);
 		return;
@@ -74,7 +75,7 @@ static void ics_check(const struct keur_ics *ics, const struct keur_profile *p, 
 	for (size_t i = 0; i < ics->n; i++) {
 		const struct ics_statement *s = &ics->st[i];
 		const struct ics_statement *first = stated(ics, i, s->requirement);
-		if (!profile_req_find(p, s->requirement))
+		if (p && !profile_req_find(p, s->requirement))
 			input_err_add(err, "%s:%d: requirement '%s' is not in profile '%s'", ics->path, s->line,
 				      s->requirement, p->id);
 		else if (first)
@@ -85,7 +86,7 @@ static void ics_check(const struct keur_ics *ics, const struct keur_profile *p, 
 				      s->requirement, ics_status_name(s->status));
 	}
 	sb_init(&missing);
-	for (size_t i = 0; i < p->nreqs; i++)
+	for (size_t i = 0; p && i < p->nreqs; i++)
 		if (!stated(ics, ics->n, p->reqs[i].id) && nmissing++ < 5)
 			sb_addf(&missing, "%s%s", missing.len ? ", " : "", p->reqs[i].id);
 	if (nmissing > 5)
@@ -120,10 +121,7 @@ int ics_load(const char *path, const struct keur_profile *p, struct keur_ics **o
 			statement_load(ics, n);
 		}
 	}
-	if (p)
-		ics_check(ics, p, err);
-	else
-		input_err_add(err, "%s: an ICS answers a profile: give --profile", path);
+	ics_check(ics, p, err);
 out:
 	if (doc)
 		xmlFreeDoc(doc);

@@ -10,7 +10,6 @@
 #include "input.h"
 #include "journal.h"
 
-#define NS_ICS "urn:keur:ics:1"
 #define ICS_RECORD "ics"			/* the journal's record of the ICS file */
 #define ICS_STATEMENT_RECORD "ics-statement"	/* one per requirement */
 #define ICS_EVIDENCE "ICS"			/* evidence/ICS/ics.xml: the file as given */
@@ -35,10 +34,11 @@ struct keur_ics {
 	size_t n;
 };
 
-/* Loads and validates the ICS at path against the profile it must answer: the same profile id
- * and version, each requirement known and stated once, every requirement of the profile stated,
- * a justification for each not-implemented or not-applicable one.  0 and *out set (caller frees
- * with ics_free), or -1 with errors ("FILE:LINE: ...") appended to err. */
+/* Loads and validates the ICS at path: each requirement stated once, a justification for each
+ * not-implemented or not-applicable one; and against the profile p it must answer (unless p is
+ * NULL: keur lint without the profile): the same profile id and version, each requirement known,
+ * every requirement of the profile stated.  0 and *out set (caller frees with ics_free), or -1
+ * with errors ("FILE:LINE: ...") appended to err. */
 int ics_load(const char *path, const struct keur_profile *p, struct keur_ics **out, struct input_errors *err);
 void ics_free(struct keur_ics *ics);
 

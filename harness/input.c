@@ -152,8 +152,12 @@ enum input_kind input_detect(const char *path, struct input_errors *err)
 		k = INPUT_DUT;
 	else if (!strcmp(ns, NS_LAB) && !strcmp(name, "lab"))
 		k = INPUT_LAB;
+	else if (!strcmp(ns, NS_ICS) && !strcmp(name, "ics"))
+		k = INPUT_ICS;
+	else if (!strcmp(ns, NS_REVIEW) && !strcmp(name, "reviews"))
+		k = INPUT_REVIEW;
 	else
-		input_err_add(err, "%s:%ld: root element <%s xmlns=\"%s\"> is not a keur profile, DUT or lab file",
+		input_err_add(err, "%s:%ld: root element <%s xmlns=\"%s\"> is not a keur profile, DUT, lab, ICS or review file",
 			path, xmlGetLineNo(xmlDocGetRootElement(doc)), name, ns);
 	xmlFreeDoc(doc);
 	return k;

@@ -9,7 +9,7 @@
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 
-enum input_kind { INPUT_UNKNOWN = 0, INPUT_PROFILE, INPUT_DUT, INPUT_LAB };
+enum input_kind { INPUT_UNKNOWN = 0, INPUT_PROFILE, INPUT_DUT, INPUT_LAB, INPUT_ICS, INPUT_REVIEW };
 
 /* ---- DUT description ---- */
 

@@ -249,6 +249,22 @@ out:
 	return 0;
 }
 
+int review_lint(const char *path, size_t *n, struct input_errors *err)
+{
+	xmlDocPtr doc = input_load_checked(path, NS_REVIEW, "reviews", keur_xsd_review, NULL, err);
+
+	if (!doc)
+		return -1;
+	*n = 0;
+	for (xmlNodePtr e = xmlDocGetRootElement(doc)->children; e; e = e->next) {
+		char *v = xml_is_el(e, "review") ? xml_attr(e, "verdict") : NULL;
+		*n += v && v[0];
+		free(v);
+	}
+	xmlFreeDoc(doc);
+	return 0;
+}
+
 /* Removes what an interrupted attempt left in evidence/REVIEW/BATCH (two levels: requirement
  * folders holding documents); the journal names none of it. */
 static void batch_clear(const char *bdir)

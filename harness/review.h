@@ -13,7 +13,6 @@
 #include "input.h"
 #include "results.h"
 
-#define NS_REVIEW "urn:keur:review:1"
 #define REVIEW_RECORD "review"		/* one per requirement reviewed */
 #define REVIEW_EVIDENCE "REVIEW"	/* evidence/REVIEW/: the documents examined */
 #define REVIEW_DOC_MAX (256LL << 20)	/* bytes per document */
@@ -54,6 +53,10 @@ void review_file_free(struct review_file *f);
  * behind are replaced by the next). */
 int review_record(const char *dir, const struct run_view *rv, const struct review_file *f, const char *by,
 		  char *why, size_t len);
+
+/* Checks a review file against its schema alone (keur lint: without the run), counting its
+ * reviews with a verdict into *n.  0, or -1 with errors appended to err. */
+int review_lint(const char *path, size_t *n, struct input_errors *err);
 
 /* Prints a review file for every requirement of the run still open for a person: its summary,
  * the ICS statement and what keur found as comments; verdict, assessor and date left empty.

@@ -15,6 +15,8 @@
 #define NS_PROFILE "urn:keur:profile:1"
 #define NS_DUT "urn:keur:dut:1"
 #define NS_LAB "urn:keur:lab:1"
+#define NS_ICS "urn:keur:ics:1"
+#define NS_REVIEW "urn:keur:review:1"
 
 /* Appends one error, formatted like printf; line breaks in it become spaces. */
 void input_err_add(struct input_errors *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -8,7 +8,7 @@
 # level, overrides and replaced reviews, and signing: a reviewed document changed after signing
 # is refused by keur verify.
 . "$(dirname "$0")/lib.sh"
-plan 82
+plan 85
 
 P=$TOP/profiles/en303645.xml
 xp() { xmllint --xpath "$2" "$1" 2>/dev/null; }
@@ -281,3 +281,11 @@ cp "$TMP/ics.xml" "$TMP/ics.orig"; sed -i 's/Not in this release/Not in release 
 ok $([ $? = 2 ] && grep -q "the ICS '.*ics.xml' changed since the run started" "$TMP/resume.err"; echo $?) \
 	"a resumed run refuses an ICS changed since it started"
 cp "$TMP/ics.orig" "$TMP/ics.xml"
+
+# ---- keur lint knows both files ----
+out=$("$KEUR" lint "$TMP/p.xml" "$TMP/ics.xml" "$TMP/rest.xml" 2>&1)
+ok $([ $? = 0 ]; echo $?) "keur lint takes a profile, its ICS and a review file together"
+like "$out" "ics.xml: ok: ICS for profile 'en303645' version 1 by M. Maker, product security, [0-9]+ statements$" \
+	"and checks the ICS against the profile among them"
+"$KEUR" lint "$TMP/p.xml" "$TMP/i-missing.xml" > "$TMP/lint.out" 2>&1
+ok $([ $? = 2 ] && grep -q "no statement for 1 requirement" "$TMP/lint.out"; echo $?) "an ICS that leaves a requirement out: exit 2, named"
