@@ -56,7 +56,8 @@ static const char usage_text[] =
 	"  review DIR --with FILE     record the assessor's review; rewrites the outputs\n"
 	"\n"
 	"exit codes: 0 every mandatory requirement passed, 1 some failed,\n"
-	"            2 bad command line or input file, 3 inconclusive (lab or harness problem)\n"
+	"            2 bad command line or input file, 3 inconclusive (lab or harness problem,\n"
+	"            or the assessor's review still awaited)\n"
 	"`keur COMMAND --help` says more.  Formats: the XSDs in profiles/ (inputs) and reports/\n"
 	"(report.xml), and docs/formats.md.\n";
 

@@ -153,7 +153,7 @@
           <xsl:if test="r:override"><div class="contradiction">Overrides keur's verdict <xsl:value-of select="../@tested-verdict"/>:
             <xsl:value-of select="r:override"/></div></xsl:if>
           <xsl:for-each select="r:document">
-            <div class="small">document <a href="{@file}"><xsl:value-of select="@title"/></a> <code> <xsl:value-of select="@file"/></code>
+            <div class="small">document <a href="{@file}"><xsl:value-of select="@title"/></a><xsl:text> </xsl:text><code><xsl:value-of select="@file"/></code>
               (<xsl:value-of select="@size"/> bytes, SHA-256 <code><xsl:value-of select="substring(@sha256, 1, 16)"/>…</code>)</div>
           </xsl:for-each>
         </div>
