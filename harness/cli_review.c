@@ -100,13 +100,13 @@ static int review_template_cmd(const char *dir)
 	size_t n = 0;
 	for (size_t i = 0; i < rv.nreqs; i++)
 		n += rv.reqs[i].open;
-	if (n)
+	if (n) {
 		review_template(stdout, &rv);
-	if (n)
 		fprintf(stderr, "keur: %zu requirement(s) of run %s open for the assessor's review (template on stdout)\n", n,
 			rv.report_id);
-	else
+	} else {
 		fprintf(stderr, "keur: nothing of run %s is open for review\n", rv.report_id);
+	}
 	run_view_release(&rv);
 	return EXIT_OK;
 }

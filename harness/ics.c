@@ -87,10 +87,9 @@ static void ics_check(const struct keur_ics *ics, const struct keur_profile *p, 
 	}
 	sb_init(&missing);
 	for (size_t i = 0; p && i < p->nreqs; i++)
-		if (!stated(ics, ics->n, p->reqs[i].id) && nmissing++ < 5)
-			sb_addf(&missing, "%s%s", missing.len ? ", " : "", p->reqs[i].id);
-	if (nmissing > 5)
-		sb_addf(&missing, " and %zu more", nmissing - 5);
+		if (!stated(ics, ics->n, p->reqs[i].id))
+			sb_add_capped(&missing, &nmissing, 5, p->reqs[i].id);
+	sb_add_more(&missing, nmissing, 5);
 	if (nmissing)
 		input_err_add(err, "%s: no statement for %zu requirement(s) of profile '%s': %s", ics->path, nmissing,
 			      p->id, missing.buf);

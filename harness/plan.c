@@ -112,16 +112,10 @@ int plan_build(const struct keur_profile *profile, const struct keur_dut *dut,
 		sb_release(&sb);
 	}
 	if (only) {
-		for (const char *p = only; *p;) {
-			size_t l = strcspn(p, ",");
-			char *id = xstrndup(p, l);
-			if (l && !keur_case_find(id, NULL))
+		const char *p = only;
+		for (char *id; (id = list_next(&p)); free(id))
+			if (*id && !keur_case_find(id, NULL))
 				add_err(err, xasprintf("--only: unknown case '%s' (see `keur list`)", id));
-			free(id);
-			p += l;
-			if (*p == ',')
-				p++;
-		}
 	}
 	if (scale < DEADLINE_SCALE_MIN || scale > DEADLINE_SCALE_MAX)
 		add_err(err, xasprintf("--deadline-scale %g is outside %g..%g", scale, DEADLINE_SCALE_MIN,

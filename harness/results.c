@@ -22,14 +22,10 @@ enum keur_verdict run_view_fold(const struct run_view *rv, const char *cases)
 {
 	struct verdict_fold f = { 0 };
 
-	for (const char *p = cases ? cases : ""; *p;) {
-		size_t l = strcspn(p, ",");
-		char *id = xstrndup(p, l);
+	for (char *id; (id = list_next(&cases)); free(id)) {
 		const struct rv_case *c = run_view_case(rv, id);
 		/* A case the plan left out (e.g. --only) was not run: the requirement is not decided. */
 		verdict_fold_add(&f, c ? c->verdict : KEUR_NONE);
-		free(id);
-		p += l + (p[l] == ',');
 	}
 	return verdict_fold_result(&f);
 }
@@ -68,7 +64,8 @@ static void level_judge(const struct run_view *rv, struct rv_level *l)
 {
 	const char *only = jrec_get(rv->run, "level");
 	struct strbuf failed, open, waiting;
-	int own = 0, passed = 0, tested = 0, reviewed = 0, nwaiting = 0;
+	int own = 0, passed = 0, tested = 0, reviewed = 0;
+	size_t nwaiting = 0;
 
 	if (only && !level_includes(rv, only, l->id)) {
 		l->why = xasprintf("not assessed: the run was limited to --level %s", only);
@@ -91,17 +88,15 @@ static void level_judge(const struct run_view *rv, struct rv_level *l)
 		} else if (q->verdict == KEUR_FAIL) {
 			sb_addf(&failed, "%s%s", failed.len ? ", " : "", id);
 		} else if (q->open) {
-			if (nwaiting++ < 5)
-				sb_addf(&waiting, "%s%s", waiting.len ? ", " : "", id);
+			sb_add_capped(&waiting, &nwaiting, 5, id);
 		} else {
 			sb_addf(&open, "%s%s %s", open.len ? ", " : "", id,
 				q->verdict == KEUR_ERROR ? "(harness error)" : q->verdict == KEUR_NONE ? "(not run)" : "(inconclusive)");
 		}
 	}
-	if (nwaiting > 5)
-		sb_addf(&waiting, " and %d more", nwaiting - 5);
+	sb_add_more(&waiting, nwaiting, 5);
 	if (nwaiting)
-		sb_addf(&open, "%s%d awaiting the assessor's review (%s)", open.len ? ", " : "", nwaiting, waiting.buf);
+		sb_addf(&open, "%s%zu awaiting the assessor's review (%s)", open.len ? ", " : "", nwaiting, waiting.buf);
 	if (failed.len || open.len) {
 		l->undecided = !failed.len;
 		l->why = xasprintf("held back by %s%s%s%s%s", failed.len ? "failed " : "", failed.len ? failed.buf : "",
@@ -193,30 +188,25 @@ static char *scan_found(const struct run_view *rv, const char *dir, const char *
 {
 	const struct rv_case *c = run_view_case(rv, "NET-PORTS-001");
 	char *path, *text = NULL, *found = NULL;
-	size_t n;
+	size_t k = 0, n;
 
-	if (!applies_if || !c || !c->result || !c->result->n)
+	while (applies_if && k < ARRAY_SIZE(scan_interfaces) && strcmp(scan_interfaces[k].applies_if, applies_if))
+		k++;
+	if (!applies_if || k == ARRAY_SIZE(scan_interfaces) || !c || !c->result)
 		return NULL;
-	for (size_t k = 0; k < ARRAY_SIZE(scan_interfaces); k++) {
-		if (strcmp(scan_interfaces[k].applies_if, applies_if))
-			continue;
-		path = path_join(dir, "evidence/NET-PORTS-001/ports.txt");
-		if (file_read(path, &text, &n) == 0) {
-			for (char *line = strtok(text, "\n"); line && !found; line = strtok(NULL, "\n")) {
-				char host[128], proto[8], state[16];
-				int port;
-				if (sscanf(line, "%127s %7s %d %15s", host, proto, &port, state) != 4 ||
-				    strcmp(proto, scan_interfaces[k].proto) ||
-				    (strcmp(state, "open") && strcmp(state, "answered")))
-					continue;
-				if (port == scan_interfaces[k].ports[0] || port == scan_interfaces[k].ports[1])
-					found = xasprintf("%s/%d on %s (%s)", proto, port, host, scan_interfaces[k].what);
-			}
+	path = path_join(dir, "evidence/NET-PORTS-001/ports.txt");
+	if (file_read(path, &text, &n) == 0) {
+		for (char *line = strtok(text, "\n"); line && !found; line = strtok(NULL, "\n")) {
+			char host[128], proto[8], state[16];
+			int port;
+			if (sscanf(line, "%127s %7s %d %15s", host, proto, &port, state) == 4 &&
+			    !strcmp(proto, scan_interfaces[k].proto) && (!strcmp(state, "open") || !strcmp(state, "answered")) &&
+			    (port == scan_interfaces[k].ports[0] || port == scan_interfaces[k].ports[1]))
+				found = xasprintf("%s/%d on %s (%s)", proto, port, host, scan_interfaces[k].what);
 		}
-		free(text);
-		free(path);
-		break;
 	}
+	free(text);
+	free(path);
 	return found;
 }
 
@@ -231,30 +221,27 @@ static char *contradiction(const struct run_view *rv, const struct rv_req *q, co
 	char *r = NULL;
 
 	sb_init(&sb);
-	for (const char *p = cases ? cases : ""; *p;) {
-		size_t l = strcspn(p, ",");
-		char *id = xstrndup(p, l);
+	for (char *id; (id = list_next(&cases)); free(id)) {
 		const struct rv_case *c = run_view_case(rv, id);
 		int failed = c && c->verdict == KEUR_FAIL;
 		int ran = c && (c->verdict == KEUR_PASS || c->verdict == KEUR_FAIL);
 		if (!strcmp(status, "implemented") ? failed : ran)
 			sb_addf(&sb, "%s%s (%s)", sb.len ? ", " : "", id, verdict_name(c->verdict));
-		free(id);
-		p += l + (p[l] == ',');
 	}
 	if (!strcmp(status, "implemented")) {
 		if (sb.len)
 			r = xasprintf("the ICS says implemented; keur's cases failed: %s", sb.buf);
 	} else if (!strcmp(status, "not-applicable")) {
-		char *seen = jrec_get(q->rec, "na") ? scan_found(rv, dir, applies_if) : NULL;
+		char *seen;
 		if (sb.len)
 			r = xasprintf("the ICS says not applicable; keur's cases found it applies: %s", sb.buf);
 		else if (applies_if && !jrec_get(q->rec, "na"))
 			r = xasprintf("the ICS says not applicable; the DUT description declares %s, which it applies to",
 				      applies_if);
-		else if (seen)
+		else if ((seen = scan_found(rv, dir, applies_if))) {
 			r = xasprintf("the ICS says not applicable; NET-PORTS-001 found %s open, which it applies to", seen);
-		free(seen);
+			free(seen);
+		}
 	}
 	sb_release(&sb);
 	return r;
@@ -415,7 +402,7 @@ const char *rv_req_verdict_name(const struct rv_req *q)
 {
 	if (q->open)
 		return "awaiting-review";
-	return q->verdict == KEUR_NONE ? "not-run" : verdict_name(q->verdict);
+	return verdict_or_not_run(q->verdict);
 }
 
 size_t review_doc_next(const struct jrec *r, size_t i, struct review_doc_ref *d)
@@ -450,7 +437,7 @@ char *rv_review_text(const struct rv_req *q)
 	sb_addf(&sb, "%s by %s on %s: %s", jrec_get(r, "verdict"), jrec_get(r, "assessor"), jrec_get(r, "date"),
 		jrec_get(r, "rationale") ? jrec_get(r, "rationale") : "");
 	if (jrec_get(r, "override"))
-		sb_addf(&sb, " [overrides keur's %s: %s]", q->tested == KEUR_NONE ? "not-run" : verdict_name(q->tested),
+		sb_addf(&sb, " [overrides keur's %s: %s]", verdict_or_not_run(q->tested),
 			jrec_get(r, "override"));
 	for (size_t k = 0, n = 0; (k = review_doc_next(r, k, &d)); n++)
 		sb_addf(&sb, "%s%s (%s)", n ? ", " : " [documents: ", d.file, d.title);
@@ -466,10 +453,9 @@ char *run_view_open_text(const struct run_view *rv)
 
 	sb_init(&sb);
 	for (size_t i = 0; i < rv->nreqs; i++)
-		if (rv->reqs[i].open && run_view_req_counts(&rv->reqs[i]) && n++ < 5)
-			sb_addf(&sb, "%s%s", sb.len ? ", " : "", jrec_get(rv->reqs[i].rec, "id"));
-	if (n > 5)
-		sb_addf(&sb, " and %zu more", n - 5);
+		if (rv->reqs[i].open && run_view_req_counts(&rv->reqs[i]))
+			sb_add_capped(&sb, &n, 5, jrec_get(rv->reqs[i].rec, "id"));
+	sb_add_more(&sb, n, 5);
 	return n ? sb_detach(&sb) : (sb_release(&sb), NULL);
 }
 

@@ -10,7 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ics.h"
 #include "journal.h"
 #include "util.h"
 #include "xmlin.h"
@@ -138,8 +137,8 @@ static void doc_check(struct review_entry *e, xmlNodePtr c, const char *base, co
 	e->docs[e->ndocs++].title = xml_attr(c, "title");
 }
 
-/* One <review>: read, then checked against the run.  Returns 1 when it has a verdict. */
-static int entry_load(struct review_file *f, xmlNodePtr n, const char *base, const struct run_view *rv,
+/* One <review>: read, then checked against the run; kept in f when it has a verdict. */
+static void entry_load(struct review_file *f, xmlNodePtr n, const char *base, const struct run_view *rv,
 		      struct input_errors *err)
 {
 	struct review_entry e = { 0 };
@@ -167,12 +166,12 @@ static int entry_load(struct review_file *f, xmlNodePtr n, const char *base, con
 			      jrec_get(rv->run, "level") ? ", --level " : "",
 			      jrec_get(rv->run, "level") ? jrec_get(rv->run, "level") : "");
 		entry_release(&e);
-		return 0;
+		return;
 	}
 	if (!e.verdict[0]) {	/* left open: not recorded */
 		f->open++;
 		entry_release(&e);
-		return 0;
+		return;
 	}
 	for (size_t i = 0; i < f->n; i++)
 		if (!strcmp(f->e[i].requirement, e.requirement)) {
@@ -207,7 +206,6 @@ static int entry_load(struct review_file *f, xmlNodePtr n, const char *base, con
 			      path, e.line, e.requirement);
 	f->e = xrealloc(f->e, (f->n + 1) * sizeof(*f->e));
 	f->e[f->n++] = e;
-	return 1;
 }
 
 int review_load(const char *path, const struct run_view *rv, struct review_file **out, struct input_errors *err)

@@ -147,6 +147,30 @@ void sb_addf(struct strbuf *sb, const char *fmt, ...)
 	sb->len += (size_t)n;
 }
 
+void sb_add_capped(struct strbuf *sb, size_t *n, size_t max, const char *name)
+{
+	if ((*n)++ < max)
+		sb_addf(sb, "%s%s", sb->len ? ", " : "", name);
+}
+
+void sb_add_more(struct strbuf *sb, size_t n, size_t max)
+{
+	if (n > max)
+		sb_addf(sb, " and %zu more", n - max);
+}
+
+char *list_next(const char **p)
+{
+	const char *s = *p;
+	size_t l;
+
+	if (!s || !*s)
+		return NULL;
+	l = strcspn(s, ",");
+	*p = s + l + (s[l] == ',');
+	return xstrndup(s, l);
+}
+
 char *sb_detach(struct strbuf *sb)
 {
 	char *p = sb->buf ? sb->buf : xstrdup("");

@@ -40,6 +40,13 @@ void sb_init(struct strbuf *sb);
 void sb_add(struct strbuf *sb, const char *s, size_t n);
 void sb_adds(struct strbuf *sb, const char *s);
 void sb_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One line naming at most max of many: adds name (", " between) while fewer than max were
+ * added, counting it in *n either way; sb_add_more then ends the line with " and N more". */
+void sb_add_capped(struct strbuf *sb, size_t *n, size_t max, const char *name);
+void sb_add_more(struct strbuf *sb, size_t n, size_t max);
+/* The next item of the comma-separated list at *p (a copy: caller frees), *p moved past it and
+ * its comma; NULL at the end of the list (or when *p is NULL).  An empty item comes back "". */
+char *list_next(const char **p);
 /* Hands the buffer to the caller (who frees it) and leaves sb empty. */
 char *sb_detach(struct strbuf *sb);
 void sb_release(struct strbuf *sb);

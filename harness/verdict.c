@@ -15,6 +15,11 @@ const char *verdict_name(enum keur_verdict v)
 	return names[v];
 }
 
+const char *verdict_or_not_run(enum keur_verdict v)
+{
+	return v == KEUR_NONE ? "not-run" : verdict_name(v);
+}
+
 enum keur_verdict verdict_parse(const char *s)
 {
 	for (unsigned v = KEUR_PASS; v <= KEUR_NA; v++)

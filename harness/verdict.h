@@ -13,6 +13,8 @@ enum keur_verdict {
 
 /* "pass", "fail", "inconc", "error", "na"; "none" for KEUR_NONE. */
 const char *verdict_name(enum keur_verdict v);
+/* The same, but "not-run" for KEUR_NONE: how the outputs name a verdict not reached yet. */
+const char *verdict_or_not_run(enum keur_verdict v);
 /* Parses a verdict name; KEUR_NONE when it is not one. */
 enum keur_verdict verdict_parse(const char *s);
 

@@ -199,7 +199,7 @@ int conformance_write(const struct run_view *rv, const char *dir)
 		xo_attr(&x, "verdict", rv_req_verdict_name(q));
 		xo_attr(&x, "decided-by", q->review ? "assessor" : q->open ? "nobody yet" : "keur");
 		if (q->review && !q->docs)
-			xo_attr(&x, "tested-verdict", q->tested == KEUR_NONE ? "not-run" : verdict_name(q->tested));
+			xo_attr(&x, "tested-verdict", verdict_or_not_run(q->tested));
 		xo_elem(&x, "summary", jrec_get(q->rec, "summary"));
 		xo_elem(&x, "not-applicable", jrec_get(q->rec, "na"));
 		if (q->waived) {
@@ -209,18 +209,12 @@ int conformance_write(const struct run_view *rv, const char *dir)
 			xo_close(&x);
 		}
 		const char *cases = jrec_get(q->rec, "cases");
-		for (const char *p = cases ? cases : ""; *p;) {
-			size_t l = strcspn(p, ",");
-			char *id = xstrndup(p, l);
+		for (char *id; (id = list_next(&cases)); free(id)) {
 			const struct rv_case *c = run_view_case(rv, id);
 			xo_open(&x, "case");
 			xo_attr(&x, "ref", id);
-			xo_attr(&x, "verdict", c && c->verdict != KEUR_NONE ? verdict_name(c->verdict) : "not-run");
+			xo_attr(&x, "verdict", verdict_or_not_run(c ? c->verdict : KEUR_NONE));
 			xo_close(&x);
-			free(id);
-			p += l;
-			if (*p == ',')
-				p++;
 		}
 		req_person(&x, q);
 		xo_close(&x);
@@ -253,7 +247,7 @@ int conformance_write(const struct run_view *rv, const char *dir)
 		xo_open(&x, "field");
 		xo_attr(&x, "name", lb.f[f].name);
 		xo_attr(&x, "value", lb.f[f].value);
-		xo_attr(&x, "verdict", lb.f[f].verdict == KEUR_NONE ? "not-run" : verdict_name(lb.f[f].verdict));
+		xo_attr(&x, "verdict", verdict_or_not_run(lb.f[f].verdict));
 		xo_attr(&x, "from", lb.f[f].source);
 		xo_text(&x, lb.f[f].text);
 		xo_close(&x);
@@ -268,7 +262,7 @@ int conformance_write(const struct run_view *rv, const char *dir)
 		xo_attr(&x, "id", jrec_get(c->plan, "id"));
 		xo_attr(&x, "suite", jrec_get(c->plan, "suite"));
 		xo_attr(&x, "spec", jrec_get(c->plan, "spec"));
-		xo_attr(&x, "verdict", c->verdict == KEUR_NONE ? "not-run" : verdict_name(c->verdict));
+		xo_attr(&x, "verdict", verdict_or_not_run(c->verdict));
 		if (c->result) {
 			xo_attr_time(&x, "started", jrec_get_i64(c->result, "start", 0));
 			xo_attr(&x, "duration-ms", jrec_get(c->result, "duration-ms"));

@@ -60,7 +60,7 @@ static void write_case(struct xo *x, const struct rv_case *c, const char *suite)
 		break;
 	default:
 		xo_open(x, "error");
-		xo_attr(x, "type", c->verdict == KEUR_NONE ? "not-run" : verdict_name(c->verdict));
+		xo_attr(x, "type", verdict_or_not_run(c->verdict));
 		xo_attr(x, "message", reason);
 		xo_text(x, reason);
 		xo_close(x);
@@ -237,7 +237,7 @@ int junit_write(const struct run_view *rv, const char *dir)
 			snprintf(key, sizeof(key), "%s.spec", id);
 			PROP(key, jrec_get(c->plan, "spec"));
 			snprintf(key, sizeof(key), "%s.verdict", id);
-			PROP(key, c->verdict == KEUR_NONE ? "not-run" : verdict_name(c->verdict));
+			PROP(key, verdict_or_not_run(c->verdict));
 			snprintf(key, sizeof(key), "%s.requirements", id);
 			PROP(key, jrec_get(c->plan, "reqs"));
 		}

@@ -105,7 +105,7 @@ static void review_observation(struct xo *x, const struct run_view *rv, const st
 	prop(x, "review-date", jrec_get(r, "date"));
 	prop(x, "recorded-by", jrec_get(r, "by"));
 	if (jrec_get(r, "override"))
-		prop(x, "overrides", q->tested == KEUR_NONE ? "not-run" : verdict_name(q->tested));
+		prop(x, "overrides", verdict_or_not_run(q->tested));
 	xo_elem(x, "method", "EXAMINE");
 	for (size_t k = 0; (k = review_doc_next(r, k, &d));) {
 		xo_open(x, "relevant-evidence");
@@ -278,9 +278,7 @@ int oscal_write(const struct run_view *rv, const char *dir)
 					    "this is not a failure of the device.");
 		xo_close(&x);
 		xo_close(&x);
-		for (const char *p = cases ? cases : ""; *p;) {
-			size_t l = strcspn(p, ",");
-			char *cid = xstrndup(p, l);
+		for (char *cid; (cid = list_next(&cases)); free(cid)) {
 			const struct rv_case *c = run_view_case(rv, cid);
 			if (c && c->result) {
 				xo_open(&x, "related-observation");
@@ -288,8 +286,6 @@ int oscal_write(const struct run_view *rv, const char *dir)
 				xo_attr(&x, "observation-uuid", u);
 				xo_close(&x);
 			}
-			free(cid);
-			p += l + (p[l] == ',');
 		}
 		if (q->review) {
 			what = xasprintf("review/%s", id);

@@ -370,6 +370,33 @@ static void test_mqtt_versions(void)
 	   "and back; nothing else is a version");
 }
 
+/* The comma-list walk and the capped name lists that the reports and the run summary share. */
+static void test_lists(void)
+{
+	const char *p = "A-1,,B-2", *none = NULL;
+	struct strbuf sb;
+	size_t k = 0;
+	char *a = list_next(&p), *e = list_next(&p), *b = list_next(&p);
+
+	is_str(a, "A-1", "list_next: the first item");
+	is_str(e, "", "an empty item comes back empty");
+	is_str(b, "B-2", "the last item");
+	ok(!list_next(&p) && !list_next(&none), "NULL at the end of the list, and for no list");
+	free(a);
+	free(e);
+	free(b);
+	sb_init(&sb);
+	for (int i = 0; i < 7; i++) {
+		char id[8];
+		snprintf(id, sizeof(id), "R%d", i);
+		sb_add_capped(&sb, &k, 5, id);
+	}
+	sb_add_more(&sb, k, 5);
+	is_str(sb.buf, "R0, R1, R2, R3, R4 and 2 more", "a capped list names five, then counts the rest");
+	ok(k == 7, "and counts all seven");
+	sb_release(&sb);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -383,6 +410,7 @@ int main(void)
 	test_image();
 	test_xml_clean();
 	test_mqtt_versions();
+	test_lists();
 	printf("1..%d\n", n);
 	return failed ? 1 : 0;
 }
