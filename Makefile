@@ -25,9 +25,9 @@ DEB_FUZZ  = clang libclang-rt-14-dev
 DEB_ALL   = $(DEB_BUILD) $(DEB_TEST) $(DEB_FUZZ)
 
 HARNESS  = harness/campaign.o harness/util.o harness/sha256.o harness/verdict.o harness/scope.o harness/procnet.o \
-           harness/input.o harness/input_dut.o harness/input_lab.o harness/input_profile.o harness/ics.o harness/review.o \
+           harness/input.o harness/input_dut.o harness/input_lab.o harness/input_profile.o harness/tree.o harness/ics.o harness/review.o \
            harness/plan.o harness/journal.o harness/results.o harness/runner.o harness/ctx.o \
-           harness/cli.o harness/cli_review.o build/schemas.o
+           harness/cli.o harness/cli_review.o harness/review_tty.o build/schemas.o
 REPORTS  = reports/tap.o reports/junit.o reports/conformance.o reports/label.o reports/xmlout.o reports/sign.o reports/oscal.o reports/html.o
 DRIVERS  = drivers/httpserve.o drivers/mqtt.o drivers/mqtt_wire.o drivers/mb.o drivers/tls.o drivers/stream.o drivers/certgen.o drivers/coap.o drivers/coap_wire.o drivers/dtls.o drivers/mb_wire.o
 HW       = hw/lab.o hw/fixture.o hw/simdev/image.o

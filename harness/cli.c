@@ -22,6 +22,7 @@
 #include "plan.h"
 #include "reports.h"
 #include "results.h"
+#include "tree.h"
 #include "review.h"
 #include "runner.h"
 #include "scope.h"
@@ -114,6 +115,7 @@ struct run_args {
 	struct plan_opts plan;
 	int verbose, progress;
 	int matrix, csv;	/* keur list only */
+	const char *requirement;	/* keur list only */
 };
 
 /* ---- loading everything a run needs ---- */
@@ -304,6 +306,7 @@ static void header_records(const struct inputs *in, const char *outdir, const st
 			jrec_add(&r, "summary", q->summary);
 			jrec_add(&r, "cases", cases.buf ? cases.buf : "");
 			jrec_add(&r, "na", in->plan.req_na[i]);
+			req_guide_record(q, &r);
 			if (w) {
 				jrec_add(&r, "waiver-reason", w->reason);
 				jrec_add(&r, "waiver-by", w->approved_by);
@@ -646,7 +649,7 @@ out:
 }
 
 enum { OPT_PROFILE = 256, OPT_DUT, OPT_LAB, OPT_OUT, OPT_ONLY, OPT_LEVEL, OPT_RESUME, OPT_NOPROG, OPT_TAPV, OPT_SCALE,
-       OPT_MATRIX, OPT_CSV, OPT_OPERATOR, OPT_SIGNKEY, OPT_SIGNCERT, OPT_ICS };
+       OPT_MATRIX, OPT_CSV, OPT_OPERATOR, OPT_SIGNKEY, OPT_SIGNCERT, OPT_ICS, OPT_REQUIREMENT };
 
 static const struct option run_opts[] = {
 	{ "profile", required_argument, NULL, OPT_PROFILE },
@@ -662,6 +665,7 @@ static const struct option run_opts[] = {
 	{ "deadline-scale", required_argument, NULL, OPT_SCALE },
 	{ "matrix", no_argument, NULL, OPT_MATRIX },
 	{ "csv", no_argument, NULL, OPT_CSV },
+	{ "requirement", required_argument, NULL, OPT_REQUIREMENT },
 	{ "operator", required_argument, NULL, OPT_OPERATOR },
 	{ "sign-key", required_argument, NULL, OPT_SIGNKEY },
 	{ "sign-cert", required_argument, NULL, OPT_SIGNCERT },
@@ -697,6 +701,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, int *help)
 		case OPT_RESUME: a->resume = optarg; break;
 		case OPT_MATRIX: a->matrix = 1; break;
 		case OPT_CSV: a->csv = 1; break;
+		case OPT_REQUIREMENT: a->requirement = optarg; break;
 		case OPT_OPERATOR:
 			if (!optarg[0])
 				return cli_usage_error("--operator: give a name");
@@ -868,6 +873,55 @@ static int list_matrix(const char *path, int csv)
 	return EXIT_OK;
 }
 
+/* keur list --profile P --requirement ID: what the requirement asks, how it is decided, and for a
+ * person's review the guidance and the decision tree. */
+static int list_requirement(const char *profile, const char *id)
+{
+	struct input_errors err = { 0 };
+	struct keur_profile *p = NULL;
+	const struct profile_req *r;
+
+	if (profile_load(profile, &p, &err) < 0) {
+		input_errors_print(&err);
+		input_errors_release(&err);
+		return EXIT_USAGE;
+	}
+	if (!(r = profile_req_find(p, id))) {
+		fprintf(stderr, "keur: %s: profile '%s' has no requirement '%s' (keur list --profile %s lists them)\n",
+			profile, p->id, id, profile);
+		profile_free(p);
+		return EXIT_USAGE;
+	}
+	printf("%s  (%s)\n", r->id, r->source);
+	wrap_print(stdout, "  ", "", 0, r->summary, 78);
+	printf("  kind %s, level %s", r->kind, r->level);
+	if (!strcmp(r->kind, "docs"))
+		printf(", %s", r->obligation ? r->obligation : "mandatory");
+	if (r->applies_if)
+		printf(", applies if the DUT has %s", r->applies_if);
+	printf("\n");
+	if (r->ncases) {
+		printf("  decided by keur's cases:");
+		for (size_t c = 0; c < r->ncases; c++)
+			printf("%s%s", c ? ", " : " ", r->cases[c]);
+		printf("\n");
+	} else {
+		printf("  decided by the assessor's review (keur review)\n");
+	}
+	if (r->guidance) {
+		printf("\nGuidance for the assessor:\n");
+		guidance_print(stdout, r, "  ", 78);
+	}
+	if (r->ntree) {
+		printf("\nDecision tree (answers from the technical documentation; the first question first):\n");
+		tree_print(stdout, r, "  ", 78);
+	}
+	if (!r->guidance && !r->ntree && !r->ncases)
+		printf("\n(the profile gives no guidance for it)\n");
+	profile_free(p);
+	return EXIT_OK;
+}
+
 static int cmd_list(int argc, char **argv)
 {
 	struct run_args a;
@@ -881,11 +935,19 @@ static int cmd_list(int argc, char **argv)
 		      "                                       the resolved plan, with the reason a case is na\n"
 		      "       keur list --profile P --matrix [--csv]\n"
 		      "                                       requirement x case matrix of a profile (traceability);\n"
-		      "                                       every case of keur is a column, so unused ones show\n", stdout);
+		      "                                       every case of keur is a column, so unused ones show\n"
+		      "       keur list --profile P --requirement ID\n"
+		      "                                       one requirement: its cases, the assessor's guidance\n"
+		      "                                       and its decision tree\n", stdout);
 		return EXIT_OK;
 	}
 	if (a.csv && !a.matrix)
 		return cli_usage_error("%s: --csv goes with --matrix", "list");
+	if (a.requirement) {
+		if (!a.profile || a.dut || a.lab || a.matrix || a.plan.only || a.plan.level)
+			return cli_usage_error("%s: --requirement ID takes --profile P only", "list");
+		return list_requirement(a.profile, a.requirement);
+	}
 	if (a.matrix) {
 		if (!a.profile || a.dut || a.lab || a.plan.only || a.plan.level)
 			return cli_usage_error("%s: --matrix takes --profile P (and --csv) only", "list");

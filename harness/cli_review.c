@@ -62,17 +62,28 @@ int cmd_ics(int argc, char **argv)
 }
 
 static const char review_help[] =
-	"usage: keur review template DIR\n"
+	"usage: keur review DIR [--assessor NAME] [--operator NAME]\n"
+	"       keur review template DIR\n"
 	"       keur review DIR --with FILE [--operator NAME]\n"
 	"\n"
 	"The assessor's review of the requirements a person decides (the documentation review).\n"
+	"  DIR            on a terminal: a guided review of each requirement of the run in DIR\n"
+	"                 still open: its guidance, the ICS entry and the documents the manufacturer\n"
+	"                 named, the questions of its decision tree one at a time (the answers give\n"
+	"                 the verdict) or else the verdict, then the rationale and the documents\n"
+	"                 examined.  Each is recorded as soon as you confirm it; skip one to come back\n"
+	"                 to it, quit (or break off) at any time and run it again to go on.  Nothing\n"
+	"                 is decided for you.  --assessor NAME: who decides (asked otherwise)\n"
 	"  template DIR   print, on stdout, a review file for every requirement of the run in DIR\n"
-	"                 still open for a person, with its summary, the ICS statement and any\n"
-	"                 contradiction as comments\n"
+	"                 still open for a person, with its summary, the ICS statement, any\n"
+	"                 contradiction and its guidance as comments, and an <answer> per question\n"
+	"                 of its decision tree\n"
 	"  --with FILE    record the reviews in FILE (profiles/review.xsd): each needs a verdict\n"
 	"                 (pass, fail, inconc, na), the assessor, the date, a rationale and the\n"
 	"                 documents examined (paths relative to FILE; at least one for a pass), which\n"
-	"                 keur copies into the run's evidence and hashes.  A requirement keur decided\n"
+	"                 keur copies into the run's evidence and hashes.  Where the requirement has\n"
+	"                 a decision tree, its answers give the verdict (verdict may stay empty).\n"
+	"                 A requirement keur decided\n"
 	"                 itself takes a review only with <override reason=\"...\"/>.  A review left\n"
 	"                 with verdict=\"\" stays open.  The file is checked whole first: one line per\n"
 	"                 problem, exit 2, nothing recorded.  Then it is journaled in one write, every\n"
@@ -157,9 +168,10 @@ int cmd_review(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "with", required_argument, NULL, 'w' }, { "operator", required_argument, NULL, 'o' },
+		{ "assessor", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
-	const char *with = NULL, *by = NULL;
+	const char *with = NULL, *by = NULL, *assessor = NULL;
 	int c;
 
 	optind = 1;
@@ -167,6 +179,11 @@ int cmd_review(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'w': with = optarg; break;
+		case 'a':
+			if (!optarg[0])
+				return cli_usage_error("--assessor: give a name");
+			assessor = optarg;
+			break;
 		case 'o':
 			if (!optarg[0])
 				return cli_usage_error("--operator: give a name");
@@ -178,18 +195,25 @@ int cmd_review(int argc, char **argv)
 		}
 	}
 	if (optind < argc && !strcmp(argv[optind], "template")) {
-		if (with || by)
+		if (with || by || assessor)
 			return cli_usage_error("review template: takes only DIR");
 		if (optind + 2 != argc)
 			return cli_usage_error("review template: name one run directory (keur review template DIR)");
 		return review_template_cmd(argv[optind + 1]);
 	}
 	if (optind + 1 != argc)
-		return cli_usage_error("review: name one run directory (keur review DIR --with FILE)");
-	if (!with)
-		return cli_usage_error("review: --with FILE is required (keur review template %s makes one to fill in)",
-				       argv[optind]);
+		return cli_usage_error("review: name one run directory (keur review DIR, or keur review DIR --with FILE)");
 	if (!by)
 		by = cli_operator_default();
-	return review_with(argv[optind], with, by);
+	if (with) {
+		if (assessor)
+			return cli_usage_error("review: --assessor is for the review on a terminal; a review file names "
+					       "its assessor per review");
+		return review_with(argv[optind], with, by);
+	}
+	if (!isatty(0) || !isatty(1))
+		return cli_usage_error("review: not on a terminal, so no guided review: give the reviews as a file, "
+				       "keur review %s --with FILE (keur review template %s prints one to fill in)",
+				       argv[optind], argv[optind]);
+	return review_terminal(argv[optind], stdin, stdout, assessor, by);
 }

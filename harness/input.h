@@ -255,8 +255,32 @@ const struct lab_broker *lab_broker_for(const struct keur_lab *l, const char *du
 
 /* ---- Profile ---- */
 
+/* The assessor's guidance for a requirement, in the profile's words (profile.xsd <guidance>). */
+struct profile_guidance {
+	char *examine;	/* which documents, what they must show */
+	char *try_;	/* what to try on the device; NULL: nothing */
+	char *pass, *fail, *na;	/* what each verdict looks like */
+};
+
+/* A decision tree (tree.h): yes/no questions, the first asked first; each answer leads to
+ * another question (to, an index) or to a verdict. */
+struct tree_answer {
+	char *next;	/* the question it leads to, or NULL */
+	char *verdict;	/* pass, fail or na, or NULL */
+	int to;		/* index of next in the tree, -1 for none (set by tree_check) */
+	int line;
+};
+struct tree_question {
+	char *id, *ask;
+	struct tree_answer yes, no;
+	int line;
+};
+
 struct profile_req {
 	char *id, *source, *kind, *level, *summary;
+	struct profile_guidance *guidance;	/* NULL: none */
+	struct tree_question *tree;		/* ntree questions, or NULL */
+	size_t ntree;
 	char *applies_if;	/* a DUT property the requirement depends on (plan_req_na); NULL: always */
 	char *obligation;	/* kind="docs": mandatory (NULL), recommended or conditional */
 	char **cases;
@@ -315,6 +339,7 @@ int profile_load(const char *path, struct keur_profile **out, struct input_error
 void dut_free(struct keur_dut *d);
 void lab_free(struct keur_lab *l);
 void profile_free(struct keur_profile *p);
+void profile_req_release(struct profile_req *r);	/* what one requirement holds */
 
 /* The default lab when none is given: loopback only, no fixtures. */
 struct keur_lab *lab_default(void);

@@ -8,6 +8,7 @@
 #include <libxml/tree.h>
 
 #include "case.h"
+#include "tree.h"
 #include "util.h"
 #include "xmlin.h"
 
@@ -53,7 +54,7 @@ static void profile_check(struct keur_profile *p, struct input_errors *err)
 			input_err_add(err, "%s: level '%s' includes itself through '%s'", p->path, l->id, l->includes);
 	}
 	for (size_t i = 0; i < p->nreqs; i++) {
-		const struct profile_req *r = &p->reqs[i];
+		struct profile_req *r = &p->reqs[i];
 		if (profile_req_find(p, r->id) != r)
 			input_err_add(err, "%s:%d: requirement '%s' is defined twice", p->path, r->line, r->id);
 		if (!profile_level_find(p, r->level))
@@ -68,6 +69,10 @@ static void profile_check(struct keur_profile *p, struct input_errors *err)
 		if (r->ncases && !strcmp(r->kind, "docs"))
 			input_err_add(err, "%s:%d: requirement '%s' is kind=\"docs\" (decided by the assessor's review) but has <check>s that would never count",
 				p->path, r->line, r->id);
+		if (r->ntree && strcmp(r->kind, "docs"))
+			input_err_add(err, "%s:%d: requirement '%s' has a decision tree but is kind=\"%s\": a tree decides "
+				      "a requirement the assessor reviews (kind=\"docs\")", p->path, r->line, r->id, r->kind);
+		tree_check(p->path, r, err);
 		for (size_t c = 0; c < r->ncases; c++)
 			if (!keur_case_find(r->cases[c], NULL))
 				input_err_add(err, "%s:%d: requirement '%s' checks unknown case '%s' (see `keur list`)",
@@ -103,6 +108,43 @@ const struct profile_waiver *profile_waiver_for(const struct keur_profile *p, co
 	return NULL;
 }
 
+static void guidance_load(struct profile_req *r, xmlNodePtr g)
+{
+	struct profile_guidance *gd = r->guidance = xcalloc(1, sizeof(*gd));
+
+	for (xmlNodePtr c = g->children; c; c = c->next) {
+		char **slot = xml_is_el(c, "examine") ? &gd->examine : xml_is_el(c, "try") ? &gd->try_ :
+			      xml_is_el(c, "pass") ? &gd->pass : xml_is_el(c, "fail") ? &gd->fail :
+			      xml_is_el(c, "na") ? &gd->na : NULL;
+		if (slot && !*slot)
+			*slot = xml_text(c);
+	}
+}
+
+static void tree_load(struct profile_req *r, xmlNodePtr t)
+{
+	for (xmlNodePtr c = t->children; c; c = c->next) {
+		struct tree_question *q;
+		if (!xml_is_el(c, "question"))
+			continue;
+		r->tree = xrealloc(r->tree, (r->ntree + 1) * sizeof(*r->tree));
+		q = &r->tree[r->ntree++];
+		memset(q, 0, sizeof(*q));
+		q->id = xml_attr(c, "id");
+		q->line = (int)xml_line(c);
+		for (xmlNodePtr a = c->children; a; a = a->next) {
+			struct tree_answer *an = xml_is_el(a, "yes") ? &q->yes : xml_is_el(a, "no") ? &q->no : NULL;
+			if (xml_is_el(a, "ask") && !q->ask) {
+				q->ask = xml_text(a);
+			} else if (an && !an->line) {
+				an->next = xml_attr(a, "next");
+				an->verdict = xml_attr(a, "verdict");
+				an->line = (int)xml_line(a);
+			}
+		}
+	}
+}
+
 int profile_load(const char *path, struct keur_profile **out, struct input_errors *err)
 {
 	struct keur_profile *p = xcalloc(1, sizeof(*p));
@@ -134,6 +176,10 @@ int profile_load(const char *path, struct keur_profile **out, struct input_error
 			for (xmlNodePtr c = n->children; c; c = c->next) {
 				if (xml_is_el(c, "summary")) {
 					r->summary = xml_text(c);
+				} else if (xml_is_el(c, "guidance")) {
+					guidance_load(r, c);
+				} else if (xml_is_el(c, "tree")) {
+					tree_load(r, c);
 				} else if (xml_is_el(c, "check")) {
 					r->cases = xrealloc(r->cases, (r->ncases + 1) * sizeof(*r->cases));
 					r->cases[r->ncases++] = xml_attr(c, "case");
@@ -175,23 +221,44 @@ out:
 	return 0;
 }
 
+void profile_req_release(struct profile_req *r)
+{
+	free(r->id);
+	free(r->source);
+	free(r->kind);
+	free(r->level);
+	free(r->summary);
+	free(r->applies_if);
+	free(r->obligation);
+	for (size_t c = 0; c < r->ncases; c++)
+		free(r->cases[c]);
+	free(r->cases);
+	if (r->guidance) {
+		free(r->guidance->examine);
+		free(r->guidance->try_);
+		free(r->guidance->pass);
+		free(r->guidance->fail);
+		free(r->guidance->na);
+		free(r->guidance);
+	}
+	for (size_t q = 0; q < r->ntree; q++) {
+		free(r->tree[q].id);
+		free(r->tree[q].ask);
+		free(r->tree[q].yes.next);
+		free(r->tree[q].yes.verdict);
+		free(r->tree[q].no.next);
+		free(r->tree[q].no.verdict);
+	}
+	free(r->tree);
+	memset(r, 0, sizeof(*r));
+}
+
 void profile_free(struct keur_profile *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->nreqs; i++) {
-		struct profile_req *r = &p->reqs[i];
-		free(r->id);
-		free(r->source);
-		free(r->kind);
-		free(r->level);
-		free(r->summary);
-		free(r->applies_if);
-		free(r->obligation);
-		for (size_t c = 0; c < r->ncases; c++)
-			free(r->cases[c]);
-		free(r->cases);
-	}
+	for (size_t i = 0; i < p->nreqs; i++)
+		profile_req_release(&p->reqs[i]);
 	for (size_t i = 0; i < p->nlevels; i++) {
 		free(p->levels[i].id);
 		free(p->levels[i].includes);

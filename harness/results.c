@@ -8,6 +8,7 @@
 #include "ics.h"
 #include "review.h"
 #include "sha256.h"
+#include "tree.h"
 #include "util.h"
 
 const struct rv_case *run_view_case(const struct run_view *rv, const char *id)
@@ -328,6 +329,7 @@ int run_view_load(const char *dir, struct run_view *rv, char *why, size_t len)
 			rv->reqs = xrealloc(rv->reqs, (rv->nreqs + 1) * sizeof(*rv->reqs));
 			memset(&rv->reqs[rv->nreqs], 0, sizeof(*rv->reqs));
 			rv->reqs[rv->nreqs].rec = j;
+			req_guide_load(j, &rv->reqs[rv->nreqs].guide);
 			rv->reqs[rv->nreqs++].verdict = KEUR_NONE;
 		} else if (!strcmp(j->type, "plan")) {
 			if (!jrec_get(j, "id")) {
@@ -369,8 +371,10 @@ bad:
 
 void run_view_release(struct run_view *rv)
 {
-	for (size_t i = 0; i < rv->nreqs; i++)
+	for (size_t i = 0; i < rv->nreqs; i++) {
 		free(rv->reqs[i].contradiction);
+		profile_req_release(&rv->reqs[i].guide);
+	}
 	jrecs_release(&rv->recs);
 	free(rv->cases);
 	free(rv->reqs);
@@ -436,6 +440,8 @@ char *rv_review_text(const struct rv_req *q)
 	sb_init(&sb);
 	sb_addf(&sb, "%s by %s on %s: %s", jrec_get(r, "verdict"), jrec_get(r, "assessor"), jrec_get(r, "date"),
 		jrec_get(r, "rationale") ? jrec_get(r, "rationale") : "");
+	if (jrec_get(r, "path"))
+		sb_addf(&sb, " [decision tree: %s]", jrec_get(r, "path"));
 	if (jrec_get(r, "override"))
 		sb_addf(&sb, " [overrides keur's %s: %s]", verdict_or_not_run(q->tested),
 			jrec_get(r, "override"));
@@ -444,6 +450,28 @@ char *rv_review_text(const struct rv_req *q)
 	if (review_doc_next(r, 0, &d))
 		sb_adds(&sb, "]");
 	return sb_detach(&sb);
+}
+
+int review_answer_next(const struct rv_req *q, struct review_answer_ref *a)
+{
+	const char *s = q->review ? jrec_get(q->review, "answers") : NULL, *p, *eq;
+	size_t n;
+	int i;
+
+	if (!s || a->off >= strlen(s))
+		return 0;
+	p = s + a->off;
+	n = strcspn(p, ",");
+	a->off += n + (p[n] == ',');
+	eq = memchr(p, '=', n);
+	if (!eq || (size_t)(eq - p) >= sizeof(a->question))
+		return review_answer_next(q, a);	/* not as keur writes it: skipped */
+	memcpy(a->question, p, (size_t)(eq - p));
+	a->question[eq - p] = '\0';
+	a->yes = !strncmp(eq + 1, "yes", 3);
+	i = tree_find(&q->guide, a->question);
+	a->ask = i >= 0 ? q->guide.tree[i].ask : NULL;
+	return 1;
 }
 
 char *run_view_open_text(const struct run_view *rv)

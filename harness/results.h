@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "input.h"
 #include "journal.h"
 #include "verdict.h"
 
@@ -25,6 +26,7 @@ struct rv_req {
 	size_t nreviews;		/* how many reviews of it the journal holds (later ones replace) */
 	const struct jrec *ics;		/* the manufacturer's ICS statement (ics.h), or NULL */
 	char *contradiction;		/* where the ICS says otherwise than keur found: one line, or NULL */
+	struct profile_req guide;	/* its guidance and decision tree as journaled (tree.h) */
 };
 
 /* A level of the profile and whether this run reached it (DESIGN.md "Levels"). */
@@ -84,6 +86,16 @@ struct review_doc_ref {
 };
 /* The next document of review record r from index i on: the index after it, or 0 when none. */
 size_t review_doc_next(const struct jrec *r, size_t i, struct review_doc_ref *d);
+
+/* The answers of q's review to its decision tree, one by one in the order asked: start with
+ * a zeroed ref; 1 while there is one, 0 at the end. */
+struct review_answer_ref {
+	size_t off;
+	char question[33];
+	int yes;
+	const char *ask;	/* the question as journaled, or NULL */
+};
+int review_answer_next(const struct rv_req *q, struct review_answer_ref *a);
 
 /* One line on a requirement's review for the text outputs: "pass by NAME on DATE: RATIONALE
  * [override of keur's V: REASON] [documents: FILE (TITLE) ...]"; NULL when it has none.  Caller

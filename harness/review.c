@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "journal.h"
+#include "tree.h"
 #include "util.h"
 #include "xmlin.h"
 
@@ -54,6 +56,8 @@ static void entry_release(struct review_entry *e)
 	free(e->date);
 	free(e->rationale);
 	free(e->override);
+	free(e->answers);
+	free(e->path);
 	for (size_t d = 0; d < e->ndocs; d++) {
 		free(e->docs[d].path);
 		free(e->docs[d].title);
@@ -87,11 +91,28 @@ static char *decided_by_keur(const struct rv_req *q)
 	return NULL;
 }
 
+int review_doc_problem(const char *full, char *why, size_t len)
+{
+	struct stat st;
+
+	if (stat(full, &st) < 0)
+		snprintf(why, len, "document '%s': %s", full, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		snprintf(why, len, "document '%s' is not a regular file", full);
+	else if (st.st_size > REVIEW_DOC_MAX)
+		snprintf(why, len, "document '%s' is %lld bytes; keur keeps documents up to %lld", full,
+			 (long long)st.st_size, (long long)REVIEW_DOC_MAX);
+	else if (access(full, R_OK) < 0)
+		snprintf(why, len, "document '%s': %s", full, strerror(errno));
+	else
+		return 0;
+	return -1;
+}
+
 static void doc_check(struct review_entry *e, xmlNodePtr c, const char *base, const char *path,
 		      struct input_errors *err)
 {
-	char *rel, *full;
-	struct stat st;
+	char *rel, *full, why[PATH_MAX + 128];
 	long line = xml_line(c);
 
 	/* Past the limit the file is refused already (said once); looking at the rest would make the
@@ -106,18 +127,8 @@ static void doc_check(struct review_entry *e, xmlNodePtr c, const char *base, co
 	}
 	full = path_join(base, rel);
 	free(rel);
-	if (stat(full, &st) < 0)
-		input_err_add(err, "%s:%ld: review of '%s': document '%s': %s", path, line, e->requirement, full,
-			      strerror(errno));
-	else if (!S_ISREG(st.st_mode))
-		input_err_add(err, "%s:%ld: review of '%s': document '%s' is not a regular file", path, line,
-			      e->requirement, full);
-	else if (st.st_size > REVIEW_DOC_MAX)
-		input_err_add(err, "%s:%ld: review of '%s': document '%s' is %lld bytes; keur keeps documents up to %lld",
-			      path, line, e->requirement, full, (long long)st.st_size, (long long)REVIEW_DOC_MAX);
-	else if (access(full, R_OK) < 0)
-		input_err_add(err, "%s:%ld: review of '%s': document '%s': %s", path, line, e->requirement, full,
-			      strerror(errno));
+	if (review_doc_problem(full, why, sizeof(why)) < 0)
+		input_err_add(err, "%s:%ld: review of '%s': %s", path, line, e->requirement, why);
 	for (size_t d = 0; d < e->ndocs; d++) {
 		char *a = safe_name(base_name(e->docs[d].path)), *b = safe_name(base_name(full));
 		int same = !strcmp(a, b);
@@ -135,6 +146,53 @@ static void doc_check(struct review_entry *e, xmlNodePtr c, const char *base, co
 	e->docs = xrealloc(e->docs, (e->ndocs + 1) * sizeof(*e->docs));
 	e->docs[e->ndocs].path = full;
 	e->docs[e->ndocs++].title = xml_attr(c, "title");
+}
+
+/* An <answer question="Q">yes|no</answer>: added to e's answers text; an empty one is not given. */
+static void answer_add(struct review_entry *e, xmlNodePtr c)
+{
+	char *q = xml_attr(c, "question"), *v = xml_text(c);
+
+	if (q && v && v[0]) {
+		char *more = xasprintf("%s%s%s=%s", e->answers ? e->answers : "", e->answers ? "," : "", q, v);
+		free(e->answers);
+		e->answers = more;
+	}
+	free(q);
+	free(v);
+}
+
+/* Follows e's answers through q's tree: the verdict they lead to fills an empty one, and must be
+ * the one given otherwise.  Answers that stop short leave the review open.  -1 on an error. */
+static int tree_verdict(struct review_entry *e, const struct rv_req *q, const char *path, struct input_errors *err)
+{
+	struct tree_walk w;
+	char why[256];
+
+	if (tree_walk(&q->guide, e->answers, &w, why, sizeof(why)) < 0) {
+		input_err_add(err, "%s:%d: review of '%s': %s", path, e->line, e->requirement, why);
+		return -1;
+	}
+	if (!w.verdict) {
+		if (e->verdict[0]) {
+			input_err_add(err, "%s:%d: review of '%s': the answers stop before a verdict (%s); answer question "
+				      "'%s' too", path, e->line, e->requirement, w.path[0] ? w.path : "none yet",
+				      q->guide.tree[w.next].id);
+			return -1;
+		}
+		return 0;	/* stays open, like an empty verdict */
+	}
+	if (e->verdict[0] && strcmp(e->verdict, w.verdict)) {
+		input_err_add(err, "%s:%d: review of '%s': the answers lead to %s (%s), the verdict says %s; make them agree",
+			      path, e->line, e->requirement, w.verdict, w.path, e->verdict);
+		return -1;
+	}
+	free(e->verdict);
+	e->verdict = xstrdup(w.verdict);
+	e->path = xstrdup(w.path);
+	free(e->answers);
+	e->answers = xstrdup(w.answers);
+	return 0;
 }
 
 /* One <review>: read, then checked against the run; kept in f when it has a verdict. */
@@ -157,6 +215,8 @@ static void entry_load(struct review_file *f, xmlNodePtr n, const char *base, co
 			e.rationale = xml_text(c);
 		} else if (xml_is_el(c, "override")) {
 			e.override = xml_attr(c, "reason");
+		} else if (xml_is_el(c, "answer")) {
+			answer_add(&e, c);
 		}
 	}
 	q = run_view_req(rv, e.requirement);
@@ -165,6 +225,23 @@ static void entry_load(struct review_file *f, xmlNodePtr n, const char *base, co
 			      rv->profile ? jrec_get(rv->profile, "id") : "none",
 			      jrec_get(rv->run, "level") ? ", --level " : "",
 			      jrec_get(rv->run, "level") ? jrec_get(rv->run, "level") : "");
+		entry_release(&e);
+		return;
+	}
+	if (q->guide.ntree && e.answers && tree_verdict(&e, q, path, err) < 0) {
+		entry_release(&e);
+		return;
+	}
+	if (!q->guide.ntree && e.answers) {
+		input_err_add(err, "%s:%d: review of '%s': it has no decision tree, so nothing to answer; give its verdict",
+			      path, e.line, e.requirement);
+		entry_release(&e);
+		return;
+	}
+	if (q->guide.ntree && !e.answers && e.verdict[0]) {
+		input_err_add(err, "%s:%d: review of '%s': its decision tree gives the verdict: answer its questions "
+			      "(<answer question=\"%s\">yes|no</answer>, keur list --requirement %s shows them)",
+			      path, e.line, e.requirement, q->guide.tree[0].id, e.requirement);
 		entry_release(&e);
 		return;
 	}
@@ -327,6 +404,8 @@ int review_record(const char *dir, const struct run_view *rv, const struct revie
 		jrec_add(&recs[i], "date", en->date);
 		jrec_add(&recs[i], "rationale", en->rationale);
 		jrec_add(&recs[i], "override", en->override);
+		jrec_add(&recs[i], "answers", en->answers);
+		jrec_add(&recs[i], "path", en->path);
 		if (en->ndocs && (e = mkdir_p(rdir, 0755)) < 0)
 			snprintf(why, len, "cannot create %s: %s", rdir, strerror(-e));
 		for (size_t d = 0; e >= 0 && d < en->ndocs; d++) {
@@ -342,7 +421,8 @@ int review_record(const char *dir, const struct run_view *rv, const struct revie
 			free(to);
 		}
 		jrec_add(&recs[i], "file", f->path);
-		jrec_add(&recs[i], "file-sha256", f->sha256);
+		if (f->sha256[0])
+			jrec_add(&recs[i], "file-sha256", f->sha256);
 		jrec_addf(&recs[i], "batch", "%lld", batch);
 		jrec_addf(&recs[i], "recorded", "%lld", (long long)time_now_ms());
 		jrec_add(&recs[i], "by", by);
@@ -368,6 +448,31 @@ out:
 	return r;
 }
 
+/* The guidance and the decision tree of r, inside the comment before its <review>. */
+static void guide_comment(FILE *out, const struct profile_req *r)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	if ((!r->guidance && !r->ntree) || !(m = open_memstream(&text, &len)))
+		return;
+	if (r->guidance) {
+		fprintf(m, "\n       Guidance:\n");
+		guidance_print(m, r, "         ", 100);
+	}
+	if (r->ntree) {
+		fprintf(m, "       Decision tree: answer yes or no from the first question on, along the path the\n"
+			   "       answers take; keur derives the verdict from them.\n");
+		tree_print(m, r, "         ", 100);
+	}
+	fclose(m);
+	if (len && text[len - 1] == '\n')
+		text[len - 1] = '\0';
+	xml_comment_print(out, text);
+	free(text);
+}
+
 size_t review_template(FILE *out, const struct run_view *rv)
 {
 	size_t n = 0;
@@ -377,6 +482,8 @@ size_t review_template(FILE *out, const struct run_view *rv)
 		     "     open for a person.  Fill in verdict (pass, fail, inconc or na), assessor, date (YYYY-MM-DD),\n"
 		     "     the <rationale> and a <document path=\"...\"/> per document examined (paths relative to this\n"
 		     "     file; keur copies each into the run's evidence).  A review left with verdict=\"\" stays open.\n"
+		     "     Where a requirement has a decision tree, answer its questions (<answer>yes</answer> or no)\n"
+		     "     along the path your answers take: keur derives the verdict, so verdict may stay empty.\n"
 		     "     Record it with: keur review DIR, giving this file with the option with. -->\n",
 		rv->report_id, jrec_get(rv->dut, "id") ? jrec_get(rv->dut, "id") : "?",
 		rv->profile ? jrec_get(rv->profile, "id") : "none");
@@ -406,9 +513,11 @@ size_t review_template(FILE *out, const struct run_view *rv)
 			fprintf(out, "\n       CONTRADICTION: ");
 			xml_comment_print(out, q->contradiction);
 		}
-		fprintf(out, " -->\n  <review requirement=\"%s\" verdict=\"\" assessor=\"\" date=\"\">\n"
-			     "    <rationale></rationale>\n    <!-- <document path=\"\" title=\"\"/> -->\n  </review>\n",
-			jrec_get(q->rec, "id"));
+		guide_comment(out, &q->guide);
+		fprintf(out, " -->\n  <review requirement=\"%s\" verdict=\"\" assessor=\"\" date=\"\">\n", jrec_get(q->rec, "id"));
+		for (size_t k = 0; k < q->guide.ntree; k++)
+			fprintf(out, "    <answer question=\"%s\"></answer>\n", q->guide.tree[k].id);
+		fprintf(out, "    <rationale></rationale>\n    <!-- <document path=\"\" title=\"\"/> -->\n  </review>\n");
 	}
 	fprintf(out, "</reviews>\n");
 	return n;

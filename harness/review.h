@@ -26,6 +26,8 @@ struct review_doc {
 struct review_entry {
 	char *requirement, *verdict, *assessor, *date, *rationale;
 	char *override;		/* the reason keur's own verdict is overridden; NULL: none */
+	char *answers;		/* decision tree answers "Q=yes,Q=no" in the order asked; NULL: none */
+	char *path;		/* where they lead, for people ("DN-1 yes, DN-2 no: fail"); NULL: none */
 	struct review_doc *docs;
 	size_t ndocs;
 	int line;
@@ -53,6 +55,17 @@ void review_file_free(struct review_file *f);
  * behind are replaced by the next). */
 int review_record(const char *dir, const struct run_view *rv, const struct review_file *f, const char *by,
 		  char *why, size_t len);
+
+/* Whether full names a document keur can keep: a readable regular file within REVIEW_DOC_MAX.
+ * 0, or -1 with the reason in why. */
+int review_doc_problem(const char *full, char *why, size_t len);
+
+/* The guided review on a terminal (review_tty.c): walks the assessor through each requirement
+ * of the run in dir still open (guidance, the decision tree's questions one at a time, the ICS
+ * entry, then verdict, rationale and documents), recording each as soon as it is confirmed.
+ * in/out: the terminal.  assessor: the name to record, or NULL to ask.  by: who runs keur.
+ * Returns the run's exit code afterwards, or EXIT_USAGE. */
+int review_terminal(const char *dir, FILE *in, FILE *out, const char *assessor, const char *by);
 
 /* Checks a review file against its schema alone (keur lint: without the run), counting its
  * reviews with a verdict into *n.  0, or -1 with errors appended to err. */

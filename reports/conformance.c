@@ -100,6 +100,14 @@ static void req_person(struct xo *x, const struct rv_req *q)
 		xo_attr_time(x, "recorded", jrec_get_i64(r, "recorded", 0));
 		xo_attr(x, "recorded-by", jrec_get(r, "by"));
 		xo_attrf(x, "reviews", "%zu", q->nreviews);
+		xo_attr(x, "path", jrec_get(r, "path"));
+		for (struct review_answer_ref a = { 0 }; review_answer_next(q, &a);) {
+			xo_open(x, "answer");
+			xo_attr(x, "question", a.question);
+			xo_attr(x, "ask", a.ask);
+			xo_text(x, a.yes ? "yes" : "no");
+			xo_close(x);
+		}
 		xo_elem(x, "rationale", jrec_get(r, "rationale") ? jrec_get(r, "rationale") : "");
 		xo_elem(x, "override", jrec_get(r, "override"));
 		for (size_t k = 0; (k = review_doc_next(r, k, &d));) {

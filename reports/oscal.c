@@ -106,6 +106,13 @@ static void review_observation(struct xo *x, const struct run_view *rv, const st
 	prop(x, "recorded-by", jrec_get(r, "by"));
 	if (jrec_get(r, "override"))
 		prop(x, "overrides", verdict_or_not_run(q->tested));
+	if (jrec_get(r, "path"))
+		prop(x, "decision-path", jrec_get(r, "path"));
+	for (struct review_answer_ref a = { 0 }; review_answer_next(q, &a);) {
+		what = xasprintf("%s %s%s%s", a.question, a.yes ? "yes" : "no", a.ask ? ": " : "", a.ask ? a.ask : "");
+		prop(x, "decision-answer", what);
+		free(what);
+	}
 	xo_elem(x, "method", "EXAMINE");
 	for (size_t k = 0; (k = review_doc_next(r, k, &d));) {
 		xo_open(x, "relevant-evidence");
