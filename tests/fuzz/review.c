@@ -1,7 +1,8 @@
 /* review.c — fuzzes the loader of the assessor's review file (review_load): XML,
  * profiles/review.xsd, then keur's checks against a run, the self-test binary's run in
- * tests/fuzz/review-run/ (requirements tested, one not applicable, two documentation ones; made
- * with tests/keur-selftest run, the level profile of tests/25-levels.t and tests/data/self-dut.xml).
+ * tests/fuzz/review-run/ (requirements tested, one not applicable, two documentation ones, R-DOCS
+ * with a decision tree; made with tests/keur-selftest run, tests/fuzz/corpus/profile/tree.xml with
+ * its cases put back to SELF-PASS-001 and the like, and tests/data/self-dut.xml).
  * The file lies in a folder of its own beside doc.txt, a document the seeds name; review
  * files name documents relative to themselves. */
 #include <stdio.h>
