@@ -1078,7 +1078,7 @@ static int cmd_lint(int argc, char **argv)
 		} else if (k == INPUT_REVIEW) {
 			size_t n;
 			if (review_lint(argv[i], &n, &err) == 0) {
-				printf("%s: ok: review file, %zu review(s) with a verdict (schema only: keur review checks it "
+				printf("%s: ok: review file, %zu review(s) with a verdict or answers (schema only: keur review checks it "
 				       "against the run)\n", argv[i], n);
 				ok = 1;
 			}

@@ -333,7 +333,14 @@ int review_lint(const char *path, size_t *n, struct input_errors *err)
 	*n = 0;
 	for (xmlNodePtr e = xmlDocGetRootElement(doc)->children; e; e = e->next) {
 		char *v = xml_is_el(e, "review") ? xml_attr(e, "verdict") : NULL;
-		*n += v && v[0];
+		int answered = 0;
+		for (xmlNodePtr a = v ? e->children : NULL; a && !answered; a = a->next)
+			if (xml_is_el(a, "answer")) {
+				char *t = xml_text(a);
+				answered = t && t[0];
+				free(t);
+			}
+		*n += (v && v[0]) || answered;
 		free(v);
 	}
 	xmlFreeDoc(doc);

@@ -68,7 +68,7 @@ int review_doc_problem(const char *full, char *why, size_t len);
 int review_terminal(const char *dir, FILE *in, FILE *out, const char *assessor, const char *by);
 
 /* Checks a review file against its schema alone (keur lint: without the run), counting its
- * reviews with a verdict into *n.  0, or -1 with errors appended to err. */
+ * reviews with a verdict or decision-tree answers into *n.  0, or -1 with errors appended to err. */
 int review_lint(const char *path, size_t *n, struct input_errors *err);
 
 /* Prints a review file for every requirement of the run still open for a person: its summary,

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -230,6 +231,20 @@ static int wait_tcp(const char *addr, int port, int ms)
 		poll(NULL, 0, 50);
 	}
 	return -1;
+}
+
+/* A device's own secret, as provisioning at the factory would set it: 128 random bits in hex
+ * (never derived from the device's number, so one device's secret tells nothing of another's).
+ * len at least 34; 0, or -1 when the kernel gives no randomness. */
+static int secret_text(char *out, size_t len)
+{
+	unsigned char b[16];
+
+	if (len < 2 * sizeof(b) + 2 || getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		return -1;
+	for (size_t i = 0; i < sizeof(b); i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	return 0;
 }
 
 static int write_file(struct lab *l, const char *rel, const char *text, mode_t mode)
@@ -533,7 +548,8 @@ static int certificates(struct lab *l, int nduts)
 		r |= sh(l, "openssl x509 -req -in %s -CA %s -CAkey %s -CAcreateserial -days 30 -extfile %s -out %s",
 			path(l, "pki/%s.csr", who), path(l, "pki/ca.pem"), path(l, "pki/ca.key"), path(l, "%s", ext),
 			path(l, "pki/%s.pem", who));
-		chmod(path(l, "pki/%s.key", who), 0644);
+		/* A device's key is its own secret; the lab's own (broker, lab client) stay readable. */
+		chmod(path(l, "pki/%s.key", who), c < 2 ? 0644 : 0600);
 	}
 	return r ? -1 : 0;
 }
@@ -597,13 +613,32 @@ static int broker(struct lab *l, const char *ns, int nduts)
 	}
 	broker_run_path(l->name, "passwd", pwfile, sizeof(pwfile));
 	unlink(pwfile);	/* a lab of this name that was killed may have left its own */
-	r |= sh(l, "mosquitto_passwd -c -b %s lab lab-observer-pw", pwfile);
-	for (int i = 0; i < nduts; i++) {
-		char devpw[64], rel[64];
-		snprintf(devpw, sizeof(devpw), "dev%d-mqtt-pw\n", i);
-		r |= sh(l, "mosquitto_passwd -b %s dev%d dev%d-mqtt-pw", pwfile, i, i);
-		snprintf(rel, sizeof(rel), "dev%d/mqtt.pw", i);
-		r |= write_file(l, rel, devpw, 0644);
+	/* In plain text first (mode 0600), then hashed in place: the devices' secrets appear on no
+	 * command line and in no log. */
+	{
+		struct strbuf plain;
+		FILE *f;
+		sb_init(&plain);
+		sb_adds(&plain, "lab:lab-observer-pw\n");
+		for (int i = 0; i < nduts; i++) {
+			char devpw[64], rel[64];
+			r |= secret_text(devpw, sizeof(devpw));
+			sb_addf(&plain, "dev%d:%s\n", i, devpw);
+			strcat(devpw, "\n");
+			snprintf(rel, sizeof(rel), "dev%d/mqtt.pw", i);
+			r |= write_file(l, rel, devpw, 0600);
+		}
+		int fd = open(pwfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || !(f = fdopen(fd, "w"))) {
+			if (fd >= 0)
+				close(fd);
+			r = -1;
+		} else {
+			fputs(plain.buf, f);
+			r |= fclose(f) != 0;
+		}
+		sb_release(&plain);
+		r |= sh(l, "mosquitto_passwd -U %s", pwfile);
 	}
 	r |= give_broker(pwfile, uid, 0);
 	r |= write_file(l, "lab-observer.pw", "lab-observer-pw\n", 0644);
@@ -905,6 +940,7 @@ static int build(const struct lab_up_opts *o, struct lab *lp)
 	record(&l, "file updates/fw-1.1.0.bin");
 	record(&l, "file updates/fw-0.9.0.bin");
 	r |= sh(&l, "openssl genpkey -algorithm ed25519 -out %s", path(&l, "vendor.key"));
+	r |= chmod(path(&l, "vendor.key"), 0600);
 	r |= sh(&l, "openssl pkey -in %s -pubout -out %s", path(&l, "vendor.key"), path(&l, "vendor.pub"));
 	r |= sh(&l, "openssl rand -out %s 65536", path(&l, "updates/payload"));
 	r |= sh(&l, "%s image --version 1.1.0 --payload %s --key %s --out %s", o->simdev, path(&l, "updates/payload"),
@@ -926,9 +962,10 @@ static int build(const struct lab_up_opts *o, struct lab *lp)
 	/* The devices. */
 	for (int i = 0; i < o->nduts; i++) {
 		char cmd[8192], rel[64], key[64];
-		snprintf(key, sizeof(key), "dev%d-psk-key\n", i);
+		r |= secret_text(key, sizeof(key));
+		strcat(key, "\n");
 		snprintf(rel, sizeof(rel), "dev%d/psk", i);
-		r |= write_file(&l, rel, key, 0644);
+		r |= write_file(&l, rel, key, 0600);
 		record(&l, "file dev%d/state", i);
 		record(&l, "file dev%d/state.tmp", i);
 		record(&l, "file dev%d/ready", i);

@@ -3,7 +3,7 @@
 # anonymous access, writes its reports and stops its broker.  Lab mode (root): a good and a
 # flawed reference device side by side with different verdicts; the lab is gone afterwards.
 . "$(dirname "$0")/lib.sh"
-plan 21
+plan 30
 
 # Its work directory in one of this test's own, so that demos run beside it do not count.
 mkdir "$TMP/tmpdir"
@@ -20,7 +20,7 @@ pid=$(sed -n 's/^demo: mosquitto (PID \([0-9]*\)).*/\1/p' "$TMP/demo.err")
 is "$(ls "$TMP/tmpdir" | wc -l)" 0 "broker demo: no work directory left behind"
 
 if [ "$(id -u)" -ne 0 ]; then
-	for i in $(seq 13); do echo "ok $((T_N + i)) # SKIP the lab demo needs root"; done
+	for i in $(seq 22); do echo "ok $((T_N + i)) # SKIP the lab demo needs root"; done
 	exit 0
 fi
 # `make demo` as a newcomer runs it: from a copy of this tree in a directory only root can enter
@@ -49,6 +49,28 @@ lines=$(wc -l < "$TMP/lab.out")
 like "$(cat "$TMP/lab.out")" "MODBUS-WRITE-001 +pass +fail" "lab demo: the side-by-side summary shows different verdicts"
 like "$(cat "$TMP/lab.out")" "exit code +0 +1" "lab demo: good device exit 0, flawed device exit 1"
 like "$(cat "$TMP/lab.out")" "label: works-offline +Yes +No" "lab demo: and the labels side by side"
+# The documentation: each device's pack reviewed with the demo's review file; the good device's
+# level earned by tests plus review, the flawed one's gaps recorded as fails.
+sattr() { xmllint --xpath "string(//*[local-name()='summary']/@$2)" "$out/$1/report.xml" 2>/dev/null; }
+t0=$(sattr dev0 decided-by-keur) r0=$(sattr dev0 reviewed) t1=$(sattr dev1 decided-by-keur) r1=$(sattr dev1 reviewed)
+[ "${r0:-0}" -gt 10 ] && [ "${t0:-0}" -gt 10 ] && [ "$(sattr dev0 awaiting-review)" = 0 ]
+ok $? "lab demo: dev0's report is complete: $t0 requirements tested, $r0 reviewed, none awaiting review"
+like "$(cat "$TMP/lab.out")" "requirements +$t0 tested, $r0 reviewed +$t1 tested, $r1 reviewed" \
+	"lab demo: the summary says N tested, M reviewed for each device"
+lv() { xmllint --xpath "string(//*[local-name()='levels']/@reached)" "$out/$1/report.xml" 2>/dev/null; }
+is "$(lv dev0)" substantial "lab demo: the good device reaches level substantial, by tests plus review"
+like "$(cat "$TMP/lab.out")" "label: level +substantial +none" "lab demo: and its label says so"
+rf=$(xmllint --xpath "count(//*[local-name()='requirement'][@decided-by='assessor'][@verdict='fail'])" "$out/dev1/report.xml")
+[ "${rf:-0}" -gt 0 ] && [ "$(xmllint --xpath "string(//*[local-name()='requirement'][@id='EN303645-5.2-1']/@verdict)" "$out/dev1/report.xml")" = fail ]
+ok $? "lab demo: the flawed device's pack has gaps the review records as fails ($rf, among them no disclosure policy)"
+is "$(xmllint --xpath "string(//*[local-name()='requirement'][@id='EN303645-5.2-1']/*[local-name()='review']/@assessor)" "$out/dev0/report.xml")" \
+	"demo assessor" "lab demo: reviewed by demo assessor"
+"$KEUR" verify "$out/dev0" --ca "$out/demo-ca.pem" > "$TMP/v0.out" 2>&1; ok $? "lab demo: dev0's signed report verifies"
+doc=$(find "$out/dev0/evidence/REVIEW" -type f | head -n 1)
+echo "changed after signing" >> "$doc"
+"$KEUR" verify "$out/dev0" --ca "$out/demo-ca.pem" > "$TMP/v1.out" 2>&1
+is "$?" 1 "lab demo: a reviewed document changed after signing: keur verify refuses the report"
+like "$(cat "$TMP/v1.out")" "$(basename "$doc")" "lab demo: naming the document"
 tail -n 6 "$TMP/lab.out" > "$TMP/lab.last"
 grep -qE "^demo: reports and labels, per device: $(re "$home")/keur-out/demo-[0-9TZ]+/dev0/ and " "$TMP/lab.last" &&
 	grep -q "the label: label.svg" "$TMP/lab.last"
