@@ -241,15 +241,7 @@ void profile_req_release(struct profile_req *r)
 		free(r->guidance->na);
 		free(r->guidance);
 	}
-	for (size_t q = 0; q < r->ntree; q++) {
-		free(r->tree[q].id);
-		free(r->tree[q].ask);
-		free(r->tree[q].yes.next);
-		free(r->tree[q].yes.verdict);
-		free(r->tree[q].no.next);
-		free(r->tree[q].no.verdict);
-	}
-	free(r->tree);
+	tree_release(r);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -48,7 +48,7 @@ static void latest_date(char out[11])
 	strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
-static void entry_release(struct review_entry *e)
+void review_entry_release(struct review_entry *e)
 {
 	free(e->requirement);
 	free(e->verdict);
@@ -70,7 +70,7 @@ void review_file_free(struct review_file *f)
 	if (!f)
 		return;
 	for (size_t i = 0; i < f->n; i++)
-		entry_release(&f->e[i]);
+		review_entry_release(&f->e[i]);
 	free(f->e);
 	free(f->path);
 	free(f->run);
@@ -225,29 +225,29 @@ static void entry_load(struct review_file *f, xmlNodePtr n, const char *base, co
 			      rv->profile ? jrec_get(rv->profile, "id") : "none",
 			      jrec_get(rv->run, "level") ? ", --level " : "",
 			      jrec_get(rv->run, "level") ? jrec_get(rv->run, "level") : "");
-		entry_release(&e);
+		review_entry_release(&e);
 		return;
 	}
 	if (q->guide.ntree && e.answers && tree_verdict(&e, q, path, err) < 0) {
-		entry_release(&e);
+		review_entry_release(&e);
 		return;
 	}
 	if (!q->guide.ntree && e.answers) {
 		input_err_add(err, "%s:%d: review of '%s': it has no decision tree, so nothing to answer; give its verdict",
 			      path, e.line, e.requirement);
-		entry_release(&e);
+		review_entry_release(&e);
 		return;
 	}
 	if (q->guide.ntree && !e.answers && e.verdict[0]) {
 		input_err_add(err, "%s:%d: review of '%s': its decision tree gives the verdict: answer its questions "
 			      "(<answer question=\"%s\">yes|no</answer>, keur list --requirement %s shows them)",
 			      path, e.line, e.requirement, q->guide.tree[0].id, e.requirement);
-		entry_release(&e);
+		review_entry_release(&e);
 		return;
 	}
 	if (!e.verdict[0]) {	/* left open: not recorded */
 		f->open++;
-		entry_release(&e);
+		review_entry_release(&e);
 		return;
 	}
 	for (size_t i = 0; i < f->n; i++)

@@ -48,6 +48,7 @@ struct review_file {
  * (caller frees with review_file_free), or -1 with one line per problem appended to err. */
 int review_load(const char *path, const struct run_view *rv, struct review_file **out, struct input_errors *err);
 void review_file_free(struct review_file *f);
+void review_entry_release(struct review_entry *e);	/* what one entry holds */
 
 /* Records the reviews of f in the run in dir: copies the documents into the evidence, then
  * appends one REVIEW_RECORD each to the journal in one write.  by: who gave the file to keur.

@@ -177,19 +177,6 @@ static enum step documents(struct tty *t, struct review_entry *e)
 	}
 }
 
-static void entry_clear(struct review_entry *e)
-{
-	free(e->requirement);
-	free(e->verdict);
-	free(e->rationale);
-	free(e->answers);
-	free(e->path);
-	for (size_t d = 0; d < e->ndocs; d++)
-		free(e->docs[d].path);
-	free(e->docs);
-	memset(e, 0, sizeof(*e));
-}
-
 /* Journals e at once (documents copied first), then rewrites the outputs. */
 static int save(struct tty *t, struct review_entry *e)
 {
@@ -243,8 +230,8 @@ again:
 	memset(&e, 0, sizeof(e));
 	show(t, q, at, of);
 	e.requirement = xstrdup(jrec_get(q->rec, "id"));
-	e.assessor = (char *)t->assessor;
-	e.date = t->date;
+	e.assessor = xstrdup(t->assessor);
+	e.date = xstrdup(t->date);
 	if (q->guide.ntree) {
 		if ((s = walk_tree(t, q, &e)) != STEP_SAVED)
 			goto out;
@@ -276,17 +263,13 @@ again:
 	if (c == 0) {
 		s = save(t, &e) < 0 ? STEP_QUIT : STEP_SAVED;
 	} else if (c == 1) {
-		e.assessor = NULL;
-		e.date = NULL;
-		entry_clear(&e);
+		review_entry_release(&e);
 		goto again;
 	} else {
 		s = c < 0 ? STEP_EOF : c == 2 ? STEP_SKIP : STEP_QUIT;
 	}
 out:
-	e.assessor = NULL;
-	e.date = NULL;
-	entry_clear(&e);
+	review_entry_release(&e);
 	return s;
 }
 

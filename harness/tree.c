@@ -10,6 +10,21 @@
 #include "util.h"
 #include "xmlin.h"
 
+void tree_release(struct profile_req *r)
+{
+	for (size_t i = 0; i < r->ntree; i++) {
+		free(r->tree[i].id);
+		free(r->tree[i].ask);
+		free(r->tree[i].yes.next);
+		free(r->tree[i].yes.verdict);
+		free(r->tree[i].no.next);
+		free(r->tree[i].no.verdict);
+	}
+	free(r->tree);
+	r->tree = NULL;
+	r->ntree = 0;
+}
+
 int tree_find(const struct profile_req *r, const char *id)
 {
 	for (size_t i = 0; i < r->ntree; i++)
@@ -305,18 +320,7 @@ void req_guide_load(const struct jrec *rec, struct profile_req *r)
 	if (!r->id)
 		r->id = xstrdup("?");
 	tree_check("journal", r, &err);
-	if (err.n) {	/* not as keur wrote it: no tree rather than one that misleads */
-		for (size_t i = 0; i < r->ntree; i++) {
-			free(r->tree[i].id);
-			free(r->tree[i].ask);
-			free(r->tree[i].yes.next);
-			free(r->tree[i].yes.verdict);
-			free(r->tree[i].no.next);
-			free(r->tree[i].no.verdict);
-		}
-		free(r->tree);
-		r->tree = NULL;
-		r->ntree = 0;
-	}
+	if (err.n)	/* not as keur wrote it: no tree rather than one that misleads */
+		tree_release(r);
 	input_errors_release(&err);
 }

@@ -32,6 +32,9 @@ struct tree_walk {
  * or no, is given twice, or lies off the path the others take. */
 int tree_walk(const struct profile_req *r, const char *answers, struct tree_walk *w, char *why, size_t len);
 
+/* Frees r's tree and leaves it without one. */
+void tree_release(struct profile_req *r);
+
 /* Index of question id in r's tree, or -1. */
 int tree_find(const struct profile_req *r, const char *id);
 

@@ -11,7 +11,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 lab_begin
 LN=$(lab_name t70)
-plan 67
+plan 71
 
 LABS=()
 lab_cleanup() {
@@ -62,20 +62,30 @@ is $? 0 "a second lab under another name comes up beside the first"
 CLOUD2=$(lab_cloud "$TMP/up2.out") LAN2=$(lab_lan "$L2" 0)
 [ -n "$CLOUD2" ] && [ "$CLOUD2" != "$CLOUD" ] && [ -n "$LAN2" ] && [ "$LAN2" != "$LAN0" ] && [ "$LAN2" != "$LAN1" ]
 ok $? "with its own cloud ($CLOUD2) and device ($LAN2) addresses"
-like "$(coap -m get -u lab -k dev0-psk-key "coaps://$LAN2/sensors/temp")" '^[0-9]+\.[0-9]$' "the second lab's device answers"
+like "$(coap -m get -u lab -k "$(cat "$L2/dev0/psk")" "coaps://$LAN2/sensors/temp")" '^[0-9]+\.[0-9]$' "the second lab's device answers"
 "$KEUR" lab down --dir "$L2" > /dev/null; is $? 0 "and goes down on its own"
 gone "$LN2" "$L2" && [ "$(ip netns list | grep -c "^keur-$LN-")" = 3 ]; ok $? "leaving nothing of it, and the first lab whole"
 
 # sget I PATH: a GET over DTLS with device I's PSK (plain CoAP beside coaps:// serves a sound device's nothing)
-sget() { coap -m get -u lab -k "dev$1-psk-key" "coaps://$(lab_lan "$L" "$1")$2"; }
+# (each device's PSK and MQTT password are random, from the lab's files)
+sget() { coap -m get -u lab -k "$(cat "$L/dev$1/psk")" "coaps://$(lab_lan "$L" "$1")$2"; }
 online() { sget "$1" /diag | grep -q "ok online"; }
 offline() { sget "$1" /diag | grep -q "ok offline"; }
 poll_until 10 online 0 && poll_until 10 online 1; ok $? "both devices reach their cloud broker"
 v=$(timeout 5 mosquitto_sub -h "$CLOUD" -p 8883 --cafile "$L/pki/ca.pem" -u lab -P lab-observer-pw -t 'keur/+/version' -C 2 -W 4 | sort | tr '\n' ' ')
 is "$v" "1.0.0 1.0.0 " "the lab observer reads both devices' versions from the cloud broker"
-timeout 5 mosquitto_sub -h "$CLOUD" -p 8883 --cafile "$L/pki/ca.pem" -u dev0 -P dev0-mqtt-pw -t 'keur/dev1/version' -C 1 -W 2 > "$TMP/acl" 2>/dev/null
+timeout 5 mosquitto_sub -h "$CLOUD" -p 8883 --cafile "$L/pki/ca.pem" -u dev0 -P "$(cat "$L/dev0/mqtt.pw")" -t 'keur/dev1/version' -C 1 -W 2 > "$TMP/acl" 2>/dev/null
 is "$(cat "$TMP/acl")" "" "the broker's ACL keeps dev0 out of dev1's topics"
-like "$(coap -m get -u lab -k dev0-psk-key "coaps://$LAN0/sensors/temp")" '^[0-9]+\.[0-9]$' "DTLS with the PSK the lab made works"
+is "$(timeout 5 mosquitto_sub -h "$CLOUD" -p 8883 --cafile "$L/pki/ca.pem" -u dev0 -P "$(cat "$L/dev0/mqtt.pw")" -t 'keur/dev0/version' -C 1 -W 4 2>/dev/null)" \
+	1.0.0 "while dev0's own password reads its own version"
+# Provisioning as a factory should: each device's secrets random (128 bits), its own, root-only.
+p0=$(cat "$L/dev0/psk") p1=$(cat "$L/dev1/psk") m0=$(cat "$L/dev0/mqtt.pw") m1=$(cat "$L/dev1/mqtt.pw")
+[[ $p0 =~ ^[0-9a-f]{32}$ && $m0 =~ ^[0-9a-f]{32}$ && $p0 != "$p1" && $m0 != "$m1" && $p0 != "$m0" ]]
+ok $? "each device's PSK and MQTT password are 128 random bits of its own"
+is "$(stat -c %a "$L/dev0/psk" "$L/dev0/mqtt.pw" "$L/pki/dev0.key" "$L/vendor.key" | sort -u)" 600 \
+	"its secrets and the vendor's signing key are readable by root only"
+! grep -rqF -e "$m0" -e "$p0" "$L/logs" "$L"/*.log 2>/dev/null; ok $? "and no log of the lab holds them"
+like "$(coap -m get -u lab -k "$(cat "$L/dev0/psk")" "coaps://$LAN0/sensors/temp")" '^[0-9]+\.[0-9]$' "DTLS with the PSK the lab made works"
 
 # The runner's netns fixture: a case cuts dev0's uplink and crashes; the uplink is back afterwards.
 "$SELF" run --dut "$L/dev0.xml" --lab "$L/lab.xml" --out "$TMP/fx" --only SELF-UPLINK-001 > /dev/null 2>&1
@@ -97,9 +107,9 @@ poll_until 40 online 0; ok $? "uplink back: dev0 reconnects by itself"
 poll_until 40 online 1; ok $? "uplink back: dev1 reconnects and its functions return"
 
 # Power: off stops the device, on starts it again with the configuration it had.
-coap -m put -e 23.5 -u lab -k dev0-psk-key "coaps://$LAN0/setpoint" > /dev/null
+coap -m put -e 23.5 -u lab -k "$(cat "$L/dev0/psk")" "coaps://$LAN0/setpoint" > /dev/null
 "$KEUR" lab power off --dir "$L" --dut dev0; is $? 0 "lab power off"
-coap-client-openssl -B 1 -m get -u lab -k dev0-psk-key "coaps://$LAN0/diag" 2>&1 | grep -q ok; is $? 1 "powered off: dev0 does not answer"
+coap-client-openssl -B 1 -m get -u lab -k "$(cat "$L/dev0/psk")" "coaps://$LAN0/diag" 2>&1 | grep -q ok; is $? 1 "powered off: dev0 does not answer"
 "$KEUR" lab power off --dir "$L" --dut dev0; is $? 0 "power off again: nothing to do, no error"
 "$KEUR" lab power on --dir "$L" --dut dev0; is $? 0 "lab power on"
 is "$(sget 0 /setpoint)" "23.5" "powered on: the setpoint survived"

@@ -59,12 +59,8 @@ cat > "$work/dut.xml" <<DUT
 DUT
 
 # A demo accreditation body and the lab it certified, to sign the report (EC P-256, 2 days).
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=keur demo accreditation body" \
-	-keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null &&
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/O=keur demo lab/CN=keur demo lab report signing" \
-	-keyout "$work/lab.key" -out "$work/lab.csr" 2>/dev/null &&
-openssl x509 -req -in "$work/lab.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial -days 2 \
-	-out "$work/lab.pem" 2>/dev/null || { echo "demo: openssl could not make the demo signing key" >&2; exit 3; }
+. "$top/hw/demo/signing.sh"
+demo_signing_key "$work" "$work/ca.pem" || exit 3
 
 out=${KEUR_DEMO_OUT:-$top/keur-out/demo-$(date -u +%Y%m%dT%H%M%SZ)}
 echo "demo: mosquitto (PID $broker) on 127.0.0.1:$port with anonymous access on; keur audits it:" >&2

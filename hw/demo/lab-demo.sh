@@ -34,12 +34,8 @@ echo >&2
 # CA goes beside the reports, for keur verify.
 work=$(mktemp -d "${TMPDIR:-/tmp}/keur-demo.XXXXXX") || exit 3
 trap '"$keur" lab down --dir "$lab" >/dev/null 2>&1; rm -rf "$work"' EXIT
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=keur demo accreditation body" \
-	-keyout "$work/ca.key" -out "$out/demo-ca.pem" 2>/dev/null &&
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/O=keur demo lab/CN=keur demo lab report signing" \
-	-keyout "$work/lab.key" -out "$work/lab.csr" 2>/dev/null &&
-openssl x509 -req -in "$work/lab.csr" -CA "$out/demo-ca.pem" -CAkey "$work/ca.key" -CAcreateserial -days 2 \
-	-out "$work/lab.pem" 2>/dev/null || { echo "demo: openssl could not make the demo signing key" >&2; exit 3; }
+. "$top/hw/demo/signing.sh"
+demo_signing_key "$work" "$out/demo-ca.pem" || exit 3
 
 # Both devices at once (each run mostly waits on its device).  Their TAP, with its YAML, goes
 # to DIR/devI.tap; on screen one line per case as it ends: device, case, verdict, seconds.
