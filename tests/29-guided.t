@@ -7,7 +7,7 @@
 # and the review on a terminal driven through a pseudo-terminal: answers typed, the process
 # killed in the middle, a restart that goes on at the next open requirement.
 . "$(dirname "$0")/lib.sh"
-plan 53
+plan 54
 
 P=$TOP/profiles/en18031-1.xml
 DRIVE=$TOP/tests/pty-drive.py
@@ -207,6 +207,9 @@ like "$(cat "$TMP/bare.err")" "its decision tree gives the verdict: answer its q
 "$KEUR" review "$TMP/t" < /dev/null > /dev/null 2> "$TMP/notty.err"
 is "$?" 2 "keur review DIR off a terminal: exit 2"
 like "$(cat "$TMP/notty.err")" "not on a terminal.*--with FILE" "saying to give the reviews with --with FILE"
+"$KEUR" review --help | grep -q "on a terminal: a guided review" && "$KEUR" --help | grep -q "review DIR  *on a terminal" &&
+	"$KEUR" --help | grep -q "list --profile P --requirement ID"
+ok $? "keur --help and keur review --help name the guided review and keur list --requirement"
 "$KEUR" review template "$TMP/t" 2>/dev/null | sed -n 's/.*<review requirement="\([^"]*\)".*/\1/p' > "$TMP/open.txt"
 nopen=$(wc -l < "$TMP/open.txt")
 o1=$(sed -n 1p "$TMP/open.txt") o2=$(sed -n 2p "$TMP/open.txt") o3=$(sed -n 3p "$TMP/open.txt")
