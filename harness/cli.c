@@ -412,6 +412,25 @@ void cli_summary(const struct run_view *rv, const char *outdir, int code)
 	fprintf(stderr, "keur: results in %s (exit %d)\n", outdir, code);
 }
 
+int cli_outputs_again(const char *dir, int summary)
+{
+	struct run_view rv;
+	char why[768];
+	int code;
+
+	if (run_view_load(dir, &rv, why, sizeof(why)) < 0) {
+		fprintf(stderr, "keur: %s\n", why);
+		return EXIT_INCONC;
+	}
+	code = cli_write_outputs(&rv, dir, run_view_exit(&rv));
+	if (code < 0)
+		code = EXIT_INCONC;
+	if (summary)
+		cli_summary(&rv, dir, code);
+	run_view_release(&rv);
+	return code;
+}
+
 static int finish_run(const char *outdir, struct journal *j, int rc)
 {
 	struct run_view rv;

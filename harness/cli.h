@@ -26,6 +26,10 @@ int cli_write_outputs(const struct run_view *rv, const char *dir, int code);
 /* The summary lines of a run on stderr: cases, failed and undecided requirements, the reviews
  * awaited, ICS contradictions, the level and label, where the results are and the exit code. */
 void cli_summary(const struct run_view *rv, const char *outdir, int code);
+/* After the journal of the run in dir grew (a review): loads it again, rewrites the outputs
+ * (cli_write_outputs) and, when summary, prints the summary.  Returns the run's exit code, or
+ * EXIT_INCONC when the journal cannot be read or an output not written (the reason printed). */
+int cli_outputs_again(const char *dir, int summary);
 
 /* keur ics and keur review (cli_review.c): the manufacturer's statement and the assessor's
  * review. */

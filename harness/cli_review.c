@@ -128,7 +128,6 @@ static int review_with(const char *dir, const char *file, const char *by)
 	struct input_errors err = { 0 };
 	struct review_file *f = NULL;
 	char why[768];
-	int code;
 
 	if (run_view_load(dir, &rv, why, sizeof(why)) < 0) {
 		fprintf(stderr, "keur: %s\n", why);
@@ -152,16 +151,7 @@ static int review_with(const char *dir, const char *file, const char *by)
 		fprintf(stderr, " (%zu left open)\n", f->open);
 	review_file_free(f);
 	run_view_release(&rv);
-	if (run_view_load(dir, &rv, why, sizeof(why)) < 0) {
-		fprintf(stderr, "keur: %s\n", why);
-		return EXIT_INCONC;
-	}
-	code = cli_write_outputs(&rv, dir, run_view_exit(&rv));
-	if (code < 0)
-		code = EXIT_INCONC;
-	cli_summary(&rv, dir, code);
-	run_view_release(&rv);
-	return code;
+	return cli_outputs_again(dir, 1);
 }
 
 int cmd_review(int argc, char **argv)

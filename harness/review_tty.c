@@ -210,10 +210,7 @@ static int save(struct tty *t, struct review_entry *e)
 	}
 	t->saved++;
 	fprintf(t->out, "  saved: %s %s by %s on %s\n", e->requirement, e->verdict, e->assessor, e->date);
-	if (run_view_load(t->dir, &rv, why, sizeof(why)) == 0) {
-		cli_write_outputs(&rv, t->dir, run_view_exit(&rv));
-		run_view_release(&rv);
-	}
+	cli_outputs_again(t->dir, 0);
 	return 0;
 }
 
@@ -366,16 +363,7 @@ int review_terminal(const char *dir, FILE *in, FILE *out, const char *assessor, 
 	}
 	fprintf(out, "keur: %zu review(s) recorded in this session; %zu requirement(s) still open%s\n", t.saved, ntodo,
 		ntodo ? " (keur review DIR again goes on with them)" : "");
-	if (run_view_load(dir, &rv, why, sizeof(why)) < 0) {
-		fprintf(stderr, "keur: %s\n", why);
-		code = EXIT_INCONC;
-		memset(&rv, 0, sizeof(rv));
-		goto out;
-	}
-	code = cli_write_outputs(&rv, dir, run_view_exit(&rv));
-	if (code < 0)
-		code = EXIT_INCONC;
-	cli_summary(&rv, dir, code);
+	code = cli_outputs_again(dir, 1);
 out:
 	for (size_t i = 0; i < ntodo; i++)
 		free(todo[i]);
