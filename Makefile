@@ -2,6 +2,9 @@
 # both install missing Debian packages first (see `make deps`).
 
 CC      ?= cc
+# The version is the package's: the first line of debian/changelog (a native package, so the
+# two are one and the same number).
+VERSION := $(shell sed -n '1s/^keur .\([0-9][0-9a-z.+~-]*\). .*/\1/p' debian/changelog)
 PKGS     = libmosquitto libcoap-3-openssl libmodbus libxml-2.0 openssl libcjson xmlsec1-openssl libxslt
 WARN     = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wwrite-strings -Wvla -Wformat=2
 CFLAGS  ?= -O2 -g
@@ -20,9 +23,9 @@ LDLIBS  += $(PKG_LIBS) -pthread
 
 # Debian packages: to build, to test, to run the demo.
 DEB_BUILD = build-essential pkg-config libmosquitto-dev libcoap3-dev libmodbus-dev libxml2-dev libssl-dev libcjson-dev libxmlsec1-dev libxslt1-dev
-DEB_TEST  = mosquitto mosquitto-clients libxml2-utils xmlsec1 librsvg2-bin openssl perl procps libcoap3-bin mbpoll iproute2 util-linux libmbedtls-dev python3-pymodbus python3-serial-asyncio socat
+DEB_TEST  = mosquitto mosquitto-clients libxml2-utils xmlsec1 librsvg2-bin openssl perl procps libcoap3-bin mbpoll iproute2 util-linux libmbedtls-dev python3-pymodbus python3-serial-asyncio socat man-db groff-base
 DEB_FUZZ  = clang libclang-rt-14-dev
-DEB_ALL   = $(DEB_BUILD) $(DEB_TEST) $(DEB_FUZZ)
+DEB_ALL   = $(DEB_BUILD) $(DEB_TEST) $(DEB_FUZZ) $(DEB_PKG)
 
 HARNESS  = harness/campaign.o harness/util.o harness/sha256.o harness/verdict.o harness/scope.o harness/procnet.o \
            harness/input.o harness/input_dut.o harness/input_lab.o harness/input_profile.o harness/tree.o harness/ics.o harness/review.o \
@@ -37,7 +40,7 @@ SIMDEV   = hw/simdev/main.o hw/simdev/state.o hw/simdev/modbus_server.o hw/simde
            hw/simdev/mqtt_link.o hw/simdev/extra.o hw/simdev/update.o hw/simdev/image.o hw/simdev/httpd.o
 TESTBINS = tests/unit tests/keur-selftest tests/peer tests/peer-dtls tests/hostile
 
-.PHONY: all check demo bench fuzz fuzzers deps deps-auto clean
+.PHONY: all check demo bench fuzz fuzzers deps deps-auto clean install uninstall deb check-package
 all: keur keur-simdev
 
 keur: harness/main.o harness/registry.o $(CORE)
@@ -73,8 +76,15 @@ tests/peer.o tests/hostile.o: tests/peer_io.h
 tests/peer-dtls: tests/peer_dtls.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lmbedtls -lmbedx509 -lmbedcrypto
 
-%.o: %.c $(wildcard harness/*.h drivers/*.h reports/*.h suites/*.h hw/*.h hw/simdev/*.h)
-	$(CC) $(CFLAGS) -c -o $@ $<
+HEADERS = $(wildcard harness/*.h drivers/*.h reports/*.h suites/*.h hw/*.h hw/simdev/*.h) build/version.h
+
+%.o: %.c $(HEADERS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+build/version.h: debian/changelog
+	@mkdir -p build
+	@test -n "$(VERSION)" || { echo "no version on the first line of debian/changelog" >&2; exit 1; }
+	echo '#define KEUR_VERSION "$(VERSION)"' > $@
 
 # The XSDs (and the report's stylesheet) are compiled in, so keur validates its inputs and
 # outputs wherever it is installed.
@@ -94,16 +104,60 @@ build/schemas.c: profiles/profile.xsd profiles/dut.xsd profiles/lab.xsd profiles
 JOBS      ?= 6
 TESTS_SLOW = tests/75-crash.t tests/50-demo.t tests/73-label.t tests/72-update.t tests/76-hostile.t tests/71-offline.t \
              tests/46-modbus.t tests/90-sanitizers.t tests/70-lab.t tests/80-fuzz.t tests/33-mqtt-acl.t tests/39-coap-sec.t
-TESTS      = $(TESTS_SLOW) $(filter-out $(TESTS_SLOW),$(sort $(wildcard tests/*.t)))
+# tests/95-package.t builds the Debian package and installs it (make check-package): alone,
+# after the others, as it compiles keur once more and installs packages.
+TESTS      = $(TESTS_SLOW) $(filter-out $(TESTS_SLOW) tests/95-package.t,$(sort $(wildcard tests/*.t)))
 T         ?=
 
 check: deps-auto
 	$(MAKE) -j2 keur keur-simdev $(TESTBINS)
 	prove -j $(JOBS) --timer $(or $(T),$(TESTS))
+	$(if $(T),,$(MAKE) check-package)
+
+check-package: deps-auto
+	@bash tests/deps.sh auto $(DEB_PKG)
+	prove --timer tests/95-package.t
 
 demo: deps-auto
-	$(MAKE) keur keur-simdev tests/peer
+	$(MAKE) keur keur-simdev
 	bash hw/demo/run-demo.sh
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the programs, the man pages, and under
+# PREFIX/share/keur the bundled profiles (keur finds them there by name, relative to where it is
+# installed), the schemas and the demo.  make uninstall removes exactly these files, and the
+# folders of share/keur once empty.
+PREFIX   ?= /usr/local
+BINDIR    = $(PREFIX)/bin
+DATADIR   = $(PREFIX)/share/keur
+MANDIR    = $(PREFIX)/share/man
+INST_PROFILES = $(wildcard profiles/*.xml)
+INST_SCHEMAS  = $(wildcard profiles/*.xsd) reports/report.xsd reports/report.xsl reports/schemas/junit-10.xsd \
+                reports/schemas/oscal_assessment-results_schema.xsd
+INST_DEMO     = hw/demo/run-demo.sh hw/demo/lab-demo.sh hw/demo/broker-demo.sh hw/demo/signing.sh hw/demo/where.sh \
+                hw/demo/review-dev0.xml hw/demo/review-dev1.xml
+INST_PACK     = hw/simdev/pack/README.md $(wildcard hw/simdev/pack/good/*) $(wildcard hw/simdev/pack/flawed/*)
+INST_MAN      = man/keur.1 man/keur-simdev.1
+INSTALLED     = $(BINDIR)/keur $(BINDIR)/keur-simdev $(INST_PROFILES:profiles/%=$(DATADIR)/profiles/%) \
+                $(foreach f,$(INST_SCHEMAS),$(DATADIR)/schemas/$(notdir $(f))) $(INST_DEMO:hw/demo/%=$(DATADIR)/demo/%) \
+                $(INST_PACK:hw/simdev/pack/%=$(DATADIR)/demo/pack/%) $(INST_MAN:man/%=$(MANDIR)/man1/%)
+
+install: keur keur-simdev
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/profiles $(DESTDIR)$(DATADIR)/schemas \
+		$(DESTDIR)$(DATADIR)/demo/pack/good $(DESTDIR)$(DATADIR)/demo/pack/flawed $(DESTDIR)$(MANDIR)/man1
+	install -m 755 keur keur-simdev $(DESTDIR)$(BINDIR)/
+	install -m 644 $(INST_PROFILES) $(DESTDIR)$(DATADIR)/profiles/
+	install -m 644 $(INST_SCHEMAS) $(DESTDIR)$(DATADIR)/schemas/
+	install -m 644 $(INST_DEMO) $(DESTDIR)$(DATADIR)/demo/
+	chmod 755 $(DESTDIR)$(DATADIR)/demo/run-demo.sh $(DESTDIR)$(DATADIR)/demo/lab-demo.sh $(DESTDIR)$(DATADIR)/demo/broker-demo.sh
+	install -m 644 hw/simdev/pack/README.md $(DESTDIR)$(DATADIR)/demo/pack/
+	install -m 644 $(wildcard hw/simdev/pack/good/*) $(DESTDIR)$(DATADIR)/demo/pack/good/
+	install -m 644 $(wildcard hw/simdev/pack/flawed/*) $(DESTDIR)$(DATADIR)/demo/pack/flawed/
+	install -m 644 $(INST_MAN) $(DESTDIR)$(MANDIR)/man1/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	rmdir $(DESTDIR)$(DATADIR)/demo/pack/good $(DESTDIR)$(DATADIR)/demo/pack/flawed $(DESTDIR)$(DATADIR)/demo/pack \
+		$(DESTDIR)$(DATADIR)/demo $(DESTDIR)$(DATADIR)/schemas $(DESTDIR)$(DATADIR)/profiles $(DESTDIR)$(DATADIR) 2>/dev/null || true
 
 # Benchmarks print figures (docs/performance.md); they compare keur with sslscan.
 bench: deps-auto
@@ -137,11 +191,11 @@ fuzz: deps-auto
 	$(MAKE) fuzzers
 	bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 
-build/fuzz/%.o: %.c $(wildcard harness/*.h drivers/*.h reports/*.h suites/*.h hw/*.h hw/simdev/*.h tests/fuzz/*.h)
+build/fuzz/%.o: %.c $(HEADERS) $(wildcard tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
-build/fuzz/inputs-%.o: tests/fuzz/inputs.c $(wildcard harness/*.h tests/fuzz/*.h)
+build/fuzz/inputs-%.o: tests/fuzz/inputs.c $(HEADERS) $(wildcard tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -DFUZZ_KIND=$* -c -o $@ $<
 
@@ -163,7 +217,7 @@ build/fuzz/fuzz-%: build/fuzz/tests/fuzz/%.o $(FUZZ_OBJ)
 SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN_CORE  = $(patsubst %.o,build/san/%.o,$(CORE) harness/main.o)
 
-build/san/%.o: %.c $(wildcard harness/*.h drivers/*.h reports/*.h suites/*.h hw/*.h hw/simdev/*.h)
+build/san/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS)) $(SAN_FLAGS) -c -o $@ $<
 
@@ -172,6 +226,24 @@ build/san/keur: build/san/harness/registry.o $(SAN_CORE)
 
 build/san/tests/keur-selftest: build/san/tests/selftest_registry.o build/san/tests/selftest_suite.o $(SAN_CORE)
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+
+# make deb: keur_VERSION_ARCH.deb, built by debhelper (debian/) from a copy of this tree in
+# build/deb/ (its log in build/deb/build.log), then checked by lintian at its default level:
+# any error or warning fails (the tags left on purpose are explained in debian/).
+DEB_PKG  = debhelper lintian dpkg-dev
+DEB_ARCH = $(shell dpkg --print-architecture 2>/dev/null)
+DEB      = keur_$(VERSION)_$(DEB_ARCH).deb
+
+deb: deps-auto
+	@bash tests/deps.sh auto $(DEB_PKG)
+	rm -rf build/deb && mkdir -p build/deb/keur-$(VERSION)
+	tar -cf - --exclude-vcs --exclude=./build --exclude=./keur-out --exclude=./keur-lab --exclude='./keur_*' \
+		--exclude='*.o' --exclude=./keur --exclude=./keur-simdev . | tar -C build/deb/keur-$(VERSION) -xf -
+	cd build/deb/keur-$(VERSION) && dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; echo "make deb: dpkg-buildpackage failed; the log: build/deb/build.log" >&2; exit 1; }
+	mv build/deb/$(DEB) .
+	lintian --fail-on error,warning $(DEB)
+	@echo "make deb: $(DEB)"
 
 # Install what is missing (as root), or print the exact command to do so.
 deps:
@@ -182,4 +254,4 @@ deps-auto:
 	@bash tests/deps.sh auto $(DEB_ALL)
 
 clean:
-	rm -rf keur keur-simdev $(TESTBINS) tests/keur-bench tests/bench/inproc build */*.o hw/*/*.o tests/*.o tests/*/*.o
+	rm -rf keur keur-simdev $(TESTBINS) keur_*.deb tests/keur-bench tests/bench/inproc build */*.o hw/*/*.o tests/*.o tests/*/*.o

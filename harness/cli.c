@@ -35,10 +35,10 @@ static const char usage_text[] =
 	"keur is a certification test harness for connected devices (MQTT, CoAP, Modbus).\n"
 	"\n"
 	"commands:\n"
-	"  run --profile P --dut D [--ics FILE] [--lab L] [--out DIR] [--only CASE,..] [--level L]\n"
+	"  run --dut D [--profile P [--ics FILE]] [--lab L] [--out DIR] [--only CASE,..] [--level L]\n"
 	"                        run the cases; TAP on stdout, results in DIR\n"
 	"  run --resume DIR      finish an interrupted run\n"
-	"  list [--profile P] [--dut D] [--lab L]\n"
+	"  list [--profile P] [--dut D] [--lab L] [--only CASE,..] [--level L]\n"
 	"                        the cases, or the plan a profile and DUT resolve to\n"
 	"  lint FILE...          validate profile, DUT and lab files\n"
 	"  list --profile P --matrix [--csv]   requirement x case matrix of a profile\n"
@@ -48,9 +48,10 @@ static const char usage_text[] =
 	"  label DIR             write DIR/label.svg: level reached and the label's fields\n"
 	"  sign DIR --key K --cert C   sign DIR/report.xml (enveloped XMLDSig, ECDSA or RSA, SHA-256)\n"
 	"  verify DIR|REPORT [--ca CA] check the signature, the chain to CA and every evidence hash\n"
-	"  lab up [--dir DIR] [--duts N] [--flaw [I:]NAME]...   build the simulated lab (root)\n"
+	"  lab up [--dir DIR] [--duts N] [--name NAME] [--flaw [I:]NAME]...   build the simulated lab (root)\n"
 	"  lab down [--dir DIR]  remove it, also after a crash\n"
 	"  lab power on|off --dut ID [--dir DIR]                cycle a simulated device\n"
+	"  lab reflash --dut ID --firmware V [--dir DIR]        set a simulated device's firmware\n"
 	"  campaign [--profile P] [--lab L] [--out DIR] DUT...   one run per DUT, all at once\n"
 	"  campaign --resume DIR finish a campaign's interrupted runs\n"
 	"  ics template --profile P   an implementation conformance statement (ICS) to fill in\n"
@@ -61,15 +62,16 @@ static const char usage_text[] =
 	"exit codes: 0 every mandatory requirement passed, 1 some failed,\n"
 	"            2 bad command line or input file, 3 inconclusive (lab or harness problem,\n"
 	"            or the assessor's review still awaited)\n"
-	"`keur COMMAND --help` says more.  Formats: the XSDs in profiles/ (inputs) and reports/\n"
-	"(report.xml), and docs/formats.md.\n";
+	"`keur COMMAND --help` says more; man keur has it all.  P is a profile file, or the name of a\n"
+	"bundled profile (listed below).  --version prints keur's version.\n";
 
 static const char run_help[] =
 	"usage: keur run --dut D [--profile P [--ics FILE]] [--lab L] [--out DIR] [--only CASE,..] [--level L]\n"
 	"       keur run --resume DIR\n"
 	"\n"
 	"  --dut D        the DUT description (what the manufacturer declares)\n"
-	"  --profile P    the profile (requirements and the cases behind them); without it every\n"
+	"  --profile P    the profile (requirements and the cases behind them): a file, or the name\n"
+	"                 of a bundled profile (keur --help lists them); without it every\n"
 	"                 case that applies to the DUT runs and each counts for the exit code\n"
 	"  --lab L        the lab description (scope, fixtures); without it only loopback is in scope\n"
 	"  --out DIR      where the journal, reports and evidence go\n"
@@ -89,6 +91,29 @@ static const char run_help[] =
 	"                 (keur ics template); default: the one the DUT description names\n"
 	"  -v, --verbose  show each case's own output as TAP comments\n"
 	"  --no-progress  no progress lines on stderr (they appear only on a terminal anyway)\n";
+
+/* After the usage: what this installation has, found where it is installed. */
+static void usage_data(void)
+{
+	const char *data = keur_data_dir();
+	char *names = profile_bundled();
+
+	if (names)
+		printf("bundled profiles (in %s/profiles): %s\n", data, names);
+	else
+		printf("bundled profiles: none found (keur looks in BINDIR/../share/keur/profiles)\n");
+	/* Installed, the schemas are in DATA/schemas; in a checkout, in profiles/ and reports/. */
+	if (data) {
+		char *sch = xasprintf("%s/schemas", data);
+		if (access(sch, F_OK) == 0)
+			printf("formats: the XSDs in %s, and man keur\n", sch);
+		else
+			printf("formats: the XSDs in %s/profiles (inputs) and %s/reports (report.xml), and docs/formats.md\n",
+			       data, data);
+		free(sch);
+	}
+	free(names);
+}
 
 int cli_usage_error(const char *fmt, ...)
 {
@@ -505,9 +530,10 @@ static int run_new(const struct run_args *a)
 	/* Store absolute paths so that --resume works from any directory. */
 	free(in.dut->path);
 	in.dut->path = abs_path(dut);
-	if (in.profile) {
+	if (in.profile) {	/* a bundled profile named on the command line: the file it was */
+		char *p = abs_path(in.profile->path);
 		free(in.profile->path);
-		in.profile->path = abs_path(profile);
+		in.profile->path = p;
 	}
 	if (in.lab->path) {
 		free(in.lab->path);
@@ -1070,13 +1096,20 @@ static int cmd_lint(int argc, char **argv)
 	}
 	for (int i = 1; i < argc; i++) {
 		struct input_errors err = { 0 };
-		enum input_kind k = input_detect(argv[i], &err);
+		/* A bundled profile may be named; a bare name that is none gets the list of them. */
+		char *file = profile_locate(argv[i]);
+		enum input_kind k = !strchr(file, '/') && access(file, F_OK) != 0 ? INPUT_PROFILE : input_detect(file, &err);
 		int ok = 0;
 
 		if (k == INPUT_PROFILE) {
 			struct keur_profile *p;
 			if (profile_load(argv[i], &p, &err) == 0) {
-				printf("%s: ok: profile '%s' version %s, %zu requirements\n", argv[i], p->id, p->version, p->nreqs);
+				if (strcmp(file, argv[i]))
+					printf("%s (%s): ok: profile '%s' version %s, %zu requirements\n", argv[i], file, p->id,
+					       p->version, p->nreqs);
+				else
+					printf("%s: ok: profile '%s' version %s, %zu requirements\n", argv[i], p->id, p->version,
+					       p->nreqs);
 				profile_free(p);
 				ok = 1;
 			}
@@ -1109,6 +1142,7 @@ static int cmd_lint(int argc, char **argv)
 			bad = 1;
 		}
 		input_errors_release(&err);
+		free(file);
 	}
 	return bad ? EXIT_USAGE : EXIT_OK;
 }
@@ -1291,6 +1325,9 @@ static const char lab_help[] =
 	"  --flaw NAME        a flaw of keur-simdev (see keur-simdev --help) for every device;\n"
 	"  --flaw I:NAME      for device I only\n"
 	"  --name NAME        1-8 of a-z0-9 (default lab)\n"
+	"  --dir DIR          the lab's folder (default ./keur-lab), for every verb\n"
+	"  --dut devI         the device that power and reflash act on\n"
+	"  --firmware V       the firmware version reflash sets\n"
 	"reflash switches the device off, sets its firmware version to V and switches it on again\n"
 	"(the lab's <reflash> fixture: each UPDATE-* case starts from the declared firmware).\n";
 
@@ -1331,6 +1368,10 @@ static int cmd_lab(int argc, char **argv)
 	if (!strcmp(verb, "power")) {
 		onoff = argc > 2 ? argv[2] : "";
 		first = 3;
+		if (!strcmp(onoff, "--help") || !strcmp(onoff, "-h")) {
+			fputs(lab_help, stdout);
+			return EXIT_OK;
+		}
 		if (strcmp(onoff, "on") && strcmp(onoff, "off"))
 			return cli_usage_error("lab power: say on or off");
 	} else if (strcmp(verb, "up") && strcmp(verb, "down") && strcmp(verb, "reflash")) {
@@ -1397,6 +1438,7 @@ int cli_main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		fputs(usage_text, stdout);
+		usage_data();
 		return EXIT_OK;
 	}
 	if (!strcmp(cmd, "--version")) {

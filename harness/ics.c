@@ -163,7 +163,7 @@ void ics_template(FILE *f, const struct keur_profile *p)
 		   "     For every requirement: status=\"implemented\", \"not-implemented\" or \"not-applicable\";\n"
 		   "     a <justification> (required unless implemented) and the <document>s that show it.\n"
 		   "     issued-by: who states this for the manufacturer; date: YYYY-MM-DD.\n"
-		   "     Give it to the run with keur run ... (with the option ics) or <ics file=\"...\"/> in the DUT description. -->\n",
+		   "     Give it to the run with keur run ... (with the option ics) or <declares ics=\"...\"/> in the DUT description. -->\n",
 		p->id, p->version);
 	fprintf(f, "<ics xmlns=\"%s\" profile=\"%s\" profile-version=\"%s\" issued-by=\"\" date=\"\">\n", NS_ICS, p->id,
 		p->version);

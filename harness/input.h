@@ -336,6 +336,12 @@ int dut_load(const char *path, struct keur_dut **out, struct input_errors *err);
 int xsd_validate(xmlDocPtr doc, const char *xsd, xmlStructuredErrorFunc cb, void *ctx);
 int lab_load(const char *path, struct keur_lab **out, struct input_errors *err);
 int profile_load(const char *path, struct keur_profile **out, struct input_errors *err);
+/* A profile as the command line names it: a file, else a bundled profile by name ("csr-label" or
+ * "csr-label.xml", in keur_data_dir()/profiles).  The path to load (the argument itself when it
+ * names no bundled profile); caller frees.  profile_load does this itself. */
+char *profile_locate(const char *arg);
+/* The bundled profiles' names, "cra, csr-label, ...", or NULL when there are none; caller frees. */
+char *profile_bundled(void);
 void dut_free(struct keur_dut *d);
 void lab_free(struct keur_lab *l);
 void profile_free(struct keur_profile *p);

@@ -2,8 +2,10 @@
  * waivers, each checked against the others and against the cases keur knows. */
 #include "input.h"
 
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libxml/tree.h>
 
@@ -145,14 +147,87 @@ static void tree_load(struct profile_req *r, xmlNodePtr t)
 	}
 }
 
-int profile_load(const char *path, struct keur_profile **out, struct input_errors *err)
+/* A bare name: no folder part, and no file of that name here. */
+static int bundled_name(const char *arg)
+{
+	return arg[0] && !strchr(arg, '/') && access(arg, F_OK) != 0;
+}
+
+char *profile_locate(const char *arg)
+{
+	const char *data = keur_data_dir();
+
+	if (data && bundled_name(arg)) {
+		size_t n = strlen(arg);
+		char *p = n > 4 && !strcmp(arg + n - 4, ".xml") ? xasprintf("%s/profiles/%s", data, arg)
+								 : xasprintf("%s/profiles/%s.xml", data, arg);
+		if (access(p, R_OK) == 0)
+			return p;
+		free(p);
+	}
+	return xstrdup(arg);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *profile_bundled(void)
+{
+	const char *data = keur_data_dir();
+	char *dir, **names = NULL;
+	size_t n = 0;
+	struct strbuf sb;
+	DIR *d;
+
+	if (!data)
+		return NULL;
+	dir = xasprintf("%s/profiles", data);
+	d = opendir(dir);
+	free(dir);
+	if (!d)
+		return NULL;
+	for (struct dirent *e; (e = readdir(d)) && n < 256;) {
+		size_t len = strlen(e->d_name);
+		if (len > 4 && e->d_name[0] != '.' && !strcmp(e->d_name + len - 4, ".xml")) {
+			names = xrealloc(names, (n + 1) * sizeof(*names));
+			names[n++] = xstrndup(e->d_name, len - 4);
+		}
+	}
+	closedir(d);
+	if (!n)
+		return NULL;
+	qsort(names, n, sizeof(*names), by_name);
+	sb_init(&sb);
+	for (size_t i = 0; i < n; i++) {
+		sb_addf(&sb, "%s%s", i ? ", " : "", names[i]);
+		free(names[i]);
+	}
+	free(names);
+	return sb_detach(&sb);
+}
+
+int profile_load(const char *arg, struct keur_profile **out, struct input_errors *err)
 {
 	struct keur_profile *p = xcalloc(1, sizeof(*p));
 	size_t nerr = err->n;
-	xmlDocPtr doc = input_load_checked(path, NS_PROFILE, "profile", keur_xsd_profile, p->sha256, err);
+	char *path = profile_locate(arg);
+	xmlDocPtr doc = NULL;
 	xmlNodePtr root;
 
-	p->path = xstrdup(path);
+	p->path = path;
+	if (bundled_name(path)) {
+		char *names = profile_bundled();
+		if (names)
+			input_err_add(err, "%s: no such file, nor a bundled profile of that name (bundled, in %s/profiles: %s)",
+				      arg, keur_data_dir(), names);
+		else
+			input_err_add(err, "%s: no such file (and this keur finds no bundled profiles)", arg);
+		free(names);
+		goto out;
+	}
+	doc = input_load_checked(path, NS_PROFILE, "profile", keur_xsd_profile, p->sha256, err);
 	if (!doc)
 		goto out;
 	root = xmlDocGetRootElement(doc);

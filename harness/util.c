@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -404,6 +405,42 @@ char *path_dir(const char *path)
 	if (slash == path)
 		return xstrdup("/");
 	return xstrndup(path, (size_t)(slash - path));
+}
+
+static int is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *keur_data_dir(void)
+{
+	static char *dir;
+	static int done;
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (done)
+		return dir;
+	done = 1;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return NULL;
+	self[n] = '\0';
+	char *bin = path_dir(self), *share = xasprintf("%s/../share/keur", bin), *p = path_join(share, "profiles");
+	char real[PATH_MAX];
+	if (is_dir(p) && realpath(share, real)) {
+		dir = xstrdup(real);
+	} else {
+		free(p);
+		p = path_join(bin, "profiles");
+		if (is_dir(p))
+			dir = xstrdup(bin);
+	}
+	free(p);
+	free(share);
+	free(bin);
+	return dir;
 }
 
 int id_valid(const char *id)

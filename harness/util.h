@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#define KEUR_VERSION "0.1.0"
+#include "version.h"	/* KEUR_VERSION, from debian/changelog (Makefile) */
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Allocation that never returns NULL: out of memory ends the process with a message, by
@@ -82,6 +82,11 @@ char *path_join(const char *dir, const char *name);
 int url_split(const char *url, char *host, size_t hlen, int *port, const char **path);
 /* The directory part of a path ("." when it has none). Caller frees. */
 char *path_dir(const char *path);
+
+/* The folder of keur's bundled data (profiles/, schemas/, demo/), found from where the running
+ * binary is: BINDIR/../share/keur when installed (make install, the Debian package), else the
+ * build tree the binary was built in (its profiles/ beside it); NULL when neither has one. */
+const char *keur_data_dir(void);
 
 /* Case IDs are AREA-TOPIC-NNN: capitals, digits and dashes. */
 int id_valid(const char *id);

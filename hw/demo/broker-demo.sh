@@ -3,9 +3,7 @@
 # access on, a password file for the lab's test identity) on a free loopback port.
 # Stops exactly the broker it started, by PID.  KEUR_DEMO_OUT sets the output directory.
 set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
-keur=$top/keur
-peer=$top/tests/peer
+. "$(dirname "$0")/where.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/keur-demo.XXXXXX")
 chmod 755 "$work"
 broker=
@@ -21,16 +19,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-for f in "$keur" "$peer"; do
-	[ -x "$f" ] || { echo "demo: $f is missing; run 'make demo'" >&2; exit 2; }
-done
+[ -x "$keur" ] || { echo "demo: $keur is missing; $missing" >&2; exit 2; }
 mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)	# /usr/sbin is not on every PATH
 [ -x "$mosquitto" ] || { echo "demo: mosquitto is not installed; run 'make deps'" >&2; exit 2; }
 
-port=$("$peer" freeport) || { echo "demo: no free port" >&2; exit 2; }
 mosquitto_passwd -c -b "$work/passwd" lab-test demo-only-secret >/dev/null 2>&1
 mosquitto_passwd -b "$work/passwd" kitchen demo-kitchen-secret >/dev/null 2>&1
 chmod 644 "$work/passwd"
+# A port nothing listens on; should another program take it first, mosquitto exits and the
+# demo tries another (three times).
+for try in 1 2 3; do
+port=$(free_port) || { echo "demo: no free port" >&2; exit 2; }
 cat > "$work/mosquitto.conf" <<CONF
 # The misconfiguration keur should catch: anonymous clients are admitted.
 listener $port 127.0.0.1
@@ -43,11 +42,17 @@ CONF
 chmod 666 "$work/mosquitto.log"	# started as root, mosquitto drops to its own user
 "$mosquitto" -c "$work/mosquitto.conf" >/dev/null 2>&1 &
 broker=$!
-if ! "$peer" wait-port "$port" 5000; then
+wait_port "$port" "$broker" && break
+# It ended (the port was taken meanwhile) or did not listen within 5 s.
+kill "$broker" 2>/dev/null
+wait "$broker" 2>/dev/null
+broker=
+if [ "$try" -eq 3 ]; then
 	echo "demo: mosquitto did not start on 127.0.0.1:$port:" >&2
 	cat "$work/mosquitto.log" >&2 2>/dev/null
 	exit 3
 fi
+done
 cat > "$work/dut.xml" <<DUT
 <?xml version="1.0"?>
 <dut xmlns="urn:keur:dut:1" id="demo-mosquitto">
@@ -59,13 +64,13 @@ cat > "$work/dut.xml" <<DUT
 DUT
 
 # A demo accreditation body and the lab it certified, to sign the report (EC P-256, 2 days).
-. "$top/hw/demo/signing.sh"
+. "$here/signing.sh"
 demo_signing_key "$work" "$work/ca.pem" || exit 3
 
-out=${KEUR_DEMO_OUT:-$top/keur-out/demo-$(date -u +%Y%m%dT%H%M%SZ)}
+out=${KEUR_DEMO_OUT:-$outbase/demo-$(date -u +%Y%m%dT%H%M%SZ)}
 echo "demo: mosquitto (PID $broker) on 127.0.0.1:$port with anonymous access on; keur audits it:" >&2
 echo >&2
-"$keur" run --profile "$top/profiles/csr-label.xml" --dut "$work/dut.xml" --out "$out" --operator "keur demo" \
+"$keur" run --profile "$profiles/csr-label.xml" --dut "$work/dut.xml" --out "$out" --operator "keur demo" \
 	--sign-key "$work/lab.key" --sign-cert "$work/lab.pem"
 rc=$?
 echo >&2

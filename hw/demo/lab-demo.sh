@@ -8,17 +8,16 @@
 # KEUR_DEMO_PROFILE another profile (its review is then left open: the review files are for
 # en303645).
 set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
-keur=$top/keur
+. "$(dirname "$0")/where.sh"
 export PATH=$PATH:/usr/sbin
-out=${KEUR_DEMO_OUT:-$top/keur-out/demo-$(date -u +%Y%m%dT%H%M%SZ)}
-lab=$top/keur-out/demo-lab
+out=${KEUR_DEMO_OUT:-$outbase/demo-$(date -u +%Y%m%dT%H%M%SZ)}
+lab=$outbase/demo-lab
 flaws="open-write dies-offline accept-unsigned extra-port"
 
-for f in "$keur" "$top/keur-simdev"; do
-	[ -x "$f" ] || { echo "demo: $f is missing; run 'make demo'" >&2; exit 2; }
+for f in "$keur" "$simdev"; do
+	[ -x "$f" ] || { echo "demo: $f is missing; $missing" >&2; exit 2; }
 done
-mkdir -p "$top/keur-out" "$out"
+mkdir -p "$outbase" "$out"
 # A demo that was killed may have left its lab: remove it first.
 [ -f "$lab/lab.state" ] && "$keur" lab down --dir "$lab" >/dev/null 2>&1
 trap '"$keur" lab down --dir "$lab" >/dev/null 2>&1' EXIT
@@ -34,15 +33,14 @@ echo >&2
 # CA goes beside the reports, for keur verify.
 work=$(mktemp -d "${TMPDIR:-/tmp}/keur-demo.XXXXXX") || exit 3
 trap '"$keur" lab down --dir "$lab" >/dev/null 2>&1; rm -rf "$work"' EXIT
-. "$top/hw/demo/signing.sh"
+. "$here/signing.sh"
 demo_signing_key "$work" "$out/demo-ca.pem" || exit 3
 
 # Both devices at once (each run mostly waits on its device).  Their TAP, with its YAML, goes
 # to DIR/devI.tap; on screen one line per case as it ends: device, case, verdict, seconds.
 # Each device's ICS for the profile, from its documentation pack, goes with its run.
-prof=${KEUR_DEMO_PROFILE:-$top/profiles/en303645.xml}
+prof=${KEUR_DEMO_PROFILE:-$profiles/en303645.xml}
 pid_=$(xmllint --xpath 'string(/*/@id)' "$prof" 2>/dev/null)
-pack=$top/hw/simdev/pack
 packs=(good flawed)
 # Up to substantial: level high rests on a penetration test, a person's job that the lab records
 # with keur review; without it a run waits for that review (exit 3).
@@ -74,7 +72,7 @@ echo >&2
 # signs the outputs again; its exit code is the run's from then on.
 today=$(date +%Y-%m-%d)
 for i in 0 1; do
-	rf=$top/hw/demo/review-dev$i.xml
+	rf=$reviews/review-dev$i.xml
 	[ "$pid_" = en303645 ] && [ -f "$rf" ] && [ -f "$out/dev$i/journal" ] || continue
 	sed "s|@DATE@|$today|g; s|@PACK@|$pack/${packs[$i]}|g" "$rf" > "$out/dev$i-review.xml"
 	"$keur" review "$out/dev$i" --with "$out/dev$i-review.xml" --operator "keur demo" > /dev/null 2> "$out/dev$i-review.err"

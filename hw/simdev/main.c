@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "image.h"
+#include "version.h"	/* KEUR_VERSION (Makefile, from debian/changelog) */
 #include "server.h"
 #include "update.h"
 
@@ -25,6 +26,8 @@ static const char usage[] =
 	"  --firmware V            firmware version at first start (default 1.0.0)\n"
 	"  --state FILE            configuration and firmware version that survive a restart\n"
 	"  --ready-file FILE       written once every listener is up\n"
+	"  --extra-port P          the undeclared TCP port of --flaw extra-port (default 2323)\n"
+	"  --version               print keur-simdev's version\n"
 	"cloud (MQTT, libmosquitto; TLS with CA verification):\n"
 	"  --mqtt-host A --mqtt-port P (8883) --mqtt-plain-port P (1883, used with --flaw no-tls)\n"
 	"  --mqtt-ca FILE --mqtt-user U --mqtt-password-file FILE --mqtt-prefix T --mqtt-keepalive S (10, at least 5)\n"
@@ -73,7 +76,7 @@ static int image_main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "version", required_argument, NULL, 'v' }, { "payload", required_argument, NULL, 'p' },
 		{ "out", required_argument, NULL, 'o' }, { "key", required_argument, NULL, 'k' },
-		{ NULL, 0, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	const char *version = NULL, *payload = NULL, *out = NULL, *key = NULL;
 	uint8_t *img, buf[1 << 16], *data = NULL;
@@ -86,6 +89,15 @@ static int image_main(int argc, char **argv)
 		case 'p': payload = optarg; break;
 		case 'o': out = optarg; break;
 		case 'k': key = optarg; break;
+		case 'h':
+			fputs("usage: keur-simdev image --version V --payload FILE --out IMAGE [--key PRIVATE.pem]\n"
+			      "writes a KFW1 firmware image: firmware version V, the bytes of FILE as its payload,\n"
+			      "signed with the Ed25519 private key PRIVATE.pem (unsigned without --key)\n"
+			      "  --version V        the firmware version the image carries\n"
+			      "  --payload FILE     the payload\n"
+			      "  --out IMAGE        where to write the image\n"
+			      "  --key PRIVATE.pem  sign with this Ed25519 private key (PEM)\n", stdout);
+			return 0;
 		default: return 2;
 		}
 	}
@@ -123,7 +135,7 @@ static int image_main(int argc, char **argv)
 enum {
 	O_ID = 256, O_FW, O_STATE, O_READY, O_MHOST, O_MPORT, O_MPLAIN, O_MCA, O_MUSER, O_MPWF, O_MPFX,
 	O_MKA, O_MBACK, O_LAN, O_COAP, O_COAPS, O_PSKID, O_PSKF, O_CCERT, O_CKEY, O_CCA, O_MODBUS, O_RTU, O_UKEY,
-	O_UURL, O_UINT, O_EXTRA, O_FLAW,
+	O_UURL, O_UINT, O_EXTRA, O_FLAW, O_VERSION,
 };
 
 int main(int argc, char **argv)
@@ -139,6 +151,7 @@ int main(int argc, char **argv)
 		{ "modbus-port", 1, NULL, O_MODBUS }, { "modbus-rtu", 1, NULL, O_RTU }, { "update-key", 1, NULL, O_UKEY },
 		{ "update-check-url", 1, NULL, O_UURL }, { "update-check-interval", 1, NULL, O_UINT },
 		{ "extra-port", 1, NULL, O_EXTRA }, { "flaw", 1, NULL, O_FLAW }, { "help", 0, NULL, 'h' },
+		{ "version", 0, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct simdev d = { .temp = 19.0, .setpoint = 21.0, .report_interval = 10, .mode = 1 };
@@ -200,6 +213,9 @@ int main(int argc, char **argv)
 			d.flaws |= 1u << f;
 			break;
 		}
+		case O_VERSION:
+			printf("keur-simdev %s\n", KEUR_VERSION);
+			return 0;
 		case 'h':
 			fputs(usage, stdout);
 			for (int f = 0; f < FLAW_COUNT; f++)
