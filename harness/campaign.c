@@ -494,7 +494,11 @@ int cmd_campaign(int argc, char **argv)
 				bad++;
 			}
 		/* The runs and the plan name every file by its absolute path: --resume works from anywhere. */
-		po.profile = profile ? absolute(profile) : NULL;
+		if (profile) {	/* a bundled profile's name: the file it stands for now */
+			char *f = profile_locate(profile);
+			po.profile = absolute(f);
+			free(f);
+		}
 		po.lab = lab ? absolute(lab) : NULL;
 		po.level = level ? xstrdup(level) : NULL;
 		po.only = only ? xstrdup(only) : NULL;

@@ -4,7 +4,7 @@
 # works), runs its installed demo against a real broker; make uninstall removes exactly what
 # install put there.
 . "$(dirname "$0")/lib.sh"
-plan 26
+plan 27
 
 R=$TMP/root
 make -s -C "$TOP" install DESTDIR="$R" PREFIX=/usr/local > "$TMP/install.log" 2>&1
@@ -62,6 +62,9 @@ is $? 1 "installed keur, profile by name, on an anonymous broker: exit 1"
 is "$(verdict_of run.tap MQTT-AUTH-001)" fail "MQTT-AUTH-001 fails on the anonymous broker"
 like "$(grep -m1 'profile-file' run/journal)" "$P/share/keur/profiles/csr-label.xml" "the journal holds the installed profile's path"
 (cd / && "$P/bin/keur" report "$TMP/elsewhere/run" > /dev/null 2>&1); is $? 0 "keur report of that run from another directory"
+"$P/bin/keur" campaign --profile csr-label --only MQTT-AUTH-001 --out camp dut.xml > camp.out 2>&1
+is "$(grep '^profile ' camp/campaign.plan)" "profile $P/share/keur/profiles/csr-label.xml" \
+	"keur campaign --profile NAME: the plan holds the installed file, for --resume"
 stop_pid "$broker"
 
 # The installed demo, from another directory, with its bundled broker.
