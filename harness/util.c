@@ -427,15 +427,17 @@ const char *keur_data_dir(void)
 	if (n <= 0)
 		return NULL;
 	self[n] = '\0';
-	char *bin = path_dir(self), *share = xasprintf("%s/../share/keur", bin), *p = path_join(share, "profiles");
+	/* A checkout first (its profiles/ holds the schema sources, which no installation has), so
+	 * that one built in, say, /usr/src/keur does not take /usr/share/keur for its own. */
+	char *bin = path_dir(self), *share = xasprintf("%s/../share/keur", bin), *p = path_join(bin, "profiles/profile.xsd");
 	char real[PATH_MAX];
-	if (is_dir(p) && realpath(share, real)) {
-		dir = xstrdup(real);
+	if (access(p, F_OK) == 0) {
+		dir = xstrdup(bin);
 	} else {
 		free(p);
-		p = path_join(bin, "profiles");
-		if (is_dir(p))
-			dir = xstrdup(bin);
+		p = path_join(share, "profiles");
+		if (is_dir(p) && realpath(share, real))
+			dir = xstrdup(real);
 	}
 	free(p);
 	free(share);

@@ -84,8 +84,8 @@ int url_split(const char *url, char *host, size_t hlen, int *port, const char **
 char *path_dir(const char *path);
 
 /* The folder of keur's bundled data (profiles/, schemas/, demo/), found from where the running
- * binary is: BINDIR/../share/keur when installed (make install, the Debian package), else the
- * build tree the binary was built in (its profiles/ beside it); NULL when neither has one. */
+ * binary is: the checkout it was built in (profiles/profile.xsd beside it), else
+ * BINDIR/../share/keur when installed (make install, the Debian package); NULL when neither. */
 const char *keur_data_dir(void);
 
 /* Case IDs are AREA-TOPIC-NNN: capitals, digits and dashes. */

@@ -4,7 +4,7 @@
 # works), runs its installed demo against a real broker; make uninstall removes exactly what
 # install put there.
 . "$(dirname "$0")/lib.sh"
-plan 27
+plan 28
 
 R=$TMP/root
 make -s -C "$TOP" install DESTDIR="$R" PREFIX=/usr/local > "$TMP/install.log" 2>&1
@@ -44,6 +44,13 @@ mv "$R/usr/local" "$TMP/moved"
 out=$("$TMP/moved/bin/keur" lint csr-label 2>&1)
 like "$out" "^csr-label \($TMP/moved/share/keur/profiles/csr-label.xml\): ok" "moved, the installation finds its own profiles"
 mv "$TMP/moved" "$R/usr/local"
+
+# A checkout whose parent folder has a share/keur (built in /usr/src/keur, say) keeps to its own.
+mkdir -p "$TMP/co/src/profiles" "$TMP/co/share/keur/profiles"
+cp "$TOP/keur" "$TMP/co/src/" && cp "$TOP"/profiles/* "$TMP/co/src/profiles/"
+cp "$TOP/profiles/cra.xml" "$TMP/co/share/keur/profiles/csr-label.xml"
+like "$("$TMP/co/src/keur" lint csr-label 2>&1)" "^csr-label \($TMP/co/src/profiles/csr-label.xml\): ok: profile 'csr-label'" \
+	"a checkout finds its own profiles, not those of an installation beside it"
 
 # A run against a real broker with the installed keur and a bundled profile by name; --resume of
 # it from yet another directory finds the same profile (the journal holds the file it was).
