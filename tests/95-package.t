@@ -81,7 +81,8 @@ in_chroot keur run --profile csr-label --dut /tmp/dut.xml --only MQTT-AUTH-001,M
 is $? 1 "installed: keur run --profile csr-label on an anonymous broker: exit 1"
 is "$(verdict_of "$TMP/run.tap" MQTT-AUTH-001)" fail "installed: MQTT-AUTH-001 fails on the anonymous broker"
 xmllint --noout --schema "$TOP/reports/report.xsd" "$C/tmp/run/report.xml" 2> /dev/null; ok $? "installed: its report.xml is valid"
-in_chroot man -w keur > /dev/null 2>&1 || [ -f "$C/usr/share/man/man1/keur.1.gz" ]; ok $? "installed: the man page"
+gzip -dc "$C/usr/share/man/man1/keur.1.gz" 2> /dev/null | grep -q "^\.TH KEUR 1 .*keur $version"
+ok $? "installed: keur(1), compressed, for this version"
 
 DEBIAN_FRONTEND=noninteractive in_chroot dpkg -r keur > "$TMP/remove.log" 2>&1
 [ ! -e "$C/usr/bin/keur" ] && [ ! -e "$C/usr/share/keur" ] && [ ! -e "$C/usr/share/man/man1/keur.1.gz" ]
