@@ -133,8 +133,8 @@ MANDIR    = $(PREFIX)/share/man
 INST_PROFILES = $(wildcard profiles/*.xml)
 INST_SCHEMAS  = $(wildcard profiles/*.xsd) reports/report.xsd reports/report.xsl reports/schemas/junit-10.xsd \
                 reports/schemas/oscal_assessment-results_schema.xsd
-INST_DEMO     = hw/demo/run-demo.sh hw/demo/lab-demo.sh hw/demo/broker-demo.sh hw/demo/signing.sh hw/demo/where.sh \
-                hw/demo/review-dev0.xml hw/demo/review-dev1.xml
+INST_DEMO_RUN = hw/demo/run-demo.sh hw/demo/lab-demo.sh hw/demo/broker-demo.sh
+INST_DEMO     = $(INST_DEMO_RUN) hw/demo/signing.sh hw/demo/where.sh hw/demo/review-dev0.xml hw/demo/review-dev1.xml
 INST_PACK     = hw/simdev/pack/README.md $(wildcard hw/simdev/pack/good/*) $(wildcard hw/simdev/pack/flawed/*)
 INST_MAN      = man/keur.1 man/keur-simdev.1
 INSTALLED     = $(BINDIR)/keur $(BINDIR)/keur-simdev $(INST_PROFILES:profiles/%=$(DATADIR)/profiles/%) \
@@ -147,11 +147,9 @@ install: keur keur-simdev
 	install -m 755 keur keur-simdev $(DESTDIR)$(BINDIR)/
 	install -m 644 $(INST_PROFILES) $(DESTDIR)$(DATADIR)/profiles/
 	install -m 644 $(INST_SCHEMAS) $(DESTDIR)$(DATADIR)/schemas/
-	install -m 644 $(INST_DEMO) $(DESTDIR)$(DATADIR)/demo/
-	chmod 755 $(DESTDIR)$(DATADIR)/demo/run-demo.sh $(DESTDIR)$(DATADIR)/demo/lab-demo.sh $(DESTDIR)$(DATADIR)/demo/broker-demo.sh
-	install -m 644 hw/simdev/pack/README.md $(DESTDIR)$(DATADIR)/demo/pack/
-	install -m 644 $(wildcard hw/simdev/pack/good/*) $(DESTDIR)$(DATADIR)/demo/pack/good/
-	install -m 644 $(wildcard hw/simdev/pack/flawed/*) $(DESTDIR)$(DATADIR)/demo/pack/flawed/
+	install -m 755 $(INST_DEMO_RUN) $(DESTDIR)$(DATADIR)/demo/
+	install -m 644 $(filter-out $(INST_DEMO_RUN),$(INST_DEMO)) $(DESTDIR)$(DATADIR)/demo/
+	for f in $(INST_PACK:hw/simdev/pack/%=%); do install -m 644 hw/simdev/pack/$$f $(DESTDIR)$(DATADIR)/demo/pack/$$f || exit 1; done
 	install -m 644 $(INST_MAN) $(DESTDIR)$(MANDIR)/man1/
 
 uninstall:

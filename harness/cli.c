@@ -1098,18 +1098,16 @@ static int cmd_lint(int argc, char **argv)
 		struct input_errors err = { 0 };
 		/* A bundled profile may be named; a bare name that is none gets the list of them. */
 		char *file = profile_locate(argv[i]);
-		enum input_kind k = !strchr(file, '/') && access(file, F_OK) != 0 ? INPUT_PROFILE : input_detect(file, &err);
+		enum input_kind k = profile_is_name(file) ? INPUT_PROFILE : input_detect(file, &err);
 		int ok = 0;
 
 		if (k == INPUT_PROFILE) {
 			struct keur_profile *p;
 			if (profile_load(argv[i], &p, &err) == 0) {
-				if (strcmp(file, argv[i]))
-					printf("%s (%s): ok: profile '%s' version %s, %zu requirements\n", argv[i], file, p->id,
-					       p->version, p->nreqs);
-				else
-					printf("%s: ok: profile '%s' version %s, %zu requirements\n", argv[i], p->id, p->version,
-					       p->nreqs);
+				/* A name says which file it stood for. */
+				char *as = strcmp(file, argv[i]) ? xasprintf("%s (%s)", argv[i], file) : xstrdup(argv[i]);
+				printf("%s: ok: profile '%s' version %s, %zu requirements\n", as, p->id, p->version, p->nreqs);
+				free(as);
 				profile_free(p);
 				ok = 1;
 			}

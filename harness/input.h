@@ -340,6 +340,8 @@ int profile_load(const char *path, struct keur_profile **out, struct input_error
  * "csr-label.xml", in keur_data_dir()/profiles).  The path to load (the argument itself when it
  * names no bundled profile); caller frees.  profile_load does this itself. */
 char *profile_locate(const char *arg);
+/* A bare name, not a file: no folder part, and no file of that name in the current directory. */
+int profile_is_name(const char *arg);
 /* The bundled profiles' names, "cra, csr-label, ...", or NULL when there are none; caller frees. */
 char *profile_bundled(void);
 void dut_free(struct keur_dut *d);

@@ -147,8 +147,7 @@ static void tree_load(struct profile_req *r, xmlNodePtr t)
 	}
 }
 
-/* A bare name: no folder part, and no file of that name here. */
-static int bundled_name(const char *arg)
+int profile_is_name(const char *arg)
 {
 	return arg[0] && !strchr(arg, '/') && access(arg, F_OK) != 0;
 }
@@ -157,10 +156,9 @@ char *profile_locate(const char *arg)
 {
 	const char *data = keur_data_dir();
 
-	if (data && bundled_name(arg)) {
+	if (data && profile_is_name(arg)) {
 		size_t n = strlen(arg);
-		char *p = n > 4 && !strcmp(arg + n - 4, ".xml") ? xasprintf("%s/profiles/%s", data, arg)
-								 : xasprintf("%s/profiles/%s.xml", data, arg);
+		char *p = xasprintf("%s/profiles/%s%s", data, arg, n > 4 && !strcmp(arg + n - 4, ".xml") ? "" : ".xml");
 		if (access(p, R_OK) == 0)
 			return p;
 		free(p);
@@ -217,7 +215,7 @@ int profile_load(const char *arg, struct keur_profile **out, struct input_errors
 	xmlNodePtr root;
 
 	p->path = path;
-	if (bundled_name(path)) {
+	if (profile_is_name(path)) {
 		char *names = profile_bundled();
 		if (names)
 			input_err_add(err, "%s: no such file, nor a bundled profile of that name (bundled, in %s/profiles: %s)",

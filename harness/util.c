@@ -429,18 +429,17 @@ const char *keur_data_dir(void)
 	self[n] = '\0';
 	/* A checkout first (its profiles/ holds the schema sources, which no installation has), so
 	 * that one built in, say, /usr/src/keur does not take /usr/share/keur for its own. */
-	char *bin = path_dir(self), *share = xasprintf("%s/../share/keur", bin), *p = path_join(bin, "profiles/profile.xsd");
+	char *bin = path_dir(self), *p = path_join(bin, "profiles/profile.xsd");
 	char real[PATH_MAX];
 	if (access(p, F_OK) == 0) {
 		dir = xstrdup(bin);
 	} else {
 		free(p);
-		p = path_join(share, "profiles");
-		if (is_dir(p) && realpath(share, real))
-			dir = xstrdup(real);
+		p = xasprintf("%s/../share/keur/profiles", bin);
+		if (is_dir(p) && realpath(p, real))
+			dir = path_dir(real);
 	}
 	free(p);
-	free(share);
 	free(bin);
 	return dir;
 }

@@ -21,7 +21,7 @@ is "$(ls "$P/share/keur/profiles" | wc -l)" "$(ls "$TOP"/profiles/*.xml | wc -l)
 
 # Run from another directory, where no profiles/ is.
 mkdir -p "$TMP/elsewhere" && cd "$TMP/elsewhere" || exit 1
-version=$(sed -n '1s/^keur (\([^)]*\)).*/\1/p' "$TOP/debian/changelog")
+version=$(changelog_version)
 is "$("$P/bin/keur" --version)" "keur $version" "keur --version prints the version of debian/changelog"
 out=$("$P/bin/keur" lint csr-label en303645 cra en18031-1 2>&1); rc=$?
 is "$rc" 0 "keur lint NAME...: the bundled profiles, by name"

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 plan 16
 
-version=$(sed -n '1s/^keur (\([^)]*\)).*/\1/p' "$TOP/debian/changelog")
+version=$(changelog_version)
 deb=keur_${version}_$(dpkg --print-architecture).deb
 rm -f "$TOP/$deb"
 make -s -C "$TOP" deb > "$TMP/deb.log" 2>&1

@@ -72,6 +72,9 @@ trap cleanup EXIT
 
 freeport() { "$PEER" freeport; }
 
+# The version on the first line of debian/changelog: the package's and keur --version's.
+changelog_version() { sed -n '1s/^keur (\([^)]*\)).*/\1/p' "$TOP/debian/changelog"; }
+
 # mosquitto is in /usr/sbin, which not every PATH holds.
 MOSQUITTO=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 
