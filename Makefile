@@ -8,7 +8,7 @@ VERSION := $(shell sed -n '1s/^keur .\([0-9][0-9a-z.+~-]*\). .*/\1/p' debian/cha
 PKGS     = libmosquitto libcoap-3-openssl libmodbus libxml-2.0 openssl libcjson xmlsec1-openssl libxslt
 WARN     = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wwrite-strings -Wvla -Wformat=2
 CFLAGS  ?= -O2 -g
-CFLAGS  += -pthread -std=c11 -D_GNU_SOURCE $(WARN) -Iharness -Idrivers -Ireports -Isuites -Ibuild -Ihw -Ihw/simdev
+CFLAGS  += -pthread -std=c11 -D_GNU_SOURCE $(WARN) -Iharness -Idrivers -Ireports -Isuites -Ibuild -Ihw -Ihw/simdev -Iimages
 ifeq ($(CI),true)
 CFLAGS  += -Werror
 endif
@@ -30,14 +30,16 @@ DEB_ALL   = $(DEB_BUILD) $(DEB_TEST) $(DEB_FUZZ) $(DEB_PKG)
 HARNESS  = harness/campaign.o harness/util.o harness/sha256.o harness/verdict.o harness/scope.o harness/procnet.o \
            harness/input.o harness/input_dut.o harness/input_lab.o harness/input_profile.o harness/tree.o harness/ics.o harness/review.o \
            harness/plan.o harness/journal.o harness/results.o harness/runner.o harness/ctx.o \
-           harness/cli.o harness/cli_review.o harness/review_tty.o build/schemas.o
+           harness/cli.o harness/cli_review.o harness/cli_image.o harness/review_tty.o build/schemas.o
 REPORTS  = reports/tap.o reports/junit.o reports/conformance.o reports/label.o reports/xmlout.o reports/sign.o reports/oscal.o reports/html.o
 DRIVERS  = drivers/httpserve.o drivers/mqtt.o drivers/mqtt_wire.o drivers/mb.o drivers/tls.o drivers/stream.o drivers/certgen.o drivers/coap.o drivers/coap_wire.o drivers/dtls.o drivers/mb_wire.o
-HW       = hw/lab.o hw/fixture.o hw/simdev/image.o
+HW       = hw/lab.o hw/fixture.o
+# The update image formats (images/images.h), shared by keur and keur-simdev.
+IMAGES   = images/images.o images/img_sign.o images/kfw1.o images/swu.o images/opaque.o
 SUITES   = suites/mqtt_versions.o suites/mqtt_auth.o suites/mqtt_tls.o suites/mqtt_acl.o suites/mqtt_rob.o suites/mqtt_client.o suites/credentials.o suites/modbus_write.o suites/modbus_fc.o suites/modbus_rob.o suites/modbus_sec.o suites/coap_access.o suites/coap_amp.o suites/coap_sec.o suites/coap_rob.o suites/offline.o suites/net_ports.o suites/update.o suites/decl.o
-CORE     = $(HARNESS) $(REPORTS) $(DRIVERS) $(HW) $(SUITES)
+CORE     = $(HARNESS) $(REPORTS) $(DRIVERS) $(HW) $(IMAGES) $(SUITES)
 SIMDEV   = hw/simdev/main.o hw/simdev/state.o hw/simdev/modbus_server.o hw/simdev/coap_server.o \
-           hw/simdev/mqtt_link.o hw/simdev/extra.o hw/simdev/update.o hw/simdev/image.o hw/simdev/httpd.o
+           hw/simdev/mqtt_link.o hw/simdev/extra.o hw/simdev/update.o hw/simdev/httpd.o $(IMAGES)
 TESTBINS = tests/unit tests/keur-selftest tests/peer tests/peer-dtls tests/hostile
 
 .PHONY: all check demo bench fuzz fuzzers deps deps-auto clean install uninstall deb check-package
@@ -76,7 +78,7 @@ tests/peer.o tests/hostile.o: tests/peer_io.h
 tests/peer-dtls: tests/peer_dtls.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lmbedtls -lmbedx509 -lmbedcrypto
 
-HEADERS = $(wildcard harness/*.h drivers/*.h reports/*.h suites/*.h hw/*.h hw/simdev/*.h) build/version.h
+HEADERS = $(wildcard harness/*.h drivers/*.h reports/*.h suites/*.h hw/*.h hw/simdev/*.h images/*.h) build/version.h
 
 %.o: %.c $(HEADERS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -252,4 +254,4 @@ deps-auto:
 	@bash tests/deps.sh auto $(DEB_ALL)
 
 clean:
-	rm -rf keur keur-simdev $(TESTBINS) keur_*.deb tests/keur-bench tests/bench/inproc build */*.o hw/*/*.o tests/*.o tests/*/*.o
+	rm -rf keur keur-simdev $(TESTBINS) keur_*.deb tests/keur-bench tests/bench/inproc build */*.o hw/*/*.o images/*.o tests/*.o tests/*/*.o

@@ -58,6 +58,8 @@ static const char usage_text[] =
 	"  review DIR            on a terminal: the guided review, one open requirement at a time\n"
 	"  review template DIR   a review file for the requirements still open for a person\n"
 	"  review DIR --with FILE     record the assessor's review; rewrites the outputs\n"
+	"  image info IMAGE      an update image's format, version(s) and signer (kfw1, swu, mender, raucb)\n"
+	"  image forge IMAGE --out DIR   the forged images the UPDATE cases would offer, with a manifest\n"
 	"\n"
 	"exit codes: 0 every mandatory requirement passed, 1 some failed,\n"
 	"            2 bad command line or input file, 3 inconclusive (lab or harness problem,\n"
@@ -1466,6 +1468,8 @@ int cli_main(int argc, char **argv)
 		rc = cmd_ics(argc - 1, argv + 1);
 	else if (!strcmp(cmd, "review"))
 		rc = cmd_review(argc - 1, argv + 1);
+	else if (!strcmp(cmd, "image"))
+		rc = cmd_image(argc - 1, argv + 1);
 	else
 		rc = cli_usage_error("unknown command '%s'", cmd);
 	xmlCleanupParser();

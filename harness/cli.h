@@ -36,6 +36,9 @@ int cli_outputs_again(const char *dir, int summary);
 int cmd_ics(int argc, char **argv);
 int cmd_review(int argc, char **argv);
 
+/* keur image (cli_image.c): an update image's format, versions and signer; its forgeries. */
+int cmd_image(int argc, char **argv);
+
 /* keur campaign (campaign.c): one `keur run` per DUT, at once, and the results gathered. */
 int cmd_campaign(int argc, char **argv);
 

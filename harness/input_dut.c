@@ -7,7 +7,7 @@
 
 #include <libxml/tree.h>
 
-#include "image.h"
+#include "images.h"
 #include "util.h"
 #include "xmlin.h"
 
@@ -444,26 +444,38 @@ static void local_load(struct keur_dut *d, xmlNodePtr n, const char *base, const
 	d->local[d->nlocal++] = lp;
 }
 
-/* The version a kfw1 image carries, or NULL with an error added. */
-static char *kfw1_version(const char *file, const char *what, const char *path, int line, struct input_errors *err)
+/* Reads an image declared of format f, checks that it is one, and sets *version to the
+ * version it carries when none is declared; a declared version must be one the image carries.
+ * Errors name the line. */
+static void image_check(const struct img_format *f, const char *file, const char *what, char **version,
+			const char *path, int line, struct input_errors *err)
 {
-	char *buf = NULL;
+	char *buf = NULL, why[300];
 	size_t len;
-	struct image img;
+	struct img_info info;
 	int r = file_read(file, &buf, &len);
 
 	if (r < 0) {
 		input_err_add(err, "%s:%d: %s '%s': %s", path, line, what, file, strerror(-r));
-		return NULL;
+		return;
 	}
-	if (image_parse((const uint8_t *)buf, len, &img) < 0) {
-		input_err_add(err, "%s:%d: %s '%s' is not a kfw1 image (format=\"opaque\" with version=\"...\" for other "
-			"formats)", path, line, what, file);
-		free(buf);
-		return NULL;
+	if (img_info(f, (const uint8_t *)buf, len, &info, why, sizeof(why)) < 0) {
+		input_err_add(err, "%s:%d: %s '%s' is not a %s image: %s (format=\"opaque\" with version=\"...\" for a "
+			"format keur does not read)", path, line, what, file, f->name, why);
+	} else if (!info.nversions && !*version) {
+		input_err_add(err, "%s:%d: %s '%s' carries no version keur can read: give %s=\"...\"", path, line, what,
+			file, strcmp(what, "image") ? "older-version" : "version");
+	} else if (!*version) {
+		*version = xstrdup(info.versions[0].value);
+	} else if (info.nversions) {
+		int found = 0;
+		for (int i = 0; i < info.nversions; i++)
+			found |= !strcmp(info.versions[i].value, *version);
+		if (!found)
+			input_err_add(err, "%s:%d: %s '%s' carries version %s (%s), not the declared %s", path, line, what, file,
+				info.versions[0].value, info.versions[0].what, *version);
 	}
 	free(buf);
-	return xstrdup(img.version);
 }
 
 static void update_load(struct keur_dut *d, xmlNodePtr n, const char *base, const char *path, struct input_errors *err)
@@ -509,14 +521,14 @@ static void update_load(struct keur_dut *d, xmlNodePtr n, const char *base, cons
 	if (!u->version_topic)
 		input_err_add(err, "%s:%d: <update> needs version-topic=\"...\": keur reads there the version the DUT runs", path,
 			u->line);
-	if (!strcmp(u->format, "kfw1")) {
-		if (u->image && !u->version)
-			u->version = kfw1_version(u->image, "image", path, u->line, err);
-		if (u->older_image && !u->older_version)
-			u->older_version = kfw1_version(u->older_image, "older-image", path, u->line, err);
-	} else if (strcmp(u->format, "opaque")) {
-		input_err_add(err, "%s:%d: update format=\"%s\": keur knows \"kfw1\" and \"opaque\" (bytes only)", path, u->line,
-			u->format);
+	const struct img_format *f = img_format_find(u->format);
+	if (!f) {
+		input_err_add(err, "%s:%d: update format=\"%s\": keur knows %s", path, u->line, u->format, img_format_names());
+	} else if (f->detect) {
+		if (u->image)
+			image_check(f, u->image, "image", &u->version, path, u->line, err);
+		if (u->older_image)
+			image_check(f, u->older_image, "older-image", &u->older_version, path, u->line, err);
 	} else if ((u->image && !u->version) || (u->older_image && !u->older_version)) {
 		input_err_add(err, "%s:%d: an opaque image does not say its version: give version=\"...\"%s", path, u->line,
 			u->older_image ? " and older-version=\"...\"" : "");

@@ -10,12 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-
 #include "case.h"
 #include "httpserve.h"
-#include "image.h"
+#include "images.h"
 #include "mqtt_fake.h"
 #include "sha256.h"
 #include "util.h"
@@ -45,6 +42,9 @@ struct upd {
 	char check_path[256];	/* check-url's path when keur serves it, else "" */
 	unsigned char *img;	/* the genuine image */
 	size_t img_len;
+	const char *ext;	/* what its format's files are called: ".bin", ".swu" ... */
+	char genuine[32];	/* "fw-genuine" and ext: the name it is served by */
+	char again[48];		/* INTERRUPT: the name it is offered by again */
 };
 
 static long now_ms(void)
@@ -280,6 +280,10 @@ static int upd_open(struct keur_ctx *ctx, struct upd *p)
 	}
 	p->img = (unsigned char *)buf;
 	p->img_len = len;
+	const struct img_format *fmt = img_format_find(p->u->format);
+	p->ext = fmt ? fmt->ext : ".bin";
+	snprintf(p->genuine, sizeof(p->genuine), "fw-genuine%s", p->ext);
+	snprintf(p->again, sizeof(p->again), "fw-genuine-again%s", p->ext);
 	if (len < 64) {
 		keur_verdict(ctx, KEUR_INCONC, "the image %s holds %zu bytes: too few to be an update", p->u->image, len);
 		free(p->img);
@@ -425,14 +429,14 @@ static void fetched(struct upd *p, const char *name, size_t len, char *out, size
 }
 
 /* Offers an image that must not install; the outcome goes to f. */
-static void must_refuse(struct upd *p, struct keur_findings *f, const char *what, const char *name,
+static void must_refuse(struct upd *p, struct keur_findings *f, const char *what, const char *desc, const char *name,
 			const unsigned char *img, size_t len, const char *version, int *dirty)
 {
 	char why[300], got[100];
 	long t0 = now_ms(), live;
 	struct since w = { version, 0 };
 
-	keep_image(p, name, img, len, what);
+	keep_image(p, name, img, len, desc);
 	if (*dirty) {
 		if (reflash(p, why, sizeof(why)) < 0) {
 			keur_find(f, FIND_OPEN, "%s image: not tried, the DUT could not be put back to %s: %s", what,
@@ -465,60 +469,47 @@ static void must_refuse(struct upd *p, struct keur_findings *f, const char *what
 
 /* ---- forging ---- */
 
-/* A fresh Ed25519 key of keur's own, as a PEM file in the evidence (it signs nothing genuine). */
-static char *foreign_key(struct upd *p)
+/* Writes PEM text into the evidence. */
+static void keep_text(struct upd *p, const char *name, const char *text)
 {
-	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-	char *path = keur_evidence_path(p->ctx, "foreign-signer.pem");
-	FILE *f = path && k ? fopen(path, "w") : NULL;
-	int ok = f && PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL) == 1;
+	char *path = keur_evidence_path(p->ctx, name);
+	FILE *f = path ? fopen(path, "w") : NULL;
 
-	if (f)
+	if (f) {
+		fputs(text, f);
 		fclose(f);
-	EVP_PKEY_free(k);
-	if (!ok) {
-		free(path);
-		return NULL;
 	}
-	return path;
+	free(path);
 }
 
-static void forged(struct keur_ctx *ctx, int which)
+/* Offers the forgeries of the case (images/: the same code as `keur image forge`), each in the
+ * DUT's declared format. */
+static void forged(struct keur_ctx *ctx, const enum img_forgery *kinds, int n)
 {
 	struct upd p;
 	struct keur_findings f = { 0 };
-	struct image img;
-	int dirty = 0, kfw1;
+	int dirty = 0;
 
 	if (upd_open(ctx, &p) < 0)
 		return;
-	kfw1 = !strcmp(p.u->format, "kfw1") && image_parse(p.img, p.img_len, &img) == 0;
-	if (which == 1) {
-		/* One byte of the payload changed after signing, and the image cut short. */
-		unsigned char *t = xmalloc(p.img_len);
-		size_t at = kfw1 ? (size_t)(img.payload - p.img) + img.payload_len / 2 : p.img_len / 2 + p.img_len / 4;
-		memcpy(t, p.img, p.img_len);
-		t[at] ^= 0x01;
-		keur_note(ctx, "tampered: byte %zu flipped (0x%02x to 0x%02x)", at, p.img[at], t[at]);
-		must_refuse(&p, &f, "tampered", "fw-tampered.bin", t, p.img_len, p.u->version, &dirty);
-		free(t);
-		must_refuse(&p, &f, "truncated", "fw-truncated.bin", p.img, p.img_len * 3 / 4, p.u->version, &dirty);
-	} else if (!kfw1) {
-		keur_find(&f, FIND_OPEN, "the image format is \"%s\": keur knows where the signature is only in kfw1 images, so "
-			  "it cannot %s it", p.u->format, which == 2 ? "strip" : "re-sign");
-	} else {
-		char *key = which == 3 ? foreign_key(&p) : NULL;
-		unsigned char *out = NULL;
-		size_t olen = 0;
-		if (which == 3 && !key)
-			keur_find(&f, FIND_OPEN, "keur could not make its own signing key");
-		else if (image_build(img.version, img.payload, img.payload_len, key, &out, &olen) < 0)
-			keur_find(&f, FIND_OPEN, "keur could not build the %s image", which == 2 ? "unsigned" : "foreign-signed");
-		else
-			must_refuse(&p, &f, which == 2 ? "unsigned" : "foreign-signed",
-				    which == 2 ? "fw-unsigned.bin" : "fw-foreign-signed.bin", out, olen, p.u->version, &dirty);
-		free(out);
-		free(key);
+	const struct img_format *fmt = img_format_find(p.u->format);
+	for (int i = 0; fmt && i < n; i++) {
+		const char *what = img_forgery_name(kinds[i]);
+		struct img_forged fg;
+		char why[400], name[64], desc[600];
+		if (img_forge(fmt, kinds[i], p.img, p.img_len, NULL, &fg, why, sizeof(why)) < 0) {
+			keur_find(&f, FIND_OPEN, "%s image: not made: %s", what, why);
+			continue;
+		}
+		keur_note(ctx, "%s: %s", what, fg.how);
+		if (fg.signer.key_pem)
+			keep_text(&p, "foreign-signer.key", fg.signer.key_pem);
+		if (fg.signer.cert_pem)
+			keep_text(&p, "foreign-signer.crt", fg.signer.cert_pem);
+		snprintf(name, sizeof(name), "fw-%s%s", what, fmt->ext);
+		snprintf(desc, sizeof(desc), "%s: %s", what, fg.how);
+		must_refuse(&p, &f, what, desc, name, fg.data, fg.len, p.u->version, &dirty);
+		img_forged_free(&fg);
 	}
 	upd_close(&p);
 	keur_findings_settle(ctx, &f, "every forged image was refused", KEUR_INCONC, "nothing was offered");
@@ -526,19 +517,21 @@ static void forged(struct keur_ctx *ctx, int which)
 
 static void forged_tampered(struct keur_ctx *ctx)
 {
-	forged(ctx, 1);
+	static const enum img_forgery k[] = { IMG_TAMPERED, IMG_TRUNCATED };
+	forged(ctx, k, 2);
 }
 
 static void forged_unsigned(struct keur_ctx *ctx)
 {
-	forged(ctx, 2);
+	static const enum img_forgery k[] = { IMG_UNSIGNED };
+	forged(ctx, k, 1);
 }
 
 static void forged_foreign(struct keur_ctx *ctx)
 {
-	forged(ctx, 3);
+	static const enum img_forgery k[] = { IMG_FOREIGN };
+	forged(ctx, k, 1);
 }
-
 /* ---- genuine, older, automatic ---- */
 
 static void genuine(struct keur_ctx *ctx)
@@ -550,17 +543,17 @@ static void genuine(struct keur_ctx *ctx)
 
 	if (upd_open(ctx, &p) < 0)
 		return;
-	keep_image(&p, "fw-genuine.bin", p.img, p.img_len, "the genuine image, as declared");
+	keep_image(&p, p.genuine, p.img, p.img_len, "the genuine image, as declared");
 	t0 = now_ms();
 	w = (struct since){ p.u->version, t0 };
-	if (offer(&p, "fw-genuine.bin", p.img, p.img_len, p.u->version, -1, 0, why, sizeof(why)) < 0) {
+	if (offer(&p, p.genuine, p.img, p.img_len, p.u->version, -1, 0, why, sizeof(why)) < 0) {
 		keur_verdict(ctx, KEUR_INCONC, "the genuine image could not be offered: %s", why);
 	} else if (pump(&p, p.u->install_ms, 5000, cond_reports, &w)) {
-		fetched(&p, "fw-genuine.bin", p.img_len, got, sizeof(got));
+		fetched(&p, p.genuine, p.img_len, got, sizeof(got));
 		keur_verdict(ctx, KEUR_PASS, "installed the genuine %s: the DUT %s and reported it %.1f s after the offer",
 			     p.u->version, got, (double)(p.reported_at - t0) / 1000.0);
 	} else {
-		fetched(&p, "fw-genuine.bin", p.img_len, got, sizeof(got));
+		fetched(&p, p.genuine, p.img_len, got, sizeof(got));
 		keur_verdict(ctx, KEUR_FAIL, "offered the genuine %s; in %d s the DUT %s and still reports %s", p.u->version,
 			     p.u->install_ms / 1000, got, p.running);
 	}
@@ -584,7 +577,12 @@ static void rollback(struct keur_ctx *ctx)
 	if (file_read(p.u->older_image, &old, &len) < 0)
 		keur_find(&f, FIND_OPEN, "the older image %s cannot be read", p.u->older_image);
 	else
-		must_refuse(&p, &f, "older", "fw-older.bin", (unsigned char *)old, len, p.u->older_version, &dirty);
+	{
+		char name[32];
+		snprintf(name, sizeof(name), "fw-older%s", p.ext);
+		must_refuse(&p, &f, "older", "older: the genuine older image, as declared", name, (unsigned char *)old, len,
+			    p.u->older_version, &dirty);
+	}
 	free(old);
 	upd_close(&p);
 	keur_findings_settle(ctx, &f, "the genuine older image was refused", KEUR_INCONC, "nothing was offered");
@@ -625,13 +623,13 @@ static void automatic(struct keur_ctx *ctx)
 		upd_close(&p);
 		return;
 	}
-	keep_image(&p, "fw-genuine.bin", p.img, p.img_len, "the genuine image, as declared");
+	keep_image(&p, p.genuine, p.img, p.img_len, "the genuine image, as declared");
 	t0 = now_ms();
 	w = (struct since){ p.u->version, t0 };
-	offer(&p, "fw-genuine.bin", p.img, p.img_len, p.u->version, -1, 1, why, sizeof(why));
+	offer(&p, p.genuine, p.img, p.img_len, p.u->version, -1, 1, why, sizeof(why));
 	int ok = pump(&p, wait, 5000, cond_reports, &w);
 	httpserve_stats(p.http, p.check_path, &st);
-	fetched(&p, "fw-genuine.bin", p.img_len, got, sizeof(got));
+	fetched(&p, p.genuine, p.img_len, got, sizeof(got));
 	if (ok)
 		keur_verdict(ctx, KEUR_PASS, "found and installed %s by itself, %.1f s after it was published (it asked %d "
 			     "time%s and %s)", p.u->version, (double)(p.reported_at - t0) / 1000.0, st.requests,
@@ -654,7 +652,7 @@ static int interrupted(struct upd *p, struct keur_findings *f, int power)
 	char name[48], path[80], why[300];
 	long hold = (long)p->img_len / 2, t;
 
-	snprintf(name, sizeof(name), "fw-genuine-%s.bin", power ? "power" : "uplink");
+	snprintf(name, sizeof(name), "fw-genuine-%s%s", power ? "power" : "uplink", p->ext);
 	snprintf(path, sizeof(path), "/keur/%s", name);
 	if (offer(p, name, p->img, p->img_len, p->u->version, hold, 0, why, sizeof(why)) < 0) {
 		keur_find(f, FIND_OPEN, "%s: the image could not be offered: %s", how, why);
@@ -711,7 +709,9 @@ static int cond_fetch_or_report(const struct upd *p, const void *arg)
 {
 	const struct since *w = arg;
 	struct httpserve_stats st;
-	httpserve_stats(p->http, "/keur/fw-genuine-again.bin", &st);
+	char path[64];
+	snprintf(path, sizeof(path), "/keur/%s", p->again);
+	httpserve_stats(p->http, path, &st);
 	return cond_reports(p, w) || st.requests > 0;
 }
 
@@ -724,7 +724,7 @@ static void interrupt(struct keur_ctx *ctx)
 
 	if (upd_open(ctx, &p) < 0)
 		return;
-	keep_image(&p, "fw-genuine.bin", p.img, p.img_len, "the genuine image, as declared");
+	keep_image(&p, p.genuine, p.img, p.img_len, "the genuine image, as declared");
 	if (lab_fixture_for(l->powers, l->npowers, p.d->id))
 		interrupted(&p, &f, 1);
 	else
@@ -735,13 +735,13 @@ static void interrupt(struct keur_ctx *ctx)
 		struct since w = { p.u->version, t0 };
 		int done = !strcmp(p.running, p.u->version), offers = 0;
 		while (!done && now_ms() < end && offers++ < 3) {
-			if (offer(&p, "fw-genuine-again.bin", p.img, p.img_len, p.u->version, -1, 0, why, sizeof(why)) < 0)
+			if (offer(&p, p.again, p.img, p.img_len, p.u->version, -1, 0, why, sizeof(why)) < 0)
 				keur_note(ctx, "the offer failed: %s", why);
 			long slice = end - now_ms() < REOFFER_MS ? end - now_ms() : REOFFER_MS;
 			if (pump(&p, slice, 5000, cond_fetch_or_report, &w))
 				done = pump(&p, end - now_ms(), 5000, cond_reports, &w);
 		}
-		fetched(&p, "fw-genuine-again.bin", p.img_len, got, sizeof(got));
+		fetched(&p, p.again, p.img_len, got, sizeof(got));
 		if (done)
 			keur_find(&f, FIND_GOOD, "offered again, %s installed", p.u->version);
 		else

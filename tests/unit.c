@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "case.h"
-#include "image.h"
+#include "kfw1.h"
 #include "input.h"
 #include "journal.h"
 #include "mqtt_dut.h"

@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "image.h"
+#include "kfw1.h"
 #include "version.h"	/* KEUR_VERSION (Makefile, from debian/changelog) */
 #include "server.h"
 #include "update.h"

@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "image.h"
+#include "kfw1.h"
 
 #define DL_CAP (16u << 20)	/* the largest image the device takes */
 #define DL_STALL_MS 15000	/* no progress for this long: the download is given up */

@@ -1,4 +1,4 @@
-/* image.h — keur's firmware image format, used by keur-simdev's update agent and by keur's
+/* kfw1.h — keur's firmware image format (KFW1), used by keur-simdev's update agent and by keur's
  * update cases (which derive forged images from genuine ones).
  *
  *   0  magic "KFW1"
@@ -12,11 +12,13 @@
  *
  * The signature covers bytes 0..23 (magic, version, length) followed by the payload, so the
  * version cannot be changed without breaking it. */
-#ifndef KEUR_IMAGE_H
-#define KEUR_IMAGE_H
+#ifndef KEUR_KFW1_H
+#define KEUR_KFW1_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "images.h"
 
 #define IMAGE_HEADER 28
 #define IMAGE_SIG_NONE 0
@@ -48,7 +50,5 @@ int image_verify(const uint8_t *buf, size_t len, const char *pubkey_pem);
 int image_build(const char *version, const uint8_t *payload, size_t len, const char *privkey_pem,
 		uint8_t **out, size_t *out_len);
 const char *image_strerror(int code);
-/* Compares two versions "a.b.c" numerically: <0, 0, >0. */
-int version_cmp(const char *a, const char *b);
 
 #endif

@@ -1,0 +1,195 @@
+/* images.c — the table of formats and what every format shares: forgeries by kind, truncation,
+ * errors, version order. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "img_int.h"
+
+extern const struct img_format img_kfw1, img_swu, img_opaque;
+
+const struct img_format *const img_formats[] = { &img_kfw1, &img_swu, &img_opaque, NULL };
+
+const struct img_format *img_format_find(const char *name)
+{
+	for (int i = 0; img_formats[i]; i++)
+		if (!strcmp(img_formats[i]->name, name))
+			return img_formats[i];
+	return NULL;
+}
+
+const struct img_format *img_format_detect(const uint8_t *buf, size_t len)
+{
+	for (int i = 0; img_formats[i]; i++)
+		if (img_formats[i]->detect && img_formats[i]->detect(buf, len))
+			return img_formats[i];
+	return &img_opaque;
+}
+
+const char *img_format_names(void)
+{
+	return "kfw1, swu, mender, raucb and opaque";
+}
+
+int img_info(const struct img_format *f, const uint8_t *buf, size_t len, struct img_info *info, char *err,
+	     size_t elen)
+{
+	memset(info, 0, sizeof(*info));
+	info->format = f->name;
+	if (f->detect && !f->detect(buf, len)) {
+		const struct img_format *g = img_format_detect(buf, len);
+		if (g != &img_opaque)
+			return img_err(err, elen, "not a %s image (it looks like %s)", f->name, g->name);
+		return img_err(err, elen, "not a %s image", f->name);
+	}
+	return f->info(buf, len, info, err, elen);
+}
+
+int img_forge(const struct img_format *f, enum img_forgery kind, const uint8_t *buf, size_t len,
+	      const struct img_signer *with, struct img_forged *out, char *err, size_t elen)
+{
+	struct img_info info;
+
+	memset(out, 0, sizeof(*out));
+	if (kind == IMG_TRUNCATED) {
+		/* The download cut short: the first three quarters, whatever the format. */
+		if (len < 4)
+			return img_err(err, elen, "an image of %zu bytes cannot be cut short", len);
+		out->len = len * 3 / 4;
+		out->data = malloc(out->len);
+		if (!out->data)
+			return img_err(err, elen, "out of memory");
+		memcpy(out->data, buf, out->len);
+		snprintf(out->how, sizeof(out->how), "the first %zu of its %zu bytes, as an interrupted download leaves it",
+			 out->len, len);
+		return 0;
+	}
+	if (img_info(f, buf, len, &info, err, elen) < 0)
+		return -1;
+	int r = f->forge(kind, buf, len, with, out, err, elen);
+	if (r < 0)
+		img_forged_free(out);
+	return r;
+}
+
+void img_forged_free(struct img_forged *f)
+{
+	free(f->data);
+	f->data = NULL;
+	img_signer_free(&f->signer);
+}
+
+void img_signer_free(struct img_signer *s)
+{
+	free(s->key_pem);
+	free(s->cert_pem);
+	s->key_pem = s->cert_pem = NULL;
+}
+
+static const struct {
+	const char *name, *breaks, *case_id;
+} forgeries[IMG_NFORGERIES] = {
+	[IMG_TAMPERED] = { "tampered", "a payload byte changed after signing, every hash and checksum recomputed: only the "
+			   "signature check can catch it", "UPDATE-FORGED-001" },
+	[IMG_TRUNCATED] = { "truncated", "the image cut short, as an interrupted download leaves it", "UPDATE-FORGED-001" },
+	[IMG_UNSIGNED] = { "unsigned", "the signature removed", "UPDATE-FORGED-002" },
+	[IMG_FOREIGN] = { "foreign-signed", "re-signed with a key and certificate keur made, not the vendor's",
+			  "UPDATE-FORGED-003" },
+};
+
+const char *img_forgery_name(enum img_forgery kind)
+{
+	return forgeries[kind].name;
+}
+
+const char *img_forgery_breaks(enum img_forgery kind)
+{
+	return forgeries[kind].breaks;
+}
+
+const char *img_forgery_case(enum img_forgery kind)
+{
+	return forgeries[kind].case_id;
+}
+
+static int vimg_err(int r, char *err, size_t elen, const char *fmt, va_list ap)
+{
+	if (err && elen)
+		vsnprintf(err, elen, fmt, ap);
+	return r;
+}
+
+int img_err(char *err, size_t elen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vimg_err(-1, err, elen, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int img_cannot(char *err, size_t elen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vimg_err(IMG_CANNOT, err, elen, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* Adds a version, its value cut at the first character that is not printable. */
+void img_add_version(struct img_info *info, const char *what, const char *value, size_t vlen)
+{
+	struct img_version *v;
+	size_t n = 0;
+
+	if (info->nversions == IMG_MAX_VERSIONS)
+		return;
+	v = &info->versions[info->nversions];
+	while (n < vlen && n + 1 < sizeof(v->value) && value[n] > ' ' && value[n] < 127)
+		n++;
+	if (!n)
+		return;
+	memcpy(v->value, value, n);
+	v->value[n] = '\0';
+	snprintf(v->what, sizeof(v->what), "%s", what);
+	info->nversions++;
+}
+
+void ib_add(struct img_buf *b, const void *p, size_t n)
+{
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < b->len + n)
+			cap *= 2;
+		uint8_t *d = realloc(b->d, cap);
+		if (!d)
+			abort();
+		b->d = d;
+		b->cap = cap;
+	}
+	if (n)
+		memcpy(b->d + b->len, p, n);
+	b->len += n;
+}
+
+void ib_pad(struct img_buf *b, size_t align)
+{
+	static const uint8_t zero[16];
+	ib_add(b, zero, (align - b->len % align) % align);
+}
+
+int version_cmp(const char *a, const char *b)
+{
+	for (;;) {
+		char *ea, *eb;
+		long x = strtol(a, &ea, 10), y = strtol(b, &eb, 10);
+		if (x != y)
+			return x < y ? -1 : 1;
+		if (*ea != '.' || *eb != '.')
+			return (*ea == '.') - (*eb == '.');
+		a = ea + 1;
+		b = eb + 1;
+	}
+}
