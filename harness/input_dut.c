@@ -460,8 +460,12 @@ static void image_check(const struct img_format *f, const char *file, const char
 		return;
 	}
 	if (img_info(f, (const uint8_t *)buf, len, &info, why, sizeof(why)) < 0) {
-		input_err_add(err, "%s:%d: %s '%s' is not a %s image: %s (format=\"opaque\" with version=\"...\" for a "
-			"format keur does not read)", path, line, what, file, f->name, why);
+		if (!strncmp(why, "not a ", 6))
+			input_err_add(err, "%s:%d: %s '%s': %s (format=\"opaque\" with version=\"...\" for a format keur "
+				"does not read)", path, line, what, file, why);
+		else
+			input_err_add(err, "%s:%d: %s '%s' is not a well-formed %s image: %s", path, line, what, file, f->name,
+				why);
 	} else if (!info.nversions && !*version) {
 		input_err_add(err, "%s:%d: %s '%s' carries no version keur can read: give %s=\"...\"", path, line, what,
 			file, strcmp(what, "image") ? "older-version" : "version");

@@ -1,5 +1,6 @@
 /* images.c — the table of formats and what every format shares: forgeries by kind, truncation,
  * errors, version order. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,9 +8,9 @@
 
 #include "img_int.h"
 
-extern const struct img_format img_kfw1, img_swu, img_opaque;
+extern const struct img_format img_kfw1, img_swu, img_mender, img_raucb, img_opaque;
 
-const struct img_format *const img_formats[] = { &img_kfw1, &img_swu, &img_opaque, NULL };
+const struct img_format *const img_formats[] = { &img_kfw1, &img_swu, &img_mender, &img_raucb, &img_opaque, NULL };
 
 const struct img_format *img_format_find(const char *name)
 {
@@ -169,27 +170,38 @@ void ib_add(struct img_buf *b, const void *p, size_t n)
 		b->d = d;
 		b->cap = cap;
 	}
-	if (n)
+	if (n && p)
 		memcpy(b->d + b->len, p, n);
 	b->len += n;
 }
 
 void ib_pad(struct img_buf *b, size_t align)
 {
-	static const uint8_t zero[16];
-	ib_add(b, zero, (align - b->len % align) % align);
+	size_t n = (align - b->len % align) % align, at = b->len;
+
+	ib_add(b, NULL, n);
+	if (n)
+		memset(b->d + at, 0, n);
 }
 
+/* Digits compare as numbers, anything else character by character: "1.10" after "1.9",
+ * "release-1.2.3" after "release-1.1.0", and "1.2" before "1.2.0". */
 int version_cmp(const char *a, const char *b)
 {
-	for (;;) {
-		char *ea, *eb;
-		long x = strtol(a, &ea, 10), y = strtol(b, &eb, 10);
-		if (x != y)
-			return x < y ? -1 : 1;
-		if (*ea != '.' || *eb != '.')
-			return (*ea == '.') - (*eb == '.');
-		a = ea + 1;
-		b = eb + 1;
+	while (*a || *b) {
+		if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+			char *ea, *eb;
+			unsigned long long x = strtoull(a, &ea, 10), y = strtoull(b, &eb, 10);
+			if (x != y)
+				return x < y ? -1 : 1;
+			a = ea;
+			b = eb;
+			continue;
+		}
+		if (*a != *b)
+			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+		a++;
+		b++;
 	}
+	return 0;
 }

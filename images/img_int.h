@@ -19,21 +19,25 @@ void img_add_version(struct img_info *info, const char *what, const char *value,
 void img_sha256(const uint8_t *d, size_t n, uint8_t out[32]);
 void img_sha256_hex(const uint8_t *d, size_t n, char hex[65]);
 
-/* A fresh key ("ED25519", "EC" for P-256, "RSA:BITS") in PEM, with a self-signed code-signing
- * certificate (CN "keur foreign signer") when cert is set: 0, or -1 with why. */
-int img_signer_make(const char *keytype, int cert, struct img_signer *s, char *err, size_t elen);
+/* A fresh key ("ED25519", "EC" for P-256, "RSA:BITS") in PEM, with a self-signed certificate
+ * when cert is set: like tmpl (the genuine signer's: its subject, key usage and extended key
+ * usage) when given, else keur's own.  0, or -1 with why. */
+int img_signer_make(const char *keytype, int cert, const X509 *tmpl, struct img_signer *s, char *err, size_t elen);
 /* The signer's key and certificate, parsed (free with EVP_PKEY_free / X509_free); NULL when
  * absent or unreadable. */
 EVP_PKEY *img_signer_pkey(const struct img_signer *s);
 X509 *img_signer_x509(const struct img_signer *s);
-/* The signer to use: *with when given, else one made of keytype.  0, or -1 with why. */
-int img_signer_pick(const struct img_signer *with, const char *keytype, int cert, struct img_signer *out, char *err,
-		    size_t elen);
+/* The signer to use: *with when given, else one made of keytype (img_signer_make).  0, or -1
+ * with why. */
+int img_signer_pick(const struct img_signer *with, const char *keytype, int cert, const X509 *tmpl,
+		    struct img_signer *out, char *err, size_t elen);
 
 /* A CMS SignedData (DER) over data, detached or with data inside, signed by s (which needs a
  * certificate): 0 and *der (malloc'ed), or -1 with why. */
 int img_cms_sign(const uint8_t *data, size_t len, int detached, const struct img_signer *s, uint8_t **der,
 		 size_t *dlen, char *err, size_t elen);
+/* The certificate of a CMS SignedData's (first) signer, when it carries it; NULL otherwise. */
+X509 *img_cms_signer_cert(const uint8_t *der, size_t len);
 /* Who signed a CMS SignedData (DER), "CN=... (issued by CN=...)", into out: 0, or -1 when it
  * is not one. */
 int img_cms_signer(const uint8_t *der, size_t len, char *out, size_t olen);

@@ -47,8 +47,18 @@ static int add_ext(X509 *x, int nid, const char *value)
 	return ok;
 }
 
-/* A self-signed code-signing certificate for k, valid from an hour ago for two years. */
-static X509 *self_signed(EVP_PKEY *k)
+/* Copies extension nid from t to x, if t has it: 1, or 0 on failure. */
+static int copy_ext(X509 *x, const X509 *t, int nid)
+{
+	int i = X509_get_ext_by_NID(t, nid, -1);
+	return i < 0 || X509_add_ext(x, X509_get_ext(t, i), -1) == 1;
+}
+
+/* A self-signed certificate for k, valid from an hour ago for two years.  With a template (the
+ * genuine signer's certificate) it takes its subject, key usage and extended key usage, so that
+ * a device can refuse it only because nothing it trusts issued it; without one it is keur's
+ * own, for digital signatures, with no extended key usage. */
+static X509 *self_signed(EVP_PKEY *k, const X509 *tmpl)
 {
 	X509 *x = X509_new();
 	X509_NAME *n = X509_NAME_new();
@@ -66,13 +76,23 @@ static X509 *self_signed(EVP_PKEY *k)
 		ok = ok && bn && BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x));
 		BN_free(bn);
 	}
-	ok = ok && X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC, (const unsigned char *)"keur test lab", -1, -1, 0) &&
-	     X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"keur foreign signer", -1, -1, 0);
+	if (tmpl) {
+		X509_NAME_free(n);
+		n = X509_NAME_dup(X509_get_subject_name(tmpl));
+		ok = ok && n;
+	} else {
+		ok = ok &&
+		     X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC, (const unsigned char *)"keur test lab", -1, -1, 0) &&
+		     X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"keur foreign signer", -1, -1, 0);
+	}
 	ok = ok && X509_set_subject_name(x, n) && X509_set_issuer_name(x, n) &&
 	     X509_gmtime_adj(X509_getm_notBefore(x), -3600) && X509_gmtime_adj(X509_getm_notAfter(x), 2L * 366 * 86400) &&
 	     X509_set_pubkey(x, k) == 1 && add_ext(x, NID_basic_constraints, "critical,CA:FALSE") &&
-	     add_ext(x, NID_key_usage, "critical,digitalSignature") && add_ext(x, NID_ext_key_usage, "codeSigning") &&
 	     add_ext(x, NID_subject_key_identifier, "hash");
+	if (tmpl)
+		ok = ok && copy_ext(x, tmpl, NID_key_usage) && copy_ext(x, tmpl, NID_ext_key_usage);
+	else
+		ok = ok && add_ext(x, NID_key_usage, "critical,digitalSignature");
 	const EVP_MD *md = EVP_PKEY_get_id(k) == EVP_PKEY_ED25519 ? NULL : EVP_sha256();
 	ok = ok && X509_sign(x, k, md) > 0;
 	X509_NAME_free(n);
@@ -83,7 +103,7 @@ static X509 *self_signed(EVP_PKEY *k)
 	return x;
 }
 
-int img_signer_make(const char *keytype, int cert, struct img_signer *s, char *err, size_t elen)
+int img_signer_make(const char *keytype, int cert, const X509 *tmpl, struct img_signer *s, char *err, size_t elen)
 {
 	EVP_PKEY *k = NULL;
 	X509 *x = NULL;
@@ -101,7 +121,7 @@ int img_signer_make(const char *keytype, int cert, struct img_signer *s, char *e
 		img_err(err, elen, "keur could not make a %s key", keytype);
 		goto out;
 	}
-	if (cert && (!(x = self_signed(k)) || PEM_write_bio_X509(cb, x) != 1)) {
+	if (cert && (!(x = self_signed(k, tmpl)) || PEM_write_bio_X509(cb, x) != 1)) {
 		img_err(err, elen, "keur could not make a certificate for its %s key", keytype);
 		goto out;
 	}
@@ -136,12 +156,12 @@ X509 *img_signer_x509(const struct img_signer *s)
 	return x;
 }
 
-int img_signer_pick(const struct img_signer *with, const char *keytype, int cert, struct img_signer *out, char *err,
-		    size_t elen)
+int img_signer_pick(const struct img_signer *with, const char *keytype, int cert, const X509 *tmpl,
+		    struct img_signer *out, char *err, size_t elen)
 {
 	memset(out, 0, sizeof(*out));
 	if (!with)
-		return img_signer_make(keytype, cert, out, err, elen);
+		return img_signer_make(keytype, cert, tmpl, out, err, elen);
 	if (cert && !with->cert_pem)
 		return img_err(err, elen, "this format's signature carries a certificate: give one with the key");
 	out->key_pem = strdup(with->key_pem);
@@ -228,6 +248,40 @@ int img_cms_sign(const uint8_t *data, size_t len, int detached, const struct img
 	return 0;
 }
 
+X509 *img_cms_signer_cert(const uint8_t *der, size_t len)
+{
+	const unsigned char *p = der;
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)len);
+	STACK_OF(X509) *certs = NULL;
+	STACK_OF(CMS_SignerInfo) *sis;
+	X509 *found = NULL;
+
+	if (cms && OBJ_obj2nid(CMS_get0_type(cms)) == NID_pkcs7_signed && (sis = CMS_get0_SignerInfos(cms)) &&
+	    sk_CMS_SignerInfo_num(sis) > 0 && (certs = CMS_get1_certs(cms))) {
+		for (int i = 0; i < sk_X509_num(certs) && !found; i++)
+			if (CMS_SignerInfo_cert_cmp(sk_CMS_SignerInfo_value(sis, 0), sk_X509_value(certs, i)) == 0)
+				found = X509_dup(sk_X509_value(certs, i));
+	}
+	sk_X509_pop_free(certs, X509_free);
+	CMS_ContentInfo_free(cms);
+	return found;
+}
+
+/* "CN=Vendor Signer, O=Vendor": the name as a person reads it. */
+static void name_text(const X509_NAME *n, char *out, size_t olen)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *t;
+
+	out[0] = '\0';
+	if (b && X509_NAME_print_ex(b, n, 0, XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN | ASN1_STRFLGS_RFC2253) >= 0 &&
+	    (t = bio_text(b))) {
+		snprintf(out, olen, "%s", t);
+		free(t);
+	}
+	BIO_free(b);
+}
+
 int img_cms_signer(const uint8_t *der, size_t len, char *out, size_t olen)
 {
 	const unsigned char *p = der;
@@ -246,8 +300,8 @@ int img_cms_signer(const uint8_t *der, size_t len, char *out, size_t olen)
 	for (int i = 0; certs && i < sk_X509_num(certs); i++) {
 		X509 *x = sk_X509_value(certs, i);
 		if (CMS_SignerInfo_cert_cmp(sk_CMS_SignerInfo_value(sis, 0), x) == 0) {
-			X509_NAME_oneline(X509_get_subject_name(x), subj, sizeof(subj));
-			X509_NAME_oneline(X509_get_issuer_name(x), iss, sizeof(iss));
+			name_text(X509_get_subject_name(x), subj, sizeof(subj));
+			name_text(X509_get_issuer_name(x), iss, sizeof(iss));
 			break;
 		}
 	}

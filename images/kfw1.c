@@ -196,7 +196,7 @@ static int kfw1_forge(enum img_forgery kind, const uint8_t *buf, size_t len, con
 		return 0;
 	}
 	if (kind == IMG_FOREIGN) {
-		if (img_signer_pick(with, "ED25519", 0, &out->signer, err, elen) < 0)
+		if (img_signer_pick(with, "ED25519", 0, NULL, &out->signer, err, elen) < 0)
 			return -1;
 		key = img_signer_pkey(&out->signer);
 		if (!key || EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {

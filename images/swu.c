@@ -399,13 +399,16 @@ static int swu_forge(enum img_forgery kind, const uint8_t *buf, size_t len, cons
 		char who[400];
 		int cms = s->sig < 0 || img_cms_signer(s->c.m[s->sig].data, s->c.m[s->sig].size, who, sizeof(who)) == 0;
 		if (cms) {
-			if (img_signer_pick(with, "EC", 1, &out->signer, err, elen) < 0 ||
-			    img_cms_sign(d->data, d->size, 1, &out->signer, &sig, &slen, err, elen) < 0)
+			X509 *genuine = s->sig < 0 ? NULL : img_cms_signer_cert(s->c.m[s->sig].data, s->c.m[s->sig].size);
+			int ok = img_signer_pick(with, "EC", 1, genuine, &out->signer, err, elen) == 0 &&
+				 img_cms_sign(d->data, d->size, 1, &out->signer, &sig, &slen, err, elen) == 0;
+			X509_free(genuine);
+			if (!ok)
 				goto out;
 		} else {
 			char kt[32];
 			snprintf(kt, sizeof(kt), "RSA:%zu", s->c.m[s->sig].size * 8);
-			if (img_signer_pick(with, kt, 0, &out->signer, err, elen) < 0)
+			if (img_signer_pick(with, kt, 0, NULL, &out->signer, err, elen) < 0)
 				goto out;
 			if (rsa_sign(d->data, d->size, &out->signer, &sig, &slen) < 0) {
 				img_err(err, elen, "keur could not make a raw RSA signature with the key");

@@ -320,6 +320,8 @@ static void test_image(void)
 	ok(image_build("12345678901234567", payload, 1, NULL, &other, &olen) < 0, "a version longer than 16 bytes is refused");
 	ok(version_cmp("1.4.3", "1.4.10") < 0 && version_cmp("2.0", "1.9.9") > 0 && version_cmp("1.2.0", "1.2.0") == 0 &&
 	   version_cmp("1.2", "1.2.0") < 0, "versions compare numerically");
+	ok(version_cmp("release-1.1.0", "release-1.2.3") < 0 && version_cmp("v1.10", "v1.9") > 0 &&
+	   version_cmp("rel-2", "rel-2") == 0, "versions with a name before them compare by their numbers");
 	free(img);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	ok(system(cmd) == 0, "temporary keys removed");
