@@ -114,7 +114,7 @@ const char *img_forgery_case(enum img_forgery kind)
 	return forgeries[kind].case_id;
 }
 
-static int vimg_err(int r, char *err, size_t elen, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static int vimg_err(int r, char *err, size_t elen, const char *fmt, va_list ap)
 {
 	if (err && elen)
 		vsnprintf(err, elen, fmt, ap);

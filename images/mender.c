@@ -7,7 +7,9 @@
  * the signature only through the sums the manifest lists.  So a forgery recomputes the sums and
  * keeps, drops or replaces the signature.  The tars are read and written with libarchive, in
  * memory; a forgery rewrites only the members it changes and copies every member's header
- * (name, mode, owner, time) from the original, so that only the signature check can tell. */
+ * (name, mode, owner, time) from the original, so that only the signature check can tell.
+ * manifest-augment and header-augment (unsigned by design) are kept as they are; artifacts of
+ * format version 2 are read, not forged. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,7 +170,8 @@ static int member_data(struct archive *a, struct member *m, size_t size, int kee
 		got += (size_t)n;
 	}
 	if (got != size) {
-		img_err(err, elen, "%s: member '%s' ends after %zu of its %zu bytes (truncated?)", what, m->name, got, size);
+		img_err(err, elen, "%s: member '%s' ends after %zu of its %zu bytes (truncated?)", what, m->name, got,
+			size);
 		goto out;
 	}
 	if (keep && !m->data && !(m->data = malloc(1))) {
@@ -191,7 +194,7 @@ static int member_read(struct archive *a, struct archive_entry *e, int keep, siz
 {
 	const char *name = archive_entry_pathname(e);
 	la_int64_t size = archive_entry_size(e);
-	struct member *m = &t->m[t->n];
+	struct member *m;
 
 	if (t->n == TAR_MAX)
 		return img_err(err, elen, "%s: more than %d members", what, TAR_MAX);
@@ -206,6 +209,7 @@ static int member_read(struct archive *a, struct archive_entry *e, int keep, siz
 	if (!archive_entry_size_is_set(e) || size < 0 || (uint64_t)size > limit)
 		return img_err(err, elen, "%s: member '%s' claims %lld bytes, more than the %zu keur reads there", what,
 			       name, (long long)size, limit);
+	m = &t->m[t->n];
 	if (!(m->e = archive_entry_clone(e)))
 		return img_err(err, elen, "out of memory");
 	snprintf(m->name, sizeof(m->name), "%s", name);
@@ -311,6 +315,13 @@ struct artifact {
 	cJSON *info;		/* its header-info */
 };
 
+/* A ustar header for "version" first, its JSON saying "mender" early on. */
+static int mender_detect(const uint8_t *buf, size_t len)
+{
+	return len > 512 && !memcmp(buf, "version", 8) && !memcmp(buf + 257, "ustar", 5) && buf[512] == '{' &&
+	       memmem(buf + 512, len - 512 < 64 ? len - 512 : 64, "mender", 6);
+}
+
 static void artifact_free(struct artifact *a)
 {
 	if (!a)
@@ -343,10 +354,11 @@ static int artifact_order(struct artifact *a, char *err, size_t elen)
 	if (is_named(t, i, "manifest-augment"))
 		a->augment = i++;
 	if (i == t->n)
-		return img_err(err, elen, "the artifact ends after %d members, before header.tar.gz (truncated?)", t->n);
+		return img_err(err, elen, "the artifact ends after %d members, before header.tar.gz (truncated?)",
+			       t->n);
 	if (zip_of(t->m[i].name, "header") < 0)
-		return img_err(err, elen, "the artifact's member %d is '%s' where its grammar wants header.tar.gz", i + 1,
-			       t->m[i].name);
+		return img_err(err, elen, "the artifact's member %d is '%s' where its grammar wants header.tar.gz",
+			       i + 1, t->m[i].name);
 	a->header = i++;
 	if (i < t->n && zip_of(t->m[i].name, "header-augment") >= 0)
 		a->haugment = i++;
@@ -367,7 +379,8 @@ static int artifact_version(struct artifact *a, char *err, size_t elen)
 {
 	const struct member *m = &a->outer.m[0];
 	cJSON *j = cJSON_ParseWithLength((const char *)m->data, m->size);
-	const cJSON *f = cJSON_GetObjectItemCaseSensitive(j, "format"), *v = cJSON_GetObjectItemCaseSensitive(j, "version");
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(j, "format");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "version");
 	int r = -1;
 
 	if (!cJSON_IsObject(j))
@@ -399,11 +412,12 @@ static int manifest_check(const struct member *m, char *err, size_t elen)
 			return img_err(err, elen, "%s: line %d is not '<sha256>  <name>'", m->name, lines + 1);
 		for (int i = 0; i < 64; i++)
 			if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
-				return img_err(err, elen, "%s: line %d does not start with a sha256 in lowercase hex", m->name,
-					       lines + 1);
+				return img_err(err, elen, "%s: line %d does not start with a sha256 in lowercase hex",
+					       m->name, lines + 1);
 		for (const uint8_t *q = p + 66; q < nl; q++)
 			if (*q < ' ' || *q == 0x7f)
-				return img_err(err, elen, "%s: line %d names a file with a control character", m->name, lines + 1);
+				return img_err(err, elen, "%s: line %d names a file with a control character", m->name,
+					       lines + 1);
 		lines++;
 		p = nl + 1;
 	}
@@ -662,7 +676,7 @@ static int mender_info(const uint8_t *buf, size_t len, struct img_info *info, ch
 	struct artifact *a = calloc(1, sizeof(*a));
 	struct tally s;
 	char files[200] = "", types[120] = "", devices[120] = "", sums[300] = "";
-	const cJSON *payloads;
+	const cJSON *payloads, *depends;
 	int r = -1;
 
 	if (!a)
@@ -682,18 +696,19 @@ static int mender_info(const uint8_t *buf, size_t len, struct img_info *info, ch
 		if (n)
 			sig_describe(n, info->signer, sizeof(info->signer));
 		else
-			snprintf(info->signer, sizeof(info->signer), "a manifest.sig of %zu bytes that is not base64 of a "
-				 "signature", a->outer.m[a->sig].size);
+			snprintf(info->signer, sizeof(info->signer), "a manifest.sig of %zu bytes that is not base64 "
+				 "of a signature", a->outer.m[a->sig].size);
 	}
+	/* version 2 names them otherwise */
 	payloads = cJSON_GetObjectItemCaseSensitive(a->info, a->version == 2 ? "updates" : "payloads");
+	depends = cJSON_GetObjectItemCaseSensitive(a->info, "artifact_depends");
 	join(payloads, "type", types, sizeof(types));
 	join(a->version == 2 ? cJSON_GetObjectItemCaseSensitive(a->info, "device_types_compatible") :
-	     cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(a->info, "artifact_depends"), "device_type"),
-	     NULL, devices, sizeof(devices));
+	     cJSON_GetObjectItemCaseSensitive(depends, "device_type"), NULL, devices, sizeof(devices));
 	int np = cJSON_IsArray(payloads) ? cJSON_GetArraySize(payloads) : 0;
 	snprintf(info->contents, sizeof(info->contents), "a Mender artifact v%d: %d payload%s (%s), files: %s; device "
-		 "types: %s; %s", a->version, np, np == 1 ? "" : "s", types[0] ? types : "none", files[0] ? files : "none",
-		 devices[0] ? devices : "none", sums);
+		 "types: %s; %s", a->version, np, np == 1 ? "" : "s", types[0] ? types : "none",
+		 files[0] ? files : "none", devices[0] ? devices : "none", sums);
 	r = 0;
 out:
 	artifact_free(a);
@@ -701,12 +716,6 @@ out:
 }
 
 /* ---- forgeries ---- */
-
-static int mender_detect(const uint8_t *buf, size_t len)
-{
-	return len > 512 && !memcmp(buf, "version", 8) && !memcmp(buf + 257, "ustar", 5) && buf[512] == '{' &&
-	       memmem(buf + 512, len - 512 < 64 ? len - 512 : 64, "mender", 6);
-}
 
 /* A type-info header may give the payload's sha256 too (rootfs-image.checksum): when one gives
  * old, it gets hex instead, header.tar.* is rebuilt and the manifest's line for it recomputed.
@@ -774,8 +783,8 @@ static int forge_tampered(struct artifact *a, size_t len, struct img_forged *out
 	if (member_rewrite(dm, t, z, err, elen) < 0 || (head = tamper_header(a, old, hex, err, elen)) < 0)
 		goto out;
 	if (head)
-		snprintf(also, sizeof(also), " and in the header's type-info (%.80s rebuilt, its sha256 recomputed too)",
-			 a->outer.m[a->header].name);
+		snprintf(also, sizeof(also), " and in the header's type-info (%.80s rebuilt, its sha256 "
+			 "recomputed too)", a->outer.m[a->header].name);
 	snprintf(out->how, sizeof(out->how), "byte %zu of %.80s flipped (0x%02x to 0x%02x), its sha256 in the manifest "
 		 "recomputed (%.12s...)%s, %.80s rebuilt; manifest.sig kept", at, name, was, f->data[at], hex, also,
 		 dm->name);
@@ -930,7 +939,8 @@ static int mender_forge(enum img_forgery kind, const uint8_t *buf, size_t len, c
 	if (artifact_read(buf, len, a, err, elen) < 0)
 		goto out;
 	if (a->version != 3) {
-		r = img_cannot(err, elen, "a Mender artifact of format version %d: keur forges version 3 only", a->version);
+		r = img_cannot(err, elen, "a Mender artifact of format version %d: keur forges version 3 only",
+			       a->version);
 		goto out;
 	}
 	if (kind != IMG_FOREIGN && a->sig < 0) {

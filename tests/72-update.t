@@ -11,7 +11,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 lab_begin
 LN=$(lab_name t72)
-plan 26
+plan 29
 
 L=$TMP/lab
 trap '[ -f "$L/lab.state" ] && "$KEUR" lab down --dir "$L" >/dev/null 2>&1; cleanup' EXIT
@@ -31,7 +31,16 @@ run 5 r5 UPDATE-INTERRUPT-001 & p5=$!
 run 1 r1 "$ALL" & p1=$!
 run 2 r2 "$ALL" & p2=$!
 run 3 r3 "$ALL" & p3=$!
-run 4 r4 "$ALL" & p4=$!
+# dev4 (it installs nothing) then takes FORGED-001 and -002 with its images declared as SWUpdate's:
+# keur forges them in that format, the same bytes as `keur image forge` makes.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$TMP/vendor.key" \
+	-out "$TMP/vendor.crt" -days 30 -subj "/CN=Vendor Signer" 2>/dev/null
+make_swu 1.1.0 "$TMP/fw.swu" "$TMP/vendor.crt" "$TMP/vendor.key" 100000
+# (Beside dev4.xml, whose other files it names relative to it; removed before keur lab down.)
+sed 's|format="kfw1" image="updates/fw-1.1.0.bin" older-image="updates/fw-0.9.0.bin"|format="swu" image="'"$TMP"'/fw.swu"|' \
+	"$L/dev4.xml" > "$L/dev4-swu.xml"
+{ run 4 r4 "$ALL"; "$KEUR" run --dut "$L/dev4-swu.xml" --lab "$L/lab.xml" --out "$TMP/r4s" --no-progress \
+	--only UPDATE-FORGED-001,UPDATE-FORGED-002 > "$TMP/r4s.tap" 2> "$TMP/r4s.err" < /dev/null; } & p4=$!
 wait $p0 $p1 $p2 $p3 $p4 $p5
 
 v() { verdict_of "$TMP/$1.tap" "$2"; }
@@ -69,9 +78,23 @@ like "$(r r4 UPDATE-GENUINE-001)" "offered the genuine 1.1.0; in 10 s the DUT fe
 	"GENUINE says it fetched but did not install"
 like "$(r r4 UPDATE-AUTO-001)" "published 1.1.0 at http://$(re "$(lab_broker "$L" 4)"):8080/dev4/latest.txt; .* asked [1-9][0-9]* time" "AUTO says it asked"
 
+# The SWUpdate images the cases offered are the ones keur image forge makes, byte for byte
+# (the foreign-signed one aside: its key is new each time).
+"$KEUR" image forge "$TMP/fw.swu" --out "$TMP/forged" > /dev/null 2>&1
+is "$(v r4s UPDATE-FORGED-001) $(v r4s UPDATE-FORGED-002)" "pass pass" "swu images: dev4 refuses every forgery (it installs nothing)"
+same=0
+for f in fw-tampered.swu fw-truncated.swu fw-unsigned.swu; do
+	e=$(find "$TMP/r4s/evidence" -name "$f" | head -1)
+	[ -n "$e" ] && cmp -s "$e" "$TMP/forged/$f" || { same=1; echo "# $f differs from keur image forge's"; }
+done
+ok $same "swu images: the tampered, truncated and unsigned images offered are keur image forge's"
+like "$(cat "$TMP/r4s/evidence/UPDATE-FORGED-002/transcript.txt")" "url=http://[0-9.]+:[0-9]+/keur/fw-unsigned.swu" \
+	"swu images: offered under the format's own name"
+
 # dev1 now runs 1.1.0 (AUTO installed it): its SBOM, written for 1.0.0, no longer matches.
 run 1 s1 DECL-SBOM-001
 is "$(v s1 DECL-SBOM-001)" fail "a device running 1.1.0 against an SBOM for 1.0.0: DECL-SBOM fails"
 like "$(r s1 DECL-SBOM-001)" "shows keur-simdev 1.1.0, but the SBOM lists keur-simdev at another version" "naming both"
+rm -f "$L/dev4-swu.xml"
 "$KEUR" lab down --dir "$L" > "$TMP/down.out" 2>&1
 is "$? $(ip netns list | grep -c "^keur-$LN-" || true)" "0 0" "keur lab down removes the lab"

@@ -7,8 +7,8 @@
 # pass with no sanitizer report, leaks included.  Then valgrind: a self-test run (the runner
 # parent and its forked cases), keur report and keur verify, with no error and no leak.
 . "$(dirname "$0")/lib.sh"
-SET="10-lint 20-runner 25-levels 29-guided 30-mqtt 32-mqtt-tls 36-coap 39-coap-sec 40-resume 45-coap-rob 74-reports"
-plan 16
+SET="10-lint 20-runner 25-levels 29-guided 30-mqtt 32-mqtt-tls 36-coap 39-coap-sec 40-resume 45-coap-rob 74-reports 77-images"
+plan 17
 
 make -C "$TOP" -s -j2 build/san/keur build/san/tests/keur-selftest > "$TMP/build.log" 2>&1
 ok $? "keur and keur-selftest build with -fsanitize=address,undefined"

@@ -226,3 +226,35 @@ lab_lan() { sed -n 's/.*<modbus host="\([0-9.]*\)".*/\1/p' "$1/dev$2.xml"; }
 lab_cloud() { sed -n 's/^cloud broker \([0-9.]*\):8883.*/\1/p' "$1"; }
 # re DOTTED: an address as an extended regular expression (dots escaped).
 re() { printf '%s' "${1//./\\.}"; }
+
+# make_swu VERSION OUT CERT KEY [BYTES]: a signed SWUpdate image as SWUpdate's documentation makes
+# one: sw-description (version, one raw image with its sha256), its CMS signature by CERT/KEY,
+# and the image, in a cpio archive with checksums (-H crc).
+make_swu() {
+	local d cert key
+	d=$(mktemp -d "$TMP/swu.XXXXXX")
+	cert=$(realpath "$3") key=$(realpath "$4")
+	head -c "${5:-300000}" /dev/urandom > "$d/rootfs.img"
+	cat > "$d/sw-description" <<D
+software =
+{
+	version = "$1";
+	hardware-compatibility = [ "1.0" ];
+	images: (
+		{
+			filename = "rootfs.img";
+			version = "$1";
+			type = "raw";
+			device = "/dev/null";
+			sha256 = "$(sha256sum "$d/rootfs.img" | cut -c1-64)";
+		}
+	);
+}
+D
+	( cd "$d" && openssl cms -sign -in sw-description -out sw-description.sig -signer "$cert" -inkey "$key" \
+		-outform DER -nosmimecap -binary &&
+	  printf 'sw-description\nsw-description.sig\nrootfs.img\n' | cpio -o -H crc 2>/dev/null ) > "$2"
+	local rc=$?
+	rm -rf "$d"
+	return $rc
+}
