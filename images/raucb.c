@@ -29,6 +29,7 @@
 #define VBLOCK 4096
 #define MANIFEST_MAX 65536
 #define TOOL_MS 120000		/* the longest an unsquashfs or mksquashfs may take */
+#define IMAGE_MAX ((size_t)4 << 30)	/* the largest image file keur changes, and squashfs it rebuilds */
 
 struct bundle {
 	size_t payload;		/* bytes before the signature: squashfs, then the verity tree */
@@ -178,6 +179,27 @@ static int write_file(const char *path, const uint8_t *d, size_t n, char *err, s
 	if (f && fclose(f) != 0)
 		ok = 0;
 	return ok ? 0 : img_err(err, elen, "cannot write %s: %s", path, strerror(errno));
+}
+
+/* Reads a regular file (never through a symbolic link: a bundle's squashfs may hold one that
+ * points anywhere) of at most max bytes into b: 0, or -1 with why. */
+static int read_regular(const char *path, const char *what, size_t max, struct img_buf *b, char *err, size_t elen)
+{
+	struct stat st;
+	char chunk[65536];
+	size_t n;
+	FILE *f;
+
+	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return img_err(err, elen, "%s is not a regular file in the squashfs", what);
+	if ((size_t)st.st_size > max)
+		return img_err(err, elen, "%s holds %lld bytes, more than keur takes (%zu)", what, (long long)st.st_size, max);
+	if (!(f = fopen(path, "rb")))
+		return img_err(err, elen, "%s cannot be read: %s", what, strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && b->len <= max)
+		ib_add(b, chunk, n);
+	fclose(f);
+	return b->len <= max ? 0 : img_err(err, elen, "%s grew while keur read it", what);
 }
 
 /* ---- the manifest (an INI file) ---- */
@@ -483,38 +505,25 @@ static int rebuild(const uint8_t *buf, const struct bundle *b, struct img_buf *s
 	if (run(xargv, NULL, 0, NULL, err, elen) < 0)
 		goto out;
 	snprintf(path, sizeof(path), "%s/manifest.raucm", root);
-	{
-		char *t = NULL;
-		size_t tl;
-		FILE *f = fopen(path, "rb");
-		struct img_buf mb = { 0 };
-		char chunk[4096];
-		while (f && (tl = fread(chunk, 1, sizeof(chunk), f)) > 0 && mb.len < MANIFEST_MAX)
-			ib_add(&mb, chunk, tl);
-		if (f)
-			fclose(f);
-		ib_add(&mb, "", 1);
-		t = (char *)mb.d;
-		*man = t;
-		*mlen = mb.len - 1;
+	struct img_buf mb = { 0 }, fb = { 0 };
+	if (read_regular(path, "manifest.raucm", MANIFEST_MAX, &mb, err, elen) < 0) {
+		free(mb.d);
+		goto out;
 	}
+	ib_add(&mb, "", 1);
+	*man = (char *)mb.d;
+	*mlen = mb.len - 1;
 	if (first_image(*man, *mlen, sec, sizeof(sec), file, sizeof(file)) < 0) {
 		r = img_cannot(err, elen, "the manifest names no image file");
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/%s", root, file);
-	{
-		FILE *f = fopen(path, "rb");
-		struct img_buf fb = { 0 };
-		char chunk[65536];
-		size_t n;
-		while (f && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			ib_add(&fb, chunk, n);
-		if (f)
-			fclose(f);
-		data = fb.d;
-		dlen = fb.len;
-	}
+	r = read_regular(path, file, IMAGE_MAX, &fb, err, elen);
+	data = fb.d;
+	dlen = fb.len;
+	if (r < 0)
+		goto out;
+	r = -1;
 	if (!dlen) {
 		r = img_cannot(err, elen, "%s, the first image, is empty or missing", file);
 		goto out;
@@ -541,16 +550,9 @@ static int rebuild(const uint8_t *buf, const struct bundle *b, struct img_buf *s
 			  "-comp", comp, "-b", bs, NULL };
 	if (run(margv, NULL, 0, NULL, err, elen) < 0)
 		goto out;
-	{
-		FILE *f = fopen(img, "rb");
-		char chunk[65536];
-		size_t n;
-		while (f && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			ib_add(sq, chunk, n);
-		if (f)
-			fclose(f);
-		ib_pad(sq, VBLOCK);
-	}
+	if (read_regular(img, "the rebuilt squashfs", IMAGE_MAX, sq, err, elen) < 0)
+		goto out;
+	ib_pad(sq, VBLOCK);
 	snprintf(how, hlen, "byte %zu of %s flipped (0x%02x to 0x%02x), its sha256 in the manifest recomputed (%.12s...), "
 		 "the squashfs rebuilt (%s, %s-byte blocks)", at, file, was, data[at], hex, comp, bs);
 	r = sq->len > VBLOCK ? 0 : img_err(err, elen, "mksquashfs made no image");

@@ -8,7 +8,7 @@
 # own key (keur image forge --key) is accepted: every hash and checksum in it was right, so
 # only the signature stood between it and the device.  Malformed images get one line.
 . "$(dirname "$0")/lib.sh"
-plan 73
+plan 75
 cd "$TMP" || exit 1
 
 # ---- the vendor: a CA and a signer it issued ----
@@ -151,6 +151,16 @@ done
 rm -rf ex && rauc extract --keyring ca.pem rctl-verity/fw-foreign-signed.raucb ex > /dev/null 2>&1
 ok $? "raucb (verity): control: its payload passes dm-verity (keur's hash tree is right)"
 malformed raucb plain.raucb; ok $? "raucb: malformed bundles get one line, never a crash"
+# A signed bundle whose image is a symbolic link to a file of this machine: keur must not
+# follow it (it would flip a byte of that file).
+mkdir -p evil && echo precious > victim && ln -s "$TMP/victim" evil/rootfs.ext4
+printf '[update]\ncompatible=keur-board\nversion=1.2.3\n\n[image.rootfs]\nfilename=rootfs.ext4\nsha256=%064d\n' 0 > evil/manifest.raucm
+mksquashfs evil evil.sq -all-root -noappend -no-progress -quiet > /dev/null 2>&1
+openssl cms -sign -binary -nosmimecap -in evil.sq -signer vendor.crt -inkey vendor.key -outform DER -out evil.der 2>/dev/null
+{ cat evil.sq evil.der; perl -e 'print pack("Q>", -s "evil.der")'; } > evil.raucb
+"$KEUR" image forge evil.raucb --out evil-out > evil.out 2>&1
+like "$(cat evil.out)" "tampered +not made: rootfs.ext4 is not a regular file" "raucb: an image that is a symbolic link is not followed"
+is "$(cat victim)" precious "raucb: the file it points to is untouched"
 
 # ======== the DUT description declares the format ========
 dut() { # dut FORMAT IMAGE OLDER [extra attributes]
