@@ -2,10 +2,13 @@
  * (format, versions, signer) and the forged images the UPDATE cases would offer, made by the
  * same code (images/). */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "images.h"
@@ -83,7 +86,14 @@ static int put(const char *dir, const char *name, const void *data, size_t len, 
 	       const char *what)
 {
 	char *path = path_join(dir, name), hex[65];
-	FILE *f = fopen(path, "wb");
+	/* A key is for its owner's eyes only. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, strstr(name, ".key") ? 0600 : 0644);
+	FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+
+	if (fd >= 0 && !f)
+		close(fd);
+	else if (f && strstr(name, ".key"))
+		fchmod(fd, 0600);	/* also when the file was there before */
 	int ok = f && fwrite(data, 1, len, f) == len;
 
 	if (f && fclose(f) != 0)
@@ -133,9 +143,11 @@ static int image_forge(const struct image_in *in, const struct image_in *older, 
 		snprintf(name, sizeof(name), "fw-%s%s", img_forgery_name(k), in->fmt->ext);
 		snprintf(what, sizeof(what), "%s: %s", img_forgery_name(k), fg.how);
 		bad |= put(dir, name, fg.data, fg.len, man, img_forgery_case(k), what) < 0;
-		if (fg.signer.key_pem)
+		/* The key keur made goes beside the image, readable by its owner only; a key the lab
+		 * gave with --key stays where it is. */
+		if (fg.signer.key_pem && !with)
 			bad |= put(dir, "foreign-signer.key", fg.signer.key_pem, strlen(fg.signer.key_pem), NULL, NULL, NULL) < 0;
-		if (fg.signer.cert_pem)
+		if (fg.signer.cert_pem && !with)
 			bad |= put(dir, "foreign-signer.crt", fg.signer.cert_pem, strlen(fg.signer.cert_pem), NULL, NULL, NULL) < 0;
 		img_forged_free(&fg);
 	}
@@ -173,7 +185,8 @@ int cmd_image(int argc, char **argv)
 	if (strcmp(sub, "info") && strcmp(sub, "forge"))
 		return cli_usage_error("image: unknown command '%s' (info or forge)", sub);
 	optind = 1;
-	while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc - 1, argv + 1, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': format = optarg; break;
 		case 'o': out = optarg; break;
@@ -181,7 +194,8 @@ int cmd_image(int argc, char **argv)
 		case 'k': key = optarg; break;
 		case 'c': cert = optarg; break;
 		case 'h': fputs(image_help, stdout); return EXIT_OK;
-		default: return cli_usage_error("image: bad option");
+		case ':': return cli_usage_error("image %s: option '%s' needs a value", sub, argv[optind]);
+		default: return cli_usage_error("image %s: unknown option '%s'", sub, argv[optind]);
 		}
 	}
 	if (optind + 1 != argc - 1)

@@ -155,6 +155,9 @@ void img_add_version(struct img_info *info, const char *what, const char *value,
 	memcpy(v->value, value, n);
 	v->value[n] = '\0';
 	snprintf(v->what, sizeof(v->what), "%s", what);
+	for (char *c = v->what; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	info->nversions++;
 }
 

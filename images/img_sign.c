@@ -1,4 +1,5 @@
 /* img_sign.c — keys, certificates and CMS signatures for the forgeries (OpenSSL). */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +224,8 @@ int img_signer_read(const char *key_file, const char *cert_file, struct img_sign
 int img_cms_sign(const uint8_t *data, size_t len, int detached, const struct img_signer *s, uint8_t **der,
 		 size_t *dlen, char *err, size_t elen)
 {
+	if (len > INT_MAX)
+		return img_err(err, elen, "keur signs at most 2 GiB in one CMS signature; this is %zu bytes", len);
 	EVP_PKEY *k = img_signer_pkey(s);
 	X509 *x = img_signer_x509(s);
 	BIO *in = BIO_new_mem_buf(data, (int)len);

@@ -60,6 +60,10 @@ static int run(const char *const argv[], char *out, size_t cap, size_t *olen, ch
 		close(po[1]);
 		return img_err(err, elen, "pipe: %s", strerror(errno));
 	}
+	/* The child must be waited for, whatever keur's caller did with SIGCHLD. */
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, was;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGCHLD, &dfl, &was);
 	if ((pid = fork()) == 0) {
 		int dn = open("/dev/null", O_RDWR);
 		dup2(dn, 0);
@@ -72,9 +76,11 @@ static int run(const char *const argv[], char *out, size_t cap, size_t *olen, ch
 	close(po[1]);
 	close(pe[1]);
 	if (pid < 0) {
+		int e = errno;
 		close(po[0]);
 		close(pe[0]);
-		return img_err(err, elen, "fork: %s", strerror(errno));
+		sigaction(SIGCHLD, &was, NULL);
+		return img_err(err, elen, "fork: %s", strerror(e));
 	}
 	/* Both pipes drained until the tool closes them or its time is up. */
 	struct timespec t0;
@@ -123,9 +129,13 @@ static int run(const char *const argv[], char *out, size_t cap, size_t *olen, ch
 	for (int i = 0; i < 2; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
-	int st;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+	int st = 0;
+	pid_t w;
+	while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
 		;
+	sigaction(SIGCHLD, &was, NULL);
+	if (w < 0)
+		return img_err(err, elen, "%s: keur lost track of it (%s)", argv[0], strerror(errno));
 	ebuf[en] = '\0';
 	ebuf[strcspn(ebuf, "\n")] = '\0';
 	if (over)
@@ -482,6 +492,37 @@ static void squashfs_opts(const uint8_t *sq, char *comp, size_t clen, char *bs, 
 	snprintf(bs, blen, "%u", b >= 4096 && b <= (1u << 20) ? b : 131072u);
 }
 
+/* Checks, before anything is extracted, that the regular files of the squashfs in path add up
+ * to no more than IMAGE_MAX (a few compressed bytes can stand for gigabytes of repeated data):
+ * 0, or -1 with why. */
+static int squashfs_size(const char *path, char *err, size_t elen)
+{
+	const size_t cap = 4u << 20;
+	char *list = malloc(cap + 1);
+	size_t n = 0;
+	unsigned long long total = 0;
+
+	if (!list)
+		return img_err(err, elen, "out of memory");
+	const char *argv[] = { "unsquashfs", "-no-progress", "-lls", path, NULL };
+	if (run(argv, list, cap, &n, err, elen) < 0) {
+		free(list);
+		return -1;
+	}
+	list[n] = '\0';
+	/* "-rw-r--r-- root/root  1000000 2026-12-07 06:59 squashfs-root/rootfs.ext4" */
+	for (char *l = list; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		char perm[16], owner[64];
+		unsigned long long sz;
+		if (*l == '-' && sscanf(l, "%15s %63s %llu", perm, owner, &sz) == 3)
+			total += sz;
+	}
+	free(list);
+	if (total > IMAGE_MAX)
+		return img_err(err, elen, "the squashfs unpacks to %llu bytes, more than keur takes (%zu)", total, IMAGE_MAX);
+	return 0;
+}
+
 /* Rebuilds the squashfs with one byte of its first image flipped and the manifest's sha256 (and
  * size) of it recomputed: the new squashfs in *sq, the manifest inside in *man; how says what
  * was done.  0 or -1. */
@@ -500,6 +541,8 @@ static int rebuild(const uint8_t *buf, const struct bundle *b, struct img_buf *s
 	snprintf(img, sizeof(img), "%s/in.squashfs", dir);
 	snprintf(root, sizeof(root), "%s/root", dir);
 	if (write_file(img, buf, b->squashfs, err, elen) < 0)
+		goto out;
+	if (squashfs_size(img, err, elen) < 0)
 		goto out;
 	const char *xargv[] = { "unsquashfs", "-no-progress", "-no-xattrs", "-d", root, img, NULL };
 	if (run(xargv, NULL, 0, NULL, err, elen) < 0)
@@ -593,8 +636,9 @@ static int tamper_verity(const uint8_t *buf, struct bundle *b, struct img_buf *o
 	if (!same)
 		return img_err(err, elen, "keur's dm-verity tree of the genuine squashfs is not the bundle's: keur does not "
 			       "forge what it cannot reproduce");
-	if (rebuild(buf, b, &sq, &inner, &ilen, how, hlen, err, elen) < 0)
-		return -1;
+	if ((r = rebuild(buf, b, &sq, &inner, &ilen, how, hlen, err, elen)) < 0)
+		goto out;
+	r = -1;
 	if (verity_tree(sq.d, sq.len, salt, slen, &tree, &tlen, root) < 0) {
 		img_err(err, elen, "keur cannot compute the new dm-verity tree");
 		goto out;
@@ -604,7 +648,10 @@ static int tamper_verity(const uint8_t *buf, struct bundle *b, struct img_buf *o
 	first_image(inner, ilen, sec, sizeof(sec), file, sizeof(file));
 	char sha[80] = "";
 	ini_get(inner, ilen, sec, "sha256", sha, sizeof(sha));
-	m = malloc(b->mlen + 1);
+	if (!(m = malloc(b->mlen + 1))) {
+		img_err(err, elen, "out of memory");
+		goto out;
+	}
 	memcpy(m, b->manifest, b->mlen + 1);
 	snprintf(num, sizeof(num), "%zu", tlen);
 	if (!(m2 = ini_set(m, mlen, sec, "sha256", sha, &mlen)))

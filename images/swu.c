@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "img_int.h"
 
@@ -84,6 +85,9 @@ static int cpio_read(const uint8_t *buf, size_t len, struct cpio *c, char *err, 
 			return img_err(err, elen, "a cpio member at byte %zu has a name of %zu bytes", at, ns);
 		if (buf[at + CPIO_HDR + ns - 1] != '\0' || memchr(buf + at + CPIO_HDR, '\0', ns - 1))
 			return img_err(err, elen, "a cpio member name at byte %zu is not one string", at);
+		for (size_t k = 0; k + 1 < ns; k++)
+			if (buf[at + CPIO_HDR + k] < 0x20 || buf[at + CPIO_HDR + k] == 0x7f)
+				return img_err(err, elen, "a cpio member name at byte %zu holds a control character", at);
 		memcpy(m.name, buf + at + CPIO_HDR, ns);
 		size_t doff = up4(at + CPIO_HDR + ns);
 		if (doff > len || sz > len - doff)
@@ -191,6 +195,7 @@ static int swdesc_scan(const uint8_t *text, size_t len, struct swdesc *s, char *
 			while (i + 1 < len && !(text[i] == '*' && text[i + 1] == '/'))
 				i++;
 			i += 2;
+			continue;
 		} else if (name_char(ch)) {
 			size_t n = 0;
 			while (i < len && name_char(text[i])) {
@@ -383,9 +388,19 @@ static int swu_forge(enum img_forgery kind, const uint8_t *buf, size_t len, cons
 		file[at] ^= 0x01;
 		img_sha256_hex(file, m->size, hex);
 		memcpy(desc, s->c.m[0].data, s->c.m[0].size);
-		memcpy(desc + s->d.set[hi].vstart, hex, 64);
+		/* Every entry giving this file's hash (one per board or selection) gets the new one. */
+		int changed = 0;
+		for (int i = 0; i < s->d.nset; i++) {
+			const struct setting *t = &s->d.set[i];
+			if (!strcmp(t->name, "sha256") && t->vlen == 64 &&
+			    !strncasecmp(s->d.text + t->vstart, s->d.text + s->d.set[hi].vstart, 64)) {
+				memcpy(desc + t->vstart, hex, 64);
+				changed++;
+			}
+		}
 		snprintf(out->how, sizeof(out->how), "byte %zu of %s flipped (0x%02x to 0x%02x), its sha256 in sw-description "
-			 "recomputed (%.12s...), the cpio %s; sw-description.sig kept", at, m->name, m->data[at], file[at], hex,
+			 "recomputed (%.12s..., %d entr%s), the cpio %s; sw-description.sig kept", at, m->name, m->data[at],
+			 file[at], hex, changed, changed == 1 ? "y" : "ies",
 			 strcmp(s->c.magic, "070702") ? "headers rewritten" : "checksums recomputed");
 		m->data = file;
 		s->c.m[0].data = desc;
@@ -406,8 +421,11 @@ static int swu_forge(enum img_forgery kind, const uint8_t *buf, size_t len, cons
 			if (!ok)
 				goto out;
 		} else {
+			/* A raw RSA signature is as long as the key; anything outside RSA-1024..4096 is
+			 * no key keur would wait for: then 2048 bits. */
 			char kt[32];
-			snprintf(kt, sizeof(kt), "RSA:%zu", s->c.m[s->sig].size * 8);
+			size_t bits = s->c.m[s->sig].size * 8;
+			snprintf(kt, sizeof(kt), "RSA:%zu", bits >= 1024 && bits <= 4096 ? bits : 2048);
 			if (img_signer_pick(with, kt, 0, NULL, &out->signer, err, elen) < 0)
 				goto out;
 			if (rsa_sign(d->data, d->size, &out->signer, &sig, &slen) < 0) {
@@ -419,7 +437,8 @@ static int swu_forge(enum img_forgery kind, const uint8_t *buf, size_t len, cons
 			img_err(err, elen, "more than %d members in the cpio archive", CPIO_MAX_MEMBERS);
 			goto out;
 		}
-		if (s->sig < 0) {
+		int added = s->sig < 0;
+		if (added) {
 			/* An unsigned image gets a signature: it goes second, as SWUpdate expects. */
 			memmove(&s->c.m[2], &s->c.m[1], (size_t)(s->c.n - 1) * sizeof(s->c.m[0]));
 			s->c.n++;
@@ -430,8 +449,9 @@ static int swu_forge(enum img_forgery kind, const uint8_t *buf, size_t len, cons
 		}
 		s->c.m[s->sig].data = sig;
 		s->c.m[s->sig].size = slen;
-		snprintf(out->how, sizeof(out->how), "sw-description.sig replaced by a %s signature of sw-description made with "
-			 "keur's own key%s", cms ? "CMS" : "raw RSA", cms ? " and self-signed certificate" : "");
+		snprintf(out->how, sizeof(out->how), "sw-description.sig %s a %s signature of sw-description made with keur's "
+			 "own key%s", added ? "added: " : "replaced by", cms ? "CMS" : "raw RSA",
+			 cms ? " and self-signed certificate" : "");
 	}
 	cpio_write(&s->c, &b);
 	out->data = b.d;

@@ -8,7 +8,7 @@
 # own key (keur image forge --key) is accepted: every hash and checksum in it was right, so
 # only the signature stood between it and the device.  Malformed images get one line.
 . "$(dirname "$0")/lib.sh"
-plan 75
+plan 78
 cd "$TMP" || exit 1
 
 # ---- the vendor: a CA and a signer it issued ----
@@ -86,6 +86,13 @@ accepted "$(swcheck swu/fw-foreign-signed.swu swu/foreign-signer.crt)"; ok $? "s
 l=$(swcheck swu/fw-truncated.swu ca.pem); ! accepted "$l"; ok $? "swu: truncated refused"
 forge swu/fw-tampered.swu --out swu-ctl --key vendor.key --cert vendor.crt
 accepted "$(swcheck swu-ctl/fw-foreign-signed.swu ca.pem)"; ok $? "swu: control: the tampered image re-signed by the vendor is accepted"
+is "$(stat -c %a swu/foreign-signer.key) $(ls swu-ctl/foreign-signer.* 2>/dev/null | wc -l)" "600 0" \
+	"swu: the key keur made is its owner's only; a key given with --key is not copied"
+# A signature that is not CMS (raw RSA) of 2048 bytes: keur re-signs raw, with a key it can make.
+mkdir -p raw && ( cd raw && cpio -i --quiet < ../fw.swu && head -c 2048 /dev/urandom > sw-description.sig &&
+	printf 'sw-description\nsw-description.sig\nrootfs.img\n' | cpio -o --quiet -H crc ) > raw.swu
+timeout 120 "$KEUR" image forge raw.swu --out raw-out > raw.out 2>&1
+like "$? $(grep foreign raw.out)" "^0 .*raw RSA signature" "swu: a raw signature of any length is re-signed with a key keur can make"
 is "$(info swu/fw-older.swu | field version)" "1.1.0 (software)" "swu: the older image listed for ROLLBACK is the genuine older one"
 malformed swu fw.swu; ok $? "swu: malformed images get one line, never a crash"
 
@@ -181,6 +188,8 @@ like "$(dut mender old.mender fw.mender)" "older image \(release-1.2.3\) is not 
 one_line "$KEUR" image info nonexistent.swu; ok $? "image info: a missing file gets one line"
 one_line "$KEUR" image forge fw.swu --out x --older fw.swu; ok $? "image forge: an --older that is not older gets one line"
 one_line "$KEUR" image info --format zip fw.swu; ok $? "image info: an unknown format gets one line"
+"$KEUR" image info --bogus fw.swu > /dev/null 2> bogus.err
+like "$? $(head -1 bogus.err)" "^2 keur: image info: unknown option '--bogus'" "image info: an unknown option is named, exit 2"
 "$KEUR" image > /dev/null 2>&1; is $? 2 "image without a command: usage, exit 2"
 "$KEUR" image --help | grep -q 'keur image forge IMAGE --out DIR'; ok $? "image --help"
 done_testing

@@ -236,9 +236,10 @@ make_swu() {
 	cert=$(realpath "$3") key=$(realpath "$4")
 	head -c "${5:-300000}" /dev/urandom > "$d/rootfs.img"
 	cat > "$d/sw-description" <<D
+# a comment, as vendors write them
 software =
 {
-	version = "$1";
+	version = /* the release */ "$1";
 	hardware-compatibility = [ "1.0" ];
 	images: (
 		{
@@ -247,7 +248,7 @@ software =
 			type = "raw";
 			device = "/dev/null";
 			sha256 = "$(sha256sum "$d/rootfs.img" | cut -c1-64)";
-		}
+		} /* rootfs */
 	);
 }
 D
