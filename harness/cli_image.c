@@ -38,6 +38,7 @@ struct image_in {
 	size_t len;
 	const struct img_format *fmt;
 	struct img_info info;
+	char sha[65];		/* its SHA-256 */
 };
 
 /* Reads path and its info in the format named (NULL: recognised): 0, or EXIT_USAGE with the
@@ -62,15 +63,13 @@ static int image_read(const char *path, const char *format, struct image_in *in)
 		fprintf(stderr, "keur image: %s: %s\n", path, why);
 		return EXIT_USAGE;
 	}
+	sha256_hex((const unsigned char *)in->buf, in->len, in->sha);
 	return 0;
 }
 
 static void image_print(const struct image_in *in)
 {
-	char hex[65];
-
-	sha256_hex((const unsigned char *)in->buf, in->len, hex);
-	printf("image     %s, %zu bytes, sha256 %s\n", in->path, in->len, hex);
+	printf("image     %s, %zu bytes, sha256 %s\n", in->path, in->len, in->sha);
 	printf("format    %s: %s\n", in->fmt->name, in->fmt->title);
 	for (int i = 0; i < in->info.nversions; i++)
 		printf("version   %s (%s)\n", in->info.versions[i].value, in->info.versions[i].what);
@@ -114,7 +113,7 @@ static int put(const char *dir, const char *name, const void *data, size_t len, 
 static int image_forge(const struct image_in *in, const struct image_in *older, const char *dir,
 		       const struct img_signer *with)
 {
-	char *mpath = path_join(dir, "manifest.txt"), name[80], why[400], hex[65];
+	char *mpath = path_join(dir, "manifest.txt"), name[80], why[400];
 	FILE *man = fopen(mpath, "w");
 	int bad = 0;
 
@@ -123,12 +122,11 @@ static int image_forge(const struct image_in *in, const struct image_in *older, 
 		free(mpath);
 		return EXIT_FAILED;
 	}
-	sha256_hex((const unsigned char *)in->buf, in->len, hex);
 	fprintf(man, "# keur image forge: the images keur's UPDATE cases offer, made from\n");
 	fprintf(man, "# %s (%s, version %s, sha256 %s)\n", in->path, in->fmt->name,
-		in->info.nversions ? in->info.versions[0].value : "unknown", hex);
+		in->info.nversions ? in->info.versions[0].value : "unknown", in->sha);
 	fprintf(man, "# sha256  file  bytes  case  what it is\n");
-	snprintf(name, sizeof(name), "fw-genuine%s", in->fmt->ext);
+	img_file_name(in->fmt, "genuine", name, sizeof(name));
 	bad |= put(dir, name, in->buf, in->len, man, "UPDATE-GENUINE-001", "genuine: the image as given") < 0;
 	for (int k = 0; k < IMG_NFORGERIES; k++) {
 		struct img_forged fg;
@@ -140,7 +138,7 @@ static int image_forge(const struct image_in *in, const struct image_in *older, 
 			bad |= r != IMG_CANNOT;
 			continue;
 		}
-		snprintf(name, sizeof(name), "fw-%s%s", img_forgery_name(k), in->fmt->ext);
+		img_file_name(in->fmt, img_forgery_name(k), name, sizeof(name));
 		snprintf(what, sizeof(what), "%s: %s", img_forgery_name(k), fg.how);
 		bad |= put(dir, name, fg.data, fg.len, man, img_forgery_case(k), what) < 0;
 		/* The key keur made goes beside the image, readable by its owner only; a key the lab
@@ -153,7 +151,7 @@ static int image_forge(const struct image_in *in, const struct image_in *older, 
 	}
 	if (older) {
 		char what[200];
-		snprintf(name, sizeof(name), "fw-older%s", in->fmt->ext);
+		img_file_name(in->fmt, "older", name, sizeof(name));
 		snprintf(what, sizeof(what), "older: the genuine older image %s, version %s", older->path,
 			 older->info.nversions ? older->info.versions[0].value : "unknown");
 		bad |= put(dir, name, older->buf, older->len, man, "UPDATE-ROLLBACK-001", what) < 0;

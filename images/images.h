@@ -79,13 +79,18 @@ const char *img_format_names(void);
 
 int img_info(const struct img_format *f, const uint8_t *buf, size_t len, struct img_info *info, char *err,
 	     size_t elen);
-/* Any forgery, IMG_TRUNCATED (the first three quarters) included; as forge above. */
+/* Any forgery, IMG_TRUNCATED (the first three quarters) included; as forge above.  For an image
+ * img_info has read: the forge parses what it changes, not everything info checks. */
 int img_forge(const struct img_format *f, enum img_forgery kind, const uint8_t *buf, size_t len,
 	      const struct img_signer *with, struct img_forged *out, char *err, size_t elen);
 void img_forged_free(struct img_forged *f);
 void img_signer_free(struct img_signer *s);
 /* Reads a signer from PEM files (cert may be NULL): 0, or -1 with why. */
 int img_signer_read(const char *key_file, const char *cert_file, struct img_signer *s, char *err, size_t elen);
+
+/* The name an image goes by, in the evidence and in `keur image forge`'s folder: "fw-", what
+ * ("genuine", "older", a forgery's name ...) and the format's extension. */
+void img_file_name(const struct img_format *f, const char *what, char *out, size_t len);
 
 /* "tampered", "truncated", "unsigned", "foreign-signed". */
 const char *img_forgery_name(enum img_forgery kind);

@@ -18,6 +18,11 @@ void img_add_version(struct img_info *info, const char *what, const char *value,
 
 void img_sha256(const uint8_t *d, size_t n, uint8_t out[32]);
 void img_sha256_hex(const uint8_t *d, size_t n, char hex[65]);
+/* n bytes as 2n lowercase hex digits and a NUL. */
+void img_hex(const uint8_t *d, size_t n, char *out);
+/* in copied into out (cut to fit), each control character a '?': text from an image made fit
+ * for one line. */
+void img_clean(char *out, size_t n, const char *in);
 
 /* A fresh key ("ED25519", "EC" for P-256, "RSA:BITS") in PEM, with a self-signed certificate
  * when cert is set: like tmpl (the genuine signer's: its subject, key usage and extended key
@@ -31,6 +36,10 @@ X509 *img_signer_x509(const struct img_signer *s);
  * with why. */
 int img_signer_pick(const struct img_signer *with, const char *keytype, int cert, const X509 *tmpl,
 		    struct img_signer *out, char *err, size_t elen);
+
+/* A signature of data with SHA-256 by key k, as OpenSSL gives it (RSA PKCS#1 v1.5, DER ECDSA,
+ * ...): 0 and *sig (malloc'ed), or -1. */
+int img_sign_sha256(EVP_PKEY *k, const uint8_t *data, size_t len, uint8_t **sig, size_t *slen);
 
 /* A CMS SignedData (DER) over data, detached or with data inside, signed by s (which needs a
  * certificate): 0 and *der (malloc'ed), or -1 with why. */

@@ -17,12 +17,42 @@ void img_sha256(const uint8_t *d, size_t n, uint8_t out[32])
 	EVP_Digest(d, n, out, &len, EVP_sha256(), NULL);
 }
 
+void img_hex(const uint8_t *d, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[d[i] >> 4];
+		out[2 * i + 1] = digits[d[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
 void img_sha256_hex(const uint8_t *d, size_t n, char hex[65])
 {
 	uint8_t md[32];
 	img_sha256(d, n, md);
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	img_hex(md, 32, hex);
+}
+
+int img_sign_sha256(EVP_PKEY *k, const uint8_t *data, size_t len, uint8_t **sig, size_t *slen)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	size_t n = 0;
+	int r = -1;
+
+	*sig = NULL;
+	if (k && md && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k) == 1 &&
+	    EVP_DigestSign(md, NULL, &n, data, len) == 1 && (*sig = malloc(n)) &&
+	    EVP_DigestSign(md, *sig, &n, data, len) == 1) {
+		*slen = n;
+		r = 0;
+	} else {
+		free(*sig);
+		*sig = NULL;
+	}
+	EVP_MD_CTX_free(md);
+	return r;
 }
 
 static char *bio_text(BIO *b)
@@ -251,7 +281,9 @@ int img_cms_sign(const uint8_t *data, size_t len, int detached, const struct img
 	return 0;
 }
 
-X509 *img_cms_signer_cert(const uint8_t *der, size_t len)
+/* The certificate of a CMS SignedData's first signer (a copy), when it carries it; *signed_data
+ * says whether der is a SignedData with a signer at all. */
+static X509 *signer_cert(const uint8_t *der, size_t len, int *signed_data)
 {
 	const unsigned char *p = der;
 	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)len);
@@ -259,8 +291,9 @@ X509 *img_cms_signer_cert(const uint8_t *der, size_t len)
 	STACK_OF(CMS_SignerInfo) *sis;
 	X509 *found = NULL;
 
-	if (cms && OBJ_obj2nid(CMS_get0_type(cms)) == NID_pkcs7_signed && (sis = CMS_get0_SignerInfos(cms)) &&
-	    sk_CMS_SignerInfo_num(sis) > 0 && (certs = CMS_get1_certs(cms))) {
+	*signed_data = cms && OBJ_obj2nid(CMS_get0_type(cms)) == NID_pkcs7_signed &&
+		       (sis = CMS_get0_SignerInfos(cms)) && sk_CMS_SignerInfo_num(sis) > 0;
+	if (*signed_data && (certs = CMS_get1_certs(cms))) {
 		for (int i = 0; i < sk_X509_num(certs) && !found; i++)
 			if (CMS_SignerInfo_cert_cmp(sk_CMS_SignerInfo_value(sis, 0), sk_X509_value(certs, i)) == 0)
 				found = X509_dup(sk_X509_value(certs, i));
@@ -268,6 +301,12 @@ X509 *img_cms_signer_cert(const uint8_t *der, size_t len)
 	sk_X509_pop_free(certs, X509_free);
 	CMS_ContentInfo_free(cms);
 	return found;
+}
+
+X509 *img_cms_signer_cert(const uint8_t *der, size_t len)
+{
+	int sd;
+	return signer_cert(der, len, &sd);
 }
 
 /* "CN=Vendor Signer, O=Vendor": the name as a person reads it. */
@@ -287,34 +326,19 @@ static void name_text(const X509_NAME *n, char *out, size_t olen)
 
 int img_cms_signer(const uint8_t *der, size_t len, char *out, size_t olen)
 {
-	const unsigned char *p = der;
-	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)len);
-	STACK_OF(X509) *certs = NULL;
-	STACK_OF(CMS_SignerInfo) *sis;
-	char subj[200] = "", iss[200] = "";
-	int r = -1;
+	char subj[200], iss[200];
+	int sd;
+	X509 *x = signer_cert(der, len, &sd);
 
-	if (!cms || OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed)
-		goto out;
-	sis = CMS_get0_SignerInfos(cms);
-	certs = CMS_get1_certs(cms);
-	if (!sis || sk_CMS_SignerInfo_num(sis) < 1)
-		goto out;
-	for (int i = 0; certs && i < sk_X509_num(certs); i++) {
-		X509 *x = sk_X509_value(certs, i);
-		if (CMS_SignerInfo_cert_cmp(sk_CMS_SignerInfo_value(sis, 0), x) == 0) {
-			name_text(X509_get_subject_name(x), subj, sizeof(subj));
-			name_text(X509_get_issuer_name(x), iss, sizeof(iss));
-			break;
-		}
-	}
-	if (subj[0])
+	if (!sd)
+		return -1;
+	if (x) {
+		name_text(X509_get_subject_name(x), subj, sizeof(subj));
+		name_text(X509_get_issuer_name(x), iss, sizeof(iss));
 		snprintf(out, olen, "%s (issued by %s)", subj, iss);
-	else
+		X509_free(x);
+	} else {
 		snprintf(out, olen, "a CMS signature whose signer certificate is not inside");
-	r = 0;
-out:
-	sk_X509_pop_free(certs, X509_free);
-	CMS_ContentInfo_free(cms);
-	return r;
+	}
+	return 0;
 }

@@ -180,8 +180,7 @@ static int member_data(struct archive *a, struct member *m, size_t size, int kee
 	}
 	m->size = size;
 	EVP_DigestFinal_ex(md, bin, &blen);
-	for (int i = 0; i < 32; i++)
-		snprintf(m->sum + 2 * i, 3, "%02x", bin[i]);
+	img_hex(bin, 32, m->sum);
 	r = 0;
 out:
 	EVP_MD_CTX_free(md);
@@ -538,15 +537,6 @@ static void cat(char *s, size_t n, const char *fmt, ...)
 }
 
 /* A JSON string as one printable line, for messages. */
-static void clean(const char *in, char *out, size_t n)
-{
-	size_t i = 0;
-
-	for (; in[i] && i + 1 < n; i++)
-		out[i] = (unsigned char)in[i] < ' ' || in[i] == 0x7f ? '?' : in[i];
-	out[i] = '\0';
-}
-
 /* The strings of a JSON array (field: of its objects' member field), comma separated. */
 static void join(const cJSON *arr, const char *field, char *s, size_t n)
 {
@@ -555,7 +545,7 @@ static void join(const cJSON *arr, const char *field, char *s, size_t n)
 	cJSON_ArrayForEach(el, list) {
 		const cJSON *v = field ? cJSON_GetObjectItemCaseSensitive(el, field) : el;
 		char c[64];
-		clean(cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : "none", c, sizeof(c));
+		img_clean(c, sizeof(c), cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : "none");
 		cat(s, n, "%s%s", s[0] ? ", " : "", c);
 	}
 }
@@ -584,7 +574,7 @@ static int info_versions(const struct artifact *a, struct img_info *info, char *
 			char what[64];
 			if (kl <= 8 || strcmp(kv->string + kl - 8, ".version") || !cJSON_IsString(kv))
 				continue;
-			clean(kv->string, what, sizeof(what));
+			img_clean(what, sizeof(what), kv->string);
 			img_add_version(info, what, kv->valuestring, strlen(kv->valuestring));
 		}
 		cJSON_Delete(j);
@@ -826,21 +816,16 @@ static int ecdsa_raw(const uint8_t *der, size_t len, uint8_t raw[64])
  * P-256 (raw r||s), over SHA-256.  Into raw (room for 1024 bytes): its length, or 0. */
 static size_t manifest_sign(const struct member *man, EVP_PKEY *k, uint8_t *raw)
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	uint8_t *sig = NULL;
 	size_t n = 0, out = 0;
-	int ec = EVP_PKEY_get_base_id(k) == EVP_PKEY_EC;
 
-	if (md && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k) == 1 &&
-	    EVP_DigestSign(md, NULL, &n, man->data, man->size) == 1 && (sig = malloc(n)) &&
-	    EVP_DigestSign(md, sig, &n, man->data, man->size) == 1) {
-		if (ec)
+	if (img_sign_sha256(k, man->data, man->size, &sig, &n) == 0) {
+		if (EVP_PKEY_get_base_id(k) == EVP_PKEY_EC)
 			out = ecdsa_raw(sig, n, raw) == 0 ? 64 : 0;
 		else if (n <= 1024)
 			memcpy(raw, sig, out = n);
 	}
 	free(sig);
-	EVP_MD_CTX_free(md);
 	return out;
 }
 

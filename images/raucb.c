@@ -464,12 +464,6 @@ static int unhex(const char *h, uint8_t *out, size_t max, size_t *n)
 	return 0;
 }
 
-static void tohex(const uint8_t *d, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", d[i]);
-}
-
 /* ---- forging ---- */
 
 static void put_sig(struct img_buf *o, const uint8_t *sig, size_t n)
@@ -629,7 +623,7 @@ static int tamper_verity(const uint8_t *buf, struct bundle *b, struct img_buf *o
 	/* First: keur's tree of the genuine squashfs must be the bundle's own. */
 	if (verity_tree(buf, b->squashfs, salt, slen, &tree, &tlen, root) < 0)
 		return img_err(err, elen, "keur cannot compute the bundle's dm-verity tree");
-	tohex(root, 32, rootx);
+	img_hex(root, 32, rootx);
 	int same = tlen == b->payload - b->squashfs && !memcmp(tree, buf + b->squashfs, tlen) && !strcmp(rootx, hashx);
 	free(tree);
 	tree = NULL;
@@ -643,7 +637,7 @@ static int tamper_verity(const uint8_t *buf, struct bundle *b, struct img_buf *o
 		img_err(err, elen, "keur cannot compute the new dm-verity tree");
 		goto out;
 	}
-	tohex(root, 32, rootx);
+	img_hex(root, 32, rootx);
 	/* The signed manifest: the image's sha256 as in the squashfs, the new root hash and size. */
 	first_image(inner, ilen, sec, sizeof(sec), file, sizeof(file));
 	char sha[80] = "";

@@ -324,17 +324,8 @@ out:
 static int rsa_sign(const uint8_t *data, size_t len, const struct img_signer *sg, uint8_t **sig, size_t *slen)
 {
 	EVP_PKEY *k = img_signer_pkey(sg);
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	size_t n = 0;
-	int r = -1;
+	int r = img_sign_sha256(k, data, len, sig, slen);
 
-	if (k && md && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k) == 1 &&
-	    EVP_DigestSign(md, NULL, &n, data, len) == 1 && (*sig = malloc(n)) &&
-	    EVP_DigestSign(md, *sig, &n, data, len) == 1) {
-		*slen = n;
-		r = 0;
-	}
-	EVP_MD_CTX_free(md);
 	EVP_PKEY_free(k);
 	return r;
 }

@@ -42,8 +42,8 @@ struct upd {
 	char check_path[256];	/* check-url's path when keur serves it, else "" */
 	unsigned char *img;	/* the genuine image */
 	size_t img_len;
-	const char *ext;	/* what its format's files are called: ".bin", ".swu" ... */
-	char genuine[32];	/* "fw-genuine" and ext: the name it is served by */
+	const struct img_format *fmt;	/* its declared format */
+	char genuine[48];	/* "fw-genuine" and the format's extension: the name it is served by */
 	char again[48];		/* INTERRUPT: the name it is offered by again */
 };
 
@@ -280,10 +280,11 @@ static int upd_open(struct keur_ctx *ctx, struct upd *p)
 	}
 	p->img = (unsigned char *)buf;
 	p->img_len = len;
-	const struct img_format *fmt = img_format_find(p->u->format);
-	p->ext = fmt ? fmt->ext : ".bin";
-	snprintf(p->genuine, sizeof(p->genuine), "fw-genuine%s", p->ext);
-	snprintf(p->again, sizeof(p->again), "fw-genuine-again%s", p->ext);
+	/* The loader knows every format it lets through; opaque stands in, as nothing else would. */
+	if (!(p->fmt = img_format_find(p->u->format)))
+		p->fmt = img_format_find("opaque");
+	img_file_name(p->fmt, "genuine", p->genuine, sizeof(p->genuine));
+	img_file_name(p->fmt, "genuine-again", p->again, sizeof(p->again));
 	if (len < 64) {
 		keur_verdict(ctx, KEUR_INCONC, "the image %s holds %zu bytes: too few to be an update", p->u->image, len);
 		free(p->img);
@@ -361,17 +362,26 @@ static char *fill(const char *tmpl, const char *version, const char *url, size_t
 	return sb_detach(&sb);
 }
 
-/* Writes an image keur made into the evidence, with its hash in images.txt. */
-static void keep_image(struct upd *p, const char *name, const unsigned char *img, size_t len, const char *what)
+/* Writes bytes keur made into evidence file name. */
+static void keep_bytes(struct upd *p, const char *name, const void *data, size_t len)
 {
-	char *path = keur_evidence_path(p->ctx, name), hex[65];
-	FILE *f = path ? fopen(path, "wb") : NULL, *list;
+	char *path = keur_evidence_path(p->ctx, name);
+	FILE *f = path ? fopen(path, "wb") : NULL;
 
 	if (f) {
-		fwrite(img, 1, len, f);
+		fwrite(data, 1, len, f);
 		fclose(f);
 	}
 	free(path);
+}
+
+/* Writes an image keur made into the evidence, with its hash in images.txt. */
+static void keep_image(struct upd *p, const char *name, const unsigned char *img, size_t len, const char *what)
+{
+	char hex[65];
+	FILE *list;
+
+	keep_bytes(p, name, img, len);
 	sha256_hex(img, len, hex);
 	if ((list = keur_evidence(p->ctx, "images.txt"))) {
 		fprintf(list, "%s  %s  %zu bytes  %s\n", hex, name, len, what);
@@ -469,19 +479,6 @@ static void must_refuse(struct upd *p, struct keur_findings *f, const char *what
 
 /* ---- forging ---- */
 
-/* Writes PEM text into the evidence. */
-static void keep_text(struct upd *p, const char *name, const char *text)
-{
-	char *path = keur_evidence_path(p->ctx, name);
-	FILE *f = path ? fopen(path, "w") : NULL;
-
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
-	free(path);
-}
-
 /* Offers the forgeries of the case (images/: the same code as `keur image forge`), each in the
  * DUT's declared format. */
 static void forged(struct keur_ctx *ctx, const enum img_forgery *kinds, int n)
@@ -492,21 +489,20 @@ static void forged(struct keur_ctx *ctx, const enum img_forgery *kinds, int n)
 
 	if (upd_open(ctx, &p) < 0)
 		return;
-	const struct img_format *fmt = img_format_find(p.u->format);
-	for (int i = 0; fmt && i < n; i++) {
+	for (int i = 0; i < n; i++) {
 		const char *what = img_forgery_name(kinds[i]);
 		struct img_forged fg;
 		char why[400], name[64], desc[600];
-		if (img_forge(fmt, kinds[i], p.img, p.img_len, NULL, &fg, why, sizeof(why)) < 0) {
+		if (img_forge(p.fmt, kinds[i], p.img, p.img_len, NULL, &fg, why, sizeof(why)) < 0) {
 			keur_find(&f, FIND_OPEN, "%s image: not made: %s", what, why);
 			continue;
 		}
 		keur_note(ctx, "%s: %s", what, fg.how);
 		if (fg.signer.key_pem)
-			keep_text(&p, "foreign-signer.key", fg.signer.key_pem);
+			keep_bytes(&p, "foreign-signer.key", fg.signer.key_pem, strlen(fg.signer.key_pem));
 		if (fg.signer.cert_pem)
-			keep_text(&p, "foreign-signer.crt", fg.signer.cert_pem);
-		snprintf(name, sizeof(name), "fw-%s%s", what, fmt->ext);
+			keep_bytes(&p, "foreign-signer.crt", fg.signer.cert_pem, strlen(fg.signer.cert_pem));
+		img_file_name(p.fmt, what, name, sizeof(name));
 		snprintf(desc, sizeof(desc), "%s: %s", what, fg.how);
 		must_refuse(&p, &f, what, desc, name, fg.data, fg.len, p.u->version, &dirty);
 		img_forged_free(&fg);
@@ -579,7 +575,7 @@ static void rollback(struct keur_ctx *ctx)
 	else
 	{
 		char name[32];
-		snprintf(name, sizeof(name), "fw-older%s", p.ext);
+		img_file_name(p.fmt, "older", name, sizeof(name));
 		must_refuse(&p, &f, "older", "older: the genuine older image, as declared", name, (unsigned char *)old, len,
 			    p.u->older_version, &dirty);
 	}
@@ -652,7 +648,7 @@ static int interrupted(struct upd *p, struct keur_findings *f, int power)
 	char name[48], path[80], why[300];
 	long hold = (long)p->img_len / 2, t;
 
-	snprintf(name, sizeof(name), "fw-genuine-%s%s", power ? "power" : "uplink", p->ext);
+	img_file_name(p->fmt, power ? "genuine-power" : "genuine-uplink", name, sizeof(name));
 	snprintf(path, sizeof(path), "/keur/%s", name);
 	if (offer(p, name, p->img, p->img_len, p->u->version, hold, 0, why, sizeof(why)) < 0) {
 		keur_find(f, FIND_OPEN, "%s: the image could not be offered: %s", how, why);

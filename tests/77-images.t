@@ -29,6 +29,13 @@ one_line() {
 	local rc=$?
 	[ "$rc" = 2 ] && [ "$(wc -l < ol.err)" = 1 ] && ! grep -qi 'sanitizer\|core dumped' ol.err
 }
+# reads_or_one_line FORMAT FILE: keur image info reads it (exit 0) or says why in one line (exit 2);
+# its exit status is left in rc, its complaint in ol.err.
+reads_or_one_line() {
+	"$KEUR" image info --format "$1" "$2" > /dev/null 2> ol.err
+	rc=$?
+	[ "$rc" = 0 ] || { [ "$rc" = 2 ] && [ "$(wc -l < ol.err)" = 1 ]; }
+}
 malformed() { # malformed FORMAT IMAGE: cut short at many points, and bytes changed: one line each
 	local fmt=$1 img=$2 size bad=0 n
 	size=$(stat -c %s "$img")
@@ -36,18 +43,14 @@ malformed() { # malformed FORMAT IMAGE: cut short at many points, and bytes chan
 		[ "$n" -ge "$size" ] && continue
 		head -c "$n" "$img" > cut.img
 		# Cut in the padding after its end, an archive may still be whole: then it reads.
-		"$KEUR" image info --format "$fmt" cut.img > /dev/null 2> ol.err
-		rc=$?
-		{ [ "$rc" = 0 ] || { [ "$rc" = 2 ] && [ "$(wc -l < ol.err)" = 1 ]; }; } || { bad=1; echo "# cut at $n: rc $rc $(cat ol.err)"; }
+		reads_or_one_line "$fmt" cut.img || { bad=1; echo "# cut at $n: rc $rc $(cat ol.err)"; }
 	done
 	head -c $((size / 2)) "$img" > cut.img
 	one_line "$KEUR" image info --format "$fmt" cut.img || { bad=1; echo "# cut at half: $(cat ol.err)"; }
 	for at in 3 50 120 300 600; do
 		cp "$img" flip.img
 		printf '\377\377\377\377\377\377\377\377' | dd of=flip.img bs=1 seek="$at" conv=notrunc 2>/dev/null
-		"$KEUR" image info --format "$fmt" flip.img > /dev/null 2> ol.err
-		rc=$?
-		{ [ "$rc" = 0 ] || { [ "$rc" = 2 ] && [ "$(wc -l < ol.err)" = 1 ]; }; } || { bad=1; echo "# bytes at $at: rc $rc $(cat ol.err)"; }
+		reads_or_one_line "$fmt" flip.img || { bad=1; echo "# bytes at $at: rc $rc $(cat ol.err)"; }
 	done
 	return $bad
 }
