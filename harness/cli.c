@@ -138,19 +138,26 @@ static char *abs_path(const char *p)
 	return p ? xstrdup(p) : NULL;
 }
 
+#define MAX_PROFILES 16
+
 struct run_args {
-	const char *profile, *dut, *lab, *out, *resume, *tapv, *operator, *ics;
+	const char *profile;	/* the first --profile, or NULL */
+	const char *profiles[MAX_PROFILES];	/* every --profile, in order */
+	size_t nprofiles;
+	const char *dut, *lab, *out, *resume, *tapv, *operator, *ics;
 	const char *sign_key, *sign_cert;
 	struct plan_opts plan;
 	int verbose, progress;
-	int matrix, csv;	/* keur list only */
+	int matrix, csv, list_profiles;	/* keur list only */
 	const char *requirement;	/* keur list only */
 };
 
 /* ---- loading everything a run needs ---- */
 
 struct inputs {
-	struct keur_profile *profile;
+	struct keur_profile *profiles[MAX_PROFILES];
+	size_t nprofiles;
+	struct keur_profile *profile;	/* the first, or NULL */
 	struct keur_dut *dut;
 	struct keur_lab *lab;
 	struct keur_ics *ics;	/* NULL: none given */
@@ -160,7 +167,8 @@ struct inputs {
 static void inputs_release(struct inputs *in)
 {
 	plan_release(&in->plan);
-	profile_free(in->profile);
+	for (size_t i = 0; i < in->nprofiles; i++)
+		profile_free(in->profiles[i]);
 	dut_free(in->dut);
 	lab_free(in->lab);
 	ics_free(in->ics);
@@ -180,15 +188,43 @@ static void ics_product_check(const struct keur_ics *ics, const struct keur_dut 
 					  f[i].what, f[i].ics, f[i].dut);
 }
 
+/* An ICS answers one profile: the one of the run it names. */
+static void ics_load_for(struct inputs *in, const char *ics, struct input_errors *err)
+{
+	struct keur_ics *peek = NULL;
+	const struct keur_profile *p = in->profile;
+
+	if (in->nprofiles > 1 && ics_load(ics, NULL, &peek, err) == 0) {
+		p = NULL;
+		for (size_t i = 0; i < in->nprofiles && !p; i++)
+			if (!strcmp(in->profiles[i]->id, peek->profile))
+				p = in->profiles[i];
+		if (!p) {
+			struct strbuf ids;
+			sb_init(&ids);
+			for (size_t i = 0; i < in->nprofiles; i++)
+				sb_addf(&ids, "%s%s", i ? ", " : "", in->profiles[i]->id);
+			input_err_add(err, "%s: the ICS answers profile '%s', which is not among the run's profiles (%s)",
+				      ics, peek->profile, ids.buf);
+			sb_release(&ids);
+		}
+		ics_free(peek);
+	}
+	if (p && ics_load(ics, p, &in->ics, err) == 0)
+		ics_product_check(in->ics, in->dut, err);
+}
+
 /* ics: the ICS file (--ics), or NULL for the one the DUT description names, if any. */
-static int inputs_load(struct inputs *in, const char *profile, const char *dut, const char *lab, const char *ics,
-		       const struct plan_opts *opts)
+static int inputs_load(struct inputs *in, const char *const *profiles, size_t nprofiles, const char *dut,
+		       const char *lab, const char *ics, const struct plan_opts *opts)
 {
 	struct input_errors err = { 0 };
 
 	memset(in, 0, sizeof(*in));
-	if (profile)
-		profile_load(profile, &in->profile, &err);
+	for (size_t i = 0; i < nprofiles && i < MAX_PROFILES; i++)
+		if (profile_load(profiles[i], &in->profiles[in->nprofiles], &err) == 0)
+			in->nprofiles++;
+	in->profile = in->nprofiles ? in->profiles[0] : NULL;
 	dut_load(dut, &in->dut, &err);
 	if (lab)
 		lab_load(lab, &in->lab, &err);
@@ -196,12 +232,12 @@ static int inputs_load(struct inputs *in, const char *profile, const char *dut, 
 		in->lab = lab_default();
 	if (!ics && in->dut && in->profile)
 		ics = in->dut->ics;
-	if (ics && err.n == 0 && ics_load(ics, in->profile, &in->ics, &err) == 0)
-		ics_product_check(in->ics, in->dut, &err);
+	if (ics && err.n == 0)
+		ics_load_for(in, ics, &err);
 	if (err.n == 0 && in->dut && in->lab)
 		scope_check_dut(in->lab, in->dut, &err);
 	if (err.n == 0)
-		plan_build(in->profile, in->dut, in->lab, opts, &in->plan, &err);
+		plan_build(in->profiles, in->nprofiles, in->dut, in->lab, opts, &in->plan, &err);
 	if (err.n) {
 		input_errors_print(&err);
 		input_errors_release(&err);
@@ -233,9 +269,9 @@ static void header_records(const struct inputs *in, const char *outdir, const st
 	jrec_add(&r, "out", outdir);
 	jrec_add(&r, "dut-file", d->path);
 	jrec_add(&r, "dut-sha256", d->sha256);
-	if (in->profile) {
-		jrec_add(&r, "profile-file", in->profile->path);
-		jrec_add(&r, "profile-sha256", in->profile->sha256);
+	for (size_t i = 0; i < in->nprofiles; i++) {	/* in pairs, in the order given */
+		jrec_add(&r, "profile-file", in->profiles[i]->path);
+		jrec_add(&r, "profile-sha256", in->profiles[i]->sha256);
 	}
 	if (l->path) {
 		jrec_add(&r, "lab-file", l->path);
@@ -301,8 +337,9 @@ static void header_records(const struct inputs *in, const char *outdir, const st
 		jrec_add(&r, "scope", l->scope[i].text);
 	PUSH();
 
-	if (in->profile) {
-		const struct keur_profile *p = in->profile;
+	for (size_t k = 0; k < in->plan.nparts; k++) {
+		const struct plan_part *pp = &in->plan.parts[k];
+		const struct keur_profile *p = pp->profile;
 		jrec_init(&r, "profile");
 		jrec_add(&r, "id", p->id);
 		jrec_add(&r, "version", p->version);
@@ -318,8 +355,9 @@ static void header_records(const struct inputs *in, const char *outdir, const st
 			if (p->fields[i].from_requirement)
 				jrec_addf(&r, "field", "%s %s", p->fields[i].name, p->fields[i].from_requirement);
 		PUSH();
-		for (size_t i = 0; i < in->plan.nreqs; i++) {
-			const struct profile_req *q = in->plan.reqs[i];
+		/* Its requirements follow it: a req record belongs to the profile record before it. */
+		for (size_t i = 0; i < pp->nreqs; i++) {
+			const struct profile_req *q = pp->reqs[i];
 			const struct profile_waiver *w = profile_waiver_for(p, q->id);
 			struct strbuf cases;
 			sb_init(&cases);
@@ -334,7 +372,9 @@ static void header_records(const struct inputs *in, const char *outdir, const st
 			jrec_add(&r, "level", q->level);
 			jrec_add(&r, "summary", q->summary);
 			jrec_add(&r, "cases", cases.buf ? cases.buf : "");
-			jrec_add(&r, "na", in->plan.req_na[i]);
+			jrec_add(&r, "na", pp->req_na[i]);
+			for (size_t m = 0; m < q->nsame; m++)
+				jrec_addf(&r, "same-as", "%s %s", q->same[m].profile, q->same[m].requirement);
 			req_guide_record(q, &r);
 			if (w) {
 				jrec_add(&r, "waiver-reason", w->reason);
@@ -388,16 +428,11 @@ int cli_write_outputs(const struct run_view *rv, const char *dir, int code)
 	return code;
 }
 
-/* What a lab engineer reads at the end of a run, on stderr. */
-void cli_summary(const struct run_view *rv, const char *outdir, int code)
+/* One profile's part of the summary; pre names the profile when the run has several. */
+static void summary_profile(const struct run_view *rv, const char *outdir, const char *pre)
 {
-	int n[KEUR_NA + 1] = { 0 };
 	struct strbuf failed, open;
 
-	for (size_t i = 0; i < rv->ncases; i++)
-		n[rv->cases[i].verdict]++;
-	fprintf(stderr, "keur: %zu/%zu cases done: %d pass, %d fail, %d inconc, %d error, %d na\n", rv->done,
-		rv->ncases, n[KEUR_PASS], n[KEUR_FAIL], n[KEUR_INCONC], n[KEUR_ERROR], n[KEUR_NA]);
 	sb_init(&failed);
 	sb_init(&open);
 	for (size_t i = 0; i < rv->nreqs; i++) {
@@ -409,32 +444,65 @@ void cli_summary(const struct run_view *rv, const char *outdir, int code)
 			sb_addf(&open, " %s", jrec_get(rv->reqs[i].rec, "id"));
 	}
 	if (failed.len)
-		fprintf(stderr, "keur: mandatory requirements failed:%s\n", failed.buf);
+		fprintf(stderr, "keur: %smandatory requirements failed:%s\n", pre, failed.buf);
 	if (open.len)
-		fprintf(stderr, "keur: mandatory requirements not decided:%s\n", open.buf);
+		fprintf(stderr, "keur: %smandatory requirements not decided:%s\n", pre, open.buf);
 	sb_release(&failed);
 	sb_release(&open);
 	char *waiting = run_view_open_text(rv);
 	if (waiting)
-		fprintf(stderr, "keur: %zu requirement%s wait%s for the assessor's review: %s (keur review template %s)\n",
-			rv->nopen, rv->nopen == 1 ? "" : "s", rv->nopen == 1 ? "s" : "", waiting, outdir);
+		fprintf(stderr, "keur: %s%zu requirement%s wait%s for the assessor's review: %s (keur review template %s)\n",
+			pre, rv->nopen, rv->nopen == 1 ? "" : "s", rv->nopen == 1 ? "s" : "", waiting, outdir);
 	free(waiting);
 	for (size_t i = 0, shown = 0; i < rv->nreqs; i++)
 		if (rv->reqs[i].contradiction && shown++ < 10)
-			fprintf(stderr, "keur: ICS contradiction: %s: %s\n", jrec_get(rv->reqs[i].rec, "id"),
+			fprintf(stderr, "keur: %sICS contradiction: %s: %s\n", pre, jrec_get(rv->reqs[i].rec, "id"),
 				rv->reqs[i].contradiction);
 	if (rv->ncontradictions > 10)
-		fprintf(stderr, "keur: ... and %zu more ICS contradictions (see report.xml)\n", rv->ncontradictions - 10);
-	if (rv->profile)
-		fprintf(stderr, "keur: requirements decided: %zu by keur's cases, %zu by the assessor's review; %zu waiting\n",
-			rv->ntested, rv->nreviewed, rv->nopen);
-	if (rv->profile) {
-		struct label lb;
-		label_compute(rv, &lb);
-		fprintf(stderr, "keur: level reached: %s; automatic updates: %s; supported until: %s; works offline: %s\n",
-			lb.level, lb.f[LABEL_UPDATES].text, lb.f[LABEL_SUPPORT].text, lb.f[LABEL_OFFLINE].text);
-		if (lb.waivers)
-			fprintf(stderr, "keur: %d requirement(s) waived by the profile (see report.xml)\n", lb.waivers);
+		fprintf(stderr, "keur: %s... and %zu more ICS contradictions (see report.xml)\n", pre, rv->ncontradictions - 10);
+	fprintf(stderr, "keur: %srequirements decided: %zu by keur's cases, %zu by the assessor's review; %zu waiting\n",
+		pre, rv->ntested, rv->nreviewed, rv->nopen);
+	struct label lb;
+	label_compute(rv, &lb);
+	fprintf(stderr, "keur: %s%s: %s; automatic updates: %s; supported until: %s; works offline: %s\n", pre,
+		rv->levelless ? "the scheme's requirements" : "level reached", lb.level, lb.f[LABEL_UPDATES].text,
+		lb.f[LABEL_SUPPORT].text, lb.f[LABEL_OFFLINE].text);
+	if (lb.waivers)
+		fprintf(stderr, "keur: %s%d requirement(s) waived by the profile (see report.xml)\n", pre, lb.waivers);
+}
+
+/* What a lab engineer reads at the end of a run, on stderr; with several profiles each one's
+ * part, then their verdicts side by side. */
+void cli_summary(const struct run_view *rv, const char *outdir, int code)
+{
+	int n[KEUR_NA + 1] = { 0 };
+
+	for (size_t i = 0; i < rv->ncases; i++)
+		n[rv->cases[i].verdict]++;
+	fprintf(stderr, "keur: %zu/%zu cases done: %d pass, %d fail, %d inconc, %d error, %d na\n", rv->done,
+		rv->ncases, n[KEUR_PASS], n[KEUR_FAIL], n[KEUR_INCONC], n[KEUR_ERROR], n[KEUR_NA]);
+	if (rv->nas == 1)
+		summary_profile(rv, outdir, "");
+	if (rv->nas > 1) {
+		struct run_view v = *rv;
+		for (size_t i = 0; i < rv->nas; i++) {
+			char pre[80];
+			run_view_select(&v, i);
+			snprintf(pre, sizeof(pre), "[%s] ", jrec_get(v.profile, "id"));
+			summary_profile(&v, outdir, pre);
+		}
+		fprintf(stderr, "keur: %-14s %-22s %-10s %-10s %s\n", "PROFILE", "VERDICT", "WAITING", "FAILED", "LABEL");
+		for (size_t i = 0; i < rv->nas; i++) {
+			char verdict[64], file[96];
+			size_t failed = 0;
+			run_view_select(&v, i);
+			for (size_t k = 0; k < v.nreqs; k++)
+				failed += run_view_req_counts(&v.reqs[k]) && v.reqs[k].verdict == KEUR_FAIL;
+			snprintf(verdict, sizeof(verdict), "%s%s", v.levelless ? "" : "level ", run_view_level_text(&v));
+			label_file(&v, file, sizeof(file));
+			fprintf(stderr, "keur: %-14s %-22s %-10zu %-10zu %s\n", jrec_get(v.profile, "id"), verdict, v.nopen,
+				failed, file);
+		}
 	}
 	fprintf(stderr, "keur: results in %s (exit %d)\n", outdir, code);
 }
@@ -512,7 +580,7 @@ static int repair_first(const struct runner *r)
 
 static int run_new(const struct run_args *a)
 {
-	const char *profile = a->profile, *dut = a->dut, *lab = a->lab, *out = a->out;
+	const char *dut = a->dut, *lab = a->lab, *out = a->out;
 	struct inputs in;
 	struct jrecs hdr = { 0 };
 	struct journal *j = NULL;
@@ -522,7 +590,7 @@ static int run_new(const struct run_args *a)
 
 	char ics_ev[128] = "";
 
-	if (inputs_load(&in, profile, dut, lab, a->ics, &a->plan) < 0)
+	if (inputs_load(&in, a->profiles, a->nprofiles, dut, lab, a->ics, &a->plan) < 0)
 		return EXIT_USAGE;
 	if (in.ics) {
 		char *p = abs_path(in.ics->path);
@@ -532,10 +600,10 @@ static int run_new(const struct run_args *a)
 	/* Store absolute paths so that --resume works from any directory. */
 	free(in.dut->path);
 	in.dut->path = abs_path(dut);
-	if (in.profile) {	/* a bundled profile named on the command line: the file it was */
-		char *p = abs_path(in.profile->path);
-		free(in.profile->path);
-		in.profile->path = p;
+	for (size_t i = 0; i < in.nprofiles; i++) {	/* a bundled profile named on the command line: the file it was */
+		char *p = abs_path(in.profiles[i]->path);
+		free(in.profiles[i]->path);
+		in.profiles[i]->path = p;
 	}
 	if (in.lab->path) {
 		free(in.lab->path);
@@ -626,19 +694,30 @@ static int run_resume(const char *dir, int verbose, int progress)
 		fprintf(stderr, "keur: %s\n", why);
 		return EXIT_USAGE;
 	}
-	const char *profile = jrec_get(rv.run, "profile-file"), *dut = jrec_get(rv.run, "dut-file");
+	const char *dut = jrec_get(rv.run, "dut-file");
 	const char *lab = jrec_get(rv.run, "lab-file"), *ics = jrec_get(rv.run, "ics-file");
+	/* The profiles the run was started with, in their order, each with its hash then. */
+	const char *profiles[MAX_PROFILES], *shas[MAX_PROFILES];
+	size_t nprofiles = 0, nshas = 0;
+	for (size_t i = 0; i < rv.run->n; i++) {
+		if (!strcmp(rv.run->key[i], "profile-file") && nprofiles < MAX_PROFILES)
+			profiles[nprofiles++] = rv.run->val[i];
+		else if (!strcmp(rv.run->key[i], "profile-sha256") && nshas < MAX_PROFILES)
+			shas[nshas++] = rv.run->val[i];
+	}
 	struct plan_opts opts = {
 		.only = jrec_get(rv.run, "only"), .level = jrec_get(rv.run, "level"),
 		.deadline_scale = jrec_get(rv.run, "deadline-scale") ? atof(jrec_get(rv.run, "deadline-scale")) : 0,
 	};
-	if (!dut || inputs_load(&in, profile, dut, lab, ics, &opts) < 0) {
+	if (!dut || nshas != nprofiles || inputs_load(&in, profiles, nprofiles, dut, lab, ics, &opts) < 0) {
 		fprintf(stderr, "keur: cannot resume %s: its inputs do not load any more\n", dir);
 		run_view_release(&rv);
 		return EXIT_USAGE;
 	}
-	if (same_sha("DUT description", dut, in.dut->sha256, jrec_get(rv.run, "dut-sha256")) < 0 ||
-	    (in.profile && same_sha("profile", profile, in.profile->sha256, jrec_get(rv.run, "profile-sha256")) < 0) ||
+	int changed = 0;
+	for (size_t i = 0; i < in.nprofiles; i++)
+		changed |= same_sha("profile", profiles[i], in.profiles[i]->sha256, shas[i]) < 0;
+	if (same_sha("DUT description", dut, in.dut->sha256, jrec_get(rv.run, "dut-sha256")) < 0 || changed ||
 	    (lab && same_sha("lab description", lab, in.lab->sha256, jrec_get(rv.run, "lab-sha256")) < 0) ||
 	    (ics && same_sha("ICS", ics, in.ics->sha256, jrec_get(rv.run, "ics-sha256")) < 0))
 		goto out;
@@ -698,7 +777,7 @@ out:
 }
 
 enum { OPT_PROFILE = 256, OPT_DUT, OPT_LAB, OPT_OUT, OPT_ONLY, OPT_LEVEL, OPT_RESUME, OPT_NOPROG, OPT_TAPV, OPT_SCALE,
-       OPT_MATRIX, OPT_CSV, OPT_OPERATOR, OPT_SIGNKEY, OPT_SIGNCERT, OPT_ICS, OPT_REQUIREMENT };
+       OPT_MATRIX, OPT_CSV, OPT_OPERATOR, OPT_SIGNKEY, OPT_SIGNCERT, OPT_ICS, OPT_REQUIREMENT, OPT_PROFILES };
 
 static const struct option run_opts[] = {
 	{ "profile", required_argument, NULL, OPT_PROFILE },
@@ -713,6 +792,7 @@ static const struct option run_opts[] = {
 	{ "tap-version", required_argument, NULL, OPT_TAPV },
 	{ "deadline-scale", required_argument, NULL, OPT_SCALE },
 	{ "matrix", no_argument, NULL, OPT_MATRIX },
+	{ "profiles", no_argument, NULL, OPT_PROFILES },
 	{ "csv", no_argument, NULL, OPT_CSV },
 	{ "requirement", required_argument, NULL, OPT_REQUIREMENT },
 	{ "operator", required_argument, NULL, OPT_OPERATOR },
@@ -734,7 +814,13 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, int *help)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":vh", run_opts, NULL)) != -1) {
 		switch (c) {
-		case OPT_PROFILE: a->profile = optarg; break;
+		case OPT_PROFILE:
+			if (a->nprofiles == MAX_PROFILES)
+				return cli_usage_error("--profile: at most %d profiles in one run", MAX_PROFILES);
+			a->profiles[a->nprofiles++] = optarg;
+			if (!a->profile)
+				a->profile = optarg;
+			break;
 		case OPT_DUT: a->dut = optarg; break;
 		case OPT_LAB: a->lab = optarg; break;
 		case OPT_OUT: a->out = optarg; break;
@@ -749,6 +835,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a, int *help)
 		}
 		case OPT_RESUME: a->resume = optarg; break;
 		case OPT_MATRIX: a->matrix = 1; break;
+		case OPT_PROFILES: a->list_profiles = 1; break;
 		case OPT_CSV: a->csv = 1; break;
 		case OPT_REQUIREMENT: a->requirement = optarg; break;
 		case OPT_OPERATOR:
@@ -787,8 +874,8 @@ static int cmd_run(int argc, char **argv)
 		fputs(run_help, stdout);
 		return EXIT_OK;
 	}
-	if (a.matrix || a.csv)
-		return cli_usage_error("%s: --matrix and --csv are options of keur list", "run");
+	if (a.matrix || a.csv || a.list_profiles)
+		return cli_usage_error("%s: --matrix, --csv and --profiles are options of keur list", "run");
 	if (a.resume) {
 		if (a.profile || a.dut || a.lab || a.out || a.plan.only || a.plan.level || a.tapv || a.plan.deadline_scale ||
 		    a.operator || a.sign_key || a.sign_cert || a.ics)
@@ -858,68 +945,148 @@ static void csv_field(const char *s)
 	putchar('"');
 }
 
-/* The requirement x case matrix of a profile: which case gives evidence for which requirement.
- * Every case keur has is a column, so a case no requirement uses stands out. */
-static int list_matrix(const char *path, int csv)
+static void profiles_free(struct keur_profile **ps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		profile_free(ps[i]);
+}
+
+/* Loads each of paths; 0, or -1 with the errors printed (and nothing kept). */
+static int profiles_load(const char *const *paths, size_t n, struct keur_profile **ps)
 {
 	struct input_errors err = { 0 };
-	struct keur_profile *p = NULL;
-	const struct keur_case **cs = NULL;
-	size_t n = 0, unused = 0;
+	size_t got = 0;
 
-	if (profile_load(path, &p, &err) < 0) {
+	for (size_t i = 0; i < n; i++)
+		if (profile_load(paths[i], &ps[got], &err) == 0)
+			got++;
+	if (err.n) {
 		input_errors_print(&err);
 		input_errors_release(&err);
-		return EXIT_USAGE;
+		profiles_free(ps, got);
+		return -1;
 	}
+	return 0;
+}
+
+static const char *level_or_dash(const struct profile_req *r)
+{
+	return r->level ? r->level : "-";
+}
+
+/* The requirement x case matrix of one or more profiles: which case gives evidence for which
+ * requirement.  Every case keur has is a column, so a case no requirement uses stands out. */
+static int list_matrix(const char *const *paths, size_t np, int csv)
+{
+	struct keur_profile *ps[MAX_PROFILES];
+	const struct keur_case **cs = NULL;
+	size_t n = 0, unused = 0, nreqs = 0;
+
+	if (profiles_load(paths, np, ps) < 0)
+		return EXIT_USAGE;
 	for (size_t s = 0; keur_suites[s]; s++)
 		for (unsigned k = 0; k < keur_suites[s]->ncases; k++) {
 			cs = xrealloc(cs, (n + 1) * sizeof(*cs));
 			cs[n++] = &keur_suites[s]->cases[k];
 		}
+	for (size_t k = 0; k < np; k++)
+		nreqs += ps[k]->nreqs;
 	if (csv) {
-		fputs("requirement,source,kind,level", stdout);
+		fputs(np > 1 ? "profile,requirement,source,kind,level" : "requirement,source,kind,level", stdout);
 		for (size_t c = 0; c < n; c++)
 			printf(",%s", cs[c]->id);
 		putchar('\n');
-		for (size_t i = 0; i < p->nreqs; i++) {
-			const struct profile_req *r = &p->reqs[i];
-			csv_field(r->id);
-			putchar(',');
-			csv_field(r->source);
-			printf(",%s,%s", r->kind, r->level);
-			for (size_t c = 0; c < n; c++)
-				fputs(req_checks(r, cs[c]->id) ? ",x" : ",", stdout);
-			putchar('\n');
-		}
+		for (size_t k = 0; k < np; k++)
+			for (size_t i = 0; i < ps[k]->nreqs; i++) {
+				const struct profile_req *r = &ps[k]->reqs[i];
+				if (np > 1)
+					printf("%s,", ps[k]->id);
+				csv_field(r->id);
+				putchar(',');
+				csv_field(r->source);
+				printf(",%s,%s", r->kind, level_or_dash(r));
+				for (size_t c = 0; c < n; c++)
+					fputs(req_checks(r, cs[c]->id) ? ",x" : ",", stdout);
+				putchar('\n');
+			}
 	} else {
-		printf("profile %s version %s: %zu requirements x %zu cases\n\ncases (columns):\n", p->id, p->version, p->nreqs, n);
+		for (size_t k = 0; k < np; k++)
+			printf("profile %s version %s: %zu requirements%s", ps[k]->id, ps[k]->version, ps[k]->nreqs,
+			       np > 1 ? "\n" : "");
+		if (np > 1)
+			printf("%zu requirements", nreqs);
+		printf(" x %zu cases\n\ncases (columns):\n", n);
 		for (size_t c = 0; c < n; c++) {
 			int used = 0;
-			for (size_t i = 0; i < p->nreqs && !used; i++)
-				used = req_checks(&p->reqs[i], cs[c]->id);
+			for (size_t k = 0; k < np && !used; k++)
+				for (size_t i = 0; i < ps[k]->nreqs && !used; i++)
+					used = req_checks(&ps[k]->reqs[i], cs[c]->id);
 			unused += !used;
 			printf("  %2zu %-20s %s%s\n", c + 1, cs[c]->id, cs[c]->title, used ? "" : "  [used by no requirement here]");
 		}
-		printf("\n%-24s %-11s %-11s ", "", "", "");
-		for (size_t c = 0; c < n; c++)
-			putchar((c + 1) / 10 ? (char)('0' + (c + 1) / 10 % 10) : ' ');
-		printf("\n%-24s %-11s %-11s ", "REQUIREMENT", "KIND", "LEVEL");
-		for (size_t c = 0; c < n; c++)
-			putchar((char)('0' + (c + 1) % 10));
-		putchar('\n');
-		for (size_t i = 0; i < p->nreqs; i++) {
-			const struct profile_req *r = &p->reqs[i];
-			printf("%-24s %-11s %-11s ", r->id, r->kind, r->level);
+		for (size_t k = 0; k < np; k++) {
+			printf("\n%-30s %-11s %-11s ", np > 1 ? ps[k]->id : "", "", "");
 			for (size_t c = 0; c < n; c++)
-				putchar(req_checks(r, cs[c]->id) ? 'x' : '.');
+				putchar((c + 1) / 10 ? (char)('0' + (c + 1) / 10 % 10) : ' ');
+			printf("\n%-30s %-11s %-11s ", "REQUIREMENT", "KIND", "LEVEL");
+			for (size_t c = 0; c < n; c++)
+				putchar((char)('0' + (c + 1) % 10));
 			putchar('\n');
+			for (size_t i = 0; i < ps[k]->nreqs; i++) {
+				const struct profile_req *r = &ps[k]->reqs[i];
+				printf("%-30s %-11s %-11s ", r->id, r->kind, level_or_dash(r));
+				for (size_t c = 0; c < n; c++)
+					putchar(req_checks(r, cs[c]->id) ? 'x' : '.');
+				putchar('\n');
+			}
 		}
-		printf("\n%zu of %zu cases used by this profile\n", n - unused, n);
+		printf("\n%zu of %zu cases used by %s\n", n - unused, n, np > 1 ? "these profiles" : "this profile");
 	}
 	free(cs);
-	profile_free(p);
+	profiles_free(ps, np);
 	return EXIT_OK;
+}
+
+/* keur list --profiles: the bundled profiles, what each holds and how much of it keur tests. */
+static int list_profiles(void)
+{
+	char *names = profile_bundled();
+	const char *p = names;
+	int rc = EXIT_OK;
+
+	if (!names) {
+		fprintf(stderr, "keur: this keur finds no bundled profiles (in %s/profiles)\n", keur_data_dir());
+		return EXIT_USAGE;
+	}
+	printf("%-12s %-8s %5s %6s %7s %-26s %s\n", "ID", "VERSION", "REQS", "TESTED", "REVIEW", "LEVELS", "TITLE");
+	for (char *name; (name = list_next(&p)); free(name)) {
+		struct input_errors err = { 0 };
+		struct keur_profile *pr = NULL;
+		size_t tested = 0, review = 0;
+		struct strbuf lv;
+		const char *id = name + strspn(name, " ");
+		if (!*id)
+			continue;
+		if (profile_load(id, &pr, &err) < 0) {
+			input_errors_print(&err);
+			input_errors_release(&err);
+			rc = EXIT_USAGE;
+			continue;
+		}
+		for (size_t i = 0; i < pr->nreqs; i++) {
+			tested += pr->reqs[i].ncases > 0;
+			review += !strcmp(pr->reqs[i].kind, "docs");
+		}
+		sb_init(&lv);
+		for (size_t i = 0; i < pr->nlevels; i++)
+			sb_addf(&lv, "%s%s", i ? "," : "", pr->levels[i].id);
+		printf("%-12s %-8s %5zu %6zu %7zu %-26s %s\n", pr->id, pr->version, pr->nreqs, tested, review,
+		       lv.len ? lv.buf : "none (pass/fail)", pr->title);
+		sb_release(&lv);
+		profile_free(pr);
+	}
+	free(names);
+	return rc;
 }
 
 /* keur list --profile P --requirement ID: what the requirement asks, how it is decided, and for a
@@ -943,7 +1110,7 @@ static int list_requirement(const char *profile, const char *id)
 	}
 	printf("%s  (%s)\n", r->id, r->source);
 	wrap_print(stdout, "  ", "", 0, r->summary, 78);
-	printf("  kind %s, level %s", r->kind, r->level);
+	printf("  kind %s, level %s", r->kind, r->level ? r->level : "- (the profile has no levels)");
 	if (!strcmp(r->kind, "docs"))
 		printf(", %s", r->obligation ? r->obligation : "mandatory");
 	if (r->applies_if)
@@ -982,8 +1149,10 @@ static int cmd_list(int argc, char **argv)
 		fputs("usage: keur list                       every case: id, needs, deadline, spec, title\n"
 		      "       keur list --dut D [--profile P] [--lab L] [--level L] [--only ..]\n"
 		      "                                       the resolved plan, with the reason a case is na\n"
-		      "       keur list --profile P --matrix [--csv]\n"
-		      "                                       requirement x case matrix of a profile (traceability);\n"
+		      "       keur list --profiles             the bundled profiles: id, version, requirements, how\n"
+		      "                                       many keur tests, how many need the assessor's review\n"
+		      "       keur list --profile P [--profile P2 ..] --matrix [--csv]\n"
+		      "                                       requirement x case matrix of the profiles (traceability);\n"
 		      "                                       every case of keur is a column, so unused ones show\n"
 		      "       keur list --profile P --requirement ID\n"
 		      "                                       one requirement: its cases, the assessor's guidance\n"
@@ -992,15 +1161,20 @@ static int cmd_list(int argc, char **argv)
 	}
 	if (a.csv && !a.matrix)
 		return cli_usage_error("%s: --csv goes with --matrix", "list");
+	if (a.list_profiles) {
+		if (a.profile || a.dut || a.lab || a.matrix || a.requirement || a.plan.only || a.plan.level)
+			return cli_usage_error("%s: --profiles takes no other option", "list");
+		return list_profiles();
+	}
 	if (a.requirement) {
-		if (!a.profile || a.dut || a.lab || a.matrix || a.plan.only || a.plan.level)
-			return cli_usage_error("%s: --requirement ID takes --profile P only", "list");
+		if (a.nprofiles != 1 || a.dut || a.lab || a.matrix || a.plan.only || a.plan.level)
+			return cli_usage_error("%s: --requirement ID takes one --profile P only", "list");
 		return list_requirement(a.profile, a.requirement);
 	}
 	if (a.matrix) {
 		if (!a.profile || a.dut || a.lab || a.plan.only || a.plan.level)
 			return cli_usage_error("%s: --matrix takes --profile P (and --csv) only", "list");
-		return list_matrix(a.profile, a.csv);
+		return list_matrix(a.profiles, a.nprofiles, a.csv);
 	}
 	if (!a.dut && !a.profile) {
 		printf("%-20s %-28s %8s  %-40s %s\n", "ID", "NEEDS", "DEADLINE", "SPEC", "TITLE");
@@ -1014,26 +1188,27 @@ static int cmd_list(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (!a.dut) {
-		/* A profile alone: the cases it refers to. */
-		struct input_errors err = { 0 };
-		struct keur_profile *p = NULL;
-		if (profile_load(a.profile, &p, &err) < 0) {
-			input_errors_print(&err);
-			input_errors_release(&err);
+		/* Profiles alone: the cases each refers to. */
+		struct keur_profile *ps[MAX_PROFILES];
+		if (profiles_load(a.profiles, a.nprofiles, ps) < 0)
 			return EXIT_USAGE;
+		for (size_t k = 0; k < a.nprofiles; k++) {
+			const struct keur_profile *p = ps[k];
+			if (a.nprofiles > 1)
+				printf("%sprofile %s\n", k ? "\n" : "", p->id);
+			printf("%-24s %-12s %-12s %s\n", "REQUIREMENT", "KIND", "LEVEL", "CASES");
+			for (size_t i = 0; i < p->nreqs; i++) {
+				printf("%-24s %-12s %-12s", p->reqs[i].id, p->reqs[i].kind, level_or_dash(&p->reqs[i]));
+				for (size_t c = 0; c < p->reqs[i].ncases; c++)
+					printf("%s%s", c ? "," : " ", p->reqs[i].cases[c]);
+				printf("\n");
+			}
 		}
-		printf("%-24s %-12s %-12s %s\n", "REQUIREMENT", "KIND", "LEVEL", "CASES");
-		for (size_t i = 0; i < p->nreqs; i++) {
-			printf("%-24s %-12s %-12s", p->reqs[i].id, p->reqs[i].kind, p->reqs[i].level);
-			for (size_t c = 0; c < p->reqs[i].ncases; c++)
-				printf("%s%s", c ? "," : " ", p->reqs[i].cases[c]);
-			printf("\n");
-		}
-		profile_free(p);
+		profiles_free(ps, a.nprofiles);
 		return EXIT_OK;
 	}
 	struct inputs in;
-	if (inputs_load(&in, a.profile, a.dut, a.lab, a.ics, &a.plan) < 0)
+	if (inputs_load(&in, a.profiles, a.nprofiles, a.dut, a.lab, a.ics, &a.plan) < 0)
 		return EXIT_USAGE;
 	printf("%-20s %-7s %s\n", "ID", "PLAN", "REASON / REQUIREMENTS");
 	for (size_t i = 0; i < in.plan.n; i++) {

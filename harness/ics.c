@@ -170,7 +170,7 @@ void ics_template(FILE *f, const struct keur_profile *p)
 	fprintf(f, "  <product vendor=\"\" model=\"\" firmware=\"\"/>\n");
 	for (size_t i = 0; i < p->nreqs; i++) {
 		const struct profile_req *r = &p->reqs[i];
-		fprintf(f, "\n  <!-- %s (%s, level %s): ", r->id, r->kind, r->level);
+		fprintf(f, "\n  <!-- %s (%s, level %s): ", r->id, r->kind, r->level ? r->level : "-");
 		xml_comment_print(f, r->summary);
 		fprintf(f, " -->\n  <statement requirement=\"%s\" status=\"\">\n    <justification></justification>\n"
 			   "    <!-- <document>title, version, section</document> -->\n  </statement>\n", r->id);

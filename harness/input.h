@@ -276,8 +276,12 @@ struct tree_question {
 	int line;
 };
 
+struct profile_same {
+	char *profile, *requirement;
+};
+
 struct profile_req {
-	char *id, *source, *kind, *level, *summary;
+	char *id, *source, *kind, *level, *summary;	/* level: NULL in a profile without levels */
 	struct profile_guidance *guidance;	/* NULL: none */
 	struct tree_question *tree;		/* ntree questions, or NULL */
 	size_t ntree;
@@ -285,6 +289,8 @@ struct profile_req {
 	char *obligation;	/* kind="docs": mandatory (NULL), recommended or conditional */
 	char **cases;
 	size_t ncases;
+	struct profile_same *same;	/* <same-as>: the same requirement in other profiles */
+	size_t nsame;
 	int line;
 };
 

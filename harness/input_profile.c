@@ -59,9 +59,19 @@ static void profile_check(struct keur_profile *p, struct input_errors *err)
 		struct profile_req *r = &p->reqs[i];
 		if (profile_req_find(p, r->id) != r)
 			input_err_add(err, "%s:%d: requirement '%s' is defined twice", p->path, r->line, r->id);
-		if (!profile_level_find(p, r->level))
+		if (p->nlevels && !r->level)
+			input_err_add(err, "%s:%d: requirement '%s' has no level; the profile has levels, so give it one",
+				      p->path, r->line, r->id);
+		else if (!p->nlevels && r->level)
+			input_err_add(err, "%s:%d: requirement '%s' names level '%s', but the profile has no <level>s "
+				      "(a pass/fail scheme): drop the level or define the levels", p->path, r->line, r->id, r->level);
+		else if (r->level && !profile_level_find(p, r->level))
 			input_err_add(err, "%s:%d: requirement '%s' names undefined level '%s'", p->path, r->line,
 				r->id, r->level);
+		for (size_t k = 0; k < r->nsame; k++)
+			if (!strcmp(r->same[k].profile, p->id))
+				input_err_add(err, "%s:%d: requirement '%s' is <same-as> a requirement of its own profile '%s': "
+					      "same-as links profiles, not requirements within one", p->path, r->line, r->id, p->id);
 		if (r->ncases == 0 && strcmp(r->kind, "docs"))
 			input_err_add(err, "%s:%d: requirement '%s' has no <check> and is not kind=\"docs\": it could never be judged",
 				p->path, r->line, r->id);
@@ -256,6 +266,10 @@ int profile_load(const char *arg, struct keur_profile **out, struct input_errors
 				} else if (xml_is_el(c, "check")) {
 					r->cases = xrealloc(r->cases, (r->ncases + 1) * sizeof(*r->cases));
 					r->cases[r->ncases++] = xml_attr(c, "case");
+				} else if (xml_is_el(c, "same-as")) {
+					r->same = xrealloc(r->same, (r->nsame + 1) * sizeof(*r->same));
+					r->same[r->nsame].profile = xml_attr(c, "profile");
+					r->same[r->nsame++].requirement = xml_attr(c, "requirement");
 				}
 			}
 		} else if (xml_is_el(n, "level")) {
@@ -306,6 +320,11 @@ void profile_req_release(struct profile_req *r)
 	for (size_t c = 0; c < r->ncases; c++)
 		free(r->cases[c]);
 	free(r->cases);
+	for (size_t k = 0; k < r->nsame; k++) {
+		free(r->same[k].profile);
+		free(r->same[k].requirement);
+	}
+	free(r->same);
 	if (r->guidance) {
 		free(r->guidance->examine);
 		free(r->guidance->try_);

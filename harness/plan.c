@@ -91,26 +91,48 @@ static void add_err(struct input_errors *err, char *msg)
 	err->msg[err->n++] = msg;
 }
 
-int plan_build(const struct keur_profile *profile, const struct keur_dut *dut,
+/* "cra, csr-label": the IDs of the profiles, for a message. */
+static char *profile_ids(struct keur_profile *const *profiles, size_t n)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	for (size_t i = 0; i < n; i++)
+		sb_addf(&sb, "%s%s", i ? ", " : "", profiles[i]->id);
+	return sb_detach(&sb);
+}
+
+int plan_build(struct keur_profile *const *profiles, size_t nprofiles, const struct keur_dut *dut,
 	       const struct keur_lab *lab, const struct plan_opts *opts,
 	       struct plan *out, struct input_errors *err)
 {
 	const char *only = opts->only, *level = opts->level;
 	double scale = opts->deadline_scale > 0 ? opts->deadline_scale : 1.0;
-	size_t nerr = err->n;
+	size_t nerr = err->n, nleveled = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (level && !profile)
+	if (level && !nprofiles)
 		add_err(err, xstrdup("--level needs --profile: levels are defined by a profile"));
-	if (level && profile && !profile_level_find(profile, level)) {
-		struct strbuf sb;
-		sb_init(&sb);
-		for (size_t i = 0; i < profile->nlevels; i++)
-			sb_addf(&sb, "%s%s", i ? ", " : "", profile->levels[i].id);
-		add_err(err, xasprintf("profile '%s' has no level '%s' (it has: %s)", profile->id, level,
-				       sb.buf ? sb.buf : "none"));
-		sb_release(&sb);
+	for (size_t k = 0; k < nprofiles; k++) {
+		const struct keur_profile *profile = profiles[k];
+		for (size_t i = 0; i < k; i++)
+			if (!strcmp(profiles[i]->id, profile->id))
+				add_err(err, xasprintf("profile '%s' is given twice (%s and %s)", profile->id,
+						       profiles[i]->path, profile->path));
+		nleveled += profile->nlevels > 0;
+		if (level && profile->nlevels && !profile_level_find(profile, level)) {
+			struct strbuf sb;
+			sb_init(&sb);
+			for (size_t i = 0; i < profile->nlevels; i++)
+				sb_addf(&sb, "%s%s", i ? ", " : "", profile->levels[i].id);
+			add_err(err, xasprintf("profile '%s' has no level '%s' (it has: %s)", profile->id, level,
+					       sb.buf ? sb.buf : "none"));
+			sb_release(&sb);
+		}
 	}
+	if (level && nprofiles && !nleveled)
+		add_err(err, xasprintf("--level %s: profile%s %s ha%s no levels (a pass/fail scheme is judged whole)", level,
+				       nprofiles > 1 ? "s" : "", profiles[0]->id, nprofiles > 1 ? "ve" : "s"));
 	if (only) {
 		const char *p = only;
 		for (char *id; (id = list_next(&p)); free(id))
@@ -123,15 +145,20 @@ int plan_build(const struct keur_profile *profile, const struct keur_dut *dut,
 	if (err->n > nerr)
 		return -1;
 
-	if (profile) {
+	out->parts = nprofiles ? xcalloc(nprofiles, sizeof(*out->parts)) : NULL;
+	out->nparts = nprofiles;
+	for (size_t k = 0; k < nprofiles; k++) {
+		const struct keur_profile *profile = profiles[k];
+		struct plan_part *pp = &out->parts[k];
+		pp->profile = profile;
 		for (size_t i = 0; i < profile->nreqs; i++) {
 			const struct profile_req *r = &profile->reqs[i];
-			if (level && !profile_level_includes(profile, level, r->level))
+			if (level && profile->nlevels && !profile_level_includes(profile, level, r->level))
 				continue;
-			out->reqs = xrealloc(out->reqs, (out->nreqs + 1) * sizeof(*out->reqs));
-			out->req_na = xrealloc(out->req_na, (out->nreqs + 1) * sizeof(*out->req_na));
-			out->req_na[out->nreqs] = plan_req_na(r, dut);
-			out->reqs[out->nreqs++] = r;
+			pp->reqs = xrealloc(pp->reqs, (pp->nreqs + 1) * sizeof(*pp->reqs));
+			pp->req_na = xrealloc(pp->req_na, (pp->nreqs + 1) * sizeof(*pp->req_na));
+			pp->req_na[pp->nreqs] = plan_req_na(r, dut);
+			pp->reqs[pp->nreqs++] = r;
 		}
 	}
 
@@ -140,29 +167,37 @@ int plan_build(const struct keur_profile *profile, const struct keur_dut *dut,
 		for (unsigned k = 0; k < suite->ncases; k++) {
 			const struct keur_case *c = &suite->cases[k];
 			struct strbuf reqs;
-			int wanted = !profile;
+			int wanted = !nprofiles;
 
 			sb_init(&reqs);
-			for (size_t i = 0; i < out->nreqs; i++) {
-				const struct profile_req *r = out->reqs[i];
-				/* A requirement that does not apply to this DUT asks for no case. */
-				if (out->req_na[i])
-					continue;
-				for (size_t j = 0; j < r->ncases; j++) {
-					if (strcmp(r->cases[j], c->id))
+			for (size_t p = 0; p < out->nparts; p++) {
+				const struct plan_part *pp = &out->parts[p];
+				for (size_t i = 0; i < pp->nreqs; i++) {
+					const struct profile_req *r = pp->reqs[i];
+					/* A requirement that does not apply to this DUT asks for no case. */
+					if (pp->req_na[i])
 						continue;
-					sb_addf(&reqs, "%s%s", reqs.len ? "," : "", r->id);
-					wanted = 1;
-					break;
+					for (size_t j = 0; j < r->ncases; j++) {
+						if (strcmp(r->cases[j], c->id))
+							continue;
+						/* Two profiles may name a requirement alike: listed once. */
+						if (!reqs.buf || !list_has(reqs.buf, r->id))
+							sb_addf(&reqs, "%s%s", reqs.len ? "," : "", r->id);
+						wanted = 1;
+						break;
+					}
 				}
 			}
 			if (only)
 				wanted = wanted && list_has(only, c->id);
 			if (!wanted) {
-				if (only && list_has(only, c->id))
-					add_err(err, xasprintf("--only: case '%s' is not part of profile '%s'%s%s",
-							       c->id, profile->id, level ? " at level " : "",
+				if (only && list_has(only, c->id)) {
+					char *ids = profile_ids(profiles, nprofiles);
+					add_err(err, xasprintf("--only: case '%s' is not part of profile%s '%s'%s%s",
+							       c->id, nprofiles > 1 ? "s" : "", ids, level ? " at level " : "",
 							       level ? level : ""));
+					free(ids);
+				}
 				sb_release(&reqs);
 				continue;
 			}
@@ -200,8 +235,11 @@ void plan_release(struct plan *p)
 		free(p->items[i].reqs);
 	}
 	free(p->items);
-	free(p->reqs);
-	free(p->req_na);
+	for (size_t i = 0; i < p->nparts; i++) {
+		free(p->parts[i].reqs);
+		free(p->parts[i].req_na);
+	}
+	free(p->parts);
 	memset(p, 0, sizeof(*p));
 }
 

@@ -17,13 +17,21 @@ struct plan_item {
 	int64_t deadline_ms;	/* the case's deadline times the run's --deadline-scale */
 };
 
-struct plan {
-	struct plan_item *items;
-	size_t n;
-	/* The requirements in play (all of the profile's, or those of the chosen level). */
+/* One profile's part of a plan: the requirements in play (all of the profile's, or those of
+ * the chosen level). */
+struct plan_part {
+	const struct keur_profile *profile;
 	const struct profile_req **reqs;
 	const char **req_na;	/* per requirement: why it does not apply to this DUT, or NULL */
 	size_t nreqs;
+};
+
+/* Each case once, however many of the profiles ask for it. */
+struct plan {
+	struct plan_item *items;
+	size_t n;
+	struct plan_part *parts;	/* one per profile, in the order given */
+	size_t nparts;
 };
 
 /* What narrows or stretches a plan: only is a comma-separated list of case IDs or NULL; level a
@@ -36,8 +44,10 @@ struct plan_opts {
 #define DEADLINE_SCALE_MIN 0.1
 #define DEADLINE_SCALE_MAX 100.0
 
-/* Builds the plan.  profile may be NULL (every case that exists).  0, or -1 with errors. */
-int plan_build(const struct keur_profile *profile, const struct keur_dut *dut,
+/* Builds the plan for nprofiles profiles (none: every case that exists).  A level (opts) must
+ * be one of every profile that has levels; a profile without levels is judged whole.  0, or -1
+ * with errors. */
+int plan_build(struct keur_profile *const *profiles, size_t nprofiles, const struct keur_dut *dut,
 	       const struct keur_lab *lab, const struct plan_opts *opts,
 	       struct plan *out, struct input_errors *err);
 void plan_release(struct plan *p);

@@ -68,7 +68,7 @@ static void level_judge(const struct run_view *rv, struct rv_level *l)
 	int own = 0, passed = 0, tested = 0, reviewed = 0;
 	size_t nwaiting = 0;
 
-	if (only && !level_includes(rv, only, l->id)) {
+	if (only && !rv->levelless && !level_includes(rv, only, l->id)) {
 		l->why = xasprintf("not assessed: the run was limited to --level %s", only);
 		l->undecided = 1;
 		return;
@@ -79,9 +79,9 @@ static void level_judge(const struct run_view *rv, struct rv_level *l)
 	for (size_t i = 0; i < rv->nreqs; i++) {
 		const struct rv_req *q = &rv->reqs[i];
 		const char *rl = jrec_get(q->rec, "level"), *id = jrec_get(q->rec, "id");
-		if (!run_view_req_counts(q) || !rl || !level_includes(rv, l->id, rl))
+		if (!run_view_req_counts(q) || (!rv->levelless && (!rl || !level_includes(rv, l->id, rl))))
 			continue;
-		if (!strcmp(rl, l->id) && q->verdict != KEUR_NA)
+		if ((rv->levelless || !strcmp(rl, l->id)) && q->verdict != KEUR_NA)
 			own++;
 		if (q->verdict == KEUR_PASS || q->verdict == KEUR_NA) {
 			passed += q->verdict == KEUR_PASS;
@@ -103,13 +103,15 @@ static void level_judge(const struct run_view *rv, struct rv_level *l)
 		l->why = xasprintf("held back by %s%s%s%s%s", failed.len ? "failed " : "", failed.len ? failed.buf : "",
 				   failed.len && open.len ? "; " : "", open.len ? "not determined " : "", open.len ? open.buf : "");
 	} else if (!own) {
-		l->why = xasprintf("no requirement of level %s applies to this DUT", l->id);
+		l->why = rv->levelless ? xstrdup("no requirement of the profile applies to this DUT") :
+			 xasprintf("no requirement of level %s applies to this DUT", l->id);
 	} else if (!passed) {
 		l->why = xstrdup("no requirement passed: nothing was shown");
 	} else {
 		l->reached = 1;
-		l->why = xasprintf("every counted requirement up to %s passed or does not apply (%d passed; %d decided by "
-				   "keur's cases, %d reviewed by the assessor)", l->id, passed, tested, reviewed);
+		l->why = xasprintf("every counted requirement %s%s passed or does not apply (%d passed; %d decided by "
+				   "keur's cases, %d reviewed by the assessor)", rv->levelless ? "of the profile" : "up to ",
+				   rv->levelless ? "" : l->id, passed, tested, reviewed);
 	}
 	sb_release(&failed);
 	sb_release(&open);
@@ -118,6 +120,20 @@ static void level_judge(const struct run_view *rv, struct rv_level *l)
 
 static void levels_derive(struct run_view *rv)
 {
+	rv->levelless = rv->profile != NULL;
+	for (size_t i = 0; rv->profile && i < rv->profile->n; i++)
+		if (!strcmp(rv->profile->key[i], "level"))
+			rv->levelless = 0;
+	if (rv->profile && rv->levelless) {
+		/* A pass/fail scheme: one implicit level that every counted requirement belongs to. */
+		rv->levels = xcalloc(1, sizeof(*rv->levels));
+		rv->levels[0].id = xstrdup("met");
+		rv->nlevels = 1;
+		level_judge(rv, &rv->levels[0]);
+		if (rv->levels[0].reached)
+			rv->reached = &rv->levels[0];
+		return;
+	}
 	for (size_t i = 0; rv->profile && i < rv->profile->n; i++) {
 		if (strcmp(rv->profile->key[i], "level"))
 			continue;
@@ -147,6 +163,8 @@ static void levels_derive(struct run_view *rv)
 
 const char *run_view_level_text(const struct run_view *rv)
 {
+	if (rv->levelless)
+		return rv->reached ? "met" : rv->nlevels && !rv->levels[0].undecided ? "not met" : "not determined";
 	if (rv->reached)
 		return rv->reached->id;
 	/* Nothing reached: "none" if a lowest level failed outright, else undecided. */
@@ -250,18 +268,58 @@ static char *contradiction(const struct run_view *rv, const struct rv_req *q, co
 
 /* Each requirement's verdict: not applicable to the DUT, else a person's review where there is
  * one (the latest), else what keur's cases say; a docs requirement without a review waits. */
+static int list_has_pair(const struct jrec *r, const char *key, const char *a, const char *b)
+{
+	size_t la = strlen(a);
+
+	for (size_t i = 0; r && i < r->n; i++)
+		if (!strcmp(r->key[i], key) && !strncmp(r->val[i], a, la) && r->val[i][la] == ' ' &&
+		    !strcmp(r->val[i] + la + 1, b))
+			return 1;
+	return 0;
+}
+
+int run_view_same(const struct run_view *rv, const char *a, const struct rv_req *q, const char *b, const char *id)
+{
+	const struct rv_req *o;
+
+	if (!a || !b || !strcmp(a, b))
+		return 0;
+	if (list_has_pair(q->rec, "same-as", b, id))
+		return 1;
+	o = run_view_req_in(rv, b, id, NULL);
+	return o && list_has_pair(o->rec, "same-as", a, jrec_get(q->rec, "id"));
+}
+
+/* Each requirement's verdict: not applicable to the DUT, else a person's review where there is
+ * one (the latest, of it or of the same requirement of another profile of the run), else what
+ * keur's cases say; a docs requirement without a review waits.  The ICS answers one profile. */
 static void reqs_derive(struct run_view *rv, const char *dir)
 {
+	const char *me = jrec_get(rv->profile, "id");
+	const char *ics_profile = rv->ics ? jrec_get(rv->ics, "profile") : NULL;
+
 	for (size_t i = 0; i < rv->recs.n; i++) {
 		const struct jrec *j = &rv->recs.r[i];
 		int review = !strcmp(j->type, REVIEW_RECORD), ics = !strcmp(j->type, ICS_STATEMENT_RECORD);
-		struct rv_req *q;
-		if ((!review && !ics) || !(q = (struct rv_req *)run_view_req(rv, jrec_get(j, "requirement"))))
+		const char *req = jrec_get(j, "requirement"), *of = jrec_get(j, "profile");
+		if ((!review && !ics) || !req)
 			continue;
 		if (ics) {
-			q->ics = j;
-		} else if (verdict_parse(jrec_get(j, "verdict")) != KEUR_NONE) {
+			struct rv_req *q = (struct rv_req *)run_view_req(rv, req);
+			if (q && (!ics_profile || !me || !strcmp(ics_profile, me)))
+				q->ics = j;
+			continue;
+		}
+		if (verdict_parse(jrec_get(j, "verdict")) == KEUR_NONE)
+			continue;
+		for (size_t k = 0; k < rv->nreqs; k++) {
+			struct rv_req *q = &rv->reqs[k];
+			int own = !strcmp(jrec_get(q->rec, "id"), req) && (!of || !me || !strcmp(of, me));
+			if (!own && !(of && run_view_same(rv, me, q, of, req)))
+				continue;
 			q->review = j;
+			q->review_src = own ? NULL : run_view_req_in(rv, of, req, NULL);
 			q->nreviews++;
 		}
 	}
@@ -289,6 +347,8 @@ static void reqs_derive(struct run_view *rv, const char *dir)
 	}
 }
 
+static void assessment_keep(struct run_view *rv);
+
 int run_view_load(const char *dir, struct run_view *rv, char *why, size_t len)
 {
 	char *path = path_join(dir, "journal");
@@ -296,6 +356,9 @@ int run_view_load(const char *dir, struct run_view *rv, char *why, size_t len)
 
 	free(path);
 	rv->run = rv->dut = rv->lab = rv->profile = rv->end = NULL;
+	rv->as = NULL;
+	rv->nas = rv->cur = 0;
+	rv->levelless = 0;
 	rv->cases = NULL;
 	rv->reqs = NULL;
 	rv->levels = NULL;
@@ -319,18 +382,29 @@ int run_view_load(const char *dir, struct run_view *rv, char *why, size_t len)
 			rv->dut = j;
 		else if (!strcmp(j->type, "lab"))
 			rv->lab = j;
-		else if (!strcmp(j->type, "profile"))
-			rv->profile = j;
+		else if (!strcmp(j->type, "profile")) {
+			rv->as = xrealloc(rv->as, (rv->nas + 1) * sizeof(*rv->as));
+			memset(&rv->as[rv->nas], 0, sizeof(*rv->as));
+			rv->as[rv->nas++].profile = j;
+		}
 		else if (!strcmp(j->type, "end"))
 			rv->end = j;
 		else if (!strcmp(j->type, ICS_RECORD))
 			rv->ics = j;
 		else if (!strcmp(j->type, "req")) {
-			rv->reqs = xrealloc(rv->reqs, (rv->nreqs + 1) * sizeof(*rv->reqs));
-			memset(&rv->reqs[rv->nreqs], 0, sizeof(*rv->reqs));
-			rv->reqs[rv->nreqs].rec = j;
-			req_guide_load(j, &rv->reqs[rv->nreqs].guide);
-			rv->reqs[rv->nreqs++].verdict = KEUR_NONE;
+			/* A requirement belongs to the profile record before it. */
+			if (!rv->nas) {
+				snprintf(why, len, "%s/journal: a requirement before any profile", dir);
+				goto bad;
+			}
+			struct rv_assessment *a = &rv->as[rv->nas - 1];
+			a->reqs = xrealloc(a->reqs, (a->nreqs + 1) * sizeof(*a->reqs));
+			struct rv_req *q = &a->reqs[a->nreqs++];
+			memset(q, 0, sizeof(*q));
+			q->rec = j;
+			q->profile = jrec_get(a->profile, "id");
+			req_guide_load(j, &q->guide);
+			q->verdict = KEUR_NONE;
 		} else if (!strcmp(j->type, "plan")) {
 			if (!jrec_get(j, "id")) {
 				snprintf(why, len, "%s/journal: a plan record without id", dir);
@@ -360,8 +434,18 @@ int run_view_load(const char *dir, struct run_view *rv, char *why, size_t len)
 		snprintf(why, len, "%s/journal: the run's header is missing (the run never started)", dir);
 		goto bad;
 	}
-	reqs_derive(rv, dir);
-	levels_derive(rv);
+	/* Every assessment's requirements are in place before any is judged: a review may be of
+	 * the same requirement in another profile. */
+	for (size_t i = 0; i < rv->nas; i++) {
+		run_view_select(rv, i);
+		reqs_derive(rv, dir);
+		levels_derive(rv);
+		assessment_keep(rv);
+	}
+	if (rv->nas)
+		run_view_select(rv, 0);
+	else
+		levels_derive(rv);
 	report_id(rv);
 	return 0;
 bad:
@@ -369,25 +453,103 @@ bad:
 	return -1;
 }
 
+int run_view_ics_here(const struct run_view *rv)
+{
+	const char *of = rv->ics ? jrec_get(rv->ics, "profile") : NULL;
+
+	return rv->ics && (!of || !rv->profile || !strcmp(of, jrec_get(rv->profile, "id")));
+}
+
+void run_view_select(struct run_view *rv, size_t i)
+{
+	const struct rv_assessment *a = &rv->as[i];
+
+	rv->cur = i;
+	rv->profile = a->profile;
+	rv->reqs = a->reqs;
+	rv->nreqs = a->nreqs;
+	rv->levels = a->levels;
+	rv->nlevels = a->nlevels;
+	rv->reached = a->reached;
+	rv->levelless = a->levelless;
+	rv->nopen = a->nopen;
+	rv->ncontradictions = a->ncontradictions;
+	rv->ntested = a->ntested;
+	rv->nreviewed = a->nreviewed;
+}
+
+/* What judging the selected assessment found, kept in it. */
+static void assessment_keep(struct run_view *rv)
+{
+	struct rv_assessment *a = &rv->as[rv->cur];
+
+	a->levels = rv->levels;
+	a->nlevels = rv->nlevels;
+	a->reached = rv->reached;
+	a->levelless = rv->levelless;
+	a->nopen = rv->nopen;
+	a->ncontradictions = rv->ncontradictions;
+	a->ntested = rv->ntested;
+	a->nreviewed = rv->nreviewed;
+}
+
+static void levels_release(struct rv_level *lv, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(lv[i].id);
+		free(lv[i].includes);
+		free(lv[i].why);
+	}
+	free(lv);
+}
+
+const struct rv_req *run_view_req_in(const struct run_view *rv, const char *profile, const char *id, size_t *as)
+{
+	for (size_t i = 0; id && i < rv->nas; i++) {
+		if (profile && strcmp(jrec_get(rv->as[i].profile, "id"), profile))
+			continue;
+		for (size_t k = 0; k < rv->as[i].nreqs; k++)
+			if (!strcmp(jrec_get(rv->as[i].reqs[k].rec, "id"), id)) {
+				if (as)
+					*as = i;
+				return &rv->as[i].reqs[k];
+			}
+	}
+	return NULL;
+}
+
+size_t run_view_req_profiles(const struct run_view *rv, const char *id)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rv->nas; i++)
+		n += run_view_req_in(rv, jrec_get(rv->as[i].profile, "id"), id, NULL) != NULL;
+	return n;
+}
+
 void run_view_release(struct run_view *rv)
 {
-	for (size_t i = 0; i < rv->nreqs; i++) {
-		free(rv->reqs[i].contradiction);
-		profile_req_release(&rv->reqs[i].guide);
+	for (size_t i = 0; i < rv->nas; i++) {
+		struct rv_assessment *a = &rv->as[i];
+		for (size_t k = 0; k < a->nreqs; k++) {
+			free(a->reqs[k].contradiction);
+			profile_req_release(&a->reqs[k].guide);
+		}
+		free(a->reqs);
+		levels_release(a->levels, a->nlevels);
 	}
+	if (!rv->nas)
+		levels_release(rv->levels, rv->nlevels);
+	free(rv->as);
 	jrecs_release(&rv->recs);
 	free(rv->cases);
-	free(rv->reqs);
-	for (size_t i = 0; i < rv->nlevels; i++) {
-		free(rv->levels[i].id);
-		free(rv->levels[i].includes);
-		free(rv->levels[i].why);
-	}
-	free(rv->levels);
+	rv->as = NULL;
+	rv->nas = rv->cur = 0;
 	rv->cases = NULL;
 	rv->reqs = NULL;
 	rv->levels = NULL;
 	rv->reached = NULL;
+	rv->profile = NULL;
 	rv->ncases = rv->nreqs = rv->done = rv->nlevels = 0;
 }
 
@@ -440,6 +602,9 @@ char *rv_review_text(const struct rv_req *q)
 	sb_init(&sb);
 	sb_addf(&sb, "%s by %s on %s: %s", jrec_get(r, "verdict"), jrec_get(r, "assessor"), jrec_get(r, "date"),
 		jrec_get(r, "rationale") ? jrec_get(r, "rationale") : "");
+	if (q->review_src)
+		sb_addf(&sb, " [recorded for %s %s, the same requirement]", q->review_src->profile,
+			jrec_get(q->review_src->rec, "id"));
 	if (jrec_get(r, "path"))
 		sb_addf(&sb, " [decision tree: %s]", jrec_get(r, "path"));
 	if (jrec_get(r, "override"))
@@ -455,6 +620,7 @@ char *rv_review_text(const struct rv_req *q)
 int review_answer_next(const struct rv_req *q, struct review_answer_ref *a)
 {
 	const char *s = q->review ? jrec_get(q->review, "answers") : NULL, *p, *eq;
+	const struct rv_req *g = q->review_src ? q->review_src : q;	/* whose tree was answered */
 	size_t n;
 	int i;
 
@@ -469,8 +635,8 @@ int review_answer_next(const struct rv_req *q, struct review_answer_ref *a)
 	memcpy(a->question, p, (size_t)(eq - p));
 	a->question[eq - p] = '\0';
 	a->yes = !strncmp(eq + 1, "yes", 3);
-	i = tree_find(&q->guide, a->question);
-	a->ask = i >= 0 ? q->guide.tree[i].ask : NULL;
+	i = tree_find(&g->guide, a->question);
+	a->ask = i >= 0 ? g->guide.tree[i].ask : NULL;
 	return 1;
 }
 
@@ -491,10 +657,11 @@ int run_view_exit(const struct run_view *rv)
 {
 	struct verdict_fold f = { 0 };
 
-	if (rv->profile) {
-		for (size_t i = 0; i < rv->nreqs; i++)
-			if (run_view_req_counts(&rv->reqs[i]))
-				verdict_fold_add(&f, rv->reqs[i].verdict);
+	if (rv->nas) {
+		for (size_t a = 0; a < rv->nas; a++)
+			for (size_t i = 0; i < rv->as[a].nreqs; i++)
+				if (run_view_req_counts(&rv->as[a].reqs[i]))
+					verdict_fold_add(&f, rv->as[a].reqs[i].verdict);
 	} else {
 		for (size_t i = 0; i < rv->ncases; i++)
 			verdict_fold_add(&f, rv->cases[i].verdict);

@@ -23,6 +23,9 @@ struct rv_req {
 	int open;			/* waits for the assessor: docs, applicable, not reviewed yet */
 	const char *waived;		/* the waiver's reason, or NULL */
 	const struct jrec *review;	/* the latest review of it (review.h), or NULL */
+	const struct rv_req *review_src;	/* the requirement that review was recorded for when it is
+					 * the same requirement of another profile (<same-as>); else NULL */
+	const char *profile;		/* the ID of the profile it belongs to */
 	size_t nreviews;		/* how many reviews of it the journal holds (later ones replace) */
 	const struct jrec *ics;		/* the manufacturer's ICS statement (ics.h), or NULL */
 	char *contradiction;		/* where the ICS says otherwise than keur found: one line, or NULL */
@@ -38,9 +41,27 @@ struct rv_level {
 	char *why;			/* one line: what held it back, or what it rests on */
 };
 
+/* One profile's judgement of the run: its requirements, levels and what holds them. */
+struct rv_assessment {
+	const struct jrec *profile;
+	struct rv_req *reqs;
+	size_t nreqs;
+	struct rv_level *levels;
+	size_t nlevels;
+	const struct rv_level *reached;
+	int levelless;			/* a pass/fail scheme: one implicit level, "met" or not */
+	size_t nopen, ncontradictions, ntested, nreviewed;
+};
+
+/* A run judged against one or more profiles (keur run --profile A --profile B).  The fields
+ * from profile to nreviewed are those of the selected assessment (run_view_select; the first
+ * after loading), so that a writer of one profile's outputs reads them as before. */
 struct run_view {
 	struct jrecs recs;
-	const struct jrec *run, *dut, *lab, *profile, *end;
+	const struct jrec *run, *dut, *lab, *end;
+	struct rv_assessment *as;	/* one per profile, in the order the run was given them */
+	size_t nas, cur;
+	const struct jrec *profile;	/* the selected assessment's; NULL: the run has no profile */
 	struct rv_case *cases;
 	size_t ncases, done;
 	struct rv_req *reqs;
@@ -52,8 +73,22 @@ struct run_view {
 	size_t nopen;			/* counted requirements waiting for the assessor's review */
 	size_t ncontradictions;		/* requirements where the ICS contradicts keur */
 	size_t ntested, nreviewed;	/* counted requirements decided by keur's cases, by a person */
+	int levelless;			/* the selected profile has no levels (a pass/fail scheme) */
 	char report_id[48];		/* the run's report ID, derived from its run record */
 };
+
+/* Does the run's ICS answer the selected profile? */
+int run_view_ics_here(const struct run_view *rv);
+/* Makes assessment i (< nas) the selected one. */
+void run_view_select(struct run_view *rv, size_t i);
+/* The requirement with this ID in the assessment of profile (NULL: in any); *as gets the index
+ * of its assessment (may be NULL).  Where profile is NULL and several profiles have the ID,
+ * the first; run_view_req_profiles tells how many have it. */
+const struct rv_req *run_view_req_in(const struct run_view *rv, const char *profile, const char *id, size_t *as);
+size_t run_view_req_profiles(const struct run_view *rv, const char *id);
+/* Whether requirement q of profile a is stated (by <same-as>, on either side) to be requirement
+ * id of profile b, so that one review decides both. */
+int run_view_same(const struct run_view *rv, const char *a, const struct rv_req *q, const char *b, const char *id);
 
 /* Reads DIR/journal.  0, or -1 with a one-line reason. */
 int run_view_load(const char *dir, struct run_view *rv, char *why, size_t len);
@@ -61,7 +96,8 @@ void run_view_release(struct run_view *rv);
 const struct rv_case *run_view_case(const struct run_view *rv, const char *id);
 
 /* Exit code of a run (DESIGN.md): 0 every mandatory requirement passed (or was na),
- * 1 some failed, 3 some could not be decided.  Without a profile every case counts. */
+ * 1 some failed, 3 some could not be decided.  Without a profile every case counts; with several
+ * the worst of them (a fail before an undecided). */
 int run_view_exit(const struct run_view *rv);
 /* Does a requirement count towards the exit code and the level (mandatory or conditional, or a
  * docs requirement that is not only recommended; and not waived)? */
@@ -102,7 +138,8 @@ int review_answer_next(const struct rv_req *q, struct review_answer_ref *a);
  * frees. */
 char *rv_review_text(const struct rv_req *q);
 
-/* Label-independent wording of the security level: "substantial", "none" or "not determined". */
+/* Label-independent wording of the security level: "substantial", "none" or "not determined";
+ * for a profile without levels "met", "not met" or "not determined". */
 const char *run_view_level_text(const struct run_view *rv);
 
 #endif

@@ -51,6 +51,7 @@ static void latest_date(char out[11])
 void review_entry_release(struct review_entry *e)
 {
 	free(e->requirement);
+	free(e->profile);
 	free(e->verdict);
 	free(e->assessor);
 	free(e->date);
@@ -206,6 +207,11 @@ static void entry_load(struct review_file *f, xmlNodePtr n, const char *base, co
 
 	e.line = (int)xml_line(n);
 	e.requirement = xml_attr(n, "requirement");
+	e.profile = xml_attr(n, "profile");
+	if (e.profile && !e.profile[0]) {
+		free(e.profile);
+		e.profile = NULL;
+	}
 	e.verdict = xml_attr(n, "verdict");
 	e.assessor = xml_attr(n, "assessor");
 	e.date = xml_attr(n, "date");
@@ -219,15 +225,37 @@ static void entry_load(struct review_file *f, xmlNodePtr n, const char *base, co
 			answer_add(&e, c);
 		}
 	}
-	q = run_view_req(rv, e.requirement);
+	q = run_view_req_in(rv, e.profile, e.requirement, NULL);
 	if (!q) {
-		input_err_add(err, "%s:%d: requirement '%s' is not in this run (profile %s%s%s)", path, e.line, e.requirement,
-			      rv->profile ? jrec_get(rv->profile, "id") : "none",
-			      jrec_get(rv->run, "level") ? ", --level " : "",
+		struct strbuf ids;
+		sb_init(&ids);
+		for (size_t i = 0; i < rv->nas; i++)
+			sb_addf(&ids, "%s%s", i ? ", " : "", jrec_get(rv->as[i].profile, "id"));
+		input_err_add(err, "%s:%d: requirement '%s' is not in %s%s (profile%s %s%s%s)", path, e.line, e.requirement,
+			      e.profile ? "profile " : "this run", e.profile ? e.profile : "", rv->nas > 1 ? "s" : "",
+			      ids.len ? ids.buf : "none", jrec_get(rv->run, "level") ? ", --level " : "",
 			      jrec_get(rv->run, "level") ? jrec_get(rv->run, "level") : "");
+		sb_release(&ids);
 		review_entry_release(&e);
 		return;
 	}
+	if (!e.profile) {
+		/* Several profiles of the run may have this ID: one review decides them all only where
+		 * the profiles say they are the same requirement. */
+		for (size_t i = 0; i < rv->nas; i++) {
+			const char *other = jrec_get(rv->as[i].profile, "id");
+			const struct rv_req *o = run_view_req_in(rv, other, e.requirement, NULL);
+			if (o && o != q && !run_view_same(rv, q->profile, q, other, e.requirement)) {
+				input_err_add(err, "%s:%d: requirement '%s' is in profiles %s and %s of this run, which do not say "
+					      "they are the same: give the review profile=\"...\"", path, e.line, e.requirement,
+					      q->profile, other);
+				review_entry_release(&e);
+				return;
+			}
+		}
+	}
+	free(e.profile);
+	e.profile = q->profile ? xstrdup(q->profile) : NULL;
 	if (q->guide.ntree && e.answers && tree_verdict(&e, q, path, err) < 0) {
 		review_entry_release(&e);
 		return;
@@ -251,7 +279,8 @@ static void entry_load(struct review_file *f, xmlNodePtr n, const char *base, co
 		return;
 	}
 	for (size_t i = 0; i < f->n; i++)
-		if (!strcmp(f->e[i].requirement, e.requirement)) {
+		if (!strcmp(f->e[i].requirement, e.requirement) &&
+		    (!f->e[i].profile || !e.profile || !strcmp(f->e[i].profile, e.profile))) {
 			input_err_add(err, "%s:%d: requirement '%s' is reviewed twice in this file (first on line %d)", path,
 				      e.line, e.requirement, f->e[i].line);
 			break;	/* the first only: a file of one requirement N times gives N errors, not N*N/2 */
@@ -403,9 +432,13 @@ int review_record(const char *dir, const struct run_view *rv, const struct revie
 	batch_clear(bdir);
 	for (size_t i = 0; i < f->n; i++) {
 		const struct review_entry *en = &f->e[i];
-		char *req = safe_name(en->requirement), *rdir = xasprintf("%s/%s", bdir, req);
+		/* With several profiles a requirement ID may be in two: the folder names the profile. */
+		char *both = rv->nas > 1 && en->profile ? xasprintf("%s.%s", en->profile, en->requirement) : NULL;
+		char *req = safe_name(both ? both : en->requirement), *rdir = xasprintf("%s/%s", bdir, req);
+		free(both);
 		jrec_init(&recs[i], REVIEW_RECORD);
 		jrec_add(&recs[i], "requirement", en->requirement);
+		jrec_add(&recs[i], "profile", en->profile);
 		jrec_add(&recs[i], "verdict", en->verdict);
 		jrec_add(&recs[i], "assessor", en->assessor);
 		jrec_add(&recs[i], "date", en->date);
@@ -480,29 +513,67 @@ static void guide_comment(FILE *out, const struct profile_req *r)
 	free(text);
 }
 
+int review_covered(const struct run_view *rv, size_t as, const struct rv_req *q)
+{
+	for (size_t a = 0; a < as; a++)
+		for (size_t i = 0; i < rv->as[a].nreqs; i++) {
+			const struct rv_req *o = &rv->as[a].reqs[i];
+			if (o->open && run_view_same(rv, q->profile, q, o->profile, jrec_get(o->rec, "id")))
+				return 1;
+		}
+	return 0;
+}
+
+static size_t template_reqs(FILE *out, const struct run_view *rv, size_t as);
+
 size_t review_template(FILE *out, const struct run_view *rv)
 {
 	size_t n = 0;
+	struct strbuf ids;
+
+	sb_init(&ids);
+	for (size_t i = 0; i < rv->nas; i++)
+		sb_addf(&ids, "%s%s", i ? ", " : "", jrec_get(rv->as[i].profile, "id"));
 
 	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		     "<!-- The assessor's review of run %s (DUT %s, profile %s): one <review> per requirement still\n"
+		     "<!-- The assessor's review of run %s (DUT %s, profile%s %s): one <review> per requirement still\n"
 		     "     open for a person.  Fill in verdict (pass, fail, inconc or na), assessor, date (YYYY-MM-DD),\n"
 		     "     the <rationale> and a <document path=\"...\"/> per document examined (paths relative to this\n"
 		     "     file; keur copies each into the run's evidence).  A review left with verdict=\"\" stays open.\n"
 		     "     Where a requirement has a decision tree, answer its questions (<answer>yes</answer> or no)\n"
 		     "     along the path your answers take: keur derives the verdict, so verdict may stay empty.\n"
-		     "     Record it with: keur review DIR, giving this file with the option with. -->\n",
-		rv->report_id, jrec_get(rv->dut, "id") ? jrec_get(rv->dut, "id") : "?",
-		rv->profile ? jrec_get(rv->profile, "id") : "none");
+		     "     Record it with: keur review DIR, giving this file with the option with.%s -->\n",
+		rv->report_id, jrec_get(rv->dut, "id") ? jrec_get(rv->dut, "id") : "?", rv->nas > 1 ? "s" : "",
+		ids.len ? ids.buf : "none",
+		rv->nas > 1 ? "\n     A requirement that a profile states to be the same as another's (same-as) is listed\n"
+			      "     once: its review decides it in every profile of the run." : "");
+	sb_release(&ids);
 	fprintf(out, "<reviews xmlns=\"%s\" run=\"%s\">\n", NS_REVIEW, rv->report_id);
-	for (size_t i = 0; i < rv->nreqs; i++) {
-		const struct rv_req *q = &rv->reqs[i];
-		if (!q->open)
+	for (size_t a = 0; a < rv->nas; a++)
+		n += template_reqs(out, rv, a);
+	fprintf(out, "</reviews>\n");
+	return n;
+}
+
+/* The open requirements of profile as of the run, each once (review_covered). */
+static size_t template_reqs(FILE *out, const struct run_view *rv, size_t as)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rv->as[as].nreqs; i++) {
+		const struct rv_req *q = &rv->as[as].reqs[i];
+		if (!q->open || review_covered(rv, as, q))
 			continue;
 		n++;
-		fprintf(out, "\n  <!-- %s (%s%s, level %s): ", jrec_get(q->rec, "id"), jrec_get(q->rec, "source"),
+		fprintf(out, "\n  <!-- %s%s%s (%s%s%s%s): ", rv->nas > 1 ? q->profile : "", rv->nas > 1 ? " " : "",
+			jrec_get(q->rec, "id"), jrec_get(q->rec, "source"),
 			run_view_req_counts(q) ? "" : "; recommended: does not count for the level",
-			jrec_get(q->rec, "level"));
+			jrec_get(q->rec, "level") ? ", level " : "", jrec_get(q->rec, "level") ? jrec_get(q->rec, "level") : "");
+		for (size_t a = as + 1; a < rv->nas; a++)
+			for (size_t k = 0; k < rv->as[a].nreqs; k++)
+				if (run_view_same(rv, q->profile, q, rv->as[a].reqs[k].profile, jrec_get(rv->as[a].reqs[k].rec, "id")))
+					fprintf(out, "\n       the same as %s %s: this review decides it too",
+						rv->as[a].reqs[k].profile, jrec_get(rv->as[a].reqs[k].rec, "id"));
 		xml_comment_print(out, jrec_get(q->rec, "summary"));
 		if (q->ics) {
 			fprintf(out, "\n       ICS: %s", jrec_get(q->ics, "status"));
@@ -521,11 +592,15 @@ size_t review_template(FILE *out, const struct run_view *rv)
 			xml_comment_print(out, q->contradiction);
 		}
 		guide_comment(out, &q->guide);
-		fprintf(out, " -->\n  <review requirement=\"%s\" verdict=\"\" assessor=\"\" date=\"\">\n", jrec_get(q->rec, "id"));
+		if (rv->nas > 1)
+			fprintf(out, " -->\n  <review profile=\"%s\" requirement=\"%s\" verdict=\"\" assessor=\"\" date=\"\">\n",
+				q->profile, jrec_get(q->rec, "id"));
+		else
+			fprintf(out, " -->\n  <review requirement=\"%s\" verdict=\"\" assessor=\"\" date=\"\">\n",
+				jrec_get(q->rec, "id"));
 		for (size_t k = 0; k < q->guide.ntree; k++)
 			fprintf(out, "    <answer question=\"%s\"></answer>\n", q->guide.tree[k].id);
 		fprintf(out, "    <rationale></rationale>\n    <!-- <document path=\"\" title=\"\"/> -->\n  </review>\n");
 	}
-	fprintf(out, "</reviews>\n");
 	return n;
 }

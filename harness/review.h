@@ -25,6 +25,7 @@ struct review_doc {
 
 struct review_entry {
 	char *requirement, *verdict, *assessor, *date, *rationale;
+	char *profile;		/* the ID of the profile the requirement is of (NULL: the run has none) */
 	char *override;		/* the reason keur's own verdict is overridden; NULL: none */
 	char *answers;		/* decision tree answers "Q=yes,Q=no" in the order asked; NULL: none */
 	char *path;		/* where they lead, for people ("DN-1 yes, DN-2 no: fail"); NULL: none */
@@ -56,6 +57,10 @@ void review_entry_release(struct review_entry *e);	/* what one entry holds */
  * behind are replaced by the next). */
 int review_record(const char *dir, const struct run_view *rv, const struct review_file *f, const char *by,
 		  char *why, size_t len);
+
+/* Is requirement q of assessment as the same (<same-as>) as one still open in an assessment
+ * before it, so that the review of that one decides q too (listed and asked once)? */
+int review_covered(const struct run_view *rv, size_t as, const struct rv_req *q);
 
 /* Whether full names a document keur can keep: a readable regular file within REVIEW_DOC_MAX.
  * 0, or -1 with the reason in why. */

@@ -22,6 +22,7 @@ struct tty {
 	const char *dir, *assessor, *by;
 	char date[11];
 	size_t saved;
+	size_t nas;	/* how many profiles the run has: with several, each requirement names its own */
 };
 
 /* One line from the terminal without its newline, white space trimmed; NULL at the end of input. */
@@ -73,8 +74,9 @@ static void show(struct tty *t, const struct rv_req *q, size_t at, size_t of)
 {
 	const struct jrec *r = q->rec;
 
-	fprintf(t->out, "\n==== %zu of %zu: %s (%s; level %s, %s) ====\n", at, of, jrec_get(r, "id"), jrec_get(r, "source"),
-		jrec_get(r, "level"), run_view_req_counts(q) ? jrec_get(r, "obligation") ? jrec_get(r, "obligation") : "mandatory"
+	fprintf(t->out, "\n==== %zu of %zu: %s%s%s (%s; level %s, %s) ====\n", at, of, t->nas > 1 ? q->profile : "",
+		t->nas > 1 ? " " : "", jrec_get(r, "id"), jrec_get(r, "source"),
+		jrec_get(r, "level") ? jrec_get(r, "level") : "-", run_view_req_counts(q) ? jrec_get(r, "obligation") ? jrec_get(r, "obligation") : "mandatory"
 							     : "recommended: shown, not counted for the level");
 	wrap_print(t->out, "  ", "", 0, jrec_get(r, "summary"), WIDTH);
 	if (q->ics) {
@@ -191,6 +193,8 @@ static int save(struct tty *t, struct review_entry *e)
 	sb_init(&canon);
 	sb_addf(&canon, "%s\n%s\n%s\n%s\n%s\n%s\n%s\n", e->requirement, e->verdict, e->assessor, e->date,
 		e->answers ? e->answers : "", e->rationale, t->by);
+	if (e->profile)	/* a run of one profile hashes as before */
+		sb_addf(&canon, "profile %s\n", e->profile);
 	for (size_t d = 0; d < e->ndocs; d++)
 		sb_addf(&canon, "%s\n", e->docs[d].path);
 	sha256_hex(canon.buf, canon.len, f.sha256);
@@ -227,6 +231,7 @@ again:
 	memset(&e, 0, sizeof(e));
 	show(t, q, at, of);
 	e.requirement = xstrdup(jrec_get(q->rec, "id"));
+	e.profile = q->profile ? xstrdup(q->profile) : NULL;
 	e.assessor = xstrdup(t->assessor);
 	e.date = xstrdup(t->date);
 	if (q->guide.ntree) {
@@ -270,6 +275,17 @@ out:
 	return s;
 }
 
+/* The requirement a todo entry "PROFILE REQUIREMENT" names. */
+static const struct rv_req *todo_req(const struct run_view *rv, const char *todo)
+{
+	const char *sp = strchr(todo, ' ');
+	char *profile = sp ? xstrndup(todo, (size_t)(sp - todo)) : NULL;
+	const struct rv_req *q = sp ? run_view_req_in(rv, profile, sp + 1, NULL) : NULL;
+
+	free(profile);
+	return q;
+}
+
 int review_terminal(const char *dir, FILE *in, FILE *out, const char *assessor, const char *by)
 {
 	struct tty t = { .in = in, .out = out, .dir = dir, .by = by };
@@ -288,17 +304,26 @@ int review_terminal(const char *dir, FILE *in, FILE *out, const char *assessor, 
 		fprintf(stderr, "keur: the run in %s has no profile: there is nothing for a person to review\n", dir);
 		goto out;
 	}
-	for (size_t i = 0; i < rv.nreqs; i++)
-		if (rv.reqs[i].open) {
-			todo = xrealloc(todo, (ntodo + 1) * sizeof(*todo));
-			todo[ntodo++] = xstrdup(jrec_get(rv.reqs[i].rec, "id"));
-		}
+	/* "PROFILE REQUIREMENT", each once: one the profiles state to be the same as another
+	 * listed before it is decided with that one. */
+	for (size_t a = 0; a < rv.nas; a++)
+		for (size_t i = 0; i < rv.as[a].nreqs; i++)
+			if (rv.as[a].reqs[i].open && !review_covered(&rv, a, &rv.as[a].reqs[i])) {
+				todo = xrealloc(todo, (ntodo + 1) * sizeof(*todo));
+				todo[ntodo++] = xasprintf("%s %s", rv.as[a].reqs[i].profile, jrec_get(rv.as[a].reqs[i].rec, "id"));
+			}
+	t.nas = rv.nas;
 	localtime_r(&now, &tm);
 	strftime(t.date, sizeof(t.date), "%Y-%m-%d", &tm);
-	fprintf(out, "keur review: run %s (DUT %s, profile %s): %zu requirement(s) open for the assessor.\n"
+	struct strbuf ids;
+	sb_init(&ids);
+	for (size_t a = 0; a < rv.nas; a++)
+		sb_addf(&ids, "%s%s", a ? ", " : "", jrec_get(rv.as[a].profile, "id"));
+	fprintf(out, "keur review: run %s (DUT %s, profile%s %s): %zu requirement(s) open for the assessor.\n"
 		     "Each is recorded as soon as you confirm it; quit at any time and run keur review %s again\n"
 		     "to go on with the next open one.  Nothing is decided for you: every verdict is yours.\n",
-		rv.report_id, jrec_get(rv.dut, "id") ? jrec_get(rv.dut, "id") : "?", jrec_get(rv.profile, "id"), ntodo, dir);
+		rv.report_id, jrec_get(rv.dut, "id") ? jrec_get(rv.dut, "id") : "?", rv.nas > 1 ? "s" : "", ids.buf, ntodo, dir);
+	sb_release(&ids);
 	if (!ntodo) {
 		code = run_view_exit(&rv);
 		goto out;
@@ -333,7 +358,7 @@ int review_terminal(const char *dir, FILE *in, FILE *out, const char *assessor, 
 			if (run_view_load(dir, &rv, why, sizeof(why)) < 0) {
 				fprintf(stderr, "keur: %s\n", why);
 				stop = 1;
-			} else if ((q = run_view_req(&rv, todo[i])) && q->open) {
+			} else if ((q = todo_req(&rv, todo[i])) && q->open) {
 				s = one(&t, q, i + 1, ntodo);
 			} else {
 				s = STEP_SAVED;	/* decided meanwhile */

@@ -101,6 +101,8 @@ static void req_person(struct xo *x, const struct rv_req *q)
 		xo_attr(x, "recorded-by", jrec_get(r, "by"));
 		xo_attrf(x, "reviews", "%zu", q->nreviews);
 		xo_attr(x, "path", jrec_get(r, "path"));
+		if (q->review_src)
+			xo_attrf(x, "recorded-for", "%s %s", q->review_src->profile, jrec_get(q->review_src->rec, "id"));
 		for (struct review_answer_ref a = { 0 }; review_answer_next(q, &a);) {
 			xo_open(x, "answer");
 			xo_attr(x, "question", a.question);
@@ -122,15 +124,88 @@ static void req_person(struct xo *x, const struct rv_req *q)
 	}
 }
 
+/* One profile's judgement: its requirements, levels and label. */
+static const char *const prof_keys[] = { "id", "version", "title", "sha256", NULL };
+
+static void assessment_elems(struct xo *x, const struct run_view *rv)
+{
+	struct label lb;
+
+	xo_open(x, "requirements");
+	for (size_t i = 0; i < rv->nreqs; i++) {
+		const struct rv_req *q = &rv->reqs[i];
+		xo_open(x, "requirement");
+		xo_attr(x, "id", jrec_get(q->rec, "id"));
+		xo_attr(x, "source", jrec_get(q->rec, "source"));
+		xo_attr(x, "kind", jrec_get(q->rec, "kind"));
+		xo_attr(x, "obligation", jrec_get(q->rec, "obligation"));
+		xo_attr(x, "level", jrec_get(q->rec, "level"));
+		xo_attr(x, "verdict", rv_req_verdict_name(q));
+		xo_attr(x, "decided-by", q->review ? "assessor" : q->open ? "nobody yet" : "keur");
+		if (q->review && !q->docs)
+			xo_attr(x, "tested-verdict", verdict_or_not_run(q->tested));
+		xo_elem(x, "summary", jrec_get(q->rec, "summary"));
+		xo_elem(x, "not-applicable", jrec_get(q->rec, "na"));
+		if (q->waived) {
+			xo_open(x, "waiver");
+			xo_attr(x, "approved-by", jrec_get(q->rec, "waiver-by"));
+			xo_text(x, q->waived);
+			xo_close(x);
+		}
+		const char *cases = jrec_get(q->rec, "cases");
+		for (char *id; (id = list_next(&cases)); free(id)) {
+			const struct rv_case *c = run_view_case(rv, id);
+			xo_open(x, "case");
+			xo_attr(x, "ref", id);
+			xo_attr(x, "verdict", verdict_or_not_run(c ? c->verdict : KEUR_NONE));
+			xo_close(x);
+		}
+		req_person(x, q);
+		xo_close(x);
+	}
+	xo_close(x);
+
+	if (rv->nlevels) {
+		xo_open(x, "levels");
+		xo_attr(x, "reached", run_view_level_text(rv));
+		for (size_t i = 0; i < rv->nlevels; i++) {
+			const struct rv_level *l = &rv->levels[i];
+			xo_open(x, "level");
+			xo_attr(x, "id", l->id);
+			xo_attr(x, "includes", l->includes);
+			xo_attr(x, "reached", l->reached ? "true" : "false");
+			xo_text(x, l->why);
+			xo_close(x);
+		}
+		xo_close(x);
+	}
+
+	label_compute(rv, &lb);
+	xo_open(x, "label");
+	xo_attr(x, "report-id", rv->report_id);
+	xo_open(x, "field");
+	xo_attr(x, "name", "security-level");
+	xo_attr(x, "value", lb.level);
+	xo_close(x);
+	for (int f = 0; f < LABEL_NFIELDS; f++) {
+		xo_open(x, "field");
+		xo_attr(x, "name", lb.f[f].name);
+		xo_attr(x, "value", lb.f[f].value);
+		xo_attr(x, "verdict", verdict_or_not_run(lb.f[f].verdict));
+		xo_attr(x, "from", lb.f[f].source);
+		xo_text(x, lb.f[f].text);
+		xo_close(x);
+	}
+	xo_close(x);
+}
+
 int conformance_write(const struct run_view *rv, const char *dir)
 {
 	static const char *const dut_keys[] = { "id", "vendor", "model", "firmware", "serial", NULL };
 	static const char *const decl_keys[] = { "support-until", "market-date", "automatic-updates", "sbom",
 						 "network-equipment", NULL };
 	static const char *const lab_keys[] = { "id", "name", "accreditation", NULL };
-	static const char *const prof_keys[] = { "id", "version", "title", "sha256", NULL };
 	struct xo x;
-	struct label lb;
 	int counts[KEUR_NA + 1] = { 0 };
 	char sha[65], *jpath;
 	int64_t jsize;
@@ -195,72 +270,22 @@ int conformance_write(const struct run_view *rv, const char *dir)
 	xo_close(&x);
 	ics_elem(&x, rv);
 
-	xo_open(&x, "requirements");
-	for (size_t i = 0; i < rv->nreqs; i++) {
-		const struct rv_req *q = &rv->reqs[i];
-		xo_open(&x, "requirement");
-		xo_attr(&x, "id", jrec_get(q->rec, "id"));
-		xo_attr(&x, "source", jrec_get(q->rec, "source"));
-		xo_attr(&x, "kind", jrec_get(q->rec, "kind"));
-		xo_attr(&x, "obligation", jrec_get(q->rec, "obligation"));
-		xo_attr(&x, "level", jrec_get(q->rec, "level"));
-		xo_attr(&x, "verdict", rv_req_verdict_name(q));
-		xo_attr(&x, "decided-by", q->review ? "assessor" : q->open ? "nobody yet" : "keur");
-		if (q->review && !q->docs)
-			xo_attr(&x, "tested-verdict", verdict_or_not_run(q->tested));
-		xo_elem(&x, "summary", jrec_get(q->rec, "summary"));
-		xo_elem(&x, "not-applicable", jrec_get(q->rec, "na"));
-		if (q->waived) {
-			xo_open(&x, "waiver");
-			xo_attr(&x, "approved-by", jrec_get(q->rec, "waiver-by"));
-			xo_text(&x, q->waived);
+	assessment_elems(&x, rv);
+	if (rv->nas > 1) {
+		struct run_view v = *rv;
+		for (size_t i = 1; i < rv->nas; i++) {
+			run_view_select(&v, i);
+			xo_open(&x, "assessment");
+			xo_attrf(&x, "decided-by-keur", "%zu", v.ntested);
+			xo_attrf(&x, "reviewed", "%zu", v.nreviewed);
+			xo_attrf(&x, "awaiting-review", "%zu", v.nopen);
+			xo_open(&x, "profile");
+			attrs_of(&x, v.profile, prof_keys);
+			xo_close(&x);
+			assessment_elems(&x, &v);
 			xo_close(&x);
 		}
-		const char *cases = jrec_get(q->rec, "cases");
-		for (char *id; (id = list_next(&cases)); free(id)) {
-			const struct rv_case *c = run_view_case(rv, id);
-			xo_open(&x, "case");
-			xo_attr(&x, "ref", id);
-			xo_attr(&x, "verdict", verdict_or_not_run(c ? c->verdict : KEUR_NONE));
-			xo_close(&x);
-		}
-		req_person(&x, q);
-		xo_close(&x);
 	}
-	xo_close(&x);
-
-	if (rv->nlevels) {
-		xo_open(&x, "levels");
-		xo_attr(&x, "reached", run_view_level_text(rv));
-		for (size_t i = 0; i < rv->nlevels; i++) {
-			const struct rv_level *l = &rv->levels[i];
-			xo_open(&x, "level");
-			xo_attr(&x, "id", l->id);
-			xo_attr(&x, "includes", l->includes);
-			xo_attr(&x, "reached", l->reached ? "true" : "false");
-			xo_text(&x, l->why);
-			xo_close(&x);
-		}
-		xo_close(&x);
-	}
-
-	label_compute(rv, &lb);
-	xo_open(&x, "label");
-	xo_attr(&x, "report-id", rv->report_id);
-	xo_open(&x, "field");
-	xo_attr(&x, "name", "security-level");
-	xo_attr(&x, "value", lb.level);
-	xo_close(&x);
-	for (int f = 0; f < LABEL_NFIELDS; f++) {
-		xo_open(&x, "field");
-		xo_attr(&x, "name", lb.f[f].name);
-		xo_attr(&x, "value", lb.f[f].value);
-		xo_attr(&x, "verdict", verdict_or_not_run(lb.f[f].verdict));
-		xo_attr(&x, "from", lb.f[f].source);
-		xo_text(&x, lb.f[f].text);
-		xo_close(&x);
-	}
-	xo_close(&x);
 
 	xo_open(&x, "cases");
 	for (size_t i = 0; i < rv->ncases; i++) {

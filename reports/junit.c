@@ -112,7 +112,10 @@ static void review_suite(struct xo *x, const struct run_view *rv)
 	if (!n.tests)
 		return;
 	xo_open(x, "testsuite");
-	xo_attr(x, "name", "review");
+	if (rv->nas > 1)
+		xo_attrf(x, "name", "review %s", jrec_get(rv->profile, "id"));
+	else
+		xo_attr(x, "name", "review");
 	xo_attrf(x, "tests", "%zu", n.tests);
 	xo_attrf(x, "failures", "%zu", n.failures);
 	xo_attrf(x, "errors", "%zu", n.errors);
@@ -150,7 +153,10 @@ static void review_suite(struct xo *x, const struct run_view *rv)
 		const char *msg = text ? text : "awaiting the assessor's review";
 		xo_open(x, "testcase");
 		xo_attr(x, "name", name);
-		xo_attr(x, "classname", "review");
+		if (rv->nas > 1)
+			xo_attrf(x, "classname", "review.%s", jrec_get(rv->profile, "id"));
+		else
+			xo_attr(x, "classname", "review");
 		xo_attr(x, "time", "0.000");
 		if (q->verdict != KEUR_PASS) {
 			const char *el = q->verdict == KEUR_FAIL ? "failure" : q->verdict == KEUR_NA ? "skipped" : "error";
@@ -186,9 +192,14 @@ int junit_write(const struct run_view *rv, const char *dir)
 
 	if (xo_start(&x) < 0)
 		return -1;
+	struct run_view v = *rv;
+
 	for (size_t i = 0; i < rv->ncases; i++)
 		count(&rv->cases[i], &all);
-	review_count(rv, &all);
+	for (size_t i = 0; i < rv->nas; i++) {
+		run_view_select(&v, i);
+		review_count(&v, &all);
+	}
 	xo_open(&x, "testsuites");
 	xo_attrf(&x, "name", "keur %s", jrec_get(rv->dut, "id") ? jrec_get(rv->dut, "id") : "");
 	xo_attrf(&x, "tests", "%zu", all.tests);
@@ -223,12 +234,22 @@ int junit_write(const struct run_view *rv, const char *dir)
 			PROP("profile.id", jrec_get(rv->profile, "id"));
 			PROP("profile.version", jrec_get(rv->profile, "version"));
 			PROP("profile.level-reached", run_view_level_text(rv));
-			for (size_t q = 0; q < rv->nreqs; q++)
-				if (rv->reqs[q].waived) {
-					char key[96];
-					snprintf(key, sizeof(key), "waiver.%s", jrec_get(rv->reqs[q].rec, "id"));
-					PROP(key, rv->reqs[q].waived);
+			for (size_t a = 0; a < rv->nas; a++) {
+				char key[160];
+				run_view_select(&v, a);
+				if (rv->nas > 1) {
+					snprintf(key, sizeof(key), "profile.%s.version", jrec_get(v.profile, "id"));
+					PROP(key, jrec_get(v.profile, "version"));
+					snprintf(key, sizeof(key), "profile.%s.%s", jrec_get(v.profile, "id"),
+						 v.levelless ? "requirements" : "level-reached");
+					PROP(key, run_view_level_text(&v));
 				}
+				for (size_t q = 0; q < v.nreqs; q++)
+					if (v.reqs[q].waived) {
+						snprintf(key, sizeof(key), "waiver.%s", jrec_get(v.reqs[q].rec, "id"));
+						PROP(key, v.reqs[q].waived);
+					}
+			}
 		}
 		for (size_t k = i; k < j; k++) {
 			const struct rv_case *c = &rv->cases[k];
@@ -248,7 +269,10 @@ int junit_write(const struct run_view *rv, const char *dir)
 		xo_close(&x);
 		i = j;
 	}
-	review_suite(&x, rv);
+	for (size_t i = 0; i < rv->nas; i++) {
+		run_view_select(&v, i);
+		review_suite(&x, &v);
+	}
 	xo_close(&x);
 	return xo_finish(&x, dir, "junit.xml");
 }

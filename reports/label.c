@@ -207,6 +207,16 @@ static int level_scale(struct xo *x, const struct run_view *rv, const struct lab
 	xo_open(x, "g");
 	xo_attr(x, "id", "security-level");
 	xo_attr(x, "data-value", lb->level);
+	if (rv->levelless) {
+		/* A pass/fail scheme: no scale, the one answer. */
+		int met = !strcmp(lb->level, "met"), unmet = !strcmp(lb->level, "not met");
+		text_at(x, 20, y, 14, "bold", INK, NULL, NULL, "The scheme's security requirements");
+		rect(x, 20, y + 10, 250, 26, 3, met ? shades[1] : unmet ? RED : "#d9dde1", NULL);
+		text_at(x, 30, y + 28, 14, "bold", met || unmet ? "#ffffff" : GREY, NULL, NULL,
+			met ? "ALL MET" : unmet ? "NOT MET" : "NOT DETERMINED");
+		xo_close(x);
+		return y + 10 + 31;
+	}
 	text_at(x, 20, y, 14, "bold", INK, NULL, NULL, "Security level");
 	y += 10;
 	for (int d = 0; d <= maxd && d < 8; d++) {
@@ -238,8 +248,17 @@ static int level_scale(struct xo *x, const struct run_view *rv, const struct lab
 	return y;
 }
 
-int label_write(const struct run_view *rv, const char *dir)
+void label_file(const struct run_view *rv, char *out, size_t len)
 {
+	if (rv->nas > 1)
+		snprintf(out, len, "label-%s.svg", jrec_get(rv->profile, "id"));
+	else
+		snprintf(out, len, "label.svg");
+}
+
+static int label_write_one(const struct run_view *rv, const char *dir)
+{
+	char name[96];
 	struct label lb;
 	struct xo x;
 	char line[160], day[16] = "", hex[65] = "";
@@ -258,7 +277,7 @@ int label_write(const struct run_view *rv, const char *dir)
 
 	/* The same sums as the drawing below: header, scale, three rows, the trace lines. */
 	int nreview = rv->nreviewed || rv->nopen, extra = (lb.waivers ? 1 : 0) + nreview + (rv->ncontradictions ? 1 : 0);
-	h = 142 + 10 + 31 * (int)rv->nlevels + (rv->reached ? 0 : 26) + 8 + 214 + 77 + 18 * extra + 16;
+	h = 142 + (rv->levelless ? 41 : 10 + 31 * (int)rv->nlevels + (rv->reached ? 0 : 26)) + 8 + 214 + 77 + 18 * extra + 16;
 	if (xo_start(&x) < 0)
 		return -1;
 	xo_open(&x, "svg");
@@ -268,8 +287,10 @@ int label_write(const struct run_view *rv, const char *dir)
 	xo_attrf(&x, "viewBox", "0 0 %d %d", W, h);
 	xo_attr(&x, "role", "img");
 	xo_open(&x, "title");
-	xo_textf(&x, "Security label: level %s; automatic security updates %s; supported until %s; works without internet %s",
-		 lb.level, lb.f[LABEL_UPDATES].text, lb.f[LABEL_SUPPORT].text, lb.f[LABEL_OFFLINE].text);
+	xo_textf(&x, "Security label%s%s: %s %s; automatic security updates %s; supported until %s; works without internet %s",
+		 rv->profile ? ", " : "", rv->profile ? jrec_get(rv->profile, "id") : "",
+		 rv->levelless ? "the scheme's requirements" : "level", lb.level, lb.f[LABEL_UPDATES].text,
+		 lb.f[LABEL_SUPPORT].text, lb.f[LABEL_OFFLINE].text);
 	xo_close(&x);
 
 	rect(&x, 1, 1, W - 2, h - 2, 12, "#ffffff", INK);
@@ -337,5 +358,21 @@ int label_write(const struct run_view *rv, const char *dir)
 	xo_close(&x);
 
 	xo_close(&x);
-	return xo_finish(&x, dir, "label.svg");
+	label_file(rv, name, sizeof(name));
+	return xo_finish(&x, dir, name);
+}
+
+int label_write(const struct run_view *rv, const char *dir)
+{
+	struct run_view v = *rv;
+	int r = 0;
+
+	if (rv->nas <= 1)
+		return label_write_one(rv, dir);
+	for (size_t i = 0; i < rv->nas; i++) {
+		run_view_select(&v, i);
+		if (label_write_one(&v, dir) < 0)
+			r = -1;
+	}
+	return r;
 }

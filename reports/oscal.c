@@ -29,9 +29,13 @@ extern const char keur_xsd_oscal_assessment_results_schema[];
 #define KEUR_NS "urn:keur:report:1"
 
 /* A version-4-shaped UUID from the SHA-256 of "REPORT-ID/what". */
+/* A UUID derived from the report ID and what it names; in a run of several profiles each
+ * profile's result names its own (OSCAL wants every UUID of a document unique). */
 static void uuid_of(const struct run_view *rv, const char *what, char out[37])
 {
-	char *s = xasprintf("%s/%s", rv->report_id, what), hex[65];
+	char *s = rv->nas > 1 && strcmp(what, "assessment-results") ?
+		  xasprintf("%s/%s/%s", rv->report_id, jrec_get(rv->profile, "id"), what) :
+		  xasprintf("%s/%s", rv->report_id, what), hex[65];
 	int o = 0;
 
 	sha256_hex(s, strlen(s), hex);
@@ -126,6 +130,8 @@ static void review_observation(struct xo *x, const struct run_view *rv, const st
 	xo_close(x);
 }
 
+static void result_elem(struct xo *xp, const struct run_view *rv);
+
 int oscal_write(const struct run_view *rv, const char *dir)
 {
 	struct xo x;
@@ -133,10 +139,15 @@ int oscal_write(const struct run_view *rv, const char *dir)
 	int64_t started = jrec_get_i64(rv->run, "started", 0);
 	int64_t finished = rv->end ? jrec_get_i64(rv->end, "finished", 0) : 0;
 	const char *dut = jrec_get(rv->dut, "id"), *profile = rv->profile ? jrec_get(rv->profile, "id") : NULL;
-	int ndecided = 0, nother = 0;
+	struct strbuf profiles;
 
 	if (xo_start(&x) < 0)
 		return -1;
+	sb_init(&profiles);
+	for (size_t i = 0; i < rv->nas; i++)
+		sb_addf(&profiles, "%s%s", i ? (i + 1 == rv->nas ? " and " : ", ") : "", jrec_get(rv->as[i].profile, "id"));
+	if (profiles.len)
+		profile = profiles.buf;
 	xo_open(&x, "assessment-results");
 	xmlTextWriterWriteAttribute(x.w, BAD_CAST "xmlns", BAD_CAST "http://csrc.nist.gov/ns/oscal/1.0");
 	uuid_of(rv, "assessment-results", u);
@@ -145,7 +156,9 @@ int oscal_write(const struct run_view *rv, const char *dir)
 	xo_open(&x, "metadata");
 	title = xasprintf("keur assessment of %s%s%s", dut ? dut : "a DUT", profile ? " against " : "",
 			  profile ? profile : "");
+	sb_release(&profiles);
 	xo_elem(&x, "title", title);
+	free(title);
 	time_elem(&x, "last-modified", finished ? finished : started);
 	xo_elem(&x, "version", rv->report_id);
 	xo_elem(&x, "oscal-version", "1.1.2");
@@ -163,17 +176,43 @@ int oscal_write(const struct run_view *rv, const char *dir)
 			    "run's journal; report.xml is the conformance report derived from it.");
 	xo_close(&x);
 
+	/* One result per profile the run was judged against. */
+	if (rv->nas > 1) {
+		struct run_view v = *rv;
+		for (size_t i = 0; i < rv->nas; i++) {
+			run_view_select(&v, i);
+			result_elem(&x, &v);
+		}
+	} else {
+		result_elem(&x, rv);
+	}
+	xo_close(&x);
+	return xo_finish_valid(&x, dir, "oscal.xml", keur_xsd_oscal_assessment_results_schema);
+}
+
+static void result_elem(struct xo *xp, const struct run_view *rv)
+{
+	struct xo x = *xp;
+	char u[37], *title;
+	int64_t started = jrec_get_i64(rv->run, "started", 0);
+	int64_t finished = rv->end ? jrec_get_i64(rv->end, "finished", 0) : 0;
+	const char *dut = jrec_get(rv->dut, "id"), *profile = rv->profile ? jrec_get(rv->profile, "id") : NULL;
+	int ndecided = 0, nother = 0;
+
+	title = xasprintf("keur assessment of %s%s%s", dut ? dut : "a DUT", profile ? " against " : "",
+			  profile ? profile : "");
 	xo_open(&x, "result");
 	uuid_of(rv, "result", u);
 	xo_attr(&x, "uuid", u);
 	xo_elem(&x, "title", title);
 	free(title);
 	{
-		char *d = xasprintf("Automated tests by keur %s of DUT %s (%s %s, firmware %s); level reached: %s.",
+		char *d = xasprintf("Automated tests by keur %s of DUT %s (%s %s, firmware %s); %s: %s.",
 				    jrec_get(rv->run, "keur-version"), dut ? dut : "?",
 				    jrec_get(rv->dut, "vendor") ? jrec_get(rv->dut, "vendor") : "",
 				    jrec_get(rv->dut, "model") ? jrec_get(rv->dut, "model") : "",
 				    jrec_get(rv->dut, "firmware") ? jrec_get(rv->dut, "firmware") : "?",
+				    rv->levelless ? "the scheme's requirements" : "level reached",
 				    rv->profile ? run_view_level_text(rv) : "no profile");
 		para(&x, "description", d);
 		free(d);
@@ -328,6 +367,5 @@ int oscal_write(const struct run_view *rv, const char *dir)
 		xo_close(&x);
 	}
 	xo_close(&x);	/* result */
-	xo_close(&x);
-	return xo_finish_valid(&x, dir, "oscal.xml", keur_xsd_oscal_assessment_results_schema);
+	*xp = x;
 }

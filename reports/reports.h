@@ -33,13 +33,16 @@ struct label_value {
 	char source[160];		/* "requirement CSR-LABEL-ii" or "cases ..." */
 };
 struct label {
-	char level[32];			/* a level's id, "none" or "not determined" */
+	char level[32];			/* a level's id, "none" or "not determined" (run_view_level_text) */
 	struct label_value f[LABEL_NFIELDS];
 	int waivers;
 };
 void label_compute(const struct run_view *rv, struct label *out);
-/* DIR/label.svg; it carries the SHA-256 of DIR/report.xml, so write that first. */
+/* DIR/label.svg, or with several profiles DIR/label-PROFILE.svg for each; a label carries the
+ * SHA-256 of DIR/report.xml, so write that first. */
 int label_write(const struct run_view *rv, const char *dir);
+/* The file name of the selected profile's label: "label.svg" or "label-PROFILE.svg". */
+void label_file(const struct run_view *rv, char *out, size_t len);
 /* TAP comment lines after the cases: the level reached, the label, waivers. */
 void tap_trailer(FILE *f, const struct run_view *rv);
 

@@ -63,16 +63,44 @@ const char *tap_version(const struct run_view *rv)
 	return v && !strcmp(v, "13") ? "13" : "14";
 }
 
+static void trailer_one(FILE *f, const struct run_view *rv);
+
 void tap_trailer(FILE *f, const struct run_view *rv)
+{
+	if (rv->nas <= 1) {
+		if (rv->profile)
+			trailer_one(f, rv);
+		return;
+	}
+	/* Several profiles: each one's judgement, then all of them on one line. */
+	struct run_view v = *rv;
+	for (size_t i = 0; i < rv->nas; i++) {
+		run_view_select(&v, i);
+		fprintf(f, "# profile %s (version %s):\n", jrec_get(v.profile, "id"), jrec_get(v.profile, "version"));
+		trailer_one(f, &v);
+	}
+	fputs("# verdicts:", f);
+	for (size_t i = 0; i < rv->nas; i++) {
+		run_view_select(&v, i);
+		fprintf(f, "%s %s: %s%s", i ? ";" : "", jrec_get(v.profile, "id"), v.levelless ? "" : "level ",
+			run_view_level_text(&v));
+	}
+	fputc('\n', f);
+}
+
+static void trailer_one(FILE *f, const struct run_view *rv)
 {
 	struct label lb;
 
-	if (!rv->profile)
-		return;
 	label_compute(rv, &lb);
-	fprintf(f, "# level reached: %s\n", lb.level);
+	if (rv->levelless)
+		fprintf(f, "# the scheme's requirements: %s\n", lb.level);
+	else
+		fprintf(f, "# level reached: %s\n", lb.level);
 	for (size_t i = 0; i < rv->nlevels; i++)
-		if (!rv->levels[i].reached)
+		if (!rv->levels[i].reached && rv->levelless)
+			fprintf(f, "# not met: %s\n", rv->levels[i].why);
+		else if (!rv->levels[i].reached)
 			fprintf(f, "# level %s not reached: %s\n", rv->levels[i].id, rv->levels[i].why);
 	for (int k = 0; k < LABEL_NFIELDS; k++)
 		fprintf(f, "# label %s: %s\n", lb.f[k].name, lb.f[k].text);
@@ -80,7 +108,7 @@ void tap_trailer(FILE *f, const struct run_view *rv)
 		if (rv->reqs[i].waived)
 			fprintf(f, "# waiver: %s is waived (approved by %s): %s\n", jrec_get(rv->reqs[i].rec, "id"),
 				jrec_get(rv->reqs[i].rec, "waiver-by"), rv->reqs[i].waived);
-	if (rv->ics)
+	if (run_view_ics_here(rv))
 		fprintf(f, "# ICS by %s of %s: %zu contradiction(s) with what keur found\n", jrec_get(rv->ics, "issued-by"),
 			jrec_get(rv->ics, "date"), rv->ncontradictions);
 	for (size_t i = 0; i < rv->nreqs; i++) {

@@ -57,7 +57,7 @@ like "$txt" "COAP-AMP-001 .*\\[used by no requirement here\\]|[0-9]+ of $n cases
 "$KEUR" list --matrix > /dev/null 2> "$TMP/err"
 is $? 2 "--matrix without --profile: exit 2"
 "$KEUR" run --dut "$D/self-dut.xml" --matrix > /dev/null 2> "$TMP/err"
-like "$(cat "$TMP/err")" "--matrix and --csv are options of keur list" "keur run refuses --matrix"
+like "$(cat "$TMP/err")" "--matrix, --csv and --profiles are options of keur list" "keur run refuses --matrix"
 
 # What keur checks beyond the XSD.
 bad() { # bad NAME PATTERN WHAT: a profile with extra lines, lint must refuse it
