@@ -569,12 +569,12 @@ static size_t template_reqs(FILE *out, const struct run_view *rv, size_t as)
 			jrec_get(q->rec, "id"), jrec_get(q->rec, "source"),
 			run_view_req_counts(q) ? "" : "; recommended: does not count for the level",
 			jrec_get(q->rec, "level") ? ", level " : "", jrec_get(q->rec, "level") ? jrec_get(q->rec, "level") : "");
+		xml_comment_print(out, jrec_get(q->rec, "summary"));
 		for (size_t a = as + 1; a < rv->nas; a++)
 			for (size_t k = 0; k < rv->as[a].nreqs; k++)
 				if (run_view_same(rv, q->profile, q, rv->as[a].reqs[k].profile, jrec_get(rv->as[a].reqs[k].rec, "id")))
 					fprintf(out, "\n       the same as %s %s: this review decides it too",
 						rv->as[a].reqs[k].profile, jrec_get(rv->as[a].reqs[k].rec, "id"));
-		xml_comment_print(out, jrec_get(q->rec, "summary"));
 		if (q->ics) {
 			fprintf(out, "\n       ICS: %s", jrec_get(q->ics, "status"));
 			if (jrec_get(q->ics, "justification") && jrec_get(q->ics, "justification")[0]) {

@@ -1,24 +1,28 @@
 #!/usr/bin/env bash
 # The bundled profiles and their traceability: each lints; every case of keur is used by at least
-# one profile; EN 303 645 lists all 67 provisions; keur list --matrix in text and CSV; the
-# profile checks keur adds to the XSD (waivers, docs, label fields, applies-if).
+# one profile; EN 303 645 lists all 67 provisions, EN 18031-2 its 43 mechanisms, EN 18031-3 its
+# 37, UK PSTI its four items, each count as the profile's comment states it with its source;
+# every <same-as> names a requirement that exists; keur list --profiles and --matrix in text and
+# CSV; the profile checks keur adds to the XSD (waivers, docs, label fields, applies-if).
 . "$(dirname "$0")/lib.sh"
-plan 30
+plan 49
 
 P=$TOP/profiles
 D=$TOP/tests/data
-for p in csr-label en303645 en18031-1 cra; do
+ALL="csr-label en303645 en18031-1 cra en18031-2 en18031-3 uk-psti"
+is "$(ls "$P"/*.xml | grep -v '\.xsd' | wc -l)" 7 "seven bundled profiles"
+for p in $ALL; do
 	out=$("$KEUR" lint "$P/$p.xml" 2>&1)
 	is "$?" 0 "profiles/$p.xml lints clean"
 done
 
 # Traceability: the union of the cases the profiles use is every case keur has.
 "$KEUR" list | awk 'NR > 1 { print $1 }' | sort > "$TMP/all"
-for p in csr-label en303645 en18031-1 cra; do
+for p in $ALL; do
 	"$KEUR" list --profile "$P/$p.xml" --matrix --csv > "$TMP/$p.csv" || echo "matrix of $p failed" >&2
 	sed -E 's/"[^"]*"/Q/g' "$TMP/$p.csv" > "$TMP/$p.cols"	# quoted sources hold commas
 done
-used=$(for p in csr-label en303645 en18031-1 cra; do
+used=$(for p in $ALL; do
 	awk -F, 'NR == 1 { for (i = 5; i <= NF; i++) col[i] = $i; next }
 		 { for (i = 5; i <= NF; i++) if ($i == "x") print col[i] }' "$TMP/$p.cols"
 done | sort -u)
@@ -26,6 +30,31 @@ is "$(comm -23 "$TMP/all" <(echo "$used") | tr '\n' ' ')" "" "every case is used
 is "$(wc -l < "$TMP/all")" "$(echo "$used" | wc -l)" "and every case a profile uses exists ($(wc -l < "$TMP/all") cases)"
 is "$(comm -23 "$TMP/all" <(awk -F, 'NR > 1 { for (i = 5; i <= NF; i++) if ($i == "x") { print h[i] } } NR == 1 { for (i = 5; i <= NF; i++) h[i] = $i }' "$TMP/csr-label.cols" | sort -u) | tr '\n' ' ')" "" \
 	"csr-label, make demo's profile, uses every case"
+
+# Each new profile's count of the scheme, as its comment states it with the source.
+reqids() { grep -o '<requirement id="[^"]*"' "$P/$1.xml" | sed 's/.*id="//; s/"$//'; }
+is "$(reqids en18031-2 | grep -vc -- '-functions$\|^KEUR-HIGH-PENTEST$')" 43 "en18031-2.xml: the 43 mechanisms of EN 18031-2"
+grep -q 'The part has 43 mechanisms.  Counted from' "$P/en18031-2.xml"; ok $? "en18031-2.xml: its comment states 43 and the source"
+like "$(reqids en18031-2 | tr '\n' ' ')" "EN18031-2-LGM-1 .*EN18031-2-DLM-1 .*EN18031-2-UNM-1 " "en18031-2.xml: logging, deletion and user notification, which only part 2 has"
+is "$(reqids en18031-3 | grep -vc -- '-functions$\|^KEUR-HIGH-PENTEST$')" 37 "en18031-3.xml: the 37 mechanisms of EN 18031-3"
+grep -q '37 mechanisms' "$P/en18031-3.xml"; ok $? "en18031-3.xml: its comment states 37"
+like "$(reqids en18031-3 | tr '\n' ' ')" "EN18031-3-AUM-1-3 .*EN18031-3-GEC-8 " "en18031-3.xml: the financial-asset mechanisms only part 3 has"
+is "$(reqids uk-psti | sed -E 's/^(UK-PSTI-[0-9A-Z]+).*/\1/' | sort -u | tr '\n' ' ')" "UK-PSTI-1 UK-PSTI-2 UK-PSTI-3 UK-PSTI-SOC " \
+	"uk-psti.xml: the three security requirements and the statement of compliance"
+grep -q 'asks four things' "$P/uk-psti.xml"; ok $? "uk-psti.xml: its comment states the four and the source"
+! grep -q '<level\|level="' "$P/uk-psti.xml"; ok $? "uk-psti.xml: a pass/fail scheme without levels"
+like "$(grep -A3 'id="UK-PSTI-3-update-period"' "$P/uk-psti.xml")" 'DECL-SUPPORT-001' "uk-psti.xml: the update period is DECL-SUPPORT-001's"
+like "$(grep -A4 'id="UK-PSTI-1-passwords"' "$P/uk-psti.xml")" 'CRED-DEFAULT-001' "uk-psti.xml: passwords are the credential cases'"
+# Every <same-as> names a requirement of a bundled profile.
+bad=$(grep -ho '<same-as profile="[^"]*" requirement="[^"]*"' "$P"/*.xml | sed 's/.*profile="\([^"]*\)" requirement="\([^"]*\)"/\1 \2/' |
+	while read -r prof req; do grep -q "<requirement id=\"$req\"" "$P/$prof.xml" 2>/dev/null || echo "$prof:$req"; done)
+is "$bad" "" "every same-as names an existing requirement ($(grep -c '<same-as ' "$P"/*.xml | awk -F: '{ n += $2 } END { print n }') links)"
+# keur list --profiles: every bundled profile with what it holds.
+"$KEUR" list --profiles > "$TMP/profiles.txt"
+is "$(awk 'NR > 1 { print $1 }' "$TMP/profiles.txt" | sort | tr '\n' ' ')" "cra csr-label en18031-1 en18031-2 en18031-3 en303645 uk-psti " \
+	"keur list --profiles: the seven"
+like "$(grep '^uk-psti ' "$TMP/profiles.txt")" "^uk-psti +1 +7 +3 +4 +none \(pass/fail\)" "keur list --profiles: requirements, tested, to review, levels"
+like "$(grep '^en18031-2 ' "$TMP/profiles.txt")" "^en18031-2 +1 +45 +[0-9]+ +[0-9]+ +basic,substantial,high" "keur list --profiles: en18031-2"
 
 # EN 303 645 V2.1.1: 67 provisions, each by its clause ID; the mandatory ones as the catalogue lists.
 ids=$(grep -o 'id="EN303645-[0-9]*\.*[0-9]*-[0-9]*"' "$P/en303645.xml" | sort -u | wc -l)

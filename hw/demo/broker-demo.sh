@@ -70,7 +70,9 @@ demo_signing_key "$work" "$work/ca.pem" || exit 3
 out=${KEUR_DEMO_OUT:-$outbase/demo-$(date -u +%Y%m%dT%H%M%SZ)}
 echo "demo: mosquitto (PID $broker) on 127.0.0.1:$port with anonymous access on; keur audits it:" >&2
 echo >&2
-"$keur" run --profile "$profiles/csr-label.xml" --dut "$work/dut.xml" --out "$out" --operator "keur demo" \
+# One run judged against three schemes: the CSR label, EN 18031-1 (the EU's RED) and the UK's PSTI.
+"$keur" run --profile "$profiles/csr-label.xml" --profile "$profiles/en18031-1.xml" --profile "$profiles/uk-psti.xml" \
+	--dut "$work/dut.xml" --out "$out" --operator "keur demo" \
 	--sign-key "$work/lab.key" --sign-cert "$work/lab.pem"
 rc=$?
 echo >&2
@@ -78,7 +80,8 @@ case $rc in
 1)
 	echo "demo: as expected, keur found the broker admits anonymous clients (exit 1: a mandatory requirement failed)." >&2
 	echo "demo: results: $out/results.tap, $out/junit.xml, $out/report.xml (signed), $out/oscal.xml," >&2
-	echo "demo:          $out/report.html, $out/label.svg, evidence in $out/evidence/" >&2
+	echo "demo:          $out/report.html, a label per profile ($out/label-csr-label.svg, label-en18031-1.svg," >&2
+	echo "demo:          label-uk-psti.svg), evidence in $out/evidence/" >&2
 	cp "$work/ca.pem" "$out/demo-ca.pem"
 	echo "demo: the signed report, checked as a regulator would (keur verify $out --ca $out/demo-ca.pem):" >&2
 	"$keur" verify "$out" --ca "$out/demo-ca.pem" >&2 || { echo "demo: keur verify refused keur's own report: a bug" >&2; exit 1; }
