@@ -4,7 +4,7 @@
 # wherever the profiles state the requirement is the same (and only there), the exit code is the
 # worst of the profiles, and --resume keeps the profiles.  With keur-selftest: no device needed.
 . "$(dirname "$0")/lib.sh"
-plan 41
+plan 42
 
 D=$TOP/tests/data
 A=$D/self-profile.xml B=$D/self-profile-b.xml C=$D/self-profile-c.xml
@@ -47,6 +47,8 @@ grep -q 'ALL MET' "$TMP/ab/label-selftest-b.svg"; ok $? "B's label says its requ
 [ -f "$TMP/a/label.svg" ]; ok $? "a run of one profile keeps label.svg"
 like "$(cat "$TMP/ab.tap")" "# verdicts: selftest: level basic; selftest-b: met" "TAP: the verdicts side by side"
 like "$(cat "$TMP/ab.err")" "selftest-b +met +0 +0 +label-selftest-b.svg" "the summary: one line per profile"
+grep -q 'Verdicts by profile' "$TMP/ab/report.html" && grep -q 'id="profile-selftest-b"' "$TMP/ab/report.html"
+ok $? "report.html: the verdicts by profile, and a section for each"
 xmllint --noout --schema "$TOP/reports/schemas/junit-10.xsd" "$TMP/ab/junit.xml" 2>/dev/null; ok $? "junit.xml is valid"
 is "$(xmllint --xpath 'count(//testsuite[starts-with(@name, "review ")])' "$TMP/ab/junit.xml")" 2 "junit.xml: a review testsuite per profile"
 is "$(xmllint --xpath 'count(//*[local-name()="result"])' "$TMP/ab/oscal.xml")" 2 "oscal.xml: a result per profile"
