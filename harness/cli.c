@@ -1258,6 +1258,29 @@ static int lint_ics(const char *path, int argc, char **argv, struct input_errors
 	return ok;
 }
 
+/* Each <same-as> of p that names a bundled profile must name one of its requirements (a link to
+ * a profile keur does not bundle is checked when a run holds both).  0, or -1 with errors. */
+static int same_as_check(const struct keur_profile *p, struct input_errors *err)
+{
+	size_t nerr = err->n;
+
+	for (size_t i = 0; i < p->nreqs; i++)
+		for (size_t k = 0; k < p->reqs[i].nsame; k++) {
+			const struct profile_same *s = &p->reqs[i].same[k];
+			struct input_errors quiet = { 0 };
+			struct keur_profile *o = NULL;
+			if (!profile_is_name(s->profile) || profile_load(s->profile, &o, &quiet) < 0) {
+				input_errors_release(&quiet);
+				continue;
+			}
+			if (!profile_req_find(o, s->requirement))
+				input_err_add(err, "%s:%d: requirement '%s' is <same-as> '%s' of profile '%s', which has no such "
+					      "requirement", p->path, p->reqs[i].line, p->reqs[i].id, s->requirement, s->profile);
+			profile_free(o);
+		}
+	return err->n > nerr ? -1 : 0;
+}
+
 static int cmd_lint(int argc, char **argv)
 {
 	int bad = 0;
@@ -1280,7 +1303,9 @@ static int cmd_lint(int argc, char **argv)
 
 		if (k == INPUT_PROFILE) {
 			struct keur_profile *p;
-			if (profile_load(argv[i], &p, &err) == 0) {
+			if (profile_load(argv[i], &p, &err) == 0 && same_as_check(p, &err) < 0) {
+				profile_free(p);
+			} else if (err.n == 0) {
 				/* A name says which file it stood for. */
 				char *as = strcmp(file, argv[i]) ? xasprintf("%s (%s)", argv[i], file) : xstrdup(argv[i]);
 				printf("%s: ok: profile '%s' version %s, %zu requirements\n", as, p->id, p->version, p->nreqs);

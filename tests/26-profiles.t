@@ -5,7 +5,7 @@
 # every <same-as> names a requirement that exists; keur list --profiles and --matrix in text and
 # CSV; the profile checks keur adds to the XSD (waivers, docs, label fields, applies-if).
 . "$(dirname "$0")/lib.sh"
-plan 49
+plan 50
 
 P=$TOP/profiles
 D=$TOP/tests/data
@@ -49,6 +49,10 @@ like "$(grep -A4 'id="UK-PSTI-1-passwords"' "$P/uk-psti.xml")" 'CRED-DEFAULT-001
 bad=$(grep -ho '<same-as profile="[^"]*" requirement="[^"]*"' "$P"/*.xml | sed 's/.*profile="\([^"]*\)" requirement="\([^"]*\)"/\1 \2/' |
 	while read -r prof req; do grep -q "<requirement id=\"$req\"" "$P/$prof.xml" 2>/dev/null || echo "$prof:$req"; done)
 is "$bad" "" "every same-as names an existing requirement ($(grep -c '<same-as ' "$P"/*.xml | awk -F: '{ n += $2 } END { print n }') links)"
+sed 's/requirement="EN303645-5.2-1"/requirement="EN303645-5.2-9"/' "$P/uk-psti.xml" > "$TMP/bad-psti.xml"
+"$KEUR" lint "$TMP/bad-psti.xml" > /dev/null 2> "$TMP/err"
+like "$?:$(cat "$TMP/err")" "^2:.*bad-psti.xml:[0-9]+: requirement 'UK-PSTI-2-reporting' is <same-as> 'EN303645-5.2-9' of profile 'en303645', which has no such requirement" \
+	"keur lint names a same-as to a requirement the bundled profile does not have"
 # keur list --profiles: every bundled profile with what it holds.
 "$KEUR" list --profiles > "$TMP/profiles.txt"
 is "$(awk 'NR > 1 { print $1 }' "$TMP/profiles.txt" | sort | tr '\n' ' ')" "cra csr-label en18031-1 en18031-2 en18031-3 en303645 uk-psti " \
