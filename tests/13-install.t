@@ -30,7 +30,7 @@ out=$("$P/bin/keur" list --profile en303645 --requirement 5.1-1 2>&1)
 like "$out" "5.1-1" "keur list --profile NAME --requirement: the installed profile"
 out=$("$P/bin/keur" list --profile nosuch 2>&1); rc=$?
 is "$rc" 2 "an unknown profile name: exit 2"
-like "$out" "^keur: nosuch: no such file, nor a bundled profile of that name \(bundled, in $P/share/keur/profiles: cra, csr-label, en18031-1, en303645\)$" \
+like "$out" "^keur: nosuch: no such file, nor a bundled profile of that name \(bundled, in $P/share/keur/profiles: cra, csr-label, en18031-1, en18031-2, en18031-3, en303645, uk-psti\)$" \
 	"an unknown profile name: one line listing the installed profiles"
 cp "$TOP/profiles/cra.xml" ./cra
 out=$("$P/bin/keur" lint ./cra 2>&1)
