@@ -1381,9 +1381,10 @@ static int cmd_label(int argc, char **argv)
 
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		fputs("usage: keur label DIR\n"
-		      "writes DIR/label.svg from DIR/journal: the security level reached, automatic security\n"
-		      "updates, supported until, works without internet, and the report's ID and SHA-256\n"
-		      "(DIR/report.xml is written first when it is missing)\n", stdout);
+		      "writes DIR/label.svg from DIR/journal (a run of several profiles: DIR/label-PROFILE.svg for\n"
+		      "each): the security level reached, automatic security updates, supported until, works\n"
+		      "without internet, and the report's ID and SHA-256 (DIR/report.xml is written first when it\n"
+		      "is missing)\n", stdout);
 		return EXIT_OK;
 	}
 	if (argc != 2)
@@ -1399,14 +1400,19 @@ static int cmd_label(int argc, char **argv)
 	}
 	free(report);
 	if (r == 0 && label_write(&rv, argv[1]) < 0) {
-		fprintf(stderr, "keur: cannot write %s/label.svg\n", argv[1]);
+		fprintf(stderr, "keur: cannot write the label%s in %s\n", rv.nas > 1 ? "s" : "", argv[1]);
 		r = -1;
 	}
-	if (r == 0) {
+	/* One line per label: a run of several profiles has one for each. */
+	for (size_t i = 0; r == 0 && i < (rv.nas ? rv.nas : 1); i++) {
+		char name[96];
+		if (rv.nas)
+			run_view_select(&rv, i);
+		label_file(&rv, name, sizeof(name));
 		label_compute(&rv, &lb);
-		printf("%s/label.svg: level %s; automatic updates %s; supported until %s; works offline %s; report %s\n",
-		       argv[1], lb.level, lb.f[LABEL_UPDATES].text, lb.f[LABEL_SUPPORT].text, lb.f[LABEL_OFFLINE].text,
-		       rv.report_id);
+		printf("%s/%s: %s %s; automatic updates %s; supported until %s; works offline %s; report %s\n",
+		       argv[1], name, rv.levelless ? "the scheme's requirements" : "level", lb.level, lb.f[LABEL_UPDATES].text,
+		       lb.f[LABEL_SUPPORT].text, lb.f[LABEL_OFFLINE].text, rv.report_id);
 	}
 	run_view_release(&rv);
 	return r < 0 ? EXIT_INCONC : EXIT_OK;

@@ -108,9 +108,12 @@ static int review_template_cmd(const char *dir)
 		run_view_release(&rv);
 		return EXIT_USAGE;
 	}
+	/* Over every profile of the run; one the profiles state to be the same as another open one
+	 * is reviewed with it (review_covered). */
 	size_t n = 0;
-	for (size_t i = 0; i < rv.nreqs; i++)
-		n += rv.reqs[i].open;
+	for (size_t a = 0; a < rv.nas; a++)
+		for (size_t i = 0; i < rv.as[a].nreqs; i++)
+			n += rv.as[a].reqs[i].open && !review_covered(&rv, a, &rv.as[a].reqs[i]);
 	if (n) {
 		review_template(stdout, &rv);
 		fprintf(stderr, "keur: %zu requirement(s) of run %s open for the assessor's review (template on stdout)\n", n,

@@ -4,7 +4,7 @@
 # wherever the profiles state the requirement is the same (and only there), the exit code is the
 # worst of the profiles, and --resume keeps the profiles.  With keur-selftest: no device needed.
 . "$(dirname "$0")/lib.sh"
-plan 42
+plan 45
 
 D=$TOP/tests/data
 A=$D/self-profile.xml B=$D/self-profile-b.xml C=$D/self-profile-c.xml
@@ -44,6 +44,9 @@ is "$(x "$TMP/ab" 'count(//*[local-name()="label"])')" 2 "report.xml: a label fo
 [ -f "$TMP/ab/label-selftest.svg" ] && [ -f "$TMP/ab/label-selftest-b.svg" ] && [ ! -e "$TMP/ab/label.svg" ]
 ok $? "a label file per profile, named after it"
 grep -q 'ALL MET' "$TMP/ab/label-selftest-b.svg"; ok $? "B's label says its requirements are all met"
+"$SELF" label "$TMP/ab" > "$TMP/label.out" 2>&1
+like "$(cat "$TMP/label.out")" "ab/label-selftest.svg: level basic;.*
+.*ab/label-selftest-b.svg: the scheme's requirements met;" "keur label DIR writes and names each profile's label"
 [ -f "$TMP/a/label.svg" ]; ok $? "a run of one profile keeps label.svg"
 like "$(cat "$TMP/ab.tap")" "# verdicts: selftest: level basic; selftest-b: met" "TAP: the verdicts side by side"
 like "$(cat "$TMP/ab.err")" "selftest-b +met +0 +0 +label-selftest-b.svg" "the summary: one line per profile"
@@ -81,7 +84,13 @@ ok $? "an ID in two unrelated profiles: the review is refused until it names the
 review "$TMP/ac" 'profile="selftest-c"' SELF-REQ-4
 is "$(x "$TMP/ac" 'string(//*[local-name()="assessment"]//*[@id="SELF-REQ-4"]/@verdict)')" pass "with profile=\"selftest-c\" it decides C's"
 is "$(x "$TMP/ac" 'string(/*/*[local-name()="requirements"]/*[@id="SELF-REQ-4"]/@verdict)')" awaiting-review "and not the self-test profile's of the same name"
-"$SELF" review template "$TMP/ac" > "$TMP/t.xml" 2>/dev/null
+"$SELF" review template "$TMP/ac" > "$TMP/t.xml" 2> "$TMP/t.err"
+run --profile "$C" --profile "$A" --out "$TMP/ca" > /dev/null 2>&1
+review "$TMP/ca" 'profile="selftest-c"' SELF-REQ-4
+"$SELF" review template "$TMP/ca" > "$TMP/t2.xml" 2> "$TMP/t.err"
+like "$(cat "$TMP/t.err")" "keur: 1 requirement\(s\) of run KEUR-[0-9a-f]+ open" "the template counts what is open in every profile, not just the first"
+grep -q 'profile="selftest" requirement="SELF-REQ-4"' "$TMP/t2.xml"; ok $? "and lists it"
+"$SELF" review template "$TMP/ac" > "$TMP/t.xml" 2> /dev/null
 grep -q 'profile="selftest" requirement="SELF-REQ-4"' "$TMP/t.xml" && ! grep -q 'requirement="SELF-REQ-4".*selftest-c\|selftest-c" requirement="SELF-REQ-4"' "$TMP/t.xml"
 ok $? "the review template names the profile of what is still open"
 
