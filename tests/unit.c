@@ -253,20 +253,26 @@ static void test_inputs_and_plan(void)
 	   dut->mqtt[0].versions == (MQTT_V31 | MQTT_V311 | MQTT_V5), "DUT fields and defaults");
 	ok(profile_level_includes(prof, "high", "basic") && !profile_level_includes(prof, "basic", "high"),
 	   "level inclusion follows includes=");
-	ok(plan_build(prof, dut, lab, &(struct plan_opts){ .level = "basic" }, &p, &err) == 0, "plan at level basic");
-	ok(p.n == 3 && p.nreqs == 3, "basic: three cases from three requirements (%zu, %zu)", p.n, p.nreqs);
+	ok(plan_build(&prof, 1, dut, lab, &(struct plan_opts){ .level = "basic" }, &p, &err) == 0, "plan at level basic");
+	ok(p.n == 3 && p.nparts == 1 && p.parts[0].nreqs == 3, "basic: three cases from three requirements (%zu, %zu)", p.n,
+	   p.nparts ? p.parts[0].nreqs : 0);
 	for (size_t i = 0; i < p.n; i++)
 		if (!strcmp(p.items[i].c->id, "SELF-NA-001"))
 			ok(p.items[i].pre == KEUR_NA && strstr(p.items[i].pre_reason, "no Modbus"), "na with the reason");
 	plan_release(&p);
-	ok(plan_build(prof, dut, lab, &(struct plan_opts){ .only = "SELF-CRASH-001" }, &p, &err) < 0 && err.n == 1 &&
+	ok(plan_build(&prof, 1, dut, lab, &(struct plan_opts){ .only = "SELF-CRASH-001" }, &p, &err) < 0 && err.n == 1 &&
 	   strstr(err.msg[0], "not part of profile"), "--only a case outside the profile is an error");
 	input_errors_release(&err);
-	ok(plan_build(NULL, dut, lab, &(struct plan_opts){ .only = "NOPE-NOPE-001" }, &p, &err) < 0 && strstr(err.msg[0], "unknown case"),
+	ok(plan_build(NULL, 0, dut, lab, &(struct plan_opts){ .only = "NOPE-NOPE-001" }, &p, &err) < 0 && strstr(err.msg[0], "unknown case"),
 	   "--only an unknown case is an error");
 	input_errors_release(&err);
-	ok(plan_build(NULL, dut, lab, &(struct plan_opts){ .level = "basic" }, &p, &err) < 0 && strstr(err.msg[0], "--level needs --profile"),
+	ok(plan_build(NULL, 0, dut, lab, &(struct plan_opts){ .level = "basic" }, &p, &err) < 0 && strstr(err.msg[0], "--level needs --profile"),
 	   "--level without a profile is an error");
+	input_errors_release(&err);
+	/* The same profile twice: one plan part each would judge it twice. */
+	struct keur_profile *two[2] = { prof, prof };
+	ok(plan_build(two, 2, dut, lab, &(struct plan_opts){ 0 }, &p, &err) < 0 && strstr(err.msg[0], "given twice"),
+	   "the same profile twice is an error");
 out:
 	input_errors_release(&err);
 	profile_free(prof);
