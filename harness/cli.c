@@ -194,7 +194,9 @@ static void ics_load_for(struct inputs *in, const char *ics, struct input_errors
 	struct keur_ics *peek = NULL;
 	const struct keur_profile *p = in->profile;
 
-	if (in->nprofiles > 1 && ics_load(ics, NULL, &peek, err) == 0) {
+	if (in->nprofiles > 1) {
+		if (ics_load(ics, NULL, &peek, err) < 0)
+			return;
 		p = NULL;
 		for (size_t i = 0; i < in->nprofiles && !p; i++)
 			if (!strcmp(in->profiles[i]->id, peek->profile))
@@ -699,11 +701,22 @@ static int run_resume(const char *dir, int verbose, int progress)
 	/* The profiles the run was started with, in their order, each with its hash then. */
 	const char *profiles[MAX_PROFILES], *shas[MAX_PROFILES];
 	size_t nprofiles = 0, nshas = 0;
+	int toomany = 0;
 	for (size_t i = 0; i < rv.run->n; i++) {
-		if (!strcmp(rv.run->key[i], "profile-file") && nprofiles < MAX_PROFILES)
+		const char *k = rv.run->key[i];
+		if (strcmp(k, "profile-file") && strcmp(k, "profile-sha256"))
+			continue;
+		if (!strcmp(k, "profile-file") ? nprofiles == MAX_PROFILES : nshas == MAX_PROFILES)
+			toomany = 1;
+		else if (!strcmp(k, "profile-file"))
 			profiles[nprofiles++] = rv.run->val[i];
-		else if (!strcmp(rv.run->key[i], "profile-sha256") && nshas < MAX_PROFILES)
+		else
 			shas[nshas++] = rv.run->val[i];
+	}
+	if (toomany) {
+		fprintf(stderr, "keur: cannot resume %s: its journal names more than %d profiles\n", dir, MAX_PROFILES);
+		run_view_release(&rv);
+		return EXIT_USAGE;
 	}
 	struct plan_opts opts = {
 		.only = jrec_get(rv.run, "only"), .level = jrec_get(rv.run, "level"),
@@ -1273,9 +1286,14 @@ static int same_as_check(const struct keur_profile *p, struct input_errors *err)
 				input_errors_release(&quiet);
 				continue;
 			}
-			if (!profile_req_find(o, s->requirement))
+			const struct profile_req *r = profile_req_find(o, s->requirement);
+			if (!r)
 				input_err_add(err, "%s:%d: requirement '%s' is <same-as> '%s' of profile '%s', which has no such "
 					      "requirement", p->path, p->reqs[i].line, p->reqs[i].id, s->requirement, s->profile);
+			else if (!strcmp(r->kind, "docs") != !strcmp(p->reqs[i].kind, "docs"))
+				input_err_add(err, "%s:%d: requirement '%s' is <same-as> '%s' of profile '%s', but one is decided by "
+					      "the assessor (kind=\"docs\") and the other by keur's cases: they cannot be the same",
+					      p->path, p->reqs[i].line, p->reqs[i].id, s->requirement, s->profile);
 			profile_free(o);
 		}
 	return err->n > nerr ? -1 : 0;

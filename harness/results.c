@@ -313,13 +313,23 @@ static void reqs_derive(struct run_view *rv, const char *dir)
 		}
 		if (verdict_parse(jrec_get(j, "verdict")) == KEUR_NONE)
 			continue;
+		/* A review without a profile (a journal of one profile, from before several could be
+		 * given) is of the first profile that has the requirement. */
+		size_t at;
+		if (!of && run_view_req_in(rv, NULL, req, &at))
+			of = jrec_get(rv->as[at].profile, "id");
+		const struct rv_req *src = run_view_req_in(rv, of, req, NULL);
 		for (size_t k = 0; k < rv->nreqs; k++) {
 			struct rv_req *q = &rv->reqs[k];
 			int own = !strcmp(jrec_get(q->rec, "id"), req) && (!of || !me || !strcmp(of, me));
 			if (!own && !(of && run_view_same(rv, me, q, of, req)))
 				continue;
+			/* Through <same-as> a review decides only what a person decides here too: a
+			 * requirement that applies, and one keur's cases decide only by an override. */
+			if (!own && (jrec_get(q->rec, "na") || (strcmp(jrec_get(q->rec, "kind"), "docs") && !jrec_get(j, "override"))))
+				continue;
 			q->review = j;
-			q->review_src = own ? NULL : run_view_req_in(rv, of, req, NULL);
+			q->review_src = own ? NULL : src;
 			q->nreviews++;
 		}
 	}
@@ -383,6 +393,17 @@ int run_view_load(const char *dir, struct run_view *rv, char *why, size_t len)
 		else if (!strcmp(j->type, "lab"))
 			rv->lab = j;
 		else if (!strcmp(j->type, "profile")) {
+			/* Its ID names the profile in reviews and names its label file: a word as profile.xsd
+			 * allows, and no two alike. */
+			const char *id = jrec_get(j, "id");
+			int dup = 0;
+			for (size_t k = 0; id && k < rv->nas; k++)
+				dup |= !strcmp(jrec_get(rv->as[k].profile, "id"), id);
+			if (!id || !id[0] || strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(id) || dup) {
+				snprintf(why, len, "%s/journal: a profile record %s", dir, !id ? "without id" : dup ? "given twice" :
+					 "whose id is not a profile id");
+				goto bad;
+			}
 			rv->as = xrealloc(rv->as, (rv->nas + 1) * sizeof(*rv->as));
 			memset(&rv->as[rv->nas], 0, sizeof(*rv->as));
 			rv->as[rv->nas++].profile = j;
@@ -393,8 +414,8 @@ int run_view_load(const char *dir, struct run_view *rv, char *why, size_t len)
 			rv->ics = j;
 		else if (!strcmp(j->type, "req")) {
 			/* A requirement belongs to the profile record before it. */
-			if (!rv->nas) {
-				snprintf(why, len, "%s/journal: a requirement before any profile", dir);
+			if (!rv->nas || !jrec_get(j, "id") || !jrec_get(j, "kind")) {
+				snprintf(why, len, "%s/journal: a requirement %s", dir, rv->nas ? "without id or kind" : "before any profile");
 				goto bad;
 			}
 			struct rv_assessment *a = &rv->as[rv->nas - 1];

@@ -515,10 +515,13 @@ static void guide_comment(FILE *out, const struct profile_req *r)
 
 int review_covered(const struct run_view *rv, size_t as, const struct rv_req *q)
 {
+	/* Only by one that is listed itself: its review decides q directly (same-as is not
+	 * followed from one requirement to a third).  Depth at most the number of profiles. */
 	for (size_t a = 0; a < as; a++)
 		for (size_t i = 0; i < rv->as[a].nreqs; i++) {
 			const struct rv_req *o = &rv->as[a].reqs[i];
-			if (o->open && run_view_same(rv, q->profile, q, o->profile, jrec_get(o->rec, "id")))
+			if (o->open && run_view_same(rv, q->profile, q, o->profile, jrec_get(o->rec, "id")) &&
+			    !review_covered(rv, a, o))
 				return 1;
 		}
 	return 0;

@@ -193,7 +193,7 @@ static int save(struct tty *t, struct review_entry *e)
 	sb_init(&canon);
 	sb_addf(&canon, "%s\n%s\n%s\n%s\n%s\n%s\n%s\n", e->requirement, e->verdict, e->assessor, e->date,
 		e->answers ? e->answers : "", e->rationale, t->by);
-	if (e->profile)	/* a run of one profile hashes as before */
+	if (e->profile && t->nas > 1)	/* a run of one profile hashes as before */
 		sb_addf(&canon, "profile %s\n", e->profile);
 	for (size_t d = 0; d < e->ndocs; d++)
 		sb_addf(&canon, "%s\n", e->docs[d].path);

@@ -59,19 +59,23 @@ static void mqtt_versions(struct xo *x, const struct run_view *rv)
 /* The ICS the run was given: who stated it, and its copy in the evidence. */
 static void ics_elem(struct xo *x, const struct run_view *rv)
 {
-	size_t n = 0;
+	size_t n = 0, contradictions = rv->ncontradictions;
 
 	if (!rv->ics)
 		return;
 	for (size_t i = 0; i < rv->recs.n; i++)
 		n += !strcmp(rv->recs.r[i].type, ICS_STATEMENT_RECORD);
+	/* The ICS answers one profile of the run: its contradictions are that profile's. */
+	for (size_t i = 0; i < rv->nas; i++)
+		if (jrec_get(rv->ics, "profile") && !strcmp(jrec_get(rv->as[i].profile, "id"), jrec_get(rv->ics, "profile")))
+			contradictions = rv->as[i].ncontradictions;
 	xo_open(x, "ics");
 	xo_attr(x, "profile", jrec_get(rv->ics, "profile"));
 	xo_attr(x, "profile-version", jrec_get(rv->ics, "profile-version"));
 	xo_attr(x, "issued-by", jrec_get(rv->ics, "issued-by"));
 	xo_attr(x, "date", jrec_get(rv->ics, "date"));
 	xo_attrf(x, "statements", "%zu", n);
-	xo_attrf(x, "contradictions", "%zu", rv->ncontradictions);
+	xo_attrf(x, "contradictions", "%zu", contradictions);
 	evidence_elems(x, rv->ics, ICS_EVIDENCE);
 	xo_close(x);
 }
@@ -199,7 +203,7 @@ static void assessment_elems(struct xo *x, const struct run_view *rv)
 	xo_close(x);
 }
 
-int conformance_write(const struct run_view *rv, const char *dir)
+static int conformance_write_sel(const struct run_view *rv, const char *dir)
 {
 	static const char *const dut_keys[] = { "id", "vendor", "model", "firmware", "serial", NULL };
 	static const char *const decl_keys[] = { "support-until", "market-date", "automatic-updates", "sbom",
@@ -321,6 +325,16 @@ int conformance_write(const struct run_view *rv, const char *dir)
 
 	xo_close(&x);
 	return xo_finish_valid(&x, dir, "report.xml", keur_xsd_report);
+}
+
+int conformance_write(const struct run_view *rv, const char *dir)
+{
+	/* The report's own elements are the first profile's, whichever a caller had selected. */
+	struct run_view v = *rv;
+
+	if (v.nas)
+		run_view_select(&v, 0);
+	return conformance_write_sel(&v, dir);
 }
 
 int report_is_signed(const char *dir)

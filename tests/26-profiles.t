@@ -5,7 +5,7 @@
 # every <same-as> names a requirement that exists; keur list --profiles and --matrix in text and
 # CSV; the profile checks keur adds to the XSD (waivers, docs, label fields, applies-if).
 . "$(dirname "$0")/lib.sh"
-plan 50
+plan 51
 
 P=$TOP/profiles
 D=$TOP/tests/data
@@ -53,6 +53,10 @@ sed 's/requirement="EN303645-5.2-1"/requirement="EN303645-5.2-9"/' "$P/uk-psti.x
 "$KEUR" lint "$TMP/bad-psti.xml" > /dev/null 2> "$TMP/err"
 like "$?:$(cat "$TMP/err")" "^2:.*bad-psti.xml:[0-9]+: requirement 'UK-PSTI-2-reporting' is <same-as> 'EN303645-5.2-9' of profile 'en303645', which has no such requirement" \
 	"keur lint names a same-as to a requirement the bundled profile does not have"
+sed 's/<same-as profile="en303645" requirement="EN303645-5.2-1"/<same-as profile="en303645" requirement="EN303645-5.5-1"/' "$P/uk-psti.xml" > "$TMP/kind-psti.xml"
+"$KEUR" lint "$TMP/kind-psti.xml" > /dev/null 2> "$TMP/err"
+like "$?:$(cat "$TMP/err")" "^2:.*'UK-PSTI-2-reporting' is <same-as> 'EN303645-5.5-1' of profile 'en303645', but one is decided by the assessor" \
+	"keur lint refuses a same-as between a docs requirement and a tested one"
 # keur list --profiles: every bundled profile with what it holds.
 "$KEUR" list --profiles > "$TMP/profiles.txt"
 is "$(awk 'NR > 1 { print $1 }' "$TMP/profiles.txt" | sort | tr '\n' ' ')" "cra csr-label en18031-1 en18031-2 en18031-3 en303645 uk-psti " \

@@ -47,10 +47,10 @@ done
 lines=$(wc -l < "$TMP/lab.out")
 [ "$lines" -lt 150 ]; ok $? "lab demo: the whole of make demo prints $lines lines, under 150"
 like "$(cat "$TMP/lab.out")" "MODBUS-WRITE-001 +pass +fail" "lab demo: the side-by-side summary shows different verdicts"
-like "$(cat "$TMP/lab.out")" "verdict: en303645 +level substantial +none" "lab demo: EN 303 645: the good device reaches substantial, the flawed one nothing"
-like "$(cat "$TMP/lab.out")" "verdict: csr-label +level substantial +none" "lab demo: the CSR label, judged in the same run, side by side"
-like "$(cat "$TMP/lab.out")" "verdict: en18031-1 +none +none" "lab demo: EN 18031-1: the good device's documentation falls short too"
-like "$(cat "$TMP/lab.out")" "verdict: uk-psti +met +not met" "lab demo: UK PSTI: met by the good device, not by the flawed one"
+like "$(cat "$TMP/lab.out")" "verdict of en303645 +level substantial +none" "lab demo: EN 303 645: the good device reaches substantial, the flawed one nothing"
+like "$(cat "$TMP/lab.out")" "verdict of csr-label +level substantial +none" "lab demo: the CSR label, judged in the same run, side by side"
+like "$(cat "$TMP/lab.out")" "verdict of en18031-1 +none +none" "lab demo: EN 18031-1: the good device's documentation falls short too"
+like "$(cat "$TMP/lab.out")" "verdict of uk-psti +met +not met" "lab demo: UK PSTI: met by the good device, not by the flawed one"
 like "$(cat "$TMP/lab.out")" "exit code +1 +1" "lab demo: the exit codes are the worst over the profiles"
 is "$(grep -c '^case ' "$out/dev0/journal")" "$ncases" "lab demo: one run of four profiles runs each case once"
 like "$(cat "$TMP/lab.out")" "label: works-offline +Yes +No" "lab demo: and the labels side by side"
@@ -78,7 +78,7 @@ echo "changed after signing" >> "$doc"
 "$KEUR" verify "$out/dev0" --ca "$out/demo-ca.pem" > "$TMP/v1.out" 2>&1
 is "$?" 1 "lab demo: a reviewed document changed after signing: keur verify refuses the report"
 like "$(cat "$TMP/v1.out")" "$(basename "$doc")" "lab demo: naming the document"
-tail -n 6 "$TMP/lab.out" > "$TMP/lab.last"
+tail -n 7 "$TMP/lab.out" > "$TMP/lab.last"
 grep -qE "^demo: reports and labels, per device: $(re "$home")/keur-out/demo-[0-9TZ]+/dev0/ and " "$TMP/lab.last" &&
 	grep -q "label-en303645.svg label-csr-label.svg label-en18031-1.svg label-uk-psti.svg" "$TMP/lab.last"
 ok $? "lab demo: its last lines say where the reports and labels are"

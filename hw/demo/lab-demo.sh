@@ -109,7 +109,7 @@ verdict() { local x="//*[local-name()='assessment'][*[local-name()='profile']/@i
 	[ "$2" = "$pid_" ] && x="/*/*[local-name()='levels']/@reached"
 	local v; v=$(xmllint --xpath "string($x)" "$out/$1/report.xml" 2>/dev/null)
 	case $v in met|"not met"|"not determined"|none) printf '%s' "${v:-?}" ;; *) printf 'level %s' "$v" ;; esac; }
-for p in $names; do row "verdict: $p" "$(verdict dev0 "$p")" "$(verdict dev1 "$p")"; done
+for p in $names; do row "verdict of $p" "$(verdict dev0 "$p")" "$(verdict dev1 "$p")"; done
 # What decided the requirements (the first profile's), from each report.xml: keur's tests and the assessor's review.
 sumattr() { xmllint --xpath "string(//*[local-name()='summary']/@$2)" "$out/$1/report.xml" 2>/dev/null; }
 decided() { printf '%s tested, %s reviewed' "$(sumattr "$1" decided-by-keur)" "$(sumattr "$1" reviewed)"
