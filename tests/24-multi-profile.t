@@ -4,7 +4,7 @@
 # wherever the profiles state the requirement is the same (and only there), the exit code is the
 # worst of the profiles, and --resume keeps the profiles.  With keur-selftest: no device needed.
 . "$(dirname "$0")/lib.sh"
-plan 45
+plan 47
 
 D=$TOP/tests/data
 A=$D/self-profile.xml B=$D/self-profile-b.xml C=$D/self-profile-c.xml
@@ -93,6 +93,29 @@ grep -q 'profile="selftest" requirement="SELF-REQ-4"' "$TMP/t2.xml"; ok $? "and 
 "$SELF" review template "$TMP/ac" > "$TMP/t.xml" 2> /dev/null
 grep -q 'profile="selftest" requirement="SELF-REQ-4"' "$TMP/t.xml" && ! grep -q 'requirement="SELF-REQ-4".*selftest-c\|selftest-c" requirement="SELF-REQ-4"' "$TMP/t.xml"
 ok $? "the review template names the profile of what is still open"
+
+# The terminal review asks each open requirement once, naming its profile; the one the profiles
+# state to be the same is decided with it.
+run --profile "$A" --profile "$B" --out "$TMP/tty" > /dev/null 2>&1
+{
+	echo "expect profiles selftest, selftest-b\\): 1 requirement\\(s\\) open"
+	echo "expect ==== 1 of 1: selftest SELF-REQ-4 "
+	echo "expect Verdict \\[pass, fail, inconc, na, skip, quit\\]: "
+	echo "send pass"
+	echo "expect rationale: "
+	echo "send the manual covers it"
+	echo "expect document: "
+	echo "send $TMP/doc.txt"
+	echo "expect document: "
+	echo "send "
+	echo "expect Record it \\[yes, redo, skip, quit\\]: "
+	echo "send yes"
+	echo "expect saved: SELF-REQ-4 pass"
+	echo "end"
+} > "$TMP/s.txt"
+(cd "$TMP" && python3 "$TOP/tests/pty-drive.py" "$TMP/s.txt" "$TMP/s.out" -- "$SELF" review "$TMP/tty" --assessor "pty assessor") > /dev/null 2>&1
+grep -q "saved: SELF-REQ-4 pass by pty assessor" "$TMP/s.out"; ok $? "terminal: one question for both profiles, naming the profile"
+is "$(x "$TMP/tty" 'string(//*[local-name()="assessment"]//*[@id="B-REQ-2"]/@verdict)')" pass "terminal: and B-REQ-2, the same, is decided with it"
 
 # --resume keeps the profiles it was started with.
 KEUR_SELFTEST_SLOW_MS=400 bg "$SELF" run --dut "$D/self-dut.xml" --no-progress --profile "$A" --profile "$B" --out "$TMP/res" > /dev/null 2>&1
