@@ -191,28 +191,24 @@ static void ics_product_check(const struct keur_ics *ics, const struct keur_dut 
 /* An ICS answers one profile: the one of the run it names. */
 static void ics_load_for(struct inputs *in, const char *ics, struct input_errors *err)
 {
-	struct keur_ics *peek = NULL;
-	const struct keur_profile *p = in->profile;
+	const struct keur_profile *p = in->nprofiles == 1 ? in->profile : NULL;
+	size_t nerr = err->n;
 
-	if (in->nprofiles > 1) {
-		if (ics_load(ics, NULL, &peek, err) < 0)
-			return;
-		p = NULL;
-		for (size_t i = 0; i < in->nprofiles && !p; i++)
-			if (!strcmp(in->profiles[i]->id, peek->profile))
-				p = in->profiles[i];
-		if (!p) {
-			struct strbuf ids;
-			sb_init(&ids);
-			for (size_t i = 0; i < in->nprofiles; i++)
-				sb_addf(&ids, "%s%s", i ? ", " : "", in->profiles[i]->id);
-			input_err_add(err, "%s: the ICS answers profile '%s', which is not among the run's profiles (%s)",
-				      ics, peek->profile, ids.buf);
-			sb_release(&ids);
-		}
-		ics_free(peek);
+	/* Read once; then checked against the profile it names (with one profile, that one). */
+	if (ics_load(ics, NULL, &in->ics, err) < 0)
+		return;
+	for (size_t i = 0; i < in->nprofiles && !p; i++)
+		if (!strcmp(in->profiles[i]->id, in->ics->profile))
+			p = in->profiles[i];
+	if (p) {
+		ics_check(in->ics, p, err);
+	} else {
+		char *ids = profile_ids(in->profiles, in->nprofiles);
+		input_err_add(err, "%s: the ICS answers profile '%s', which is not among the run's profiles (%s)", ics,
+			      in->ics->profile, ids);
+		free(ids);
 	}
-	if (p && ics_load(ics, p, &in->ics, err) == 0)
+	if (err->n == nerr)
 		ics_product_check(in->ics, in->dut, err);
 }
 
@@ -1254,11 +1250,11 @@ static int lint_ics(const char *path, int argc, char **argv, struct input_errors
 		input_errors_release(&perr);
 	}
 	if (match) {
-		struct keur_ics *full;
-		if (ics_load(path, match, &full, err) == 0) {
-			printf("%s: ok: ICS for profile '%s' version %s by %s, %zu statements\n", path, full->profile,
-			       full->profile_version, full->issued_by, full->n);
-			ics_free(full);
+		size_t nerr = err->n;
+		ics_check(ics, match, err);
+		if (err->n == nerr) {
+			printf("%s: ok: ICS for profile '%s' version %s by %s, %zu statements\n", path, ics->profile,
+			       ics->profile_version, ics->issued_by, ics->n);
 			ok = 1;
 		}
 	} else {
@@ -1275,16 +1271,26 @@ static int lint_ics(const char *path, int argc, char **argv, struct input_errors
  * a profile keur does not bundle is checked when a run holds both).  0, or -1 with errors. */
 static int same_as_check(const struct keur_profile *p, struct input_errors *err)
 {
-	size_t nerr = err->n;
+	struct keur_profile *seen[MAX_PROFILES];	/* each bundled profile linked to, loaded once */
+	size_t nerr = err->n, nseen = 0;
 
 	for (size_t i = 0; i < p->nreqs; i++)
 		for (size_t k = 0; k < p->reqs[i].nsame; k++) {
 			const struct profile_same *s = &p->reqs[i].same[k];
-			struct input_errors quiet = { 0 };
-			struct keur_profile *o = NULL;
-			if (!profile_is_name(s->profile) || profile_load(s->profile, &o, &quiet) < 0) {
-				input_errors_release(&quiet);
-				continue;
+			struct keur_profile *o = NULL, *owned = NULL;	/* owned: loaded, not kept */
+			for (size_t j = 0; j < nseen && !o; j++)
+				if (!strcmp(seen[j]->id, s->profile))
+					o = seen[j];
+			if (!o) {
+				struct input_errors quiet = { 0 };
+				if (!profile_is_name(s->profile) || profile_load(s->profile, &o, &quiet) < 0) {
+					input_errors_release(&quiet);
+					continue;
+				}
+				if (nseen < MAX_PROFILES)
+					seen[nseen++] = o;
+				else
+					owned = o;
 			}
 			const struct profile_req *r = profile_req_find(o, s->requirement);
 			if (!r)
@@ -1294,8 +1300,9 @@ static int same_as_check(const struct keur_profile *p, struct input_errors *err)
 				input_err_add(err, "%s:%d: requirement '%s' is <same-as> '%s' of profile '%s', but one is decided by "
 					      "the assessor (kind=\"docs\") and the other by keur's cases: they cannot be the same",
 					      p->path, p->reqs[i].line, p->reqs[i].id, s->requirement, s->profile);
-			profile_free(o);
+			profile_free(owned);
 		}
+	profiles_free(seen, nseen);
 	return err->n > nerr ? -1 : 0;
 }
 

@@ -62,7 +62,7 @@ static void statement_load(struct keur_ics *ics, xmlNodePtr n)
 
 /* What the XSD cannot say: each requirement stated once, a justification where one is due;
  * with a profile (p not NULL), that it answers this profile, all of it and nothing else. */
-static void ics_check(const struct keur_ics *ics, const struct keur_profile *p, struct input_errors *err)
+void ics_check(const struct keur_ics *ics, const struct keur_profile *p, struct input_errors *err)
 {
 	struct strbuf missing;
 	size_t nmissing = 0;

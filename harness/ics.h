@@ -40,6 +40,9 @@ struct keur_ics {
  * every requirement of the profile stated.  0 and *out set (caller frees with ics_free), or -1
  * with errors ("FILE:LINE: ...") appended to err. */
 int ics_load(const char *path, const struct keur_profile *p, struct keur_ics **out, struct input_errors *err);
+/* The checks of ics_load, for an ICS loaded without its profile (p NULL) and checked against the
+ * profile once it is known which one it answers. */
+void ics_check(const struct keur_ics *ics, const struct keur_profile *p, struct input_errors *err);
 void ics_free(struct keur_ics *ics);
 
 /* "implemented", "not-implemented", "not-applicable". */

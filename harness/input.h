@@ -361,6 +361,8 @@ struct keur_lab *lab_default(void);
 /* Does the level `level` include `other` (directly or through includes)? */
 int profile_level_includes(const struct keur_profile *p, const char *level, const char *other);
 const struct profile_level *profile_level_find(const struct keur_profile *p, const char *id);
+/* "cra, csr-label": the IDs of n profiles, for a message; caller frees. */
+char *profile_ids(struct keur_profile *const *profiles, size_t n);
 /* The requirement with this ID, or NULL. */
 const struct profile_req *profile_req_find(const struct keur_profile *p, const char *id);
 /* The waiver of a requirement, or NULL. */

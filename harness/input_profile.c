@@ -36,6 +36,16 @@ int profile_level_includes(const struct keur_profile *p, const char *level, cons
 	return 0;
 }
 
+char *profile_ids(struct keur_profile *const *profiles, size_t n)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	for (size_t i = 0; i < n; i++)
+		sb_addf(&sb, "%s%s", i ? ", " : "", profiles[i]->id);
+	return sb_detach(&sb);
+}
+
 const struct profile_req *profile_req_find(const struct keur_profile *p, const char *id)
 {
 	for (size_t i = 0; i < p->nreqs; i++)

@@ -91,17 +91,6 @@ static void add_err(struct input_errors *err, char *msg)
 	err->msg[err->n++] = msg;
 }
 
-/* "cra, csr-label": the IDs of the profiles, for a message. */
-static char *profile_ids(struct keur_profile *const *profiles, size_t n)
-{
-	struct strbuf sb;
-
-	sb_init(&sb);
-	for (size_t i = 0; i < n; i++)
-		sb_addf(&sb, "%s%s", i ? ", " : "", profiles[i]->id);
-	return sb_detach(&sb);
-}
-
 int plan_build(struct keur_profile *const *profiles, size_t nprofiles, const struct keur_dut *dut,
 	       const struct keur_lab *lab, const struct plan_opts *opts,
 	       struct plan *out, struct input_errors *err)

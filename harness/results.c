@@ -120,20 +120,6 @@ static void level_judge(const struct run_view *rv, struct rv_level *l)
 
 static void levels_derive(struct run_view *rv)
 {
-	rv->levelless = rv->profile != NULL;
-	for (size_t i = 0; rv->profile && i < rv->profile->n; i++)
-		if (!strcmp(rv->profile->key[i], "level"))
-			rv->levelless = 0;
-	if (rv->profile && rv->levelless) {
-		/* A pass/fail scheme: one implicit level that every counted requirement belongs to. */
-		rv->levels = xcalloc(1, sizeof(*rv->levels));
-		rv->levels[0].id = xstrdup("met");
-		rv->nlevels = 1;
-		level_judge(rv, &rv->levels[0]);
-		if (rv->levels[0].reached)
-			rv->reached = &rv->levels[0];
-		return;
-	}
 	for (size_t i = 0; rv->profile && i < rv->profile->n; i++) {
 		if (strcmp(rv->profile->key[i], "level"))
 			continue;
@@ -144,6 +130,14 @@ static void levels_derive(struct run_view *rv)
 		memset(lv, 0, sizeof(*lv));
 		lv->id = xstrndup(v, l);
 		lv->includes = v[l] ? xstrdup(v + l + 1) : NULL;
+	}
+	/* A profile without levels is a pass/fail scheme: one implicit level that every counted
+	 * requirement belongs to, judged like any other. */
+	rv->levelless = rv->profile && !rv->nlevels;
+	if (rv->levelless) {
+		rv->levels = xcalloc(1, sizeof(*rv->levels));
+		rv->levels[0].id = xstrdup("met");
+		rv->nlevels = 1;
 	}
 	for (size_t i = 0; i < rv->nlevels; i++) {
 		struct rv_level *l = &rv->levels[i];
@@ -266,8 +260,7 @@ static char *contradiction(const struct run_view *rv, const struct rv_req *q, co
 	return r;
 }
 
-/* Each requirement's verdict: not applicable to the DUT, else a person's review where there is
- * one (the latest), else what keur's cases say; a docs requirement without a review waits. */
+/* Does record r have key with the value "A B"? */
 static int list_has_pair(const struct jrec *r, const char *key, const char *a, const char *b)
 {
 	size_t la = strlen(a);
@@ -279,16 +272,18 @@ static int list_has_pair(const struct jrec *r, const char *key, const char *a, c
 	return 0;
 }
 
-int run_view_same(const struct run_view *rv, const char *a, const struct rv_req *q, const char *b, const char *id)
+/* Whether q is stated to be requirement id of profile b, whose requirement o is in the run (NULL:
+ * it is not). */
+static int same_as(const struct rv_req *q, const char *b, const char *id, const struct rv_req *o)
 {
-	const struct rv_req *o;
-
-	if (!a || !b || !strcmp(a, b))
+	if (!b || !strcmp(q->profile, b))
 		return 0;
-	if (list_has_pair(q->rec, "same-as", b, id))
-		return 1;
-	o = run_view_req_in(rv, b, id, NULL);
-	return o && list_has_pair(o->rec, "same-as", a, jrec_get(q->rec, "id"));
+	return list_has_pair(q->rec, "same-as", b, id) || (o && list_has_pair(o->rec, "same-as", q->profile, jrec_get(q->rec, "id")));
+}
+
+int run_view_same(const struct run_view *rv, const struct rv_req *q, const char *b, const char *id)
+{
+	return same_as(q, b, id, b ? run_view_req_in(rv, b, id, NULL) : NULL);
 }
 
 /* Each requirement's verdict: not applicable to the DUT, else a person's review where there is
@@ -322,7 +317,7 @@ static void reqs_derive(struct run_view *rv, const char *dir)
 		for (size_t k = 0; k < rv->nreqs; k++) {
 			struct rv_req *q = &rv->reqs[k];
 			int own = !strcmp(jrec_get(q->rec, "id"), req) && (!of || !me || !strcmp(of, me));
-			if (!own && !(of && run_view_same(rv, me, q, of, req)))
+			if (!own && !same_as(q, of, req, src))
 				continue;
 			/* Through <same-as> a review decides only what a person decides here too: a
 			 * requirement that applies, and one keur's cases decide only by an override. */
@@ -539,13 +534,14 @@ const struct rv_req *run_view_req_in(const struct run_view *rv, const char *prof
 	return NULL;
 }
 
-size_t run_view_req_profiles(const struct run_view *rv, const char *id)
+char *run_view_profile_ids(const struct run_view *rv)
 {
-	size_t n = 0;
+	struct strbuf sb;
 
+	sb_init(&sb);
 	for (size_t i = 0; i < rv->nas; i++)
-		n += run_view_req_in(rv, jrec_get(rv->as[i].profile, "id"), id, NULL) != NULL;
-	return n;
+		sb_addf(&sb, "%s%s", i ? ", " : "", jrec_get(rv->as[i].profile, "id"));
+	return sb.len ? sb_detach(&sb) : (sb_release(&sb), xstrdup("none"));
 }
 
 void run_view_release(struct run_view *rv)

@@ -81,14 +81,14 @@ struct run_view {
 int run_view_ics_here(const struct run_view *rv);
 /* Makes assessment i (< nas) the selected one. */
 void run_view_select(struct run_view *rv, size_t i);
-/* The requirement with this ID in the assessment of profile (NULL: in any); *as gets the index
- * of its assessment (may be NULL).  Where profile is NULL and several profiles have the ID,
- * the first; run_view_req_profiles tells how many have it. */
+/* The requirement with this ID in the assessment of profile (NULL: in any, the first that has
+ * it); *as gets the index of its assessment (may be NULL). */
 const struct rv_req *run_view_req_in(const struct run_view *rv, const char *profile, const char *id, size_t *as);
-size_t run_view_req_profiles(const struct run_view *rv, const char *id);
-/* Whether requirement q of profile a is stated (by <same-as>, on either side) to be requirement
- * id of profile b, so that one review decides both. */
-int run_view_same(const struct run_view *rv, const char *a, const struct rv_req *q, const char *b, const char *id);
+/* "a, b": the IDs of the run's profiles ("none" without); caller frees. */
+char *run_view_profile_ids(const struct run_view *rv);
+/* Whether requirement q is stated (by <same-as>, on either side) to be requirement id of
+ * profile b, so that one review decides both. */
+int run_view_same(const struct run_view *rv, const struct rv_req *q, const char *b, const char *id);
 
 /* Reads DIR/journal.  0, or -1 with a one-line reason. */
 int run_view_load(const char *dir, struct run_view *rv, char *why, size_t len);

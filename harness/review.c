@@ -227,15 +227,11 @@ static void entry_load(struct review_file *f, xmlNodePtr n, const char *base, co
 	}
 	q = run_view_req_in(rv, e.profile, e.requirement, NULL);
 	if (!q) {
-		struct strbuf ids;
-		sb_init(&ids);
-		for (size_t i = 0; i < rv->nas; i++)
-			sb_addf(&ids, "%s%s", i ? ", " : "", jrec_get(rv->as[i].profile, "id"));
+		char *ids = run_view_profile_ids(rv);
 		input_err_add(err, "%s:%d: requirement '%s' is not in %s%s (profile%s %s%s%s)", path, e.line, e.requirement,
-			      e.profile ? "profile " : "this run", e.profile ? e.profile : "", rv->nas > 1 ? "s" : "",
-			      ids.len ? ids.buf : "none", jrec_get(rv->run, "level") ? ", --level " : "",
-			      jrec_get(rv->run, "level") ? jrec_get(rv->run, "level") : "");
-		sb_release(&ids);
+			      e.profile ? "profile " : "this run", e.profile ? e.profile : "", rv->nas > 1 ? "s" : "", ids,
+			      jrec_get(rv->run, "level") ? ", --level " : "", jrec_get(rv->run, "level") ? jrec_get(rv->run, "level") : "");
+		free(ids);
 		review_entry_release(&e);
 		return;
 	}
@@ -245,7 +241,7 @@ static void entry_load(struct review_file *f, xmlNodePtr n, const char *base, co
 		for (size_t i = 0; i < rv->nas; i++) {
 			const char *other = jrec_get(rv->as[i].profile, "id");
 			const struct rv_req *o = run_view_req_in(rv, other, e.requirement, NULL);
-			if (o && o != q && !run_view_same(rv, q->profile, q, other, e.requirement)) {
+			if (o && o != q && !run_view_same(rv, q, other, e.requirement)) {
 				input_err_add(err, "%s:%d: requirement '%s' is in profiles %s and %s of this run, which do not say "
 					      "they are the same: give the review profile=\"...\"", path, e.line, e.requirement,
 					      q->profile, other);
@@ -520,7 +516,7 @@ int review_covered(const struct run_view *rv, size_t as, const struct rv_req *q)
 	for (size_t a = 0; a < as; a++)
 		for (size_t i = 0; i < rv->as[a].nreqs; i++) {
 			const struct rv_req *o = &rv->as[a].reqs[i];
-			if (o->open && run_view_same(rv, q->profile, q, o->profile, jrec_get(o->rec, "id")) &&
+			if (o->open && run_view_same(rv, q, o->profile, jrec_get(o->rec, "id")) &&
 			    !review_covered(rv, a, o))
 				return 1;
 		}
@@ -532,11 +528,7 @@ static size_t template_reqs(FILE *out, const struct run_view *rv, size_t as);
 size_t review_template(FILE *out, const struct run_view *rv)
 {
 	size_t n = 0;
-	struct strbuf ids;
-
-	sb_init(&ids);
-	for (size_t i = 0; i < rv->nas; i++)
-		sb_addf(&ids, "%s%s", i ? ", " : "", jrec_get(rv->as[i].profile, "id"));
+	char *ids = run_view_profile_ids(rv);
 
 	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		     "<!-- The assessor's review of run %s (DUT %s, profile%s %s): one <review> per requirement still\n"
@@ -547,10 +539,10 @@ size_t review_template(FILE *out, const struct run_view *rv)
 		     "     along the path your answers take: keur derives the verdict, so verdict may stay empty.\n"
 		     "     Record it with: keur review DIR, giving this file with the option with.%s -->\n",
 		rv->report_id, jrec_get(rv->dut, "id") ? jrec_get(rv->dut, "id") : "?", rv->nas > 1 ? "s" : "",
-		ids.len ? ids.buf : "none",
+		ids,
 		rv->nas > 1 ? "\n     A requirement that a profile states to be the same as another's (same-as) is listed\n"
 			      "     once: its review decides it in every profile of the run." : "");
-	sb_release(&ids);
+	free(ids);
 	fprintf(out, "<reviews xmlns=\"%s\" run=\"%s\">\n", NS_REVIEW, rv->report_id);
 	for (size_t a = 0; a < rv->nas; a++)
 		n += template_reqs(out, rv, a);
@@ -575,7 +567,7 @@ static size_t template_reqs(FILE *out, const struct run_view *rv, size_t as)
 		xml_comment_print(out, jrec_get(q->rec, "summary"));
 		for (size_t a = as + 1; a < rv->nas; a++)
 			for (size_t k = 0; k < rv->as[a].nreqs; k++)
-				if (run_view_same(rv, q->profile, q, rv->as[a].reqs[k].profile, jrec_get(rv->as[a].reqs[k].rec, "id")))
+				if (run_view_same(rv, q, rv->as[a].reqs[k].profile, jrec_get(rv->as[a].reqs[k].rec, "id")))
 					fprintf(out, "\n       the same as %s %s: this review decides it too",
 						rv->as[a].reqs[k].profile, jrec_get(rv->as[a].reqs[k].rec, "id"));
 		if (q->ics) {

@@ -315,15 +315,12 @@ int review_terminal(const char *dir, FILE *in, FILE *out, const char *assessor, 
 	t.nas = rv.nas;
 	localtime_r(&now, &tm);
 	strftime(t.date, sizeof(t.date), "%Y-%m-%d", &tm);
-	struct strbuf ids;
-	sb_init(&ids);
-	for (size_t a = 0; a < rv.nas; a++)
-		sb_addf(&ids, "%s%s", a ? ", " : "", jrec_get(rv.as[a].profile, "id"));
+	char *ids = run_view_profile_ids(&rv);
 	fprintf(out, "keur review: run %s (DUT %s, profile%s %s): %zu requirement(s) open for the assessor.\n"
 		     "Each is recorded as soon as you confirm it; quit at any time and run keur review %s again\n"
 		     "to go on with the next open one.  Nothing is decided for you: every verdict is yours.\n",
-		rv.report_id, jrec_get(rv.dut, "id") ? jrec_get(rv.dut, "id") : "?", rv.nas > 1 ? "s" : "", ids.buf, ntodo, dir);
-	sb_release(&ids);
+		rv.report_id, jrec_get(rv.dut, "id") ? jrec_get(rv.dut, "id") : "?", rv.nas > 1 ? "s" : "", ids, ntodo, dir);
+	free(ids);
 	if (!ntodo) {
 		code = run_view_exit(&rv);
 		goto out;
