@@ -5,10 +5,10 @@ CC      ?= cc
 # The version is the package's: the first line of debian/changelog (a native package, so the
 # two are one and the same number).
 VERSION := $(shell sed -n '1s/^keur .\([0-9][0-9a-z.+~-]*\). .*/\1/p' debian/changelog)
-PKGS     = libmosquitto libcoap-3-openssl libmodbus libxml-2.0 openssl libcjson xmlsec1-openssl libxslt libarchive
+PKGS     = libmosquitto libcoap-3-openssl libmodbus libxml-2.0 openssl libcjson xmlsec1-openssl libxslt libarchive sqlite3
 WARN     = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wwrite-strings -Wvla -Wformat=2
 CFLAGS  ?= -O2 -g
-CFLAGS  += -pthread -std=c11 -D_GNU_SOURCE $(WARN) -Iharness -Idrivers -Ireports -Isuites -Ibuild -Ihw -Ihw/simdev -Iimages
+CFLAGS  += -pthread -std=c11 -D_GNU_SOURCE $(WARN) -Iharness -Idrivers -Ireports -Isuites -Ibuild -Ihw -Ihw/simdev -Iimages -Iregistry
 ifeq ($(CI),true)
 CFLAGS  += -Werror
 endif
@@ -22,9 +22,9 @@ CFLAGS  += $(PKG_CFLAGS)
 LDLIBS  += $(PKG_LIBS) -pthread
 
 # Debian packages: to build, to test, to run the demo.
-DEB_BUILD = build-essential pkg-config libmosquitto-dev libcoap3-dev libmodbus-dev libxml2-dev libssl-dev libcjson-dev libxmlsec1-dev libxslt1-dev libarchive-dev
+DEB_BUILD = build-essential pkg-config libmosquitto-dev libcoap3-dev libmodbus-dev libxml2-dev libssl-dev libcjson-dev libxmlsec1-dev libxslt1-dev libarchive-dev libsqlite3-dev
 DEB_TEST  = mosquitto mosquitto-clients libxml2-utils xmlsec1 librsvg2-bin openssl perl procps libcoap3-bin mbpoll iproute2 util-linux libmbedtls-dev python3-pymodbus python3-serial-asyncio socat man-db groff-base \
-            swupdate mender-artifact rauc squashfs-tools cpio
+            swupdate mender-artifact rauc squashfs-tools cpio sqlite3
 DEB_FUZZ  = clang libclang-rt-14-dev
 DEB_ALL   = $(DEB_BUILD) $(DEB_TEST) $(DEB_FUZZ) $(DEB_PKG)
 
@@ -36,9 +36,11 @@ REPORTS  = reports/tap.o reports/junit.o reports/conformance.o reports/label.o r
 DRIVERS  = drivers/httpserve.o drivers/mqtt.o drivers/mqtt_wire.o drivers/mb.o drivers/tls.o drivers/stream.o drivers/certgen.o drivers/coap.o drivers/coap_wire.o drivers/dtls.o drivers/mb_wire.o
 HW       = hw/lab.o hw/fixture.o
 # The update image formats (images/images.h), shared by keur and keur-simdev.
+# keur registry and keur bundle (registry/registry.h): signed reports from many labs.
+REGISTRY = registry/cli_registry.o registry/intake.o registry/monitor.o registry/table.o registry/bundle.o registry/store_sqlite.o
 IMAGES   = images/images.o images/img_sign.o images/kfw1.o images/swu.o images/mender.o images/raucb.o images/opaque.o
 SUITES   = suites/mqtt_versions.o suites/mqtt_auth.o suites/mqtt_tls.o suites/mqtt_acl.o suites/mqtt_rob.o suites/mqtt_client.o suites/credentials.o suites/modbus_write.o suites/modbus_fc.o suites/modbus_rob.o suites/modbus_sec.o suites/coap_access.o suites/coap_amp.o suites/coap_sec.o suites/coap_rob.o suites/offline.o suites/net_ports.o suites/update.o suites/decl.o
-CORE     = $(HARNESS) $(REPORTS) $(DRIVERS) $(HW) $(IMAGES) $(SUITES)
+CORE     = $(HARNESS) $(REPORTS) $(REGISTRY) $(DRIVERS) $(HW) $(IMAGES) $(SUITES)
 SIMDEV   = hw/simdev/main.o hw/simdev/state.o hw/simdev/modbus_server.o hw/simdev/coap_server.o \
            hw/simdev/mqtt_link.o hw/simdev/extra.o hw/simdev/update.o hw/simdev/httpd.o $(IMAGES)
 TESTBINS = tests/unit tests/keur-selftest tests/peer tests/peer-dtls tests/hostile
@@ -79,7 +81,7 @@ tests/peer.o tests/hostile.o: tests/peer_io.h
 tests/peer-dtls: tests/peer_dtls.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lmbedtls -lmbedx509 -lmbedcrypto
 
-HEADERS = $(wildcard harness/*.h drivers/*.h reports/*.h suites/*.h hw/*.h hw/simdev/*.h images/*.h) build/version.h
+HEADERS = $(wildcard harness/*.h drivers/*.h reports/*.h suites/*.h hw/*.h hw/simdev/*.h images/*.h registry/*.h) build/version.h
 
 %.o: %.c $(HEADERS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<

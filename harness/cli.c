@@ -21,6 +21,7 @@
 #include "lab.h"
 #include "plan.h"
 #include "reports.h"
+#include "registry.h"
 #include "results.h"
 #include "tree.h"
 #include "review.h"
@@ -1701,6 +1702,10 @@ int cli_main(int argc, char **argv)
 		rc = cmd_review(argc - 1, argv + 1);
 	else if (!strcmp(cmd, "image"))
 		rc = cmd_image(argc - 1, argv + 1);
+	else if (!strcmp(cmd, "registry"))
+		rc = cmd_registry(argc - 1, argv + 1);
+	else if (!strcmp(cmd, "bundle"))
+		rc = cmd_bundle(argc - 1, argv + 1);
 	else
 		rc = cli_usage_error("unknown command '%s'", cmd);
 	xmlCleanupParser();

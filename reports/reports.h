@@ -63,6 +63,26 @@ int sign_check_keys(const char *key, const char *cert, char *why, size_t len);
  * the SHA-256 of the journal and every evidence file, printing a line per check to out.
  * 0 if all hold, 1 if one does not, 2 if the report cannot be read at all. */
 int sign_verify(const char *target, const char *ca, FILE *out);
+/* For the registry: the checks of keur verify, without the chain and without printing: the
+ * schema, one signature of keur's form that matches, the journal and every evidence file.  0
+ * with the signer in f (release with sign_facts_release), or -1 with the first failure. */
+struct sign_facts {
+	char signer[256], issuer[256];	/* the signing certificate's subject and issuer (RFC 2253) */
+	char cert_sha256[65];		/* SHA-256 of its DER */
+	void *cert;			/* its X509 */
+};
+int sign_check(const char *dir, struct sign_facts *f, char *why, size_t len);
+void sign_facts_release(struct sign_facts *f);
+/* Does the signer's certificate chain (now) to a certificate in the PEM text ca_pem?  0, or -1
+ * with OpenSSL's reason. */
+int sign_chain_pem(const struct sign_facts *f, const char *ca_pem, char *why, size_t len);
+/* Reads a CA certificate file: its PEM text (caller frees), the first certificate's subject and
+ * SHA-256; refuses a file without PEM certificates or whose first one is not a CA. */
+int sign_ca_read(const char *path, char **pem, char *subject, size_t slen, char fp[65], char *why, size_t len);
+/* The run files DIR/report.xml names (journal, evidence, ICS, review documents), relative to
+ * DIR, in document order; caller frees each and the array.  -1 when the report does not read
+ * or names a file outside DIR. */
+int sign_report_files(const char *dir, char ***files, size_t *n, char *why, size_t len);
 /* Releases what sign_report or sign_verify initialised. */
 void sign_shutdown(void);
 

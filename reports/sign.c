@@ -41,6 +41,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 #include <xmlsec/crypto.h>
 #include <xmlsec/errors.h>
 #include <xmlsec/openssl/evp.h>
@@ -437,7 +438,7 @@ static void in_dir_leave(struct in_dir *d)
 
 /* Checks the journal and every evidence file the report names against their SHA-256 and size.
  * Prints a line per problem (and a summary line) to out; returns the number of problems. */
-static int files_check(xmlDocPtr doc, const char *dir, FILE *out, int *nfiles)
+static int files_check(xmlDocPtr doc, const char *dir, FILE *out, int *nfiles, char *why, size_t len)
 {
 	xmlXPathObjectPtr o = report_files(doc);
 	int bad = 0, n = 0;
@@ -451,17 +452,20 @@ static int files_check(xmlDocPtr doc, const char *dir, FILE *out, int *nfiles)
 		n++;
 		if (!safe_relative((const char *)file)) {
 			say(out, 0, "%s: the report names a file outside its directory", (const char *)file);
-			bad++;
+			if (!bad++)
+				snprintf(why, len, "%s: the report names a file outside its directory", (const char *)file);
 		} else {
 			char *p = path_join(dir, (const char *)file);
 			int r = sha256_file(p, got, &gsize);
 			if (r < 0) {
 				say(out, 0, "%s: %s", (const char *)file, r == -ENOENT ? "missing" : strerror(-r));
-				bad++;
+				if (!bad++)
+					snprintf(why, len, "%s: %s", (const char *)file, r == -ENOENT ? "missing" : strerror(-r));
 			} else if (strcmp(got, (const char *)want) || gsize != atoll((const char *)size)) {
 				say(out, 0, "%s: changed since the report was written (SHA-256 %.16s… now, %.16s… in the report)",
 				    (const char *)file, got, (const char *)want);
-				bad++;
+				if (!bad++)
+					snprintf(why, len, "%s: changed since the report was written", (const char *)file);
 			}
 			free(p);
 		}
@@ -494,7 +498,7 @@ int sign_report(const char *dir, const char *keyfile, const char *certfile, char
 	xmlsec_last[0] = '\0';
 	if (!(doc = report_read(path, why, len)))
 		goto out;
-	if (files_check(doc, dir, NULL, &nfiles) > 0) {
+	if (files_check(doc, dir, NULL, &nfiles, why, len) > 0) {
 		snprintf(why, len, "the journal or evidence in %s no longer match report.xml (see keur verify %s); "
 			 "keur signs only a report that holds", dir, dir);
 		goto out;
@@ -892,7 +896,7 @@ int sign_verify(const char *target, const char *ca, FILE *out)
 		}
 		free(subj);
 	}
-	int fbad = files_check(doc, dir, out, &nfiles);
+	int fbad = files_check(doc, dir, out, &nfiles, why, sizeof(why));
 	if (!fbad)
 		say(out, 1, "journal and %d evidence file(s) match their SHA-256 in the report", nfiles - 1);
 	bad += fbad;
@@ -910,4 +914,175 @@ out:
 	free(path);
 	free(dir);
 	return rc;
+}
+
+/* ---- for the registry: the same checks without printing, and trust anchors held in memory ---- */
+
+static void cert_fingerprint(X509 *x, char hex[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	hex[0] = '\0';
+	if (X509_digest(x, EVP_sha256(), md, &n) == 1)
+		for (unsigned int i = 0; i < n && i < 32; i++)
+			snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+int sign_check(const char *dir, struct sign_facts *f, char *why, size_t len)
+{
+	char *path = path_join(dir, "report.xml");
+	xmlDocPtr doc = NULL;
+	X509 *cert = NULL;
+	const struct sig_alg *alg;
+	int nfiles, r = -1;
+
+	memset(f, 0, sizeof(*f));
+	if (crypto_init(why, len) < 0 || !(doc = report_read(path, why, len)))
+		goto out;
+	xmlNodePtr sig = report_signature(doc);
+	int nsig = count_signatures(xmlDocGetRootElement(doc));
+	if (!sig) {
+		snprintf(why, len, "the report is not signed%s", nsig ? " (a signature is there, but not at the report's top level)" : "");
+		goto out;
+	}
+	if (nsig != 1) {
+		snprintf(why, len, "the report holds %d signatures; keur's reports hold one", nsig);
+		goto out;
+	}
+	if (!(cert = signature_cert(sig, why, len)) || signature_check(doc, sig, cert, dir, &alg, why, len) < 0)
+		goto out;
+	if (files_check(doc, dir, NULL, &nfiles, why, len) > 0)
+		goto out;
+	char *s = name_text(X509_get_subject_name(cert)), *i = name_text(X509_get_issuer_name(cert));
+	snprintf(f->signer, sizeof(f->signer), "%s", s);
+	snprintf(f->issuer, sizeof(f->issuer), "%s", i);
+	free(s);
+	free(i);
+	cert_fingerprint(cert, f->cert_sha256);
+	f->cert = cert;
+	cert = NULL;
+	r = 0;
+out:
+	X509_free(cert);
+	if (doc)
+		xmlFreeDoc(doc);
+	free(path);
+	return r;
+}
+
+void sign_facts_release(struct sign_facts *f)
+{
+	X509_free(f->cert);
+	f->cert = NULL;
+}
+
+/* The certificates of PEM text into a new store; NULL with the reason. */
+static X509_STORE *store_of_pem(const char *pem, int *count, char *why, size_t len)
+{
+	X509_STORE *st = X509_STORE_new();
+	BIO *b = BIO_new_mem_buf(pem, -1);
+	X509 *x;
+	int n = 0;
+
+	while (st && b && (x = PEM_read_bio_X509(b, NULL, NULL, NULL))) {
+		X509_STORE_add_cert(st, x);
+		X509_free(x);
+		n++;
+	}
+	BIO_free(b);
+	ERR_clear_error();
+	if (!n) {
+		snprintf(why, len, "no PEM certificate in it");
+		X509_STORE_free(st);
+		return NULL;
+	}
+	*count = n;
+	return st;
+}
+
+int sign_chain_pem(const struct sign_facts *f, const char *ca_pem, char *why, size_t len)
+{
+	X509_STORE_CTX *sc = X509_STORE_CTX_new();
+	int n, r = -1;
+	X509_STORE *st = store_of_pem(ca_pem, &n, why, len);
+
+	if (st && sc && X509_STORE_CTX_init(sc, st, f->cert, NULL) == 1) {
+		if (X509_verify_cert(sc) == 1)
+			r = 0;
+		else
+			snprintf(why, len, "%s", X509_verify_cert_error_string(X509_STORE_CTX_get_error(sc)));
+	}
+	X509_STORE_CTX_free(sc);
+	X509_STORE_free(st);
+	ERR_clear_error();
+	return r;
+}
+
+int sign_ca_read(const char *path, char **pem, char *subject, size_t slen, char fp[65], char *why, size_t len)
+{
+	char *text = NULL;
+	size_t n;
+	int r = file_read(path, &text, &n), count = 0;
+	X509_STORE *st = NULL;
+	X509 *x = NULL;
+	BIO *b = NULL;
+
+	*pem = NULL;
+	if (r < 0) {
+		snprintf(why, len, "cannot read %s: %s", path, strerror(-r));
+		return -1;
+	}
+	if (strlen(text) != n || !(st = store_of_pem(text, &count, why, len)) || !(b = BIO_new_mem_buf(text, -1)) ||
+	    !(x = PEM_read_bio_X509(b, NULL, NULL, NULL))) {
+		snprintf(why, len, "%s holds no PEM certificate", path);
+		goto fail;
+	}
+	if (X509_check_ca(x) < 1) {
+		snprintf(why, len, "%s is not a CA certificate (basicConstraints CA:TRUE or keyCertSign missing)", path);
+		goto fail;
+	}
+	char *s = name_text(X509_get_subject_name(x));
+	snprintf(subject, slen, "%s", s);
+	free(s);
+	cert_fingerprint(x, fp);
+	X509_free(x);
+	X509_STORE_free(st);
+	BIO_free(b);
+	*pem = text;
+	return 0;
+fail:
+	X509_free(x);
+	X509_STORE_free(st);
+	BIO_free(b);
+	free(text);
+	ERR_clear_error();
+	return -1;
+}
+
+int sign_report_files(const char *dir, char ***files, size_t *n, char *why, size_t len)
+{
+	char *path = path_join(dir, "report.xml");
+	xmlDocPtr doc = report_read(path, why, len);
+	xmlXPathObjectPtr o = doc ? report_files(doc) : NULL;
+	int r = doc ? 0 : -1;
+
+	*files = NULL;
+	*n = 0;
+	for (int i = 0; i < nfiles_of(o); i++) {
+		xmlChar *f = xmlGetProp(o->nodesetval->nodeTab[i], BAD_CAST "file");
+		if (!f || !safe_relative((const char *)f)) {
+			snprintf(why, len, "the report names a file outside its directory: %s", f ? (const char *)f : "(none)");
+			r = -1;
+		} else {
+			*files = xrealloc(*files, (*n + 1) * sizeof(**files));
+			(*files)[(*n)++] = xstrdup((const char *)f);
+		}
+		xmlFree(f);
+	}
+	xmlXPathFreeObject(o);
+	if (doc)
+		xmlFreeDoc(doc);
+	free(path);
+	return r;
 }
