@@ -172,6 +172,8 @@ bench: deps-auto
 	bash tests/bench/modbus-rob.sh 3
 	bash tests/bench/net-ports.sh 3
 	bash tests/bench/sign-verify.sh 20
+	$(MAKE) tests/keur-selftest
+	bash tests/bench/registry.sh 1000
 	$(MAKE) tests/keur-bench tests/bench/inproc
 	bash tests/bench/runner-overhead.sh 3
 	@if [ "$$(id -u)" = 0 ]; then bash tests/bench/campaign.sh 1 8 32; \

@@ -195,6 +195,25 @@ static int trust_list(struct registry *r, const struct reg_opts *o)
 	return EXIT_OK;
 }
 
+/* Is the CA with SHA-256 fp on the list for a lab other than name?  1 with why naming it. */
+static int ca_of_other_lab(struct store *st, const char *fp, const char *name, char *why, size_t len)
+{
+	struct reg_lab *labs;
+	size_t n;
+	int other = 0;
+
+	if (st->ops->labs(st, &labs, &n) < 0)
+		return 0;	/* the insert that follows reports the database's trouble */
+	for (size_t i = 0; i < n && !other; i++)
+		if (!strcmp(labs[i].ca_sha256, fp) && strcmp(labs[i].name, name)) {
+			snprintf(why, len, "this CA ('%s') is lab '%s''s on the trust list; a CA names one lab, so that "
+				 "each report is the lab's whose CA its signer chains to", labs[i].ca_subject, labs[i].name);
+			other = 1;
+		}
+	reg_labs_free(labs, n);
+	return other;
+}
+
 static int trust_change(struct registry *r, const struct reg_opts *o, int add)
 {
 	struct store *st = r->st;
@@ -213,6 +232,12 @@ static int trust_change(struct registry *r, const struct reg_opts *o, int add)
 	if (st->ops->begin(st) < 0 || (found = st->ops->lab_find(st, o->lab, &old)) < 0) {
 		fprintf(stderr, "keur registry: %s\n", store_why(st));
 		goto out;
+	}
+	/* A CA names one lab: a report is the lab's whose CA its signer chains to. */
+	if (add && ca_of_other_lab(st, fp, o->lab, why, sizeof(why))) {
+		fprintf(stderr, "keur registry: trust add: %s\n", why);
+		rc = EXIT_FAILED;
+		goto out_old;
 	}
 	if (!add && (found == 0 || !old.trusted)) {
 		fprintf(stderr, "keur registry: trust remove: lab '%s' is not on the trust list\n", o->lab);

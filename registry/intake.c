@@ -36,7 +36,8 @@ int registry_open(const char *db, struct registry *r, char *why, size_t len)
 	r->db = xstrdup(db);
 	r->files = xasprintf("%s.files", db);
 	char *tmp = path_join(r->files, "tmp");
-	int e = mkdir_p(tmp, 0755);
+	/* Beside the database, whose folder must be there: a mistyped --db makes no folders. */
+	int e = (mkdir(r->files, 0755) < 0 && errno != EEXIST) || (mkdir(tmp, 0755) < 0 && errno != EEXIST) ? -errno : 0;
 	free(tmp);
 	if (e < 0) {
 		snprintf(why, len, "cannot make %s/tmp: %s", r->files, strerror(-e));

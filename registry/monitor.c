@@ -107,12 +107,16 @@ int fw_in_range(const char *v, const char *range)
 		size_t tl = strlen(t);
 		while (tl && isspace((unsigned char)t[tl - 1]))
 			t[--tl] = '\0';
+		/* "1.2.x" or "1.2.*": every version whose first parts are 1.2 */
+		int series = !strcmp(op, "=") && tl > 2 && t[tl - 2] == '.' && (t[tl - 1] == 'x' || t[tl - 1] == '*');
+		if (series)
+			t[tl -= 2] = '\0';
 		if (!tl || strpbrk(t, " <>=*")) {
 			free(term);
 			return -1;
 		}
 		int c = fw_cmp(v, t);
-		int holds = !strcmp(op, "=") ? c == 0 : !strcmp(op, "<") ? c < 0 : !strcmp(op, "<=") ? c <= 0 :
+		int holds = series ? !strncmp(v, t, tl) && (!v[tl] || is_sep(v[tl])) : !strcmp(op, "=") ? c == 0 : !strcmp(op, "<") ? c < 0 : !strcmp(op, "<=") ? c <= 0 :
 			    !strcmp(op, ">") ? c > 0 : c >= 0;
 		in = in && holds;
 		nterms++;
@@ -143,7 +147,9 @@ static int same_subject(const struct mon_row *a, const struct mon_row *b)
 
 static void row_judge(struct monitor *m, struct mon_row *w)
 {
-	if (w->as->failed)
+	/* Falling short is reaching no level of the scheme (a pass/fail scheme: not met), not a
+	 * failed requirement of a higher level than the one reached. */
+	if (!strcmp(w->as->level, "none") || !strcmp(w->as->level, "not met"))
 		w->flags |= ST_FAILING;
 	if (!strcmp(w->as->level, "not determined"))
 		w->flags |= ST_UNDETERMINED;

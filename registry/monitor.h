@@ -10,7 +10,7 @@
 
 /* A row's flags; a row with none is "ok". */
 enum {
-	ST_FAILING = 1 << 0,		/* a mandatory requirement failed */
+	ST_FAILING = 1 << 0,		/* no level reached (none; a pass/fail scheme: not met) */
 	ST_UNDETERMINED = 1 << 1,	/* the level could not be determined */
 	ST_SUPPORT_ENDED = 1 << 2,	/* the declared support end is before today */
 	ST_ADVISORY = 1 << 3,		/* an open advisory covers this firmware */
@@ -49,7 +49,8 @@ const char *mon_status(unsigned flags, char *buf, size_t len);
 int mon_status_flag(const char *name);
 
 /* Does firmware version v fall in range?  A range is "*" or comma-separated terms that must
- * all hold, each OP VERSION with OP one of = < <= > >= (none: =): ">=1.0,<1.4.2".  Versions
+ * all hold, each OP VERSION with OP one of = < <= > >= (none: =): ">=1.0,<1.4.2"; "1.2.x" or
+ * "1.2.*" is every version of the 1.2 series.  Versions
  * compare part by part (split at . - _ +), numbers as numbers.  1 yes, 0 no, -1 a bad range. */
 int fw_in_range(const char *v, const char *range);
 

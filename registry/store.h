@@ -31,7 +31,7 @@ struct reg_assess {
 	char *level;			/* reached: a level's id, "none", "not determined"; met/not met */
 	char *levels_reached;		/* the ids of every level reached, space-separated */
 	char *updates, *support, *offline;	/* the label's fields: yes, no, not-determined, a date */
-	int failed;			/* mandatory requirements failed */
+	int failed;			/* mandatory requirements failed (of any level) */
 	int undecided;			/* requirements neither pass, fail nor na */
 	struct reg_verdict *v;
 	size_t nv;
