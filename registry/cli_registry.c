@@ -2,9 +2,11 @@
  * bundle: the command line of the registry room (docs/registry.md). */
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
 #include <libxml/parser.h>
@@ -27,6 +29,7 @@ static const char registry_help[] =
 	"       keur registry advisory list [--format F]\n"
 	"       keur registry list [--vendor V] [--level L] [--status S] [--all] [--today DATE] [--format F]\n"
 	"       keur registry show ID [--today DATE] [--format text|json|csv]\n"
+	"       keur registry get ID -o DIR\n"
 	"       keur registry vendors [--today DATE] [--format F]\n"
 	"       keur registry stats [--today DATE] [--format F]\n"
 	"\n"
@@ -40,6 +43,7 @@ static const char registry_help[] =
 	"          ones too), level, status and support end\n"
 	"show      a product, by the number of one of its reports, a report ID (KEUR-...) or the\n"
 	"          start of a report's SHA-256: every report, its verdicts, the advisories\n"
+	"get       a stored report's files, as signed, into the new directory DIR (for keur verify)\n"
 	"vendors   per vendor: products, levels, share failing, support ended, open advisories\n"
 	"stats     the registry's totals\n"
 	"\n"
@@ -50,8 +54,8 @@ static const char registry_help[] =
 	"  --today DATE   judge support ends against DATE (YYYY-MM-DD) instead of today\n"
 	"  --format F     text (default), json or csv: the open-data shapes of docs/registry.md\n"
 	"\n"
-	"exit codes: 0 done, 1 a report was refused (add) or nothing matched (show), 2 bad command\n"
-	"line, 3 the registry itself failed (database, disk)\n";
+	"exit codes: 0 done, 1 a report was refused (add) or none matched (show, get), 2 bad\n"
+	"command line, 3 the registry itself failed (database, disk, a stored file changed)\n";
 
 static const char bundle_help[] =
 	"usage: keur bundle RUN-DIR -o FILE\n"
@@ -662,6 +666,62 @@ static int reg_show(const struct reg_opts *o)
 	return rc;
 }
 
+/* keur registry get: a stored report's files, as they were signed, into a new directory, each
+ * checked against its SHA-256 on the way out, so that keur verify can check them again. */
+static int reg_get(const struct reg_opts *o)
+{
+	struct registry r;
+	struct reg_report *all;
+	size_t n;
+	const struct reg_report *p = NULL;
+	int rc;
+
+	if (o->nargs != 1 || !o->out)
+		return cli_usage_error("registry get: name one report and -o DIR");
+	if ((rc = reg_open(o, &r)))
+		return rc;
+	if (r.st->ops->reports(r.st, 0, &all, &n) < 0) {
+		fprintf(stderr, "keur registry: %s\n", store_why(r.st));
+		registry_close(&r);
+		return EXIT_INCONC;
+	}
+	for (size_t i = 0; i < n && !p; i++)
+		if (report_matches(&all[i], o->args[0]))
+			p = &all[i];
+	if (!p) {
+		fprintf(stderr, "keur registry: get: no stored report is '%s'\n", o->args[0]);
+		rc = EXIT_FAILED;
+	} else if (mkdir(o->out, 0755) < 0) {
+		fprintf(stderr, "keur registry: get: cannot make %s: %s%s\n", o->out, strerror(errno),
+			errno == EEXIST ? " (get writes into a new directory)" : "");
+		rc = EXIT_USAGE;
+	}
+	for (size_t i = 0; p && !rc && i < p->nfiles; i++) {
+		const struct reg_file *f = &p->files[i];
+		char *from = registry_blob_path(&r, f->sha256), *to = path_join(o->out, f->path), *dir = path_dir(to), sha[65];
+		int64_t size;
+		int e = mkdir_p(dir, 0755);
+		if (!e)
+			e = file_copy(from, to, INT64_MAX, sha, &size);
+		if (e < 0)
+			fprintf(stderr, "keur registry: get: %s: %s\n", f->path, strerror(-e));
+		else if (strcmp(sha, f->sha256))
+			fprintf(stderr, "keur registry: get: the file store's copy of %s has changed since it was stored "
+				"(SHA-256 %.16s… now, %.16s… stored)\n", f->path, sha, f->sha256);
+		rc = e < 0 || strcmp(sha, f->sha256) ? EXIT_INCONC : 0;
+		free(from);
+		free(to);
+		free(dir);
+	}
+	if (p && !rc)
+		printf("report #%lld (%s %s firmware %s): %zu file(s) in %s, as lab %s signed them; keur verify %s --ca "
+		       "CA.pem checks them again\n", (long long)p->id, p->vendor, p->model, p->firmware, p->nfiles, o->out, p->lab,
+		       o->out);
+	reg_reports_free(all, n);
+	registry_close(&r);
+	return rc;
+}
+
 /* ---- vendors and stats ---- */
 
 struct vendor_sum {
@@ -843,11 +903,13 @@ int cmd_registry(int argc, char **argv)
 		return o.nargs ? cli_usage_error("registry list: no arguments, only options") : reg_list(&o);
 	if (!strcmp(verb, "show"))
 		return reg_show(&o);
+	if (!strcmp(verb, "get"))
+		return reg_get(&o);
 	if (!strcmp(verb, "vendors"))
 		return reg_vendors(&o);
 	if (!strcmp(verb, "stats"))
 		return reg_stats(&o);
-	return cli_usage_error("registry: add, trust, advisory, list, show, vendors or stats, not '%s'", verb);
+	return cli_usage_error("registry: add, trust, advisory, list, show, get, vendors or stats, not '%s'", verb);
 }
 
 int cmd_bundle(int argc, char **argv)

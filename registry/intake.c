@@ -314,8 +314,11 @@ static int blob_put(const struct registry *r, const char *stage, const char *rel
 		e = mkdir_p(todir, 0755);
 	/* The same content stored before (another report, or this one by an intake that was
 	 * killed before its commit) stays as it is. */
-	if (!e && !(stat(to, &st) == 0 && st.st_size == size) && rename(from, to) < 0)
-		e = -errno;
+	if (!e && !(stat(to, &st) == 0 && st.st_size == size)) {
+		/* Read-only once stored: no one edits a stored report by accident. */
+		if (chmod(from, 0444) < 0 || rename(from, to) < 0)
+			e = -errno;
+	}
 	if (e)
 		snprintf(why, len, "cannot store %s: %s", rel, strerror(-e));
 	else

@@ -8,7 +8,7 @@
 # advisory flags; list, show, vendors and stats in text, JSON and CSV; two processes adding at
 # once; a process killed with SIGKILL mid-intake, then everything added again.
 . "$(dirname "$0")/lib.sh"
-plan 152
+plan 159
 
 R=$TMP/reg.db
 P=$TMP/pki
@@ -264,6 +264,19 @@ like "$(reg show "$(sqlite3 "$R" "SELECT substr(sha256, 1, 12) FROM report WHERE
 reg show 99 > /dev/null 2> "$TMP/e"; is "$?" 1 "show of a report not stored: exit 1"
 reg show 2 --format csv > "$TMP/show.csv"
 is "$(head -1 "$TMP/show.csv" | tr -d '\r')" "id,firmware,profile,level,status,requirement,kind,verdict,decided_by" "show --format csv: one row per verdict"
+
+# ---- a stored report, out again ----
+reg get 2 -o "$TMP/got" > "$TMP/o"; is "$?" 0 "get 2 -o DIR: exit 0"
+"$KEUR" verify "$TMP/got" --ca "$P/delftca.pem" > "$TMP/v" 2>&1; is "$?" 0 "keur verify accepts the stored report as it comes out"
+is "$(cd "$TMP/got" && find . -type f | sort | tr '\n' ' ')" "$(cd "$TMP/runs/other" && { echo ./report.xml; echo ./journal; ls evidence/*/* | sed 's|^|./|'; } | sort | tr '\n' ' ')" \
+	"the same files as the run signed, no more"
+reg get 2 -o "$TMP/got" > /dev/null 2> "$TMP/e"; is "$?" 2 "get into a directory that exists: exit 2"
+h=$(sqlite3 "$R" "SELECT sha256 FROM file WHERE report = 2 AND path = 'journal'")
+chmod u+w "$R.files/sha256/${h:0:2}/$h" && printf 'X' >> "$R.files/sha256/${h:0:2}/$h"
+reg get 2 -o "$TMP/got2" > /dev/null 2> "$TMP/e"; is "$?" 3 "a stored file changed behind the registry's back: get exits 3"
+like "$(cat "$TMP/e")" "the file store's copy of journal has changed since it was stored" "naming the file"
+truncate -s -1 "$R.files/sha256/${h:0:2}/$h"
+reg get nothing -o "$TMP/got3" > /dev/null 2> "$TMP/e"; is "$?" 1 "get of a report not stored: exit 1"
 
 # ---- two processes at once ----
 for i in $(seq 1 12); do mkrun "c$i" "Stark" "Model $i" "1.0" "2031-01" utrecht || echo "run c$i failed"; done
