@@ -2,13 +2,13 @@
 # Sanitizers and valgrind on keur itself.  keur and keur-selftest are built with AddressSanitizer
 # and UBSan into build/san/ (make build/san/keur build/san/tests/keur-selftest), and a set of
 # the tests runs again with them (KEUR_BUILD=build/san): the runner, levels, the guided review, resume, lint,
-# reports and signatures, MQTT and MQTT over TLS against mosquitto, CoAP against libcoap's server, CoAP over
+# reports and signatures, the registry, MQTT and MQTT over TLS against mosquitto, CoAP against libcoap's server, CoAP over
 # DTLS and the CoAP robustness cases against the reference device and test peers.  Each must
 # pass with no sanitizer report, leaks included.  Then valgrind: a self-test run (the runner
 # parent and its forked cases), keur report and keur verify, with no error and no leak.
 . "$(dirname "$0")/lib.sh"
-SET="10-lint 20-runner 25-levels 29-guided 30-mqtt 32-mqtt-tls 36-coap 39-coap-sec 40-resume 45-coap-rob 74-reports 77-images"
-plan 17
+SET="10-lint 20-runner 25-levels 29-guided 30-mqtt 32-mqtt-tls 36-coap 39-coap-sec 40-resume 45-coap-rob 74-reports 77-images 78-registry"
+plan 18
 
 make -C "$TOP" -s -j2 build/san/keur build/san/tests/keur-selftest > "$TMP/build.log" 2>&1
 ok $? "keur and keur-selftest build with -fsanitize=address,undefined"
