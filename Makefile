@@ -185,7 +185,7 @@ FUZZ_CC      = clang
 FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS  = $(filter-out -O2 -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS)) -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Itests/fuzz
 FUZZ_OBJ     = $(patsubst %.o,build/fuzz/%.o,$(CORE) harness/registry.o tests/fuzz/fuzz_util.o)
-FUZZ_TARGETS = journal profile dut lab ics review mqtt coap modbus cert report image
+FUZZ_TARGETS = journal profile dut lab ics review mqtt coap modbus cert report image bundle
 FUZZERS      = $(FUZZ_TARGETS:%=build/fuzz/fuzz-%)
 FUZZ_SECONDS ?= 60
 

@@ -5,12 +5,12 @@
 # loaders, the ICS (against profiles/en303645.xml) and the review file (against the run in
 # tests/fuzz/review-run/), MQTT packets and CONNECT, CoAP datagrams, Modbus/TCP replies,
 # certificate judgement, keur verify on a report.xml from outside, and the update image readers
-# and forgers (kfw1, swu, mender, raucb).
+# and forgers (kfw1, swu, mender, raucb); a bundle unpacked and indexed as the registry does.
 . "$(dirname "$0")/lib.sh"
-TARGETS="journal profile dut lab ics review mqtt coap modbus cert report image"
-plan 13
+TARGETS="journal profile dut lab ics review mqtt coap modbus cert report image bundle"
+plan 14
 if ! command -v clang > /dev/null; then
-	for i in $(seq 13); do echo "ok $i # SKIP clang is not installed (make deps installs it)"; done
+	for i in $(seq 14); do echo "ok $i # SKIP clang is not installed (make deps installs it)"; done
 	exit 0
 fi
 make -C "$TOP" -s -j2 fuzzers > "$TMP/build.log" 2>&1; ok $? "the fuzzers build (clang, -fsanitize=fuzzer,address,undefined)"

@@ -7,7 +7,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 secs=${1:-60}
 shift || true
-targets=${*:-journal profile dut lab ics review mqtt coap modbus cert report image}
+targets=${*:-journal profile dut lab ics review mqtt coap modbus cert report image bundle}
 work=$(mktemp -d /tmp/keur-fuzz.XXXXXX)
 # The harnesses' own files go into $work too (fuzz_tmpdir()), so that fuzzers of two runs at
 # once never remove each other's.
