@@ -347,6 +347,9 @@ static int reg_advisory(const struct reg_opts *o)
 	if (!strcmp(verb, "add")) {
 		if (!o->vendor || !o->model || !o->firmware || !o->reference || o->nargs != 1)
 			return cli_usage_error("registry advisory add: --vendor, --model, --firmware RANGE and --reference are needed");
+		if (strchr(o->reference, ','))
+			return cli_usage_error("registry advisory add: --reference is one ID (a CVE, a CERT's advisory), "
+					       "without commas: add one advisory per reference");
 		if (fw_in_range("0", o->firmware) < 0)
 			return cli_usage_error("registry advisory add: --firmware '%s' is not a range: \"*\", or terms like "
 					       "\"1.2.0\", \"<2.0\" or \">=1.0,<1.4.2\"", o->firmware);

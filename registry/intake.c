@@ -9,6 +9,7 @@
  * and a staging folder, which the next intake removes. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -300,6 +301,30 @@ out:
 	return rc;
 }
 
+/* fsync(2) of a file or folder by name; 0 or -errno. */
+static int sync_path(const char *path, int flags)
+{
+	int fd = open(path, flags | O_RDONLY | O_CLOEXEC), e = 0;
+
+	if (fd < 0 || fsync(fd) < 0)
+		e = -errno;
+	if (fd >= 0)
+		close(fd);
+	return e;
+}
+
+/* A staged file to the store: on disk before its name is, and its name on disk before the
+ * commit that refers to it, so that after a power cut no row names a file that is not there.
+ * Read-only once stored: no one edits a stored report by accident. */
+static int blob_move(const char *from, const char *to, const char *todir)
+{
+	int e = sync_path(from, 0);
+
+	if (!e && (chmod(from, 0444) < 0 || rename(from, to) < 0))
+		e = -errno;
+	return e ? e : sync_path(todir, O_DIRECTORY);
+}
+
 /* Moves the staged file rel to its content address, its SHA-256 and size into f. */
 static int blob_put(const struct registry *r, const char *stage, const char *rel, struct reg_file *f, char *why,
 		    size_t len)
@@ -314,11 +339,8 @@ static int blob_put(const struct registry *r, const char *stage, const char *rel
 		e = mkdir_p(todir, 0755);
 	/* The same content stored before (another report, or this one by an intake that was
 	 * killed before its commit) stays as it is. */
-	if (!e && !(stat(to, &st) == 0 && st.st_size == size)) {
-		/* Read-only once stored: no one edits a stored report by accident. */
-		if (chmod(from, 0444) < 0 || rename(from, to) < 0)
-			e = -errno;
-	}
+	if (!e && !(stat(to, &st) == 0 && st.st_size == size))
+		e = blob_move(from, to, todir);
 	if (e)
 		snprintf(why, len, "cannot store %s: %s", rel, strerror(-e));
 	else
@@ -375,7 +397,7 @@ static void summary_of(const struct reg_report *r, char *out, size_t len)
 	for (size_t i = 0; i < r->nas && o < len; i++)
 		o += (size_t)snprintf(out + o, len - o, "%s%s: level %s", i ? "; " : "", r->as[i].profile, r->as[i].level);
 	if (o < len)
-		snprintf(out + o, len - o, "), lab %s", r->lab);
+		snprintf(out + o, len - o, ")%s%s", r->lab ? ", lab " : "", r->lab ? r->lab : "");
 }
 
 enum intake_outcome intake_add(struct registry *r, const char *src, const char *by, int64_t *id, char *summary,
@@ -415,6 +437,15 @@ enum intake_outcome intake_add(struct registry *r, const char *src, const char *
 	rep->signer_sha256 = xstrdup(f.cert_sha256);
 	rep->added_at = xstrdup(time_iso(time_now_ms(), now, sizeof(now)));
 	rep->added_by = xstrdup(by);
+
+	/* A copy, verified as any other, of a report stored before: nothing more to store (the
+	 * transaction below checks again, for an intake running beside this one). */
+	char sha[65];
+	int64_t size;
+	if (sha256_file(xml, sha, &size) == 0 && st->ops->report_find(st, sha, id) == 1) {
+		out = INTAKE_ALREADY;
+		goto out;
+	}
 
 	/* The files, by content: report.xml first, then those it names. */
 	char **files = NULL;

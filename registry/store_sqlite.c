@@ -126,19 +126,31 @@ static char *col(sqlite3_stmt *st, int i)
 	return t ? xstrdup((const char *)t) : NULL;
 }
 
-static int migrate(struct sq *q)
+static int schema_version(struct sq *q)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = sq_prep(q, "PRAGMA user_version");
 	int have = -1;
 
-	if (sq_exec(q, "BEGIN IMMEDIATE") < 0)
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		have = sqlite3_column_int(st, 0);
+	else if (st)
+		sq_fail(q, "the registry database");
+	sqlite3_finalize(st);
+	return have;
+}
+
+/* Brings the schema up to date.  A database that is (the usual case) takes no lock here, so a
+ * query never waits for an intake's transaction; one that is not is migrated by the first
+ * process to take the write lock, and the others see it done. */
+static int migrate(struct sq *q)
+{
+	int have = schema_version(q);
+
+	if (have == NMIGRATIONS)
+		return 0;
+	if (have < 0 || sq_exec(q, "BEGIN IMMEDIATE") < 0)
 		return -1;
-	if ((st = sq_prep(q, "PRAGMA user_version"))) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			have = sqlite3_column_int(st, 0);
-		sqlite3_finalize(st);
-	}
-	if (have < 0)
+	if ((have = schema_version(q)) < 0)
 		goto fail;
 	if (have > NMIGRATIONS) {
 		snprintf(q->base.why, sizeof(q->base.why), "the database has schema version %d; this keur knows "
