@@ -57,13 +57,23 @@ setup_ms=$(ms "$t")
 DIRS=()
 for i in $(seq "$N"); do DIRS+=("$TMP/runs/$i"); done
 
-# a. ingest, all N in one process (trust add before, not timed)
-"$KEUR" registry trust add "$TMP/ca.pem" --lab bench --db "$TMP/reg.db" > /dev/null || { echo "bench: trust add failed" >&2; exit 1; }
-t=$(date +%s%N)
-"$KEUR" registry add --db "$TMP/reg.db" "${DIRS[@]}" > "$TMP/add.out" 2> "$TMP/add.err"
-add_rc=$? add_ms=$(ms "$t")
-added=$(grep -c '^added #' "$TMP/add.out")
-[ "$added" = "$N" ] || echo "bench: registry add added $added of $N (exit $add_rc): $(head -3 "$TMP/add.err")" >&2
+# add_timed DB NAME WANT INPUT...: keur registry add of every INPUT in one process into DB
+# (its trust list set up first, not timed); the time in ${NAME}_ms, the number added in
+# ${NAME}_n, a line if fewer than WANT were.
+add_timed() {
+	local db=$1 name=$2 want=$3 t rc n
+	shift 3
+	"$KEUR" registry trust add "$TMP/ca.pem" --lab bench --db "$db" > /dev/null || { echo "bench: trust add failed" >&2; exit 1; }
+	t=$(date +%s%N)
+	"$KEUR" registry add --db "$db" "$@" > "$TMP/$name.out" 2> "$TMP/$name.err"
+	rc=$?
+	printf -v "${name}_ms" '%s' "$(ms "$t")"
+	n=$(grep -c '^added #' "$TMP/$name.out")
+	printf -v "${name}_n" '%s' "$n"
+	[ "$n" = "$want" ] || echo "bench: registry add added $n of $want (exit $rc): $(head -3 "$TMP/$name.err")" >&2
+}
+# a. ingest, all N in one process
+add_timed "$TMP/reg.db" add "$N" "${DIRS[@]}"
 # b. the same again: every one a duplicate
 t=$(date +%s%N)
 "$KEUR" registry add --db "$TMP/reg.db" "${DIRS[@]}" > "$TMP/dup.out" 2> "$TMP/dup.err"
@@ -93,12 +103,7 @@ done
 bundle_ms=$(ms "$t")
 BUNDLES=()
 for i in $(seq "$B"); do BUNDLES+=("$TMP/bundles/$i.tar"); done
-"$KEUR" registry trust add "$TMP/ca.pem" --lab bench --db "$TMP/reg2.db" > /dev/null || { echo "bench: trust add failed" >&2; exit 1; }
-t=$(date +%s%N)
-"$KEUR" registry add --db "$TMP/reg2.db" "${BUNDLES[@]}" > "$TMP/badd.out" 2> "$TMP/badd.err"
-badd_rc=$? badd_ms=$(ms "$t")
-badded=$(grep -c '^added #' "$TMP/badd.out")
-[ "$badded" = "$B" ] || echo "bench: registry add added $badded of $B bundles (exit $badd_rc): $(head -3 "$TMP/badd.err")" >&2
+add_timed "$TMP/reg2.db" badd "$B" "${BUNDLES[@]}"
 # f. queries on the full database, 5 times each
 q=()
 for query in "list" "list --format json" "vendors" "stats" "show 1"; do
@@ -119,10 +124,10 @@ files_kb=$(du -sk "$TMP/reg.db.files" | cut -f1)
 
 size=$(cat "$TMP"/runs/*/report.xml | wc -c)
 echo "registry: $N signed reports (report.xml ~$((size / N)) bytes, $(grep -c '<case id=' "$TMP/runs/1/report.xml") cases, $(grep -c '<evidence ' "$TMP/runs/1/report.xml") evidence file each; $products products), made in $(awk -v ms="$setup_ms" 'BEGIN { printf "%.1f", ms / 1000 }') s (setup)"
-line "keur registry add (one process)" "$(rate "$added" "$add_ms") reports/s ($add_ms ms for $added: verify, chain, stage, store)"
+line "keur registry add (one process)" "$(rate "$add_n" "$add_ms") reports/s ($add_ms ms for $add_n: verify, chain, stage, store)"
 line "keur registry add again (duplicates)" "$(rate "$dups" "$dup_ms") reports/s ($dup_ms ms for $dups, all already stored)"
 line "keur verify --ca (a process each)" "$(rate "$N" "$verify_ms") reports/s ($verify_ms ms for $N: schema, signature, chain, evidence hashes)"
 line "xmlsec1 --verify (a process each)" "$(rate "$N" "$xmlsec_ms") reports/s ($xmlsec_ms ms for $N: signature and chain; xmlsec1 has no batch mode)"
-line "keur registry add, $B bundles (one process)" "$(rate "$badded" "$badd_ms") reports/s ($badd_ms ms for $badded into a fresh db; keur bundle took $bundle_ms ms, setup)"
+line "keur registry add, $B bundles (one process)" "$(rate "$badd_n" "$badd_ms") reports/s ($badd_ms ms for $badd_n into a fresh db; keur bundle took $bundle_ms ms, setup)"
 echo "registry: list / list --format json / vendors / stats / show: ${q[0]} / ${q[1]} / ${q[2]} / ${q[3]} / ${q[4]} ms medians ($rows current rows)"
 echo "registry: database $db_kb KB, files $files_kb KB"
