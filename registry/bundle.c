@@ -164,34 +164,47 @@ static int pack_data(struct pack *p, const char *name, int fd, const struct stat
 
 /* Adds DIR/name (a clean relative name), a regular file inside dir: lstat'ed, then opened
  * without following a symbolic link. */
-static int pack_file(struct pack *p, const char *name)
+int bundle_run_file(int root, const char *dir, const char *name, struct stat *st, char *why, size_t len)
 {
 	const char *leaf, *bad = NULL;
-	struct stat st;
-	int pfd = parent_open(p->root, name, 0, &leaf), fd = -1, err = 0, r = -1;
+	int pfd = parent_open(root, name, 0, &leaf), fd = -1, err = 0;
 
 	if (pfd < 0)
 		err = -pfd;
-	else if (fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	else if (fstatat(pfd, leaf, st, AT_SYMLINK_NOFOLLOW) < 0)
 		err = errno;
-	else if (!S_ISREG(st.st_mode))
-		bad = S_ISLNK(st.st_mode) ? "is a symbolic link" : "is not a regular file";
-	else if ((fd = openat(pfd, leaf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0)
+	else if (!S_ISREG(st->st_mode))
+		bad = S_ISLNK(st->st_mode) ? "is a symbolic link" : "is not a regular file";
+	/* O_NONBLOCK: a FIFO put there after the check above does not hang the open. */
+	else if ((fd = openat(pfd, leaf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0 || fstat(fd, st) < 0)
 		err = errno;
-	else if (!S_ISREG(st.st_mode))
+	else if (!S_ISREG(st->st_mode))
 		bad = "is not a regular file";
-	else if (st.st_size > BUNDLE_MAX_MEMBER || (p->total += st.st_size) > BUNDLE_MAX_TOTAL)
-		bad = "makes the bundle larger than a registry accepts";
-	else
-		r = pack_data(p, name, fd, &st);
 	if (err == ELOOP)
 		bad = "lies behind a symbolic link";
-	if (bad || err)
-		fail(p->why, p->len, "%s/%s%s%s", p->dir, name, bad ? " " : ": ", bad ? bad : strerror(err));
-	if (fd >= 0)
-		close(fd);
+	if (bad || err) {
+		fail(why, len, "%s/%s%s%s", dir, name, bad ? " " : ": ", bad ? bad : strerror(err));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
 	if (pfd >= 0)
 		close(pfd);
+	return fd;
+}
+
+static int pack_file(struct pack *p, const char *name)
+{
+	struct stat st;
+	int fd = bundle_run_file(p->root, p->dir, name, &st, p->why, p->len), r = -1;
+
+	if (fd < 0)
+		return -1;
+	if (st.st_size > BUNDLE_MAX_MEMBER || (p->total += st.st_size) > BUNDLE_MAX_TOTAL)
+		fail(p->why, p->len, "%s/%s makes the bundle larger than a registry accepts", p->dir, name);
+	else
+		r = pack_data(p, name, fd, &st);
+	close(fd);
 	return r;
 }
 
@@ -343,6 +356,9 @@ static int member_check(struct unpack *u, struct archive_entry *e, char **clean)
 			    u->at, bad);
 	if (!**clean && archive_entry_filetype(e) != AE_IFDIR)
 		return fail(u->why, u->len, "the bundle's member '%s' has an empty name", u->at);
+	/* keur bundle writes none; the holes of one would count against no limit. */
+	if (archive_entry_sparse_count(e) > 0)
+		return fail(u->why, u->len, "the bundle's member '%s' is a sparse file: a bundle holds plain files", u->at);
 	if (**clean && seen_add(&u->seen, xstrdup(*clean)))
 		return fail(u->why, u->len, "the bundle holds '%s' twice", u->at);
 	if (size < 0 || size > BUNDLE_MAX_MEMBER)

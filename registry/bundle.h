@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 /* What bundle_read accepts at most. */
 #define BUNDLE_MAX_FILES 4096			/* members */
@@ -15,6 +16,12 @@
 /* keur bundle: DIR/report.xml (which must carry a signature) and each file it names into the
  * tar at out, written under a temporary name, fsync'ed and renamed.  0, or -1 with the reason. */
 int bundle_write(const char *dir, const char *out, char *why, size_t len);
+
+/* Opens the run file name (relative) of the run directory dir, whose descriptor is root: a
+ * regular file inside it, reached without following a symbolic link, and never blocking (a
+ * FIFO in its place is refused).  Its descriptor, with its stat in st; or -1 with a line naming
+ * DIR/NAME and what it is instead. */
+int bundle_run_file(int root, const char *dir, const char *name, struct stat *st, char *why, size_t len);
 
 /* Unpacks the bundle at file into dest (an empty directory that exists), refusing with one line
  * naming the member: an absolute path or one with a ".." component, a link, device, FIFO or

@@ -407,13 +407,16 @@ static int monitor_open(const struct reg_opts *o, int verdicts, struct registry 
 	return 0;
 }
 
-static void adv_refs(const struct mon_row *w, char *buf, size_t len)
+/* The references of the open advisories that cover a row, comma-separated; caller frees. */
+static char *adv_refs(const struct mon_row *w)
 {
-	size_t o = 0;
+	struct strbuf sb;
 
-	buf[0] = '\0';
-	for (size_t i = 0; i < w->nadv && o < len; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? "," : "", w->adv[i]->reference);
+	sb_init(&sb);
+	sb_adds(&sb, "");
+	for (size_t i = 0; i < w->nadv; i++)
+		sb_addf(&sb, "%s%s", i ? "," : "", w->adv[i]->reference);
+	return sb_detach(&sb);
 }
 
 static const struct table_col list_cols[] = {
@@ -424,14 +427,14 @@ static const struct table_col list_cols[] = {
 
 static void list_row(struct table *t, const struct mon_row *w)
 {
-	char id[24], st[128], adv[512];
+	char id[24], st[128], *adv = adv_refs(w);
 
 	snprintf(id, sizeof(id), "%lld", (long long)w->r->id);
-	adv_refs(w, adv, sizeof(adv));
 	const char *v[] = { id, w->r->vendor, w->r->model, w->r->firmware, w->as->profile, w->as->level,
 			    mon_status(w->flags, st, sizeof(st)), w->r->support_end, adv, w->r->lab, w->r->finished,
 			    w->r->report_id, w->r->sha256 };
 	table_row(t, v);
+	free(adv);
 }
 
 static int reg_list(const struct reg_opts *o)
@@ -471,15 +474,26 @@ static int reg_list(const struct reg_opts *o)
 
 /* ---- show ---- */
 
-static int report_matches(const struct reg_report *r, const char *id)
+/* The report that id names: a report's number, its ID (KEUR-...), or the start (8 or more hex
+ * digits) of its report.xml's SHA-256, which may be all digits too.  NULL with the reason said
+ * when none does, or when a start fits more than one. */
+static const struct reg_report *report_named(const struct reg_report *r, size_t n, const char *id, const char *verb)
 {
-	size_t l = strlen(id);
+	size_t l = strlen(id), hits = 0;
+	const struct reg_report *p = NULL;
 
-	if (strspn(id, "0123456789") == l && l < 19)
-		return r->id == atoll(id);
-	if (!strncmp(id, "KEUR-", 5))
-		return r->report_id && !strcmp(r->report_id, id);
-	return l >= 8 && strspn(id, "0123456789abcdef") == l && !strncmp(r->sha256, id, l);
+	for (size_t i = 0; i < n; i++)
+		if ((strspn(id, "0123456789") == l && l < 19 && r[i].id == atoll(id)) ||
+		    (r[i].report_id && !strcmp(r[i].report_id, id)))
+			return &r[i];
+	for (size_t i = 0; l >= 8 && strspn(id, "0123456789abcdef") == l && i < n; i++)
+		if (!strncmp(r[i].sha256, id, l) && !hits++)
+			p = &r[i];
+	if (hits > 1)
+		fprintf(stderr, "keur registry: %s: '%s' starts the SHA-256 of %zu reports: give more of it\n", verb, id, hits);
+	else if (!p)
+		fprintf(stderr, "keur registry: %s: no stored report is '%s'\n", verb, id);
+	return hits == 1 ? p : NULL;
 }
 
 static cJSON *json_str(const char *s)
@@ -489,7 +503,7 @@ static cJSON *json_str(const char *s)
 
 static void show_text(const struct monitor *m, const struct reg_report *p)
 {
-	char st[128], adv[512];
+	char st[128];
 
 	printf("product   %s %s\n", p->vendor, p->model);
 	printf("today     %s\n", m->today);
@@ -510,9 +524,10 @@ static void show_text(const struct monitor *m, const struct reg_report *p)
 		       w->as->support, w->as->offline);
 		printf("  support end  %s%s\n", w->r->support_end ? w->r->support_end : "not declared",
 		       w->flags & ST_SUPPORT_ENDED ? " (ended)" : "");
-		adv_refs(w, adv, sizeof(adv));
+		char *adv = adv_refs(w);
 		if (adv[0])
 			printf("  advisories   %s\n", adv);
+		free(adv);
 		printf("  tested       %s by lab %s%s (signed by '%s'), operator %s\n", w->r->finished, w->r->lab,
 		       w->r->lab_trusted ? "" : " (no longer trusted)", w->r->signer, w->r->operator_name ? w->r->operator_name : "-");
 		if (w->r->selection)
@@ -651,13 +666,9 @@ static int reg_show(const struct reg_opts *o)
 		return cli_usage_error("registry show: name one report: its number, its ID (KEUR-...) or its SHA-256's start");
 	if ((rc = monitor_open(o, 1, &r, &m)))
 		return rc;
-	for (size_t i = 0; i < m.nr && !p; i++)
-		if (report_matches(&m.r[i], o->args[0]))
-			p = &m.r[i];
-	if (!p) {
-		fprintf(stderr, "keur registry: show: no stored report is '%s'\n", o->args[0]);
+	if (!(p = report_named(m.r, m.nr, o->args[0], "show")))
 		rc = EXIT_FAILED;
-	} else if (o->fmt == FMT_JSON) {
+	else if (o->fmt == FMT_JSON) {
 		show_json(&m, p);
 	} else if (o->fmt == FMT_CSV) {
 		show_csv(&m, p);
@@ -688,13 +699,9 @@ static int reg_get(const struct reg_opts *o)
 		registry_close(&r);
 		return EXIT_INCONC;
 	}
-	for (size_t i = 0; i < n && !p; i++)
-		if (report_matches(&all[i], o->args[0]))
-			p = &all[i];
-	if (!p) {
-		fprintf(stderr, "keur registry: get: no stored report is '%s'\n", o->args[0]);
+	if (!(p = report_named(all, n, o->args[0], "get")))
 		rc = EXIT_FAILED;
-	} else if (mkdir(o->out, 0755) < 0) {
+	else if (mkdir(o->out, 0755) < 0) {
 		fprintf(stderr, "keur registry: get: cannot make %s: %s%s\n", o->out, strerror(errno),
 			errno == EEXIST ? " (get writes into a new directory)" : "");
 		rc = EXIT_USAGE;

@@ -95,6 +95,14 @@ int support_last_day(const char *d, char out[11])
 	return -1;
 }
 
+/* An attribute, "" when it is not there (the schema requires these; the fuzzer does not). */
+static char *attr(xmlNodePtr n, const char *name)
+{
+	char *v = xml_attr(n, name);
+
+	return v ? v : xstrdup("");
+}
+
 /* A mandatory requirement: kind mandatory, or a documents requirement the profile makes one. */
 static int mandatory(const char *kind, const char *obligation)
 {
@@ -114,26 +122,31 @@ static int assessment_read(xmlNodePtr holder, struct reg_assess *a, char *why, s
 		snprintf(why, len, "the report judges no profile: a report for the registry names the scheme it was tested against");
 		return -1;
 	}
-	a->profile = xml_attr(prof, "id");
+	a->profile = attr(prof, "id");
 	a->profile_version = xml_attr(prof, "version");
 	a->title = xml_attr(prof, "title");
 	for (xmlNodePtr r = reqs->children; r; r = r->next) {
 		if (!xml_is_el(r, "requirement"))
 			continue;
-		char *kind = xml_attr(r, "kind"), *obl = xml_attr(r, "obligation"), *v = xml_attr(r, "verdict");
+		char *kind = attr(r, "kind"), *obl = xml_attr(r, "obligation"), *v = attr(r, "verdict");
 		if (v && !strcmp(v, "fail") && mandatory(kind, obl))
 			a->failed++;
 		if (v && strcmp(v, "pass") && strcmp(v, "fail") && strcmp(v, "na"))
 			a->undecided++;
 		a->v = xrealloc(a->v, (a->nv + 1) * sizeof(*a->v));
-		a->v[a->nv++] = (struct reg_verdict){ xml_attr(r, "id"), kind, v, xml_attr(r, "decided-by") };
+		a->v[a->nv++] = (struct reg_verdict){ attr(r, "id"), kind, v, xml_attr(r, "decided-by") };
 		free(obl);
+		for (size_t k = 0; k + 1 < a->nv; k++)
+			if (!strcmp(a->v[k].req, a->v[a->nv - 1].req)) {
+				snprintf(why, len, "the report judges requirement %s twice for profile %s", a->v[k].req, a->profile);
+				return -1;
+			}
 	}
 	sb_init(&reached);
 	sb_adds(&reached, "");
 	for (xmlNodePtr l = levels ? levels->children : NULL; l; l = l->next)
 		if (xml_is_el(l, "level") && xml_attr_bool(l, "reached", 0)) {
-			char *id = xml_attr(l, "id");
+			char *id = attr(l, "id");
 			sb_addf(&reached, "%s%s", reached.len ? " " : "", id);
 			free(id);
 		}
@@ -183,7 +196,7 @@ int report_index(const char *path, struct reg_report *r, char *why, size_t len)
 	r->firmware = dut ? xml_attr(dut, "firmware") : NULL;
 	if (!r->firmware)
 		r->firmware = xstrdup("");
-	r->started = xml_attr(root, "started");
+	r->started = attr(root, "started");
 	r->finished = xml_attr(root, "finished");
 	if (!r->finished)
 		r->finished = xstrdup(r->started);
@@ -212,6 +225,11 @@ int report_index(const char *path, struct reg_report *r, char *why, size_t len)
 		r->as = xrealloc(r->as, (r->nas + 1) * sizeof(*r->as));
 		if (assessment_read(a, &r->as[r->nas++], why, len) < 0)
 			goto out;
+		for (size_t k = 0; k + 1 < r->nas; k++)
+			if (!strcmp(r->as[k].profile, r->as[r->nas - 1].profile)) {
+				snprintf(why, len, "the report judges profile %s twice", r->as[k].profile);
+				goto out;
+			}
 	}
 	rc = 0;
 out:
@@ -268,36 +286,69 @@ static void staging_sweep(const struct registry *r)
 	free(tmp);
 }
 
-/* Copies DIR/report.xml and every file it names into the staging folder stage. */
+/* Copies the run file rel of dir (its descriptor root) to the same name under stage: only a
+ * regular file inside the run, never through a link (bundle_run_file), at most a bundle
+ * member's size.  Not fsync'ed: blob_move does that for what is kept. */
+static int stage_file(int root, const char *dir, const char *rel, const char *stage, char *why, size_t len)
+{
+	struct stat st;
+	int in = bundle_run_file(root, dir, rel, &st, why, len), out = -1, e = 0;
+	char *to = path_join(stage, rel), *todir = path_dir(to), buf[65536];
+	int64_t total = 0;
+	ssize_t n;
+
+	if (in < 0)
+		goto done;
+	if ((e = mkdir_p(todir, 0755)) < 0 || (out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0) {
+		e = e < 0 ? e : -errno;
+		goto done;
+	}
+	while ((n = read(in, buf, sizeof(buf))) != 0 && total <= BUNDLE_MAX_MEMBER) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || (e = write_all(out, buf, (size_t)n)) < 0) {
+			e = e < 0 ? e : -errno;
+			goto done;
+		}
+		total += n;
+	}
+	if (total > BUNDLE_MAX_MEMBER)
+		snprintf(why, len, "%s/%s is larger than the %lld bytes a registry takes of one file", dir, rel,
+			 (long long)BUNDLE_MAX_MEMBER);
+done:
+	if (e < 0)
+		snprintf(why, len, "cannot stage %s/%s: %s", dir, rel, strerror(-e));
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out) < 0 && !e)
+		e = -errno;
+	free(to);
+	free(todir);
+	return in < 0 || e < 0 || total > BUNDLE_MAX_MEMBER ? -1 : 0;
+}
+
+/* Copies DIR/report.xml, then every file the copy names, into the staging folder stage. */
 static int stage_dir(const char *dir, const char *stage, char *why, size_t len)
 {
-	char **files = NULL, sha[65];
+	char **files = NULL;
 	size_t n = 0;
-	int64_t size;
-	int rc = -1, e;
+	int rc = -1, root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (sign_report_files(dir, &files, &n, why, len) < 0)
-		goto out;
-	for (size_t i = 0; i <= n; i++) {
-		const char *rel = i ? files[i - 1] : "report.xml";
-		char *from = path_join(dir, rel), *to = path_join(stage, rel), *todir = path_dir(to);
-		e = mkdir_p(todir, 0755);
-		if (!e)
-			e = file_copy(from, to, BUNDLE_MAX_MEMBER, sha, &size);
-		if (e < 0)
-			snprintf(why, len, "%s: %s", rel, e == -ENOENT ? "missing" : e == -EFBIG ? "too large" :
-				 e == -EINVAL ? "not a regular file" : strerror(-e));
-		free(from);
-		free(to);
-		free(todir);
-		if (e < 0)
-			goto out;
+	if (root < 0) {
+		snprintf(why, len, "%s: %s", dir, strerror(errno));
+		return -1;
 	}
+	if (stage_file(root, dir, "report.xml", stage, why, len) < 0 || sign_report_files(stage, &files, &n, why, len) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (stage_file(root, dir, files[i], stage, why, len) < 0)
+			goto out;
 	rc = 0;
 out:
 	for (size_t i = 0; i < n; i++)
 		free(files[i]);
 	free(files);
+	close(root);
 	return rc;
 }
 
@@ -316,13 +367,22 @@ static int sync_path(const char *path, int flags)
 /* A staged file to the store: on disk before its name is, and its name on disk before the
  * commit that refers to it, so that after a power cut no row names a file that is not there.
  * Read-only once stored: no one edits a stored report by accident. */
-static int blob_move(const char *from, const char *to, const char *todir)
+static int blob_move(const char *from, const char *to, const char *todir, const char *files)
 {
 	int e = sync_path(from, 0);
 
 	if (!e && (chmod(from, 0444) < 0 || rename(from, to) < 0))
 		e = -errno;
-	return e ? e : sync_path(todir, O_DIRECTORY);
+	if (!e)
+		e = sync_path(todir, O_DIRECTORY);
+	if (!e && files) {	/* the prefix folder is new: its name, and sha256/'s, to disk too */
+		char *sha = path_join(files, "sha256");
+		e = sync_path(sha, O_DIRECTORY);
+		if (!e)
+			e = sync_path(files, O_DIRECTORY);
+		free(sha);
+	}
+	return e;
 }
 
 /* Moves the staged file rel to its content address, its SHA-256 and size into f. */
@@ -335,12 +395,16 @@ static int blob_put(const struct registry *r, const char *stage, const char *rel
 	char *to = e ? NULL : registry_blob_path(r, sha), *todir = to ? path_dir(to) : NULL;
 	struct stat st;
 
+	/* A prefix folder made here is fsync'ed into its parents with the file (blob_move). */
+	int fresh = stat(todir, &st) < 0;
 	if (!e)
 		e = mkdir_p(todir, 0755);
 	/* The same content stored before (another report, or this one by an intake that was
-	 * killed before its commit) stays as it is. */
-	if (!e && !(stat(to, &st) == 0 && st.st_size == size))
-		e = blob_move(from, to, todir);
+	 * killed before its commit) stays as it is, if it still is that content. */
+	char have[65];
+	int64_t hsize;
+	if (!e && !(stat(to, &st) == 0 && sha256_file(to, have, &hsize) == 0 && !strcmp(have, sha)))
+		e = blob_move(from, to, todir, fresh ? r->files : NULL);
 	if (e)
 		snprintf(why, len, "cannot store %s: %s", rel, strerror(-e));
 	else
@@ -360,26 +424,34 @@ static int lab_of_signer(struct store *st, const struct sign_facts *f, char **la
 	struct reg_lab *labs;
 	size_t n;
 	char w[256];
-	const char *removed = NULL;
+	const char *trusted = NULL, *removed = NULL, *second = NULL;
 
 	*lab = NULL;
 	if (st->ops->labs(st, &labs, &n) < 0) {
 		snprintf(why, len, "%s", store_why(st));
 		return -1;
 	}
-	for (size_t i = 0; i < n && !*lab; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (sign_chain_pem(f, labs[i].ca_pem, w, sizeof(w)) < 0)
 			continue;
-		if (labs[i].trusted)
-			*lab = xstrdup(labs[i].name);
-		else if (!removed)
-			removed = labs[i].name;
+		const char **slot = labs[i].trusted ? &trusted : &removed;
+		if (*slot)
+			second = labs[i].name;
+		else
+			*slot = labs[i].name;
 	}
-	if (!*lab && removed)
+	/* A removed trust wins over a trusted lab the signer also chains to; two labs never share
+	 * a report. */
+	if (removed)
 		snprintf(why, len, "signed by '%s' of lab '%s', whose trust was removed from the registry", f->signer, removed);
-	else if (!*lab)
+	else if (second)
+		snprintf(why, len, "signed by '%s', which chains to the CAs of two labs ('%s' and '%s'): the registry "
+			 "cannot tell whose report it is", f->signer, trusted, second);
+	else if (!trusted)
 		snprintf(why, len, "signed by '%s' (issued by '%s'), which chains to no lab on the registry's trust list%s",
 			 f->signer, f->issuer, n ? "" : " (the list is empty: keur registry trust add CA.pem --lab NAME)");
+	else
+		*lab = xstrdup(trusted);
 	reg_labs_free(labs, n);
 	return *lab ? 0 : 1;
 }
@@ -427,6 +499,15 @@ enum intake_outcome intake_add(struct registry *r, const char *src, const char *
 	xml = path_join(stage, "report.xml");
 	if (report_index(xml, rep, why, len) < 0)
 		goto out;
+	/* A copy, verified as any other, of a report stored before: nothing more to store (the
+	 * transaction below checks again, for an intake running beside this one). */
+	char sha[65];
+	int64_t size;
+	if (sha256_file(xml, sha, &size) == 0 && st->ops->report_find(st, sha, id) == 1) {
+		summary_of(rep, summary, slen);
+		out = INTAKE_ALREADY;
+		goto out;
+	}
 	int t = lab_of_signer(st, &f, &rep->lab, why, len);
 	if (t) {
 		out = t < 0 ? INTAKE_ERROR : INTAKE_REFUSED;
@@ -437,15 +518,6 @@ enum intake_outcome intake_add(struct registry *r, const char *src, const char *
 	rep->signer_sha256 = xstrdup(f.cert_sha256);
 	rep->added_at = xstrdup(time_iso(time_now_ms(), now, sizeof(now)));
 	rep->added_by = xstrdup(by);
-
-	/* A copy, verified as any other, of a report stored before: nothing more to store (the
-	 * transaction below checks again, for an intake running beside this one). */
-	char sha[65];
-	int64_t size;
-	if (sha256_file(xml, sha, &size) == 0 && st->ops->report_find(st, sha, id) == 1) {
-		out = INTAKE_ALREADY;
-		goto out;
-	}
 
 	/* The files, by content: report.xml first, then those it names. */
 	char **files = NULL;

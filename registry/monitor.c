@@ -86,6 +86,12 @@ int fw_in_range(const char *v, const char *range)
 	char *term;
 	int in = 1, nterms = 0;
 
+	size_t rl = strlen(range);
+
+	while (rl && isspace((unsigned char)range[rl - 1]))
+		rl--;
+	if (!rl || range[rl - 1] == ',')	/* an empty last term, which list_next would drop */
+		return -1;
 	if (!strcmp(range, "*"))
 		return 1;
 	while ((term = list_next(&p))) {
@@ -116,6 +122,8 @@ int fw_in_range(const char *v, const char *range)
 			return -1;
 		}
 		int c = fw_cmp(v, t);
+		if (!*v)	/* a firmware the report does not state is in no range but "*" */
+			in = 0;
 		int holds = series ? !strncmp(v, t, tl) && (!v[tl] || is_sep(v[tl])) : !strcmp(op, "=") ? c == 0 : !strcmp(op, "<") ? c < 0 : !strcmp(op, "<=") ? c <= 0 :
 			    !strcmp(op, ">") ? c > 0 : c >= 0;
 		in = in && holds;

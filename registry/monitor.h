@@ -50,7 +50,7 @@ int mon_status_flag(const char *name);
 
 /* Does firmware version v fall in range?  A range is "*" or comma-separated terms that must
  * all hold, each OP VERSION with OP one of = < <= > >= (none: =): ">=1.0,<1.4.2"; "1.2.x" or
- * "1.2.*" is every version of the 1.2 series.  Versions
+ * "1.2.*" is every version of the 1.2 series; a firmware not stated ("") is in "*" only.  Versions
  * compare part by part (split at . - _ +), numbers as numbers.  1 yes, 0 no, -1 a bad range. */
 int fw_in_range(const char *v, const char *range);
 

@@ -126,17 +126,41 @@ static char *col(sqlite3_stmt *st, int i)
 	return t ? xstrdup((const char *)t) : NULL;
 }
 
-static int schema_version(struct sq *q)
+/* PRAGMA application_id of a keur registry: "keur" in ASCII. */
+#define KEUR_APP_ID 0x6b657572
+
+/* One integer that a statement returns, or -1. */
+static int sq_int(struct sq *q, const char *sql)
 {
-	sqlite3_stmt *st = sq_prep(q, "PRAGMA user_version");
-	int have = -1;
+	sqlite3_stmt *st = sq_prep(q, sql);
+	int v = -1;
 
 	if (st && sqlite3_step(st) == SQLITE_ROW)
-		have = sqlite3_column_int(st, 0);
+		v = sqlite3_column_int(st, 0);
 	else if (st)
 		sq_fail(q, "the registry database");
 	sqlite3_finalize(st);
-	return have;
+	return v;
+}
+
+/* A database of another program is not made into a registry: a new one is empty, a
+ * registry says so in its application_id. */
+static int ours(struct sq *q)
+{
+	int app = sq_int(q, "PRAGMA application_id"), n = sq_int(q, "SELECT count(*) FROM sqlite_master");
+
+	if (app < 0 || n < 0)
+		return -1;
+	if (app == KEUR_APP_ID || (app == 0 && n == 0))
+		return 0;
+	snprintf(q->base.why, sizeof(q->base.why), "it is a database of another program, not a keur registry%s",
+		 app ? "" : " (it holds tables, and no keur application_id)");
+	return -1;
+}
+
+static int schema_version(struct sq *q)
+{
+	return sq_int(q, "PRAGMA user_version");
 }
 
 /* Brings the schema up to date.  A database that is (the usual case) takes no lock here, so a
@@ -157,6 +181,10 @@ static int migrate(struct sq *q)
 			 "versions up to %d: use a newer keur", have, NMIGRATIONS);
 		goto fail;
 	}
+	char app[48];
+	snprintf(app, sizeof(app), "PRAGMA application_id = %d", KEUR_APP_ID);
+	if (have == 0 && sq_exec(q, app) < 0)
+		goto fail;
 	for (int v = have; v < NMIGRATIONS; v++) {
 		char pragma[48];
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
@@ -191,7 +219,7 @@ static int sq_open(const char *where, struct store **out, char *why, size_t len)
 	}
 	sqlite3_busy_timeout(q->db, BUSY_MS);
 	/* WAL: readers do not wait for a writer; FULL: a commit is on disk when COMMIT returns. */
-	if (sq_exec(q, "PRAGMA journal_mode = WAL") < 0 || sq_exec(q, "PRAGMA synchronous = FULL") < 0 ||
+	if (ours(q) < 0 || sq_exec(q, "PRAGMA journal_mode = WAL") < 0 || sq_exec(q, "PRAGMA synchronous = FULL") < 0 ||
 	    sq_exec(q, "PRAGMA foreign_keys = ON") < 0 || migrate(q) < 0) {
 		snprintf(why, len, "the registry database %s: %s", where, q->base.why);
 		goto fail;

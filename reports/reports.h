@@ -73,11 +73,11 @@ struct sign_facts {
 };
 int sign_check(const char *dir, struct sign_facts *f, char *why, size_t len);
 void sign_facts_release(struct sign_facts *f);
-/* Does the signer's certificate chain (now) to a certificate in the PEM text ca_pem?  0, or -1
- * with OpenSSL's reason. */
+/* Does the signer's certificate chain (now) to the certificate in the PEM text ca_pem, taken
+ * as the anchor (a root or an intermediate CA)?  0, or -1 with OpenSSL's reason. */
 int sign_chain_pem(const struct sign_facts *f, const char *ca_pem, char *why, size_t len);
-/* Reads a CA certificate file: its PEM text (caller frees), the first certificate's subject and
- * SHA-256; refuses a file without PEM certificates or whose first one is not a CA. */
+/* Reads a CA certificate file: its first certificate alone, as PEM (caller frees), with its
+ * subject and SHA-256; refuses a file without PEM certificates or whose first one is not a CA. */
 int sign_ca_read(const char *path, char **pem, char *subject, size_t slen, char fp[65], char *why, size_t len);
 /* The run files DIR/report.xml names (journal, evidence, ICS, review documents), relative to
  * DIR, in document order; caller frees each and the array.  -1 when the report does not read

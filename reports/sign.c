@@ -350,11 +350,16 @@ static xmlNodePtr report_signature(xmlDocPtr doc)
 	return xmlSecFindChild(root, xmlSecNodeSignature, xmlSecDSigNs);
 }
 
-/* A file named in the report, relative to its directory and inside it. */
+/* A file named in the report, relative to its directory and inside it, and a plain path: no
+ * ':' (xmlsec would take "http:..." or "file:..." for a URL to fetch), no '%' or '\\' (escapes)
+ * and no control character (a name is printed in one-line messages). */
 static int safe_relative(const char *f)
 {
 	if (!f[0] || f[0] == '/')
 		return 0;
+	for (const char *p = f; *p; p++)
+		if (*p == ':' || *p == '%' || *p == '\\' || (unsigned char)*p < ' ' || *p == 0x7f)
+			return 0;
 	for (const char *p = f; *p; p = strchr(p, '/') ? strchr(p, '/') + 1 : p + strlen(p))
 		if (!strncmp(p, "..", 2) && (p[2] == '/' || p[2] == '\0'))
 			return 0;
@@ -377,8 +382,8 @@ static void say(FILE *out, int good, const char *fmt, ...)
 }
 
 /* The elements that name a file of the run (the journal, every case's evidence file, the MQTT
- * versions probe's, the ICS as given and the documents each review examined), in document
- * order; caller frees with xmlXPathFreeObject. */
+ * versions probe's, the ICS as given and the documents each review examined, of every
+ * profile), in document order; caller frees with xmlXPathFreeObject. */
 static xmlXPathObjectPtr report_files(xmlDocPtr doc)
 {
 	xmlXPathContextPtr xc = xmlXPathNewContext(doc);
@@ -387,7 +392,8 @@ static xmlXPathObjectPtr report_files(xmlDocPtr doc)
 	xmlXPathRegisterNs(xc, BAD_CAST "r", BAD_CAST NS_REPORT);
 	o = xmlXPathEvalExpression(BAD_CAST "/r:report/r:journal | /r:report/r:cases/r:case/r:evidence | "
 				   "/r:report/r:dut/r:mqtt-versions/r:evidence | /r:report/r:ics/r:evidence | "
-				   "/r:report/r:requirements/r:requirement/r:review/r:document", xc);
+				   "/r:report/r:requirements/r:requirement/r:review/r:document | "
+				   "/r:report/r:assessment/r:requirements/r:requirement/r:review/r:document", xc);
 	xmlXPathFreeContext(xc);
 	return o;
 }
@@ -1007,6 +1013,9 @@ int sign_chain_pem(const struct sign_facts *f, const char *ca_pem, char *why, si
 	int n, r = -1;
 	X509_STORE *st = store_of_pem(ca_pem, &n, why, len);
 
+	/* The lab's CA may be an intermediate: it is the anchor, whoever issued it. */
+	if (st)
+		X509_STORE_set_flags(st, X509_V_FLAG_PARTIAL_CHAIN);
 	if (st && sc && X509_STORE_CTX_init(sc, st, f->cert, NULL) == 1) {
 		if (X509_verify_cert(sc) == 1)
 			r = 0;
@@ -1046,10 +1055,22 @@ int sign_ca_read(const char *path, char **pem, char *subject, size_t slen, char 
 	snprintf(subject, slen, "%s", s);
 	free(s);
 	cert_fingerprint(x, fp);
+	/* The first certificate alone, as PEM: further ones (another lab's CA) and anything else
+	 * in the file (a private key) are not kept. */
+	BIO *o = BIO_new(BIO_s_mem());
+	char *data;
+	long l = o && PEM_write_bio_X509(o, x) == 1 ? BIO_get_mem_data(o, &data) : 0;
+	if (l > 0)
+		*pem = xstrndup(data, (size_t)l);
+	BIO_free(o);
 	X509_free(x);
 	X509_STORE_free(st);
 	BIO_free(b);
-	*pem = text;
+	free(text);
+	if (!*pem) {
+		snprintf(why, len, "%s: cannot encode its certificate", path);
+		return -1;
+	}
 	return 0;
 fail:
 	X509_free(x);
@@ -1071,10 +1092,13 @@ int sign_report_files(const char *dir, char ***files, size_t *n, char *why, size
 	*n = 0;
 	for (int i = 0; i < nfiles_of(o); i++) {
 		xmlChar *f = xmlGetProp(o->nodesetval->nodeTab[i], BAD_CAST "file");
+		int again = 0;
+		for (size_t k = 0; f && k < *n && !again; k++)
+			again = !strcmp((*files)[k], (const char *)f);
 		if (!f || !safe_relative((const char *)f)) {
-			snprintf(why, len, "the report names a file outside its directory: %s", f ? (const char *)f : "(none)");
+			snprintf(why, len, "the report names a file outside its directory, or not a plain path");
 			r = -1;
-		} else {
+		} else if (!again) {
 			*files = xrealloc(*files, (*n + 1) * sizeof(**files));
 			(*files)[(*n)++] = xstrdup((const char *)f);
 		}

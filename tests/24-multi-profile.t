@@ -4,7 +4,7 @@
 # wherever the profiles state the requirement is the same (and only there), the exit code is the
 # worst of the profiles, and --resume keeps the profiles.  With keur-selftest: no device needed.
 . "$(dirname "$0")/lib.sh"
-plan 47
+plan 49
 
 D=$TOP/tests/data
 A=$D/self-profile.xml B=$D/self-profile-b.xml C=$D/self-profile-c.xml
@@ -84,6 +84,12 @@ ok $? "an ID in two unrelated profiles: the review is refused until it names the
 review "$TMP/ac" 'profile="selftest-c"' SELF-REQ-4
 is "$(x "$TMP/ac" 'string(//*[local-name()="assessment"]//*[@id="SELF-REQ-4"]/@verdict)')" pass "with profile=\"selftest-c\" it decides C's"
 is "$(x "$TMP/ac" 'string(/*/*[local-name()="requirements"]/*[@id="SELF-REQ-4"]/@verdict)')" awaiting-review "and not the self-test profile's of the same name"
+# The documents reviewed for a further profile are run files like any other: hashed, signed, checked.
+doc=$(x "$TMP/ac" 'string(//*[local-name()="assessment"]//*[local-name()="review"]/*[local-name()="document"]/@file)')
+like "$doc" "^evidence/REVIEW/" "the document reviewed for C is in the run's evidence ($doc)"
+echo "changed" >> "$TMP/ac/$doc"
+"$SELF" verify "$TMP/ac" > "$TMP/v.out" 2>&1
+like "$(cat "$TMP/v.out")" "FAIL: ${doc//./\\.}: changed since the report was written" "keur verify checks it, as it does the first profile's"
 "$SELF" review template "$TMP/ac" > "$TMP/t.xml" 2> "$TMP/t.err"
 run --profile "$C" --profile "$A" --out "$TMP/ca" > /dev/null 2>&1
 review "$TMP/ca" 'profile="selftest-c"' SELF-REQ-4

@@ -8,7 +8,7 @@
 # advisory flags; list, show, vendors and stats in text, JSON and CSV; two processes adding at
 # once; a process killed with SIGKILL mid-intake, then everything added again.
 . "$(dirname "$0")/lib.sh"
-plan 159
+plan 182
 
 R=$TMP/reg.db
 P=$TMP/pki
@@ -27,7 +27,13 @@ lab_cert() {	# NAME CA
 	openssl req -newkey $newkey -nodes -subj "/O=$1/CN=$1 report signing" -keyout "$P/$1.key" -out "$P/$1.csr" 2>/dev/null &&
 	openssl x509 -req -in "$P/$1.csr" -CA "$P/$2.pem" -CAkey "$P/$2.key" -CAcreateserial -days 2 -out "$P/$1.pem" 2>/dev/null
 }
-lab_cert utrecht body && lab_cert delft delftca && lab_cert elsewhere otherbody; ok $? "test PKI made: three labs, each under its own CA"
+openssl req -x509 -newkey $newkey -nodes -days 2 -subj "/CN=extra root" -keyout "$P/extra.key" -out "$P/extra.pem" 2>/dev/null
+# An intermediate CA under the body's root, for a lab that trusts it alone.
+openssl req -newkey $newkey -nodes -subj "/CN=body intermediate" -keyout "$P/bodyint.key" -out "$P/bodyint.csr" 2>/dev/null &&
+openssl x509 -req -in "$P/bodyint.csr" -CA "$P/body.pem" -CAkey "$P/body.key" -CAcreateserial -days 2 \
+	-extfile <(printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n') -out "$P/bodyint.pem" 2>/dev/null
+lab_cert utrecht body && lab_cert delft delftca && lab_cert elsewhere otherbody && lab_cert rotterdam bodyint
+ok $? "test PKI made: labs each under their own CA, one under an intermediate of another's root"
 openssl req -x509 -newkey $newkey -nodes -days 2 -subj "/CN=not a ca" -addext "basicConstraints=critical,CA:FALSE" \
 	-keyout "$TMP/leaf.key" -out "$TMP/leaf.pem" 2>/dev/null
 
@@ -68,6 +74,12 @@ reg trust add "$P/delftca.pem" --lab delft --by "Anna Toezicht" --reason "accred
 reg trust add "$P/otherbody.pem" --lab delft > /dev/null 2> "$TMP/e"; is "$?" 1 "the same lab with another CA is refused while trusted"
 reg trust add "$P/body.pem" --lab copycat > /dev/null 2> "$TMP/e"; is "$?" 1 "a CA already on the list for another lab is refused"
 like "$(cat "$TMP/e")" "this CA \('CN=body root'\) is lab 'utrecht''s on the trust list" "naming that lab"
+# A file of two certificates: only the first is kept, so the second (utrecht's CA) brings
+# utrecht's reports to no other lab.
+cat "$P/extra.pem" "$P/body.pem" "$P/extra.key" > "$TMP/combo.pem"
+reg trust add "$TMP/combo.pem" --lab combo > /dev/null; is "$?" 0 "a CA file of two certificates and a key: accepted for its first certificate"
+is "$(sqlite3 "$R" "SELECT ca_subject || ' ' || (ca_pem LIKE '%PRIVATE%') || ' ' || ((length(ca_pem) - length(replace(ca_pem, 'BEGIN CERTIFICATE', ''))) / 17) FROM lab WHERE name = 'combo'")" \
+	"CN=extra root 0 1" "only that certificate is kept: not the second, not the key"
 reg trust list --format csv > "$TMP/trust.csv"
 like "$(cat "$TMP/trust.csv")" "^lab,trusted,ca,ca_sha256,since,by,reason" "trust list --format csv: a header row"
 like "$(grep '^utrecht,' "$TMP/trust.csv")" "^utrecht,yes,CN=body root,[0-9a-f]{64},2[0-9-]+T[0-9:.]+Z,Anna Toezicht,accredited 2026-01" \
@@ -106,6 +118,30 @@ refused "$TMP/tampered-ev" "changed after it was signed: evidence/SELF-EVIDENCE-
 refused "$TMP/runs/foreign" "signed by 'CN=elsewhere report signing,O=elsewhere' \(issued by 'CN=otherbody root'\), which chains to no lab on the registry's trust list$" \
 	"a report of a lab under a CA not on the trust list"
 refused "$TMP/nonexistent" "nonexistent: No such file or directory" "a path that is not there"
+mkrun inter "Hooli" "Box" "1.0" "2031-01" rotterdam
+I=$TMP/inter.db
+"$KEUR" registry trust add "$P/body.pem" --lab utrecht --db "$I" > /dev/null
+"$KEUR" registry trust add "$P/bodyint.pem" --lab rotterdam --db "$I" > /dev/null; is "$?" 0 "an intermediate CA alone on a trust list"
+"$KEUR" registry add --db "$I" "$TMP/runs/inter" "$TMP/runs/good" > "$TMP/o"
+like "$(cat "$TMP/o")" "^added #1: Hooli Box .*, lab rotterdam: .*
+added #2: Acme Cam 1 .*, lab utrecht: " \
+	"a report under the intermediate is rotterdam's, though utrecht's CA issued the intermediate; utrecht's own stays utrecht's"
+cp -a "$TMP/runs/good" "$TMP/linked" && mv "$TMP/linked/journal" "$TMP/journal-outside" && ln -s "$TMP/journal-outside" "$TMP/linked/journal"
+refused "$TMP/linked" "linked/journal is a symbolic link" "a run directory whose journal is a symbolic link"
+cp -a "$TMP/runs/good" "$TMP/fifo" && f=$(ls "$TMP/fifo"/evidence/SELF-EVIDENCE-001/* | head -1) && rm "$f" && mkfifo "$f"
+timeout 20 "$KEUR" registry add --db "$R" "$TMP/fifo" > /dev/null 2> "$TMP/e"; is "$?" 1 "a run directory with a FIFO for an evidence file: refused, not hung"
+like "$(cat "$TMP/e")" "is not a regular file" "saying what it is"
+# A report that names a URL as a run file: refused before xmlsec could fetch it.
+U=$(freeport)
+bg python3 -m http.server "$U" --bind 127.0.0.1 --directory "$TMP" 2> "$TMP/http.log" > /dev/null
+wait_port "$U"
+cp -a "$TMP/runs/good" "$TMP/url" && mkdir -p "$TMP/url/http:/127.0.0.1:$U" && echo x > "$TMP/url/http:/127.0.0.1:$U/x"
+perl -0pi -e "s|(<evidence file=\"evidence/[^\"]*\"[^>]*/>)(?!.*<evidence )|\\1<evidence file=\"http:/127.0.0.1:$U/x\" sha256=\"$(printf x | sha256sum | cut -c1-64)\" size=\"2\"/>|s; s|(</SignedInfo>)|<Reference URI=\"http%3A/127.0.0.1%3A$U/x\"><DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/><DigestValue>AAAA</DigestValue></Reference>\\1|" "$TMP/url/report.xml"
+grep -q "http:/127.0.0.1:$U/x" "$TMP/url/report.xml"; ok $? "a report naming http:/127.0.0.1:$U/x as evidence, with a reference to it"
+refused "$TMP/url" "not a plain path" "a report that names a URL as a run file"
+"$KEUR" verify "$TMP/url" > /dev/null 2>&1; is "$?" 1 "keur verify refuses it too"
+is "$(grep -c 'GET' "$TMP/http.log")" 0 "and nothing was fetched from the URL"
+stop_pid "$BG"
 
 # ---- bundles ----
 "$KEUR" bundle "$TMP/runs/other" -o "$TMP/other.tar" > "$TMP/o"; is "$?" 0 "keur bundle RUN-DIR -o FILE: exit 0"
@@ -138,6 +174,11 @@ bundle("duplicate", [reg("journal", b"another journal")])
 bundle("fifo", [link("pipe", tarfile.FIFOTYPE, "")])
 bundle("noreport", [reg("journal")], base=False)
 bundle("many", [reg("f%05d" % k) for k in range(4100)])
+# A GNU sparse member: 64 MiB of hole in a few bytes.
+with tarfile.open(os.path.join(tmp, "sparse.tar"), "w", format=tarfile.GNU_FORMAT) as t:
+    t.add(os.path.join(run, "report.xml"), "report.xml")
+with open(os.path.join(tmp, "hole"), "wb") as f:
+    f.truncate(64 << 20); f.seek(0); f.write(b"x")
 # A member whose header claims 300 MiB, with no data behind it: refused on the header.
 with open(os.path.join(tmp, "bomb.tar"), "wb") as f:
     i = tarfile.TarInfo("huge.bin"); i.size = 300 << 20
@@ -160,6 +201,8 @@ refused "$TMP/bomb.tar" "member 'huge.bin'.*(too large|over|bytes)" "a member of
 refused "$TMP/truncated.tar" "truncated or corrupt" "a bundle cut short"
 refused "$TMP/gzipped.tar.gz" "not a tar bundle" "a gzip file"
 refused "$TMP/text.tar" "not a tar bundle" "a text file"
+tar --sparse -rf "$TMP/sparse.tar" -C "$TMP" hole
+refused "$TMP/sparse.tar" "member 'hole' is a sparse file" "a bundle with a sparse member"
 
 # ---- supersession ----
 reg add "$TMP/runs/new" "$TMP/runs/old" > "$TMP/o"; is "$?" 0 "a newer and an older report of Globex Hub 3.2 added (the newer first)"
@@ -183,6 +226,10 @@ reg advisory add --vendor Acme --model "Cam 1" --firmware "1.2.x" --reference CV
 is "$?" 0 "a firmware series is a range (1.2.x)"
 reg advisory add --vendor Acme --model "Cam 1" --firmware ">=1.0,<=" --reference X > /dev/null 2> "$TMP/e"
 is "$?" 2 "a broken range (>=1.0,<=) is refused: exit 2"
+reg advisory add --vendor Acme --model "Cam 1" --firmware ">=5.0," --reference X > /dev/null 2>&1
+is "$?" 2 "a range ending in a comma is refused: exit 2"
+reg advisory add --vendor Acme --model "Cam 1" --firmware "<1.0" --reference "CVE-1,CVE-2" > /dev/null 2>&1
+is "$?" 2 "two references in one advisory are refused: exit 2"
 like "$(cat "$TMP/e")" "is not a range" "saying so"
 reg advisory add --vendor Acme --model "Cam 1" --firmware ">=1.0,<1.10" --reference NCSC-2026-0042 --url https://advisories.ncsc.nl/ \
 	--by "Anna Toezicht" > "$TMP/o"; is "$?" 0 "advisory add --firmware '>=1.0,<1.10': exit 0"
@@ -322,6 +369,10 @@ like "$(cat "$TMP/h")" "keur registry advisory add --vendor V --model M --firmwa
 reg list --format xml > /dev/null 2> "$TMP/e"; is "$?" 2 "list --format xml: exit 2"
 "$KEUR" registry list --db "$TMP/nodir/x.db" > /dev/null 2> "$TMP/e"; is "$?" 3 "a database that cannot be made: exit 3"
 like "$(cat "$TMP/e")" "^keur registry: cannot make $TMP/nodir/x.db.files/tmp" "in one line naming it"
+sqlite3 "$TMP/other.db" "CREATE TABLE customers (name TEXT)"
+"$KEUR" registry list --db "$TMP/other.db" > /dev/null 2> "$TMP/e"; is "$?" 3 "another program's SQLite database: exit 3"
+like "$(cat "$TMP/e")" "other.db: it is a database of another program, not a keur registry" "in one line"
+is "$(sqlite3 "$TMP/other.db" .tables)" "customers" "and it is left as it was"
 printf 'not a database at all, but long enough to look like a header of a file ........................\n' > "$TMP/junk.db"
 "$KEUR" registry list --db "$TMP/junk.db" > /dev/null 2> "$TMP/e"; is "$?" 3 "a file that is not a database: exit 3"
 like "$(cat "$TMP/e")" "junk.db: .*not a database" "in one line"
