@@ -149,7 +149,7 @@ static char *now_iso(char *buf, size_t len)
 static int reg_add(const struct reg_opts *o)
 {
 	struct registry r;
-	int refused = 0, failed = 0, rc;
+	int refused = 0, failed = 0, added = 0, rc;
 
 	if (!o->nargs)
 		return cli_usage_error("registry add: name at least one run directory or bundle");
@@ -167,7 +167,11 @@ static int reg_add(const struct reg_opts *o)
 		}
 		printf("%s #%lld: %s: %s\n", out == INTAKE_ADDED ? "added" : "already stored as", (long long)id, what,
 		       o->args[i]);
+		added += out == INTAKE_ADDED;
 	}
+	if (o->nargs > 1)	/* many sources: the sum, where a lab's script looks */
+		fprintf(stderr, "keur registry: %d source(s): %d added, %d already stored, %d refused, %d not stored\n",
+			o->nargs, added, o->nargs - added - refused - failed, refused, failed);
 	registry_close(&r);
 	sign_shutdown();
 	return failed ? EXIT_INCONC : refused ? EXIT_FAILED : EXIT_OK;

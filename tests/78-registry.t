@@ -8,7 +8,7 @@
 # advisory flags; list, show, vendors and stats in text, JSON and CSV; two processes adding at
 # once; a process killed with SIGKILL mid-intake, then everything added again.
 . "$(dirname "$0")/lib.sh"
-plan 182
+plan 183
 
 R=$TMP/reg.db
 P=$TMP/pki
@@ -205,7 +205,8 @@ tar --sparse -rf "$TMP/sparse.tar" -C "$TMP" hole
 refused "$TMP/sparse.tar" "member 'hole' is a sparse file" "a bundle with a sparse member"
 
 # ---- supersession ----
-reg add "$TMP/runs/new" "$TMP/runs/old" > "$TMP/o"; is "$?" 0 "a newer and an older report of Globex Hub 3.2 added (the newer first)"
+reg add "$TMP/runs/new" "$TMP/runs/old" > "$TMP/o" 2> "$TMP/e"; is "$?" 0 "a newer and an older report of Globex Hub 3.2 added (the newer first)"
+is "$(cat "$TMP/e")" "keur registry: 2 source(s): 2 added, 0 already stored, 0 refused, 0 not stored" "several sources: the sum at the end"
 is "$(reg list --vendor Globex --format csv | csv id firmware status | tr '\n' ' ')" "3|3.2|ok 2|3.1|ok " \
 	"list: the current report of each firmware (3.2: the newer, #3, though added first); 3.1 kept"
 is "$(reg list --vendor Globex --all --format csv | csv id firmware status | tr '\n' ' ')" "3|3.2|ok 4|3.2|superseded 2|3.1|ok " \
