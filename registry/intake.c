@@ -216,9 +216,9 @@ int report_index(const char *path, struct reg_report *r, char *why, size_t len)
 	}
 	r->report_id = label ? xml_attr(label, "report-id") : NULL;
 	r->as = xcalloc(1, sizeof(*r->as));
+	r->nas = 1;	/* counted first: what a refused assessment holds is freed with the report */
 	if (assessment_read(root, &r->as[0], why, len) < 0)
 		goto out;
-	r->nas = 1;
 	for (xmlNodePtr a = root->children; a; a = a->next) {
 		if (!xml_is_el(a, "assessment"))
 			continue;
