@@ -154,7 +154,7 @@ static int assessment_read(xmlNodePtr holder, struct reg_assess *a, char *why, s
 	for (xmlNodePtr f = label->children; f; f = f->next) {
 		if (!xml_is_el(f, "field"))
 			continue;
-		char *name = xml_attr(f, "name");
+		char *name = attr(f, "name");
 		char **to = !strcmp(name, "security-level") ? &a->level : !strcmp(name, "automatic-updates") ? &a->updates :
 			    !strcmp(name, "supported-until") ? &a->support : !strcmp(name, "works-offline") ? &a->offline : NULL;
 		if (to && !*to)
