@@ -738,46 +738,39 @@ static int reg_get(const struct reg_opts *o)
 
 /* ---- vendors and stats ---- */
 
+/* How many of a vendor's current assessments reached each level, in the order first seen. */
+struct level_tally {
+	const char *level;	/* the monitor's string */
+	int n;
+};
+
 struct vendor_sum {
 	const char *vendor;
 	int products, current, failing, ended, untrusted, advisories;
-	struct strbuf levels;	/* "level N, ..." */
+	struct level_tally *levels;
+	size_t nlevels;
 };
 
-static void level_count(struct strbuf *sb, const char *level)
+static void level_count(struct vendor_sum *v, const char *level)
 {
-	/* counts kept as "LEVEL=N;" pairs while summing, printed as "LEVEL N" */
-	char key[96];
-	snprintf(key, sizeof(key), ";%s=", level);
-	char *at = sb->buf ? strstr(sb->buf, key) : NULL;
-	if (!at) {
-		sb_addf(sb, ";%s=1", level);
-		return;
-	}
-	at += strlen(key);
-	int n = atoi(at);
-	char *end = at + strspn(at, "0123456789");
-	struct strbuf nb;
-	sb_init(&nb);
-	sb_add(&nb, sb->buf, (size_t)(at - sb->buf));
-	sb_addf(&nb, "%d%s", n + 1, end);
-	sb_release(sb);
-	*sb = nb;
+	for (size_t i = 0; i < v->nlevels; i++)
+		if (!strcmp(v->levels[i].level, level)) {
+			v->levels[i].n++;
+			return;
+		}
+	v->levels = xrealloc(v->levels, (v->nlevels + 1) * sizeof(*v->levels));
+	v->levels[v->nlevels++] = (struct level_tally){ level, 1 };
 }
 
-static char *levels_text(const struct strbuf *sb)
+/* "basic 2,none 1": the levels as one list field. */
+static char *levels_text(const struct vendor_sum *v)
 {
 	struct strbuf o;
-	const char *p = sb->buf ? sb->buf : "";
 
 	sb_init(&o);
 	sb_adds(&o, "");
-	while (*p == ';') {
-		p++;
-		size_t l = strcspn(p, "=");
-		sb_addf(&o, "%s%.*s %d", o.len ? "," : "", (int)l, p, atoi(p + l + 1));
-		p += l + 1 + strspn(p + l + 1, "0123456789");
-	}
+	for (size_t i = 0; i < v->nlevels; i++)
+		sb_addf(&o, "%s%s %d", i ? "," : "", v->levels[i].level, v->levels[i].n);
 	return sb_detach(&o);
 }
 
@@ -797,7 +790,6 @@ static int reg_vendors(const struct reg_opts *o)
 	for (size_t i = 0; i < m.nrows;) {
 		struct vendor_sum v = { .vendor = m.rows[i].r->vendor };
 		const char *model = NULL;
-		sb_init(&v.levels);
 		for (; i < m.nrows && !strcmp(m.rows[i].r->vendor, v.vendor); i++) {
 			const struct mon_row *w = &m.rows[i];
 			if (!model || strcmp(model, w->r->model))
@@ -809,11 +801,11 @@ static int reg_vendors(const struct reg_opts *o)
 			v.failing += !!(w->flags & ST_FAILING);
 			v.ended += !!(w->flags & ST_SUPPORT_ENDED);
 			v.untrusted += !!(w->flags & ST_UNTRUSTED);
-			level_count(&v.levels, w->as->level);
+			level_count(&v, w->as->level);
 		}
 		for (size_t k = 0; k < m.na; k++)
 			v.advisories += !m.a[k].closed_at && !strcmp(m.a[k].vendor, v.vendor);
-		char n[6][24], share[16], *lv = levels_text(&v.levels);
+		char n[6][24], share[16], *lv = levels_text(&v);
 		snprintf(n[0], sizeof(n[0]), "%d", v.products);
 		snprintf(n[1], sizeof(n[1]), "%d", v.current);
 		snprintf(n[2], sizeof(n[2]), "%d", v.failing);
@@ -824,7 +816,7 @@ static int reg_vendors(const struct reg_opts *o)
 		const char *row[] = { v.vendor, n[0], n[1], lv, n[2], share, n[3], n[4], n[5] };
 		table_row(&t, row);
 		free(lv);
-		sb_release(&v.levels);
+		free(v.levels);
 	}
 	table_print(stdout, &t, o->fmt, "vendors", m.today);
 	table_release(&t);
