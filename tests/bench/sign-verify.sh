@@ -8,12 +8,9 @@
 . "$(dirname "$0")/../lib.sh"
 ROUNDS=${1:-20}
 command -v xmlsec1 > /dev/null || { echo "bench: xmlsec1 is missing" >&2; exit 2; }
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=bench CA" \
-	-keyout "$TMP/ca.key" -out "$TMP/ca.pem" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=bench lab" \
-	-keyout "$TMP/lab.key" -out "$TMP/lab.csr" 2>/dev/null
-openssl x509 -req -in "$TMP/lab.csr" -CA "$TMP/ca.pem" -CAkey "$TMP/ca.key" -CAcreateserial -days 2 \
-	-out "$TMP/lab.pem" 2>/dev/null
+# The demo's accreditation body and lab (EC P-256): $TMP/ca.pem, $TMP/lab.key, $TMP/lab.pem.
+. "$TOP/hw/demo/signing.sh"
+demo_signing_key "$TMP" "$TMP/ca.pem" || exit 2
 M=$(freeport)
 start_mosquitto open "listener $M 127.0.0.1
 allow_anonymous true"
