@@ -30,7 +30,7 @@ DEB_ALL   = $(DEB_BUILD) $(DEB_TEST) $(DEB_FUZZ) $(DEB_PKG)
 
 HARNESS  = harness/campaign.o harness/util.o harness/sha256.o harness/verdict.o harness/scope.o harness/procnet.o \
            harness/input.o harness/input_dut.o harness/input_lab.o harness/input_profile.o harness/tree.o harness/ics.o harness/review.o \
-           harness/plan.o harness/journal.o harness/results.o harness/runner.o harness/ctx.o \
+           harness/plan.o harness/journal.o harness/results.o harness/runner.o harness/contain.o harness/ctx.o \
            harness/cli.o harness/cli_review.o harness/cli_image.o harness/review_tty.o build/schemas.o
 REPORTS  = reports/tap.o reports/junit.o reports/conformance.o reports/label.o reports/xmlout.o reports/sign.o reports/oscal.o reports/html.o
 DRIVERS  = drivers/httpserve.o drivers/mqtt.o drivers/mqtt_wire.o drivers/mb.o drivers/tls.o drivers/stream.o drivers/certgen.o drivers/coap.o drivers/coap_wire.o drivers/dtls.o drivers/mb_wire.o
@@ -156,6 +156,11 @@ install: keur keur-simdev
 	install -m 644 $(filter-out $(INST_DEMO_RUN),$(INST_DEMO)) $(DESTDIR)$(DATADIR)/demo/
 	for f in $(INST_PACK:hw/simdev/pack/%=%); do install -m 644 hw/simdev/pack/$$f $(DESTDIR)$(DATADIR)/demo/pack/$$f || exit 1; done
 	install -m 644 $(INST_MAN) $(DESTDIR)$(MANDIR)/man1/
+	@# The unprivileged user keur's case processes become when keur runs as root (contain.h);
+	@# on this machine only: a DESTDIR install is for a package, whose postinst makes it.
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && ! getent passwd _keur > /dev/null; then \
+		useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin _keur && \
+		echo "install: made the system user _keur, whom keur's cases run as"; fi
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))

@@ -4,12 +4,17 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <modbus.h>
+
+#include "mb_wire.h"
+#include "util.h"
 
 struct mb_session {
 	modbus_t *ctx;
 	int timeout_ms;
+	int own_fd;		/* keur opened the serial line, not libmodbus: keur closes it */
 };
 
 int mb_open(const struct mb_target *t, struct mb_session **out, char *why, size_t len)
@@ -26,7 +31,17 @@ int mb_open(const struct mb_target *t, struct mb_session **out, char *why, size_
 	}
 	modbus_set_slave(ctx, t->unit);
 	modbus_set_response_timeout(ctx, (uint32_t)(t->timeout_ms / 1000), (uint32_t)(t->timeout_ms % 1000) * 1000);
-	if (modbus_connect(ctx) < 0) {
+	/* A serial line opened before the case process gave up root (contain.h): libmodbus gets
+	 * it ready-made, as it could not open it now. */
+	int fd = t->serial ? preopen_dup(t->serial) : -1;
+	if (fd >= 0) {
+		struct mbw_serial ser = { t->serial, t->baud, t->parity, t->data_bits, t->stop_bits };
+		if (mbw_serial_setup(fd, &ser, why, len) < 0 || modbus_set_socket(ctx, fd) < 0) {
+			close(fd);
+			modbus_free(ctx);
+			return -1;
+		}
+	} else if (modbus_connect(ctx) < 0) {
 		if (t->serial)
 			snprintf(why, len, "cannot open the serial line %s: %s", t->serial, modbus_strerror(errno));
 		else
@@ -43,6 +58,7 @@ int mb_open(const struct mb_target *t, struct mb_session **out, char *why, size_
 	}
 	(*out)->ctx = ctx;
 	(*out)->timeout_ms = t->timeout_ms;
+	(*out)->own_fd = fd >= 0;
 	return 0;
 }
 
@@ -50,6 +66,11 @@ void mb_close(struct mb_session *s)
 {
 	if (!s)
 		return;
+	if (s->own_fd) {
+		/* Not through libmodbus, which would put back terminal settings it never saved. */
+		close(modbus_get_socket(s->ctx));
+		modbus_set_socket(s->ctx, -1);
+	}
 	modbus_close(s->ctx);
 	modbus_free(s->ctx);
 	free(s);

@@ -61,25 +61,18 @@ static speed_t speed_of(int baud)
 	}
 }
 
-struct mbw *mbw_rtu(const struct mbw_serial *ser, char *why, size_t len)
+int mbw_serial_setup(int fd, const struct mbw_serial *ser, char *why, size_t len)
 {
 	struct termios tio;
 	speed_t sp = speed_of(ser->baud);
-	struct mbw *l;
-	int fd, bits;
 
 	if (!sp) {
 		snprintf(why, len, "baud rate %d is not one keur can set (1200 .. 115200)", ser->baud);
-		return NULL;
-	}
-	if ((fd = open(ser->path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) < 0) {
-		snprintf(why, len, "cannot open the serial line %s: %s", ser->path, strerror(errno));
-		return NULL;
+		return -1;
 	}
 	if (tcgetattr(fd, &tio) < 0) {
 		snprintf(why, len, "%s is not a serial line: %s", ser->path, strerror(errno));
-		close(fd);
-		return NULL;
+		return -1;
 	}
 	cfmakeraw(&tio);
 	cfsetispeed(&tio, sp);
@@ -97,10 +90,26 @@ struct mbw *mbw_rtu(const struct mbw_serial *ser, char *why, size_t len)
 	    (errno != EINVAL || tcgetattr(fd, &now) < 0 || cfgetospeed(&now) != sp || (now.c_lflag & ICANON))) {
 		snprintf(why, len, "cannot set %s to %d %d%c%d: %s", ser->path, ser->baud, ser->data_bits, ser->parity,
 			 ser->stop_bits, strerror(errno));
+		return -1;
+	}
+	tcflush(fd, TCIOFLUSH);
+	return 0;
+}
+
+struct mbw *mbw_rtu(const struct mbw_serial *ser, char *why, size_t len)
+{
+	struct mbw *l;
+	int fd, bits;
+
+	/* Opened before the case process gave up root, where the runner did so (contain.h). */
+	if ((fd = preopen_dup(ser->path)) < 0 && (fd = open(ser->path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+		snprintf(why, len, "cannot open the serial line %s: %s", ser->path, strerror(errno));
+		return NULL;
+	}
+	if (mbw_serial_setup(fd, ser, why, len) < 0) {
 		close(fd);
 		return NULL;
 	}
-	tcflush(fd, TCIOFLUSH);
 	if (!(l = calloc(1, sizeof(*l)))) {
 		close(fd);
 		snprintf(why, len, "out of memory");

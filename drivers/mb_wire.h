@@ -24,6 +24,9 @@ struct mbw *mbw_tcp(const char *host, int port, int timeout_ms, char *why, size_
 struct mbw *mbw_over(struct stream *s);
 /* An RTU link on a serial line (raw, the line settings applied); NULL with the reason. */
 struct mbw *mbw_rtu(const struct mbw_serial *ser, char *why, size_t len);
+/* Sets the open serial line fd raw at ser's speed, parity and framing, and flushes it: 0, or -1
+ * with why. */
+int mbw_serial_setup(int fd, const struct mbw_serial *ser, char *why, size_t len);
 void mbw_close(struct mbw *l);
 int mbw_is_rtu(const struct mbw *l);
 

@@ -82,6 +82,15 @@ int keur_reflash(struct keur_ctx *ctx, char *why, size_t len);
 const struct lab_broker *keur_broker(const struct keur_ctx *ctx);
 int keur_broker_take(struct keur_ctx *ctx);
 
+/* NET-PORTS-001 on an address of this machine: the processes that <local-process> number i
+ * declares as the DUT, and who holds the sockets of this machine, as the parent sees them (a
+ * case process may not read other processes' /proc/PID/fd).  Returns as procnet_declared and
+ * procnet_owners_find (procnet.h); the caller releases out. */
+struct procnet_pids;
+struct procnet_owners;
+int keur_local_declared(struct keur_ctx *ctx, size_t i, struct procnet_pids *out, char *why, size_t len);
+int keur_local_owners(struct keur_ctx *ctx, struct procnet_owners *out, char *why, size_t len);
+
 /* Settles the verdict with a one-line reason (printf format).  The first call wins; a case
  * that calls it twice keeps the first verdict and gets a note in its evidence. */
 void keur_verdict(struct keur_ctx *ctx, enum keur_verdict v, const char *fmt, ...)

@@ -1,5 +1,6 @@
 /* cli.c — the commands: run, list, lint, report, label, sign, verify, lab. */
 #include "cli.h"
+#include "contain.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -590,10 +591,16 @@ static int run_new(const struct run_args *a)
 	int64_t started = time_now_ms();
 	int rc, code = EXIT_USAGE;
 
-	char ics_ev[128] = "";
+	char ics_ev[128] = "", why[300];
 
 	if (inputs_load(&in, a->profiles, a->nprofiles, dut, lab, a->ics, &a->plan) < 0)
 		return EXIT_USAGE;
+	struct contain box;
+	if (contain_plan(in.lab ? in.lab->case_user : NULL, &box, why, sizeof(why)) < 0) {
+		fprintf(stderr, "keur: %s\n", why);
+		inputs_release(&in);
+		return EXIT_USAGE;
+	}
 	if (in.ics) {
 		char *p = abs_path(in.ics->path);
 		free(in.ics->path);
@@ -660,7 +667,7 @@ static int run_new(const struct run_args *a)
 	fflush(stdout);
 	struct runner r = {
 		.outdir = outdir, .journal = j, .plan = &in.plan, .dut = in.dut, .lab = in.lab,
-		.prior = NULL, .verbose = a->verbose, .progress = a->progress,
+		.prior = NULL, .verbose = a->verbose, .progress = a->progress, .contain = box,
 	};
 	rc = repair_first(&r);
 	if (rc == 0)
@@ -727,6 +734,11 @@ static int run_resume(const char *dir, int verbose, int progress)
 		run_view_release(&rv);
 		return EXIT_USAGE;
 	}
+	struct contain box;
+	if (contain_plan(in.lab ? in.lab->case_user : NULL, &box, why, sizeof(why)) < 0) {
+		fprintf(stderr, "keur: %s\n", why);
+		goto out;
+	}
 	int changed = 0;
 	for (size_t i = 0; i < in.nprofiles; i++)
 		changed |= same_sha("profile", profiles[i], in.profiles[i]->sha256, shas[i]) < 0;
@@ -777,7 +789,7 @@ static int run_resume(const char *dir, int verbose, int progress)
 	fflush(stdout);
 	struct runner r = {
 		.outdir = dir, .journal = j, .plan = &in.plan, .dut = in.dut, .lab = in.lab,
-		.prior = &rv, .verbose = verbose, .progress = progress,
+		.prior = &rv, .verbose = verbose, .progress = progress, .contain = box,
 	};
 	rc = repair_first(&r);
 	if (rc == 0)

@@ -3,14 +3,16 @@
 #include "ctx.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fixture.h"
+#include "procnet.h"
 #include "util.h"
 
 const struct keur_dut *keur_dut(const struct keur_ctx *ctx)
@@ -84,23 +86,48 @@ void keur_note(struct keur_ctx *ctx, const char *fmt, ...)
 	fclose(f);
 }
 
-/* Every fixture change a case makes goes into its evidence (fixtures.txt): the command and its
- * output, or the operator who confirmed, and a state line ("= uplink cut") that tells the
- * parent what is left to put back. */
-static int fixture(struct keur_ctx *ctx, int (*fn)(const struct lab_fixture *, FILE *, char *, size_t),
-		   int uplink, const char *what)
+int ctx_ask(struct keur_ctx *ctx, const struct ctx_req *q, char *why, size_t len, int *fd)
 {
-	const struct keur_lab *l = ctx->lab;
-	const struct lab_fixture *f = uplink ? lab_fixture_for(l->uplinks, l->nuplinks, ctx->dut->id)
-					     : lab_fixture_for(l->powers, l->npowers, ctx->dut->id);
-	FILE *ev = keur_evidence(ctx, "fixtures.txt");
-	char why[512];
-	int rc = fn(f, ev, why, sizeof(why));
+	struct ctx_rep rep;
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &rep, sizeof(rep) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	ssize_t n;
 
-	if (ev) {
-		fprintf(ev, "= %s%s\n", what, rc == FIXTURE_NOT_DONE ? " NOT DONE" : rc < 0 ? " FAILED" : "");
-		fclose(ev);
+	if (fd)
+		*fd = -1;
+	if (ctx->reqfd < 0 || send(ctx->reqfd, q, sizeof(*q), MSG_NOSIGNAL) != (ssize_t)sizeof(*q)) {
+		snprintf(why, len, "the harness did not take the request");
+		return -1;
 	}
+	while ((n = recvmsg(ctx->reqfd, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(rep)) {
+		snprintf(why, len, "the harness did not answer the request");
+		return -1;
+	}
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int))) {
+			int got;
+			memcpy(&got, CMSG_DATA(c), sizeof(got));
+			if (fd)
+				*fd = got;
+			else
+				close(got);
+		}
+	rep.why[sizeof(rep.why) - 1] = '\0';
+	snprintf(why, len, "%s", rep.why);
+	return rep.rc;
+}
+
+/* Every fixture change a case makes is done by the parent (it keeps root; contain.h), which
+ * logs it into the case's fixtures.txt and remembers what it has to put back. */
+static int fixture(struct keur_ctx *ctx, enum ctx_req_op op, const char *what)
+{
+	struct ctx_req q = { .op = op };
+	char why[512];
+	int rc = ctx_ask(ctx, &q, why, sizeof(why), NULL);
+
 	if (rc < 0) {
 		keur_note(ctx, "fixture: %s failed: %s", what, why);
 		return -1;
@@ -111,30 +138,23 @@ static int fixture(struct keur_ctx *ctx, int (*fn)(const struct lab_fixture *, F
 
 int keur_uplink_works(struct keur_ctx *ctx, const char *host, int port, char *why, size_t len)
 {
-	const struct keur_lab *l = ctx->lab;
-	FILE *ev = keur_evidence(ctx, "fixtures.txt");
-	int r = hw_uplink_works(lab_fixture_for(l->uplinks, l->nuplinks, ctx->dut->id), host, port, ev, why, len);
+	struct ctx_req q = { .op = REQ_UPLINK_WORKS, .port = port };
+	int r;
 
-	if (ev)
-		fclose(ev);
+	snprintf(q.host, sizeof(q.host), "%s", host ? host : "");
+	r = ctx_ask(ctx, &q, why, len, NULL);
 	keur_note(ctx, "fixture: does the uplink work? %s (%s)", r > 0 ? "yes" : r == 0 ? "no" : "cannot tell", why);
 	return r;
 }
 
 int keur_reflash(struct keur_ctx *ctx, char *why, size_t len)
 {
-	const struct keur_lab *l = ctx->lab;
 	const struct keur_dut *d = ctx->dut;
-	const char *fw = d->firmware ? d->firmware : "?";
-	FILE *ev = keur_evidence(ctx, "fixtures.txt");
-	int r = hw_reflash(lab_fixture_for(l->reflashes, l->nreflashes, d->id), d->firmware ? d->firmware : "", ev, why,
-			   len);
+	struct ctx_req q = { .op = REQ_REFLASH };
+	int r = ctx_ask(ctx, &q, why, len, NULL);
 
-	if (ev) {
-		fprintf(ev, "= reflash to %s%s\n", fw, r == FIXTURE_NOT_DONE ? " NOT DONE" : r < 0 ? " FAILED" : "");
-		fclose(ev);
-	}
-	keur_note(ctx, "fixture: reflash to the declared firmware %s: %s", fw, r == 0 ? "done" : why);
+	keur_note(ctx, "fixture: reflash to the declared firmware %s: %s", d->firmware ? d->firmware : "?",
+		  r == 0 ? "done" : why);
 	return r == 0 ? 0 : -1;
 }
 
@@ -146,43 +166,103 @@ const struct lab_broker *keur_broker(const struct keur_ctx *ctx)
 int keur_broker_take(struct keur_ctx *ctx)
 {
 	const struct lab_broker *b = keur_broker(ctx);
+	struct ctx_req q = { .op = REQ_BROKER_TAKE };
 	char why[512];
 
-	FILE *ev = b && b->ns ? keur_evidence(ctx, "fixtures.txt") : NULL;
-	int rc = hw_broker_take(b, why, sizeof(why));
-
-	if (ev) {
-		/* The state line tells the parent to give the address back (runner.c). */
-		fprintf(ev, "= broker taken%s\n", rc < 0 ? " FAILED" : "");
-		fclose(ev);
-	}
-	if (rc < 0) {
+	if (!b || !b->ns)
+		return 0;
+	if (ctx_ask(ctx, &q, why, sizeof(why), NULL) < 0) {
 		keur_note(ctx, "fixture: moving the broker address %s to keur failed: %s", b->listen, why);
 		return -1;
 	}
-	if (b && b->ns)
-		keur_note(ctx, "fixture: the broker address %s moved from %s to keur", b->listen, b->ns);
+	keur_note(ctx, "fixture: the broker address %s moved from %s to keur", b->listen, b->ns);
 	return 0;
 }
 
 int keur_uplink_cut(struct keur_ctx *ctx)
 {
-	return fixture(ctx, hw_uplink_cut, 1, "uplink cut");
+	return fixture(ctx, REQ_UPLINK_CUT, "uplink cut");
 }
 
 int keur_uplink_restore(struct keur_ctx *ctx)
 {
-	return fixture(ctx, hw_uplink_restore, 1, "uplink restored");
+	return fixture(ctx, REQ_UPLINK_RESTORE, "uplink restored");
 }
 
 int keur_power_off(struct keur_ctx *ctx)
 {
-	return fixture(ctx, hw_power_off, 0, "power off");
+	return fixture(ctx, REQ_POWER_OFF, "power off");
 }
 
 int keur_power_on(struct keur_ctx *ctx)
 {
-	return fixture(ctx, hw_power_on, 0, "power on");
+	return fixture(ctx, REQ_POWER_ON, "power on");
+}
+
+/* The text the parent wrote into the descriptor fd, NUL-terminated (caller frees), or NULL. */
+static char *blob_read(int fd)
+{
+	struct strbuf sb;
+	char buf[8192];
+	ssize_t n;
+
+	if (fd < 0)
+		return NULL;
+	sb_init(&sb);
+	lseek(fd, 0, SEEK_SET);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		sb_add(&sb, buf, (size_t)n);
+	close(fd);
+	return sb_detach(&sb);
+}
+
+int keur_local_declared(struct keur_ctx *ctx, size_t i, struct procnet_pids *out, char *why, size_t len)
+{
+	struct ctx_req q = { .op = REQ_LOCAL_DECLARED, .port = (int32_t)i };
+	int fd, rc = ctx_ask(ctx, &q, why, len, &fd);
+	char *text = blob_read(fd), *p = text;
+
+	while (rc == 0 && p && *p) {
+		char *end;
+		long pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (pid > 0 && !procnet_pids_has(out, (int)pid)) {
+			out->pid = xrealloc(out->pid, (out->n + 1) * sizeof(*out->pid));
+			out->pid[out->n++] = (int)pid;
+		}
+		p = end;
+	}
+	free(text);
+	return rc;
+}
+
+int keur_local_owners(struct keur_ctx *ctx, struct procnet_owners *out, char *why, size_t len)
+{
+	struct ctx_req q = { .op = REQ_LOCAL_OWNERS };
+	int fd, rc = ctx_ask(ctx, &q, why, len, &fd);
+	char *text = blob_read(fd), *line = text, *next;
+
+	memset(out, 0, sizeof(*out));
+	for (; rc == 0 && line && *line; line = next) {
+		struct procnet_owner w = { 0 };
+		int pid, at = 0;
+		unsigned long inode;
+		next = line + strcspn(line, "\n");
+		if (*next)
+			*next++ = '\0';
+		if (sscanf(line, "unreadable %d", &out->unreadable) == 1)
+			continue;
+		if (sscanf(line, "%lu %d %n", &inode, &pid, &at) < 2 || !at)
+			continue;
+		w.inode = inode;
+		w.pid = pid;
+		snprintf(w.comm, sizeof(w.comm), "%s", line + at);
+		out->o = xrealloc(out->o, (out->n + 1) * sizeof(*out->o));
+		out->o[out->n++] = w;
+	}
+	free(text);
+	return rc;
 }
 
 void keur_find(struct keur_findings *f, enum keur_finding kind, const char *fmt, ...)

@@ -240,6 +240,7 @@ struct keur_lab {
 	char *path;
 	char sha256[65];
 	char *id, *name, *accreditation;
+	char *case_user;	/* who case processes run as when keur runs as root (contain.h); NULL: the default */
 	struct lab_scope *scope;
 	size_t nscope;
 	struct lab_fixture *uplinks, *powers, *reflashes;	/* reflash: its command is in on */

@@ -150,6 +150,7 @@ int lab_load(const char *path, struct keur_lab **out, struct input_errors *err)
 	l->id = xml_attr(root, "id");
 	l->name = xml_attr(root, "name");
 	l->accreditation = xml_attr(root, "accreditation");
+	l->case_user = xml_attr(root, "case-user");
 	for (xmlNodePtr n = root->children; n; n = n->next) {
 		if (xml_is_el(n, "scope")) {
 			for (xmlNodePtr a = n->children; a; a = a->next) {
@@ -241,6 +242,7 @@ void lab_free(struct keur_lab *l)
 	free(l->id);
 	free(l->name);
 	free(l->accreditation);
+	free(l->case_user);
 	fixtures_free(l->uplinks, l->nuplinks);
 	fixtures_free(l->powers, l->npowers);
 	fixtures_free(l->reflashes, l->nreflashes);

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -17,6 +19,7 @@
 
 #include "ctx.h"
 #include "fixture.h"
+#include "procnet.h"
 #include "mqtt_versions.h"
 #include "reports.h"
 #include "sha256.h"
@@ -51,6 +54,8 @@ struct outcome {
 	char *reason;
 	int64_t start_ms, duration_ms;
 	long maxrss_kb;		/* the case process's peak resident memory (wait4), 0 if unknown */
+	int contained;		/* cont was read from /proc after the case process gave up root */
+	struct containment cont;
 };
 
 /* Each case process may use this much data memory (RLIMIT_DATA): a DUT that announces a
@@ -79,11 +84,92 @@ static long case_memory_mb(void)
 	return *end || mb < 0 ? CASE_MEMORY_MB : mb;
 }
 
-static void child_main(const struct plan_item *it, const struct runner *r, const char *evdir,
-		       int resfd, int outfd, pid_t parent)
+/* A copy of the file at *path that the case can read once it has given up root: a memory
+ * file, named by /proc/self/fd/N from then on (inputs often live where only root may look).  The
+ * descriptor is added to keep.  A file that cannot be read stays as it is: the case says so. */
+static void hand_over(char **path, int *keep, size_t *nkeep, size_t cap)
+{
+	char buf[65536];
+	ssize_t n;
+	int in, mfd;
+
+	if (!*path || *nkeep >= cap || (in = open(*path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	if ((mfd = memfd_create("keur-input", 0)) < 0) {
+		close(in);
+		return;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write_all(mfd, buf, (size_t)n) < 0)
+			break;
+	close(in);
+	if (n != 0) {
+		close(mfd);
+		return;
+	}
+	lseek(mfd, 0, SEEK_SET);
+	*path = xasprintf("/proc/self/fd/%d", mfd);	/* the child's copy of the description */
+	keep[(*nkeep)++] = mfd;
+}
+
+/* What a case needs of the DUT and lab descriptions' files, handed over before root goes; and
+ * the serial lines of a Modbus case, opened while it may still. */
+static size_t hand_over_inputs(const struct plan_item *it, const struct runner *r, int *keep, size_t n, size_t cap)
+{
+	struct keur_dut *d = r->dut;
+	struct keur_lab *l = (struct keur_lab *)r->lab;
+
+	for (size_t i = 0; i < d->nmqtt; i++)
+		hand_over(&d->mqtt[i].ca_file, keep, &n, cap);
+	for (size_t i = 0; i < d->ncoap; i++)
+		hand_over(&d->coap[i].ca_file, keep, &n, cap);
+	for (size_t i = 0; i < d->nmodbus; i++) {
+		hand_over(&d->modbus[i].ca_file, keep, &n, cap);
+		hand_over(&d->modbus[i].ca_key, keep, &n, cap);
+		if (d->modbus[i].serial && (it->c->needs & NEED_MODBUS) && n < cap) {
+			int fd = open(d->modbus[i].serial, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+			if (fd >= 0) {
+				preopen_add(d->modbus[i].serial, fd);
+				keep[n++] = fd;
+			}
+		}
+	}
+	if (d->update && (it->c->needs & NEED_UPDATE)) {
+		hand_over(&d->update->image, keep, &n, cap);
+		hand_over(&d->update->older_image, keep, &n, cap);
+	}
+	hand_over(&d->sbom, keep, &n, cap);
+	hand_over(&d->ics, keep, &n, cap);
+	for (size_t i = 0; l && i < l->nbrokers; i++) {
+		hand_over(&l->brokers[i].ca, keep, &n, cap);
+		hand_over(&l->brokers[i].ca_key, keep, &n, cap);
+	}
+	return n;
+}
+
+/* Whether the case may bind a port below 1024: it plays the DUT's broker or update service on
+ * one (the lab's broker port, the update check URL's). */
+static int needs_low_port(const struct plan_item *it, const struct runner *r)
+{
+	const struct lab_broker *b = r->lab ? lab_broker_for(r->lab, r->dut->id) : NULL;
+	char host[64];
+	int port = 0;
+
+	if (!(it->c->needs & (NEED_FIX_BROKER | NEED_MQTT_CLIENT | NEED_UPDATE | NEED_FIX_UPLINK | NEED_FIX_POWER)))
+		return 0;
+	if (b && b->port > 0 && b->port < 1024)
+		return 1;
+	return r->dut->update && r->dut->update->check_url &&
+	       url_split(r->dut->update->check_url, host, sizeof(host), &port, NULL) == 0 && port < 1024;
+}
+
+static void child_main(const struct plan_item *it, const struct runner *r, const char *evdir, int evfd,
+		       int resfd, int outfd, int reqfd, pid_t parent)
 {
 	struct keur_ctx ctx;
-	int devnull;
+	int devnull, keep[64] = { resfd, reqfd };
+	size_t nkeep = 2;
+	char why[300];
 
 	setpgid(0, 0);
 	/* If keur itself dies, its cases die with it rather than talk to the DUT unsupervised. */
@@ -102,9 +188,30 @@ static void child_main(const struct plan_item *it, const struct runner *r, const
 	dup2(outfd, 2);
 	close(outfd);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.evdir = (char *)evdir;
+	if (r->contain.drop) {
+		nkeep = hand_over_inputs(it, r, keep, nkeep, ARRAY_SIZE(keep));
+		/* Its evidence folder is the case's working folder: it need not see the way there. */
+		if (fchdir(evfd) == 0)
+			ctx.evdir = (char *)".";
+	}
+	if (contain_enter(&r->contain, keep, nkeep, needs_low_port(it, r), why, sizeof(why)) < 0) {
+		char *msg = xasprintf("error\tthe case process could not give up root, so the case did not run: %s\n", why);
+		write_all(resfd, msg, strlen(msg));
+		_exit(0);
+	}
+	/* A change of user clears the parent-death signal: set it again, and look again. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(70);
+	ctx.reqfd = reqfd;
+	{
+		struct ctx_req q = { .op = REQ_CONTAINED };
+		ctx_ask(&ctx, &q, why, sizeof(why), NULL);
+	}
 	if (r->case_memory_mb > 0) {
-		/* The soft limit only: a lab command the case runs (hw/fixture.c) lifts it again, so a
-		 * device the lab restarts is not kept to keur's ceiling. */
+		/* The soft limit only: a program the case runs lifts it again if it must. */
 		struct rlimit rl;
 		if (getrlimit(RLIMIT_DATA, &rl) == 0 && (rl.rlim_max == RLIM_INFINITY ||
 							 rl.rlim_max > (rlim_t)r->case_memory_mb << 20)) {
@@ -113,11 +220,9 @@ static void child_main(const struct plan_item *it, const struct runner *r, const
 		}
 		xalloc_exit_status = CASE_OOM_STATUS;
 	}
-	memset(&ctx, 0, sizeof(ctx));
 	ctx.c = it->c;
 	ctx.dut = r->dut;
 	ctx.lab = r->lab;
-	ctx.evdir = (char *)evdir;
 	ctx.deadline_ms = it->deadline_ms;
 	ctx_run_case(&ctx, resfd);
 	fflush(NULL);
@@ -127,10 +232,37 @@ static void child_main(const struct plan_item *it, const struct runner *r, const
 /* A case's captured stdout and stderr: kept as evidence up to OUTPUT_CAP bytes, and with
  * --verbose shown as TAP comments, never as bare lines a TAP reader could take for results. */
 struct capture {
-	const char *evdir;
+	int evfd;		/* the case's evidence folder */
 	int fd, verbose, midline;
 	size_t kept, dropped;
 };
+
+/* A file in the case's evidence folder, opened by the parent: never through a symbolic link,
+ * never a FIFO or a file with a second name (a case process could have left any of those
+ * there); -1 then.  trunc empties it. */
+static int evfile_fd(int evfd, const char *name, int trunc)
+{
+	struct stat st;
+	int fd = openat(evfd, name, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 || (trunc && ftruncate(fd, 0) < 0)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static FILE *evfile(int evfd, const char *name)
+{
+	int fd = evfd >= 0 ? evfile_fd(evfd, name, 0) : -1;
+	FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
+
+	if (fd >= 0 && !f)
+		close(fd);
+	return f;
+}
 
 static void capture_add(struct capture *cap, const char *buf, size_t n)
 {
@@ -147,12 +279,10 @@ static void capture_add(struct capture *cap, const char *buf, size_t n)
 		return;
 	}
 	if (cap->fd < 0) {
-		char *path = path_join(cap->evdir, "output.log");
-		mkdir_p(cap->evdir, 0755);
-		cap->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		free(path);
-		if (cap->fd < 0)
+		if (cap->evfd < 0 || (cap->fd = evfile_fd(cap->evfd, "output.log", 1)) < 0) {
+			cap->dropped += n;
 			return;
+		}
 	}
 	size_t take = n > OUTPUT_CAP - cap->kept ? OUTPUT_CAP - cap->kept : n;
 	write_all(cap->fd, buf, take);
@@ -212,21 +342,220 @@ static pid_t wait_case(pid_t pid, int *status, int flags, struct outcome *o)
 	return r;
 }
 
-/* Runs one case in a child.  0 with *o filled, or -EINTR when a signal stopped us. */
-static int run_child(const struct plan_item *it, const struct runner *r, struct outcome *o)
+/* What a case left changed, as the parent saw it do so (it does every change itself): what
+ * restore_fixtures puts back.  A change that failed counts: the state is unknown. */
+struct fixstate {
+	int uplink, power, broker;
+};
+
+/* Whether host:port is what this DUT reaches through its uplink by its descriptions: a broker
+ * a client DUT names, or the lab's broker address for it.  No other connection is made for a
+ * case from inside the DUT's namespace. */
+static int uplink_target_ok(const struct runner *r, const char *host, int port)
+{
+	const struct lab_broker *b = r->lab ? lab_broker_for(r->lab, r->dut->id) : NULL;
+
+	if (port < 1 || port > 65535)
+		return 0;
+	if (b && b->listen && !strcmp(host, b->listen))
+		return 1;
+	for (size_t i = 0; i < r->dut->nmqtt; i++)
+		if (r->dut->mqtt[i].broker_host && !strcmp(host, r->dut->mqtt[i].broker_host))
+			return 1;
+	return 0;
+}
+
+/* A memory file holding text, for an answer that does not fit in a ctx_rep; -1 on error. */
+static int blob_of(const char *text)
+{
+	int fd = memfd_create("keur-answer", MFD_CLOEXEC);
+
+	if (fd >= 0 && write_all(fd, text, strlen(text)) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* One fixture change a case asked for: done, logged into its fixtures.txt with a state line
+ * ("= uplink cut") for whoever reads the evidence, and remembered in st. */
+static int serve_fixture(const struct runner *r, int evfd, enum ctx_req_op op, struct fixstate *st, char *why,
+			 size_t len)
+{
+	const struct keur_lab *l = r->lab;
+	int uplink = op == REQ_UPLINK_CUT || op == REQ_UPLINK_RESTORE;
+	const struct lab_fixture *f = uplink ? lab_fixture_for(l->uplinks, l->nuplinks, r->dut->id)
+					     : lab_fixture_for(l->powers, l->npowers, r->dut->id);
+	static const char *const what[] = {
+		[REQ_UPLINK_CUT] = "uplink cut", [REQ_UPLINK_RESTORE] = "uplink restored",
+		[REQ_POWER_OFF] = "power off", [REQ_POWER_ON] = "power on",
+	};
+	FILE *log = evfile(evfd, "fixtures.txt");
+	int rc = op == REQ_UPLINK_CUT	  ? hw_uplink_cut(f, log, why, len)
+		 : op == REQ_UPLINK_RESTORE ? hw_uplink_restore(f, log, why, len)
+		 : op == REQ_POWER_OFF	    ? hw_power_off(f, log, why, len)
+					    : hw_power_on(f, log, why, len);
+
+	if (log) {
+		fprintf(log, "= %s%s\n", what[op], rc == FIXTURE_NOT_DONE ? " NOT DONE" : rc < 0 ? " FAILED" : "");
+		fclose(log);
+	}
+	if (rc != FIXTURE_NOT_DONE) {
+		int *flag = uplink ? &st->uplink : &st->power;
+		*flag = rc < 0 || op == REQ_UPLINK_CUT || op == REQ_POWER_OFF;
+	}
+	return rc;
+}
+
+/* Answers one request from the case process pid on sock (ctx.h): validates it, does it with
+ * the parent's privileges, answers.  0, or -1 when the case closed its end. */
+static int serve(const struct runner *r, int evfd, int sock, pid_t pid, struct fixstate *st, struct outcome *o)
+{
+	struct ctx_req q;
+	struct ctx_rep rep;
+	int blob = -1;
+	ssize_t n;
+
+	while ((n = recv(sock, &q, sizeof(q), MSG_DONTWAIT | MSG_TRUNC)) < 0 && errno == EINTR)
+		;
+	if (n < 0)
+		return errno == EAGAIN ? 0 : -1;
+	if (n == 0)
+		return -1;
+	memset(&rep, 0, sizeof(rep));
+	rep.rc = -1;
+	if (n != (ssize_t)sizeof(q)) {
+		snprintf(rep.why, sizeof(rep.why), "malformed request (%zd bytes)", n);
+		goto answer;
+	}
+	q.host[sizeof(q.host) - 1] = '\0';
+	switch (q.op) {
+	case REQ_CONTAINED:
+		o->contained = contain_observe(pid, &o->cont) == 0;
+		rep.rc = 0;
+		break;
+	case REQ_UPLINK_CUT:
+	case REQ_UPLINK_RESTORE:
+	case REQ_POWER_OFF:
+	case REQ_POWER_ON:
+		rep.rc = serve_fixture(r, evfd, (enum ctx_req_op)q.op, st, rep.why, sizeof(rep.why));
+		break;
+	case REQ_UPLINK_WORKS:
+		if (q.host[0] && !uplink_target_ok(r, q.host, q.port)) {
+			snprintf(rep.why, sizeof(rep.why), "refused: %.200s:%d is not where this DUT's uplink leads by its "
+				 "descriptions", q.host, (int)q.port);
+			break;
+		} else {
+			FILE *log = evfile(evfd, "fixtures.txt");
+			rep.rc = hw_uplink_works(lab_fixture_for(r->lab->uplinks, r->lab->nuplinks, r->dut->id),
+						 q.host[0] ? q.host : NULL, q.port, log, rep.why, sizeof(rep.why));
+			if (log)
+				fclose(log);
+		}
+		break;
+	case REQ_REFLASH: {
+		const struct keur_dut *d = r->dut;
+		FILE *log = evfile(evfd, "fixtures.txt");
+		rep.rc = hw_reflash(lab_fixture_for(r->lab->reflashes, r->lab->nreflashes, d->id),
+				    d->firmware ? d->firmware : "", log, rep.why, sizeof(rep.why));
+		if (log) {
+			fprintf(log, "= reflash to %s%s\n", d->firmware ? d->firmware : "?",
+				rep.rc == FIXTURE_NOT_DONE ? " NOT DONE" : rep.rc < 0 ? " FAILED" : "");
+			fclose(log);
+		}
+		break;
+	}
+	case REQ_BROKER_TAKE: {
+		const struct lab_broker *b = lab_broker_for(r->lab, r->dut->id);
+		FILE *log = b && b->ns ? evfile(evfd, "fixtures.txt") : NULL;
+		rep.rc = hw_broker_take(b, rep.why, sizeof(rep.why));
+		if (log) {
+			fprintf(log, "= broker taken%s\n", rep.rc < 0 ? " FAILED" : "");
+			fclose(log);
+		}
+		if (b && b->ns)
+			st->broker = 1;
+		break;
+	}
+	case REQ_LOCAL_DECLARED: {
+		struct procnet_pids pids = { 0 };
+		struct strbuf sb;
+		if (q.port < 0 || (size_t)q.port >= r->dut->nlocal) {
+			snprintf(rep.why, sizeof(rep.why), "refused: the DUT description has no <local-process> number %d",
+				 (int)q.port);
+			break;
+		}
+		rep.rc = procnet_declared(&r->dut->local[q.port], &pids, rep.why, sizeof(rep.why));
+		sb_init(&sb);
+		for (size_t i = 0; i < pids.n; i++)
+			sb_addf(&sb, "%d\n", pids.pid[i]);
+		blob = blob_of(sb.buf ? sb.buf : "");
+		sb_release(&sb);
+		procnet_pids_release(&pids);
+		break;
+	}
+	case REQ_LOCAL_OWNERS: {
+		struct procnet_table t = { 0 };
+		struct procnet_owners own = { 0 };
+		struct strbuf sb;
+		if ((rep.rc = procnet_load(&t, rep.why, sizeof(rep.why))) == 0)
+			rep.rc = procnet_owners_find(&t, &own, rep.why, sizeof(rep.why));
+		sb_init(&sb);
+		sb_addf(&sb, "unreadable %d\n", own.unreadable);
+		for (size_t i = 0; i < own.n; i++)
+			sb_addf(&sb, "%lu %d %s\n", own.o[i].inode, own.o[i].pid, own.o[i].comm);
+		blob = blob_of(sb.buf);
+		sb_release(&sb);
+		procnet_owners_release(&own);
+		procnet_release(&t);
+		break;
+	}
+	default:
+		snprintf(rep.why, sizeof(rep.why), "refused: unknown request %u", (unsigned)q.op);
+	}
+answer:;
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &rep, sizeof(rep) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	if (blob >= 0) {
+		memset(cbuf, 0, sizeof(cbuf));
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &blob, sizeof(blob));
+	}
+	n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	if (blob >= 0)
+		close(blob);
+	return n == (ssize_t)sizeof(rep) ? 0 : -1;
+}
+
+/* Runs one case in a child.  0 with *o filled, or -EINTR when a signal stopped us.  evfd: the
+ * case's evidence folder, -1 if it could not be made; st: what the case left changed. */
+static int run_child(const struct plan_item *it, const struct runner *r, int evfd, struct fixstate *st,
+		     struct outcome *o)
 {
 	char *evdir = xasprintf("%s/evidence/%s", r->outdir, it->c->id);
-	int resp[2] = { -1, -1 }, outp[2] = { -1, -1 }, status = 0, ret = 0;
+	int resp[2] = { -1, -1 }, outp[2] = { -1, -1 }, reqp[2] = { -1, -1 }, status = 0, ret = 0;
 	char res[RESULT_CAP];
 	size_t reslen = 0;
-	struct capture cap = { .evdir = evdir, .fd = -1, .verbose = r->verbose };
+	struct capture cap = { .evfd = evfd, .fd = -1, .verbose = r->verbose };
 	int64_t deadline_ms = it->deadline_ms, m0;
-	int timed_out = 0, reaped = 0, res_open = 1, out_open = 1, pidfd = -1;
+	int timed_out = 0, reaped = 0, res_open = 1, out_open = 1, req_open = 1, pidfd = -1;
 	pid_t pid;
 
 	o->start_ms = time_now_ms();
 	m0 = time_mono_ms();
-	if (pipe2(resp, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0) {
+	if (evfd < 0) {
+		o->verdict = KEUR_ERROR;
+		o->reason = xasprintf("harness: cannot make the evidence folder %s: %s", evdir, strerror(errno));
+		goto out;
+	}
+	if (pipe2(resp, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, reqp) < 0) {
 		o->verdict = KEUR_ERROR;
 		o->reason = xasprintf("harness: pipe: %s", strerror(errno));
 		goto out;
@@ -242,16 +571,18 @@ static int run_child(const struct plan_item *it, const struct runner *r, struct 
 	if (pid == 0) {
 		close(resp[0]);
 		close(outp[0]);
-		child_main(it, r, evdir, resp[1], outp[1], getppid());
+		close(reqp[0]);
+		child_main(it, r, evdir, evfd, resp[1], outp[1], reqp[1], getppid());
 	}
 	setpgid(pid, pid);	/* also in the parent, so that a kill never races the child's own call */
 	close(resp[1]);
 	close(outp[1]);
-	resp[1] = outp[1] = -1;
+	close(reqp[1]);
+	resp[1] = outp[1] = reqp[1] = -1;
 	pidfd = pidfd_of(pid);
 
 	while (!reaped) {
-		struct pollfd pf[3];
+		struct pollfd pf[4];
 		int npf = 0;
 		int64_t left = deadline_ms - (time_mono_ms() - m0);
 
@@ -272,6 +603,8 @@ static int run_child(const struct plan_item *it, const struct runner *r, struct 
 			pf[npf].fd = resp[0], pf[npf++].events = POLLIN;
 		if (out_open)
 			pf[npf].fd = outp[0], pf[npf++].events = POLLIN;
+		if (req_open)
+			pf[npf].fd = reqp[0], pf[npf++].events = POLLIN;
 		/* The child's end wakes the poll at once through its pidfd; without one (kernels before
 		 * 5.3), short polls: a grandchild may hold the pipes open after the case itself exited. */
 		if (pidfd >= 0)
@@ -282,6 +615,11 @@ static int run_child(const struct plan_item *it, const struct runner *r, struct 
 			ssize_t n;
 			if (pf[i].fd == pidfd || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
+			if (pf[i].fd == reqp[0]) {
+				if (serve(r, evfd, reqp[0], pid, st, o) < 0)
+					req_open = 0;
+				continue;
+			}
 			n = read(pf[i].fd, buf, sizeof(buf));
 			if (n < 0 && errno == EINTR)
 				continue;
@@ -362,6 +700,8 @@ out:
 			close(resp[i]);
 		if (outp[i] >= 0)
 			close(outp[i]);
+		if (reqp[i] >= 0)
+			close(reqp[i]);
 	}
 	if (pidfd >= 0)
 		close(pidfd);
@@ -435,33 +775,11 @@ void runner_plan_record(const struct plan_item *it, struct jrec *rec)
 	jrec_add(rec, "reqs", it->reqs);
 }
 
-/* Whether the case left thing ("uplink", "power") changed, by the state lines that ctx.c
- * writes into fixtures.txt: the last one is a cut or switch-off, or a change that failed. */
-static int left_changed(const char *path, const char *thing)
-{
-	FILE *f = path ? fopen(path, "r") : NULL;
-	char line[512];
-	int changed = 0;
-	size_t n = strlen(thing);
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		const char *state = line + 2 + n + 1;
-		if (strncmp(line, "= ", 2) || strncmp(line + 2, thing, n) || line[2 + n] != ' ' || strstr(state, "NOT DONE"))
-			continue;	/* not about thing, or nothing was tried: the state stays as it was */
-		changed = strstr(state, "FAILED") || !strncmp(state, "cut", 3) || !strncmp(state, "off", 3) ||
-			  !strncmp(state, "taken", 5);
-	}
-	fclose(f);
-	return changed;
-}
-
 /* Puts the DUT's fixtures back to normal: uplink up, power on, the broker address where it
  * lives.  A netns or command fixture is put back unconditionally (that is idempotent); a manual
- * one only when only_if (the case's fixtures.txt) says the case left it changed, so that an
- * operator is not asked for nothing.  log (may be NULL) gets what was done.  0, or -1 with why. */
-static int put_back(const struct keur_lab *l, const struct keur_dut *d, unsigned needs, const char *only_if,
+ * one only when st (NULL: none) says the case left it changed, so that an operator is not asked
+ * for nothing.  log (may be NULL) gets what was done.  0, or -1 with why. */
+static int put_back(const struct keur_lab *l, const struct keur_dut *d, unsigned needs, const struct fixstate *st,
 		    const char *when, FILE *log, char *why, size_t len)
 {
 	const struct lab_fixture *up = lab_fixture_for(l->uplinks, l->nuplinks, d->id);
@@ -470,7 +788,7 @@ static int put_back(const struct keur_lab *l, const struct keur_dut *d, unsigned
 	char msg[512];
 	int rc = 0;
 
-	if ((needs & NEED_FIX_UPLINK) && up && (strcmp(up->method, "manual") || left_changed(only_if, "uplink"))) {
+	if ((needs & NEED_FIX_UPLINK) && up && (strcmp(up->method, "manual") || (st && st->uplink))) {
 		int e = hw_uplink_restore(up, log, msg, sizeof(msg));
 		if (log)
 			fprintf(log, "%s: uplink restore: %s\n", when, e ? msg : "done");
@@ -479,7 +797,7 @@ static int put_back(const struct keur_lab *l, const struct keur_dut *d, unsigned
 			rc = -1;
 		}
 	}
-	if ((needs & NEED_FIX_POWER) && pw && (strcmp(pw->method, "manual") || left_changed(only_if, "power"))) {
+	if ((needs & NEED_FIX_POWER) && pw && (strcmp(pw->method, "manual") || (st && st->power))) {
 		int e = hw_power_on(pw, log, msg, sizeof(msg));
 		if (log)
 			fprintf(log, "%s: power on: %s\n", when, e ? msg : "done");
@@ -502,31 +820,124 @@ static int put_back(const struct keur_lab *l, const struct keur_dut *d, unsigned
 
 /* Puts back what a case may have changed, whatever became of the case: 0, or -1 with why.
  * What was done goes into the case's evidence (fixtures.txt) before the evidence is hashed. */
-static int restore_fixtures(const struct runner *r, const struct plan_item *it, char *why, size_t len)
+static int restore_fixtures(const struct runner *r, const struct plan_item *it, int evfd, const struct fixstate *st,
+			    char *why, size_t len)
 {
-	char *path = xasprintf("%s/evidence/%s/fixtures.txt", r->outdir, it->c->id);
 	/* A case may use a fixture without needing it (OFFLINE-POWER-001 takes the broker address
 	 * when the DUT is an MQTT client; UPDATE-INTERRUPT-001 switches the power where the lab
-	 * can): its record says so. */
-	unsigned needs = it->c->needs | (left_changed(path, "broker") ? NEED_FIX_BROKER : 0) |
-			 (left_changed(path, "power") ? NEED_FIX_POWER : 0) | (left_changed(path, "uplink") ? NEED_FIX_UPLINK : 0);
+	 * can): what the parent did for it says so. */
+	unsigned needs = it->c->needs | (st->broker ? NEED_FIX_BROKER : 0) | (st->power ? NEED_FIX_POWER : 0) |
+			 (st->uplink ? NEED_FIX_UPLINK : 0);
 	const struct lab_broker *b = (needs & NEED_FIX_BROKER) ? lab_broker_for(r->lab, r->dut->id) : NULL;
-	FILE *ev = NULL;
+	FILE *ev;
 	int rc;
 
-	if (!(needs & (NEED_FIX_UPLINK | NEED_FIX_POWER)) && !(b && b->ns)) {
-		free(path);
+	if (!(needs & (NEED_FIX_UPLINK | NEED_FIX_POWER)) && !(b && b->ns))
 		return 0;
-	}
-	char *dir = path_dir(path);
-	mkdir_p(dir, 0755);
-	free(dir);
-	ev = fopen(path, "a");
-	rc = put_back(r->lab, r->dut, needs, path, "after the case", ev, why, len);
+	ev = evfile(evfd, "fixtures.txt");
+	rc = put_back(r->lab, r->dut, needs, st, "after the case", ev, why, len);
 	if (ev)
 		fclose(ev);
-	free(path);
 	return rc;
+}
+
+/* The case's evidence folder, made and opened by the parent before the case; when cases give
+ * up root, it is handed to the case user, the one place the case may write.  -1 on error. */
+static int evdir_open(const struct runner *r, const char *evdir)
+{
+	int fd;
+
+	if (mkdir_p(evdir, 0755) < 0 || (fd = open(evdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -1;
+	if (r->contain.drop && (fchown(fd, r->contain.uid, r->contain.gid) < 0 || fchmod(fd, 0700) < 0)) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* After the case: the folder and what is in it back to the parent's user, readable by it alone
+ * (no later case may read it), before anything there is read or hashed. */
+static void evdir_reclaim(const struct runner *r, int evfd)
+{
+	DIR *d;
+	struct dirent *e;
+	int dfd;
+
+	if (!r->contain.drop || evfd < 0)
+		return;
+	if (fchown(evfd, geteuid(), getegid()) < 0 || fchmod(evfd, 0700) < 0)
+		return;
+	if ((dfd = dup(evfd)) < 0 || !(d = fdopendir(dfd))) {
+		if (dfd >= 0)
+			close(dfd);
+		return;
+	}
+	rewinddir(d);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			fchownat(evfd, e->d_name, geteuid(), getegid(), AT_SYMLINK_NOFOLLOW);
+	closedir(d);
+}
+
+/* A case from start to end: its evidence folder, the case, the folder back from the case user,
+ * the fixtures back.  Returns as run_child; *restored as restore_fixtures. */
+static int run_one(const struct runner *r, const struct plan_item *it, struct outcome *o, int *restored, char *why,
+		   size_t len)
+{
+	char *evdir = xasprintf("%s/evidence/%s", r->outdir, it->c->id);
+	struct fixstate st = { 0 };
+	int evfd = evdir_open(r, evdir);
+	int ir = run_child(it, r, evfd, &st, o);
+
+	evdir_reclaim(r, evfd);
+	*restored = restore_fixtures(r, it, evfd, &st, why, len);
+	if (evfd >= 0)
+		close(evfd);
+	rmdir(evdir);	/* only when empty: a case that wrote no evidence leaves no folder */
+	free(evdir);
+	return ir;
+}
+
+/* What the case process ran as, as /proc showed it once the process had given up root. */
+static void containment_record(struct jrec *rec, const struct runner *r, const struct outcome *o)
+{
+	char text[300];
+
+	if (!o->contained) {
+		jrec_add(rec, "contain", "unknown: the case process ended before it reported in");
+		return;
+	}
+	contain_text(&o->cont, r->contain.drop ? r->contain.user : NULL, text, sizeof(text));
+	if (r->contain.drop)
+		jrec_add(rec, "contain", text);
+	else
+		jrec_addf(rec, "contain", "%s; nothing dropped: %s", text, r->contain.why);
+	jrec_addf(rec, "contain-uid", "%ld", o->cont.uid);
+	jrec_addf(rec, "contain-caps", "%llx", o->cont.cap_eff | o->cont.cap_prm);
+	jrec_addf(rec, "contain-nnp", "%d", o->cont.nnp);
+}
+
+/* Before the cases, when they give up root: what the parent keeps out of their reach (the
+ * journal, the evidence of cases already run, a resumed run's included) readable by it alone. */
+static void lock_down(const struct runner *r)
+{
+	char *path = xasprintf("%s/journal", r->outdir);
+	DIR *d;
+	struct dirent *e;
+
+	chmod(path, 0600);
+	free(path);
+	path = xasprintf("%s/evidence", r->outdir);
+	if ((d = opendir(path))) {
+		while ((e = readdir(d)))
+			if (e->d_name[0] != '.')
+				fchmodat(dirfd(d), e->d_name, 0700, 0);
+		closedir(d);
+	}
+	free(path);
 }
 
 int runner_repair(const struct keur_lab *l, const struct keur_dut *d, const char *outdir, char *why, size_t len)
@@ -645,7 +1056,9 @@ static int versions_probe(struct runner *r)
 	struct outcome o = { 0 };
 	if (r->progress)
 		fprintf(stderr, "\r\033[K%s: which MQTT versions the broker speaks", MQTT_VERSIONS_ID);
-	if (run_child(&probe, r, &o) == -EINTR) {
+	int restored;
+	char rwhy[600];
+	if (run_one(r, &probe, &o, &restored, rwhy, sizeof(rwhy)) == -EINTR) {
 		free(o.reason);
 		return -EINTR;
 	}
@@ -660,6 +1073,8 @@ int runner_run(struct runner *r)
 	int perr;
 
 	r->case_memory_mb = case_memory_mb();
+	if (r->contain.drop)
+		lock_down(r);
 	if ((perr = versions_probe(r)) < 0) {
 		if (perr != -EINTR)
 			fprintf(stderr, "keur: cannot write the journal: %s\n", strerror(-perr));
@@ -686,8 +1101,7 @@ int runner_run(struct runner *r)
 			o.start_ms = time_now_ms();
 		} else {
 			progress_line(r, i + 1, it, NULL);
-			int ir = run_child(it, r, &o);
-			restored = restore_fixtures(r, it, restore_why, sizeof(restore_why));
+			int ir = run_one(r, it, &o, &restored, restore_why, sizeof(restore_why));
 			if (ir == -EINTR) {
 				if (r->progress)
 					fputs("\r\033[K", stderr);
@@ -704,6 +1118,8 @@ int runner_run(struct runner *r)
 		jrec_addf(&rec, "duration-ms", "%lld", (long long)o.duration_ms);
 		if (o.maxrss_kb > 0)
 			jrec_addf(&rec, "maxrss-kb", "%ld", o.maxrss_kb);
+		if (it->pre == KEUR_NONE)
+			containment_record(&rec, r, &o);
 		add_evidence(&rec, r->outdir, it->c->id);
 		/* Journal first, fsync'ed; only then does the result exist for anyone. */
 		err = journal_append(r->journal, &rec, 1);

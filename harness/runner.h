@@ -3,6 +3,7 @@
 #ifndef KEUR_RUNNER_H
 #define KEUR_RUNNER_H
 
+#include "contain.h"
 #include "input.h"
 #include "journal.h"
 #include "plan.h"
@@ -18,6 +19,7 @@ struct runner {
 	int verbose;			/* echo each case's output as TAP comments */
 	int progress;			/* a compact line per case on stderr */
 	long case_memory_mb;		/* each case's data memory ceiling; set by runner_run */
+	struct contain contain;		/* who cases run as (contain_plan, before the run) */
 };
 
 /* Runs every case of the plan not finished already, printing TAP on stdout.

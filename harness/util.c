@@ -494,3 +494,27 @@ int url_split(const char *url, char *host, size_t hlen, int *port, const char **
 		*path = slash;
 	return 0;
 }
+
+static struct {
+	char *path;
+	int fd;
+} preopened[8];
+static size_t npreopened;
+
+void preopen_add(const char *path, int fd)
+{
+	if (npreopened < ARRAY_SIZE(preopened)) {
+		preopened[npreopened].path = xstrdup(path);
+		preopened[npreopened++].fd = fd;
+	} else {
+		close(fd);
+	}
+}
+
+int preopen_dup(const char *path)
+{
+	for (size_t i = 0; i < npreopened; i++)
+		if (!strcmp(preopened[i].path, path))
+			return fcntl(preopened[i].fd, F_DUPFD_CLOEXEC, 3);
+	return -1;
+}

@@ -75,6 +75,12 @@ int file_write_atomic(const char *path, const char *data, size_t len);
  * 0, -EFBIG when it is larger than max bytes, -EINVAL when it is not a regular file, or -errno. */
 int file_copy(const char *from, const char *to, int64_t max, char sha[65], int64_t *size);
 
+/* Descriptors opened before a case process gave up root (runner.c: a serial line the case
+ * could not open afterwards), by the path the description names.  preopen_dup returns a
+ * duplicate the caller closes, or -1 when path was not opened so. */
+void preopen_add(const char *path, int fd);
+int preopen_dup(const char *path);
+
 /* Joins dir and a relative name; absolute names are returned as they are. Caller frees. */
 char *path_join(const char *dir, const char *name);
 /* Splits http://ADDRESS[:PORT]/PATH (numeric IPv4, or [IPv6]): 0, or -1 when it is not one.

@@ -306,6 +306,17 @@ static int conformance_write_sel(const struct run_view *rv, const char *dir)
 		}
 		xo_elem(&x, "title", jrec_get(c->plan, "title"));
 		xo_elem(&x, "reason", c->result ? jrec_get(c->result, "reason") : "not run: the run ended before this case");
+		if (c->result && jrec_get(c->result, "contain")) {
+			/* What the case process ran as, seen in /proc by the parent (contain.h). */
+			xo_open(&x, "containment");
+			if (jrec_get(c->result, "contain-uid")) {
+				xo_attr(&x, "uid", jrec_get(c->result, "contain-uid"));
+				xo_attr(&x, "capabilities", jrec_get(c->result, "contain-caps"));
+				xo_attr(&x, "no-new-privs", jrec_get_i64(c->result, "contain-nnp", 0) ? "true" : "false");
+			}
+			xo_text(&x, jrec_get(c->result, "contain"));
+			xo_close(&x);
+		}
 		evidence_elems(&x, c->result, jrec_get(c->plan, "id"));
 		xo_close(&x);
 	}

@@ -52,6 +52,8 @@ void tap_case(FILE *f, size_t n, const struct rv_case *c)
 		fprintf(f, "  duration_ms: %lld\n", (long long)jrec_get_i64(c->result, "duration-ms", 0));
 	if (c->result && jrec_get(c->result, "maxrss-kb"))
 		fprintf(f, "  maxrss_kb: %lld\n", (long long)jrec_get_i64(c->result, "maxrss-kb", 0));
+	if (c->result && jrec_get(c->result, "contain"))
+		yaml_str(f, "containment", jrec_get(c->result, "contain"));
 	if (jrec_get(c->plan, "reqs"))
 		yaml_str(f, "requirements", jrec_get(c->plan, "reqs"));
 	fputs("  ...\n", f);

@@ -391,7 +391,7 @@ struct judge {
 enum holder { HELD_DUT, HELD_OTHER, HELD_UNKNOWN };
 
 /* Reads the tables when the address is shared: their state right after the scan. */
-static void judge_init(struct judge *j, const char *host, const struct local_dut *dut)
+static void judge_init(struct keur_ctx *ctx, struct judge *j, const char *host, const struct local_dut *dut)
 {
 	memset(j, 0, sizeof(*j));
 	j->host = host;
@@ -400,7 +400,7 @@ static void judge_init(struct judge *j, const char *host, const struct local_dut
 	sb_init(&j->unjudged);
 	sb_init(&j->others);
 	if (j->shared && procnet_load(&j->tab, j->tables_why, sizeof(j->tables_why)) == 0)
-		j->tables_ok = procnet_owners_find(&j->tab, &j->own, j->tables_why, sizeof(j->tables_why)) == 0;
+		j->tables_ok = keur_local_owners(ctx, &j->own, j->tables_why, sizeof(j->tables_why)) == 0;
 }
 
 static void judge_release(struct judge *j)
@@ -534,7 +534,7 @@ static int scan_host_tcp(struct keur_ctx *ctx, const struct scan *sc, struct jud
 		keur_find(f, FIND_OPEN, "%s", why);
 		return -1;
 	}
-	judge_init(j, j->host, j->dut);
+	judge_init(ctx, j, j->host, j->dut);
 	if (j->shared)
 		keur_note(ctx, "%s is an address of this machine: who holds each open port, from the kernel's socket tables%s%s",
 			  j->host, j->tables_ok ? "" : ": cannot be told: ", j->tables_ok ? "" : j->tables_why);
@@ -658,7 +658,7 @@ static void local_dut_find(struct keur_ctx *ctx, const struct keur_dut *d, const
 		const struct dut_local_process *lp = &d->local[i];
 		char why[400];
 		size_t before = dut->pids.n;
-		if (procnet_declared(lp, &dut->pids, why, sizeof(why)) < 0) {
+		if (keur_local_declared(ctx, i, &dut->pids, why, sizeof(why)) < 0) {
 			keur_find(f, FIND_OPEN, "<local-process %s=\"%s\"> (line %d) names no running process: %s; the DUT "
 				  "description's declaration cannot be checked", dut_local_kind_name(lp->kind), lp->value,
 				  lp->line, why);

@@ -5,7 +5,7 @@
 # the installed profiles, a run against a broker; dpkg -r removes it.  Runs alone, after the
 # other tests (make check-package), as it compiles keur once more.
 . "$(dirname "$0")/lib.sh"
-plan 16
+plan 18
 
 version=$(changelog_version)
 deb=keur_${version}_$(dpkg --print-architecture).deb
@@ -81,6 +81,10 @@ in_chroot keur run --profile csr-label --dut /tmp/dut.xml --only MQTT-AUTH-001,M
 is $? 1 "installed: keur run --profile csr-label on an anonymous broker: exit 1"
 is "$(verdict_of "$TMP/run.tap" MQTT-AUTH-001)" fail "installed: MQTT-AUTH-001 fails on the anonymous broker"
 xmllint --noout --schema "$TOP/reports/report.xsd" "$C/tmp/run/report.xml" 2> /dev/null; ok $? "installed: its report.xml is valid"
+kuid=$(in_chroot getent passwd _keur | cut -d: -f3)
+like "$kuid" "^[1-9][0-9]*$" "installed: the package made the system user _keur"
+like "$(grep '^case id=MQTT-AUTH-001 ' "$C/tmp/run/journal")" " contain-uid=$kuid contain-caps=0 contain-nnp=1 " \
+	"installed: keur run as root ran its cases as _keur, without capabilities"
 gzip -dc "$C/usr/share/man/man1/keur.1.gz" 2> /dev/null | grep -q "^\.TH KEUR 1 .*keur $version"
 ok $? "installed: keur(1), compressed, for this version"
 

@@ -1,5 +1,7 @@
 /* selftest_suite.c — cases that misbehave on purpose, to test the runner itself.  Linked only
  * into tests/keur-selftest and tests/unit, never into keur. */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +162,117 @@ static void slow(struct keur_ctx *ctx)
 		keur_verdict(ctx, KEUR_PASS, "slow and passing");
 }
 
+/* From inside a running case, what a hostile device that took over the case process would try
+ * first (contain.h): each attempt must be refused.  Paths come from the test: KEUR_SELFTEST_KEY
+ * (the lab's signing key), KEUR_SELFTEST_OUT (the run directory), KEUR_SELFTEST_SUID (a
+ * set-user-ID-root program that prints its effective uid).  contain.txt says what was seen. */
+static void try_open(FILE *ev, struct strbuf *allowed, const char *what, const char *path, int flags)
+{
+	int fd = path ? open(path, flags | O_CLOEXEC | O_NONBLOCK, 0644) : -1;
+
+	if (!path) {
+		fprintf(ev, "%s: not tried (no path given)\n", what);
+	} else if (fd < 0) {
+		fprintf(ev, "%s (%s): refused: %s\n", what, path, strerror(errno));
+	} else {
+		fprintf(ev, "%s (%s): ALLOWED\n", what, path);
+		sb_addf(allowed, "%s%s", allowed->len ? "; " : "", what);
+		close(fd);
+	}
+}
+
+static void contain_probe(struct keur_ctx *ctx)
+{
+	FILE *ev = keur_evidence(ctx, "contain.txt");
+	const char *out = getenv("KEUR_SELFTEST_OUT"), *suid = getenv("KEUR_SELFTEST_SUID");
+	char *journal = out ? xasprintf("%s/journal", out) : NULL;
+	char *other = out ? xasprintf("%s/evidence/SELF-EVIDENCE-001/transcript.txt", out) : NULL;
+	struct strbuf allowed;
+	int fd;
+
+	if (!ev) {
+		keur_verdict(ctx, KEUR_ERROR, "cannot write contain.txt in the case's own evidence folder");
+		return;
+	}
+	sb_init(&allowed);
+	fprintf(ev, "uid %ld euid %ld gid %ld egid %ld\n", (long)getuid(), (long)geteuid(), (long)getgid(), (long)getegid());
+	try_open(ev, &allowed, "read /etc/shadow", "/etc/shadow", O_RDONLY);
+	try_open(ev, &allowed, "read the lab's signing key", getenv("KEUR_SELFTEST_KEY"), O_RDONLY);
+	try_open(ev, &allowed, "write the journal", journal, O_WRONLY | O_APPEND);
+	try_open(ev, &allowed, "write the journal from the evidence folder", "../../journal", O_WRONLY | O_APPEND);
+	try_open(ev, &allowed, "read another case's evidence", other, O_RDONLY);
+	try_open(ev, &allowed, "read another case's evidence from here", "../SELF-EVIDENCE-001/transcript.txt", O_RDONLY);
+	try_open(ev, &allowed, "write into another case's evidence", "../SELF-EVIDENCE-001/planted", O_WRONLY | O_CREAT);
+	try_open(ev, &allowed, "open the controlling terminal", "/dev/tty", O_RDWR);
+	if (kill(getppid(), 0) == 0) {
+		fprintf(ev, "signal the parent (PID %ld): ALLOWED\n", (long)getppid());
+		sb_addf(&allowed, "%ssignal the parent", allowed.len ? "; " : "");
+	} else {
+		fprintf(ev, "signal the parent (PID %ld): refused: %s\n", (long)getppid(), strerror(errno));
+	}
+	if (setuid(0) == 0 || seteuid(0) == 0) {
+		fprintf(ev, "setuid(0): ALLOWED\n");
+		sb_addf(&allowed, "%ssetuid(0)", allowed.len ? "; " : "");
+	} else {
+		fprintf(ev, "setuid(0): refused: %s\n", strerror(errno));
+	}
+	if (suid) {
+		/* A set-user-ID root program: with no_new_privs it runs as the case user. */
+		char cmd[600], line[64] = "";
+		snprintf(cmd, sizeof(cmd), "'%s' -u 2>&1", suid);
+		FILE *p = popen(cmd, "r");
+		if (p && fgets(line, sizeof(line), p))
+			line[strcspn(line, "\n")] = '\0';
+		if (p)
+			pclose(p);
+		if (!strcmp(line, "0")) {
+			fprintf(ev, "run set-user-ID root %s: ALLOWED (effective uid 0)\n", suid);
+			sb_addf(&allowed, "%sa set-user-ID root program", allowed.len ? "; " : "");
+		} else {
+			fprintf(ev, "run set-user-ID root %s: refused: it ran with effective uid %s\n", suid, line);
+		}
+	}
+	/* Its own folder is where it may write. */
+	fd = open("contain-own.txt", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	fprintf(ev, "write into its own evidence folder: %s\n", fd >= 0 ? "allowed" : strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	fclose(ev);
+	if (allowed.len)
+		keur_verdict(ctx, KEUR_FAIL, "the case process could: %s", allowed.buf);
+	else
+		keur_verdict(ctx, KEUR_PASS, "every attempt to leave the case's confinement was refused");
+	sb_release(&allowed);
+	free(journal);
+	free(other);
+}
+
+/* Plants a link to KEUR_SELFTEST_VICTIM where the parent keeps the case's output (output.log),
+ * then prints: the parent must not follow it. */
+static void plant(struct keur_ctx *ctx)
+{
+	const char *victim = getenv("KEUR_SELFTEST_VICTIM");
+	char *path = keur_evidence_path(ctx, "output.log");
+
+	if (victim && path) {
+		unlink(path);
+		if (symlink(victim, path) < 0)
+			keur_note(ctx, "symlink: %s", strerror(errno));
+	}
+	free(path);
+	printf("overwritten by a case\n");
+	fflush(stdout);
+	keur_verdict(ctx, KEUR_PASS, "planted a link and printed");
+}
+
+/* Holds the case process for KEUR_SELFTEST_SLOW_MS so that a test can look at it in /proc. */
+static void linger(struct keur_ctx *ctx)
+{
+	const char *ms = getenv("KEUR_SELFTEST_SLOW_MS");
+	usleep((useconds_t)(ms ? atoi(ms) : 0) * 1000);
+	keur_verdict(ctx, KEUR_PASS, "lingered");
+}
+
 static const struct keur_case cases[] = {
 	{ "SELF-PASS-001", "a case that passes", "selftest", 0, 5, 0, pass },
 	{ "SELF-FAIL-001", "a case that fails", "selftest", 0, 5, 0, fail },
@@ -171,6 +284,9 @@ static const struct keur_case cases[] = {
 	{ "SELF-NOISE-001", "a case that prints noise", "selftest", 0, 5, 0, noise },
 	{ "SELF-PARTIAL-001", "a case that prints half a line", "selftest", 0, 5, 0, partial },
 	{ "SELF-EVIDENCE-001", "a case that writes evidence", "selftest", 0, 5, 0, evidence },
+	{ "SELF-CONTAIN-001", "a case that tries to leave its confinement", "selftest", 0, 10, 0, contain_probe },
+	{ "SELF-LINGER-001", "a case that stays a while", "selftest", 0, 30, 0, linger },
+	{ "SELF-PLANT-001", "a case that plants a link where its output goes", "selftest", 0, 10, 0, plant },
 	{ "SELF-SPAWN-001", "a case that leaves a process behind", "selftest", 0, 10, 0, spawn },
 	{ "SELF-TWICE-001", "a case that settles twice", "selftest", 0, 5, 0, twice },
 	{ "SELF-NA-001", "a case for Modbus devices", "selftest", NEED_MODBUS, 5, 0, pass },
