@@ -51,6 +51,10 @@ int mb_open(const struct mb_target *t, struct mb_session **out, char *why, size_
 	}
 	*out = calloc(1, sizeof(**out));
 	if (!*out) {
+		if (fd >= 0) {
+			close(fd);
+			modbus_set_socket(ctx, -1);
+		}
 		modbus_close(ctx);
 		modbus_free(ctx);
 		snprintf(why, len, "out of memory");

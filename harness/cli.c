@@ -920,6 +920,12 @@ static int cmd_run(int argc, char **argv)
 			fprintf(stderr, "keur: cannot sign with these: %s\n", why);
 			return EXIT_USAGE;
 		}
+		/* Only the signing process reads the key; its mode must keep everyone else out too,
+		 * the user cases run as included (contain.h). */
+		struct stat st;
+		if (stat(a.sign_key, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)))
+			fprintf(stderr, "keur: warning: the signing key %s is open to others than its owner (mode %04o): "
+				"chmod 600 it\n", a.sign_key, (unsigned)(st.st_mode & 07777));
 	}
 	if (!a.operator)
 		a.operator = cli_operator_default();

@@ -11,7 +11,8 @@ struct keur_ctx {
 	const struct keur_case *c;
 	const struct keur_dut *dut;
 	const struct keur_lab *lab;
-	char *evdir;		/* OUT/evidence/CASE-ID, created on first use */
+	char *evdir;		/* OUT/evidence/CASE-ID; "." once the case works in it (contain.h) */
+	const char *evdir_path;	/* OUT/evidence/CASE-ID in either case */
 	enum keur_verdict verdict;
 	char reason[1024];
 	int64_t t0;		/* monotonic ms when the case started */

@@ -64,6 +64,7 @@ struct outcome {
  * AddressSanitizer, whose shadow memory the limit would count. */
 #define CASE_MEMORY_MB 64
 #define CASE_OOM_STATUS 71
+#define CASE_FILE_MAX ((rlim_t)4 << 30)	/* the largest file a case process may write when it gave up root */
 
 static long case_memory_mb(void)
 {
@@ -113,12 +114,13 @@ static void hand_over(char **path, int *keep, size_t *nkeep, size_t cap)
 }
 
 /* What a case needs of the DUT and lab descriptions' files, handed over before root goes; and
- * the serial lines of a Modbus case, opened while it may still. */
+ * the DUT's serial lines, which the parent opened for the run (runner_run). */
 static size_t hand_over_inputs(const struct plan_item *it, const struct runner *r, int *keep, size_t n, size_t cap)
 {
 	struct keur_dut *d = r->dut;
 	struct keur_lab *l = (struct keur_lab *)r->lab;
 
+	n += preopen_fds(keep + n, cap - n);
 	for (size_t i = 0; i < d->nmqtt; i++)
 		hand_over(&d->mqtt[i].ca_file, keep, &n, cap);
 	for (size_t i = 0; i < d->ncoap; i++)
@@ -126,13 +128,6 @@ static size_t hand_over_inputs(const struct plan_item *it, const struct runner *
 	for (size_t i = 0; i < d->nmodbus; i++) {
 		hand_over(&d->modbus[i].ca_file, keep, &n, cap);
 		hand_over(&d->modbus[i].ca_key, keep, &n, cap);
-		if (d->modbus[i].serial && (it->c->needs & NEED_MODBUS) && n < cap) {
-			int fd = open(d->modbus[i].serial, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-			if (fd >= 0) {
-				preopen_add(d->modbus[i].serial, fd);
-				keep[n++] = fd;
-			}
-		}
 	}
 	if (d->update && (it->c->needs & NEED_UPDATE)) {
 		hand_over(&d->update->image, keep, &n, cap);
@@ -190,8 +185,12 @@ static void child_main(const struct plan_item *it, const struct runner *r, const
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.evdir = (char *)evdir;
+	ctx.evdir_path = evdir;
 	if (r->contain.drop) {
 		nkeep = hand_over_inputs(it, r, keep, nkeep, ARRAY_SIZE(keep));
+		/* No evidence file the parent would spend hours hashing. */
+		struct rlimit fs = { CASE_FILE_MAX, CASE_FILE_MAX };
+		setrlimit(RLIMIT_FSIZE, &fs);
 		/* Its evidence folder is the case's working folder: it need not see the way there. */
 		if (fchdir(evfd) == 0)
 			ctx.evdir = (char *)".";
@@ -232,8 +231,8 @@ static void child_main(const struct plan_item *it, const struct runner *r, const
 /* A case's captured stdout and stderr: kept as evidence up to OUTPUT_CAP bytes, and with
  * --verbose shown as TAP comments, never as bare lines a TAP reader could take for results. */
 struct capture {
-	int evfd;		/* the case's evidence folder */
-	int fd, verbose, midline;
+	int fd;			/* a memory file (casewatch), -1 until there is output */
+	int verbose, midline;
 	size_t kept, dropped;
 };
 
@@ -278,11 +277,9 @@ static void capture_add(struct capture *cap, const char *buf, size_t n)
 		cap->dropped += n;
 		return;
 	}
-	if (cap->fd < 0) {
-		if (cap->evfd < 0 || (cap->fd = evfile_fd(cap->evfd, "output.log", 1)) < 0) {
-			cap->dropped += n;
-			return;
-		}
+	if (cap->fd < 0 && (cap->fd = memfd_create("output.log", MFD_CLOEXEC)) < 0) {
+		cap->dropped += n;
+		return;
 	}
 	size_t take = n > OUTPUT_CAP - cap->kept ? OUTPUT_CAP - cap->kept : n;
 	write_all(cap->fd, buf, take);
@@ -300,8 +297,6 @@ static void capture_end(struct capture *cap)
 		int n = snprintf(note, sizeof(note), "\n[keur: %zu further bytes of output dropped]\n", cap->dropped);
 		write_all(cap->fd, note, (size_t)n);
 	}
-	if (cap->fd >= 0)
-		close(cap->fd);
 }
 
 /* The verdict line a child writes, up to RESULT_CAP - 1 bytes. */
@@ -342,11 +337,31 @@ static pid_t wait_case(pid_t pid, int *status, int flags, struct outcome *o)
 	return r;
 }
 
-/* What a case left changed, as the parent saw it do so (it does every change itself): what
- * restore_fixtures puts back.  A change that failed counts: the state is unknown. */
-struct fixstate {
+/* What the parent keeps about a running case.  What the case left changed, as the parent saw it
+ * do so (it does every change itself): what restore_fixtures puts back; a change that failed
+ * counts, as the state is unknown.  And the parent's own records of the case, the fixture log
+ * and the case's output, held in memory files while the case owns its evidence folder and
+ * written there (publish) once it is the parent's again. */
+struct casewatch {
 	int uplink, power, broker;
+	int fixlog, outlog;	/* memory files, -1 until used */
+	int flooded;		/* the case sent requests it did not wait for: it was killed */
 };
+
+/* The fixture log, to append to (the caller closes it); NULL on error. */
+static FILE *fixlog(struct casewatch *w)
+{
+	int fd;
+	FILE *f;
+
+	if (w->fixlog < 0 && (w->fixlog = memfd_create("fixtures.txt", MFD_CLOEXEC)) < 0)
+		return NULL;
+	if ((fd = fcntl(w->fixlog, F_DUPFD_CLOEXEC, 3)) < 0)
+		return NULL;
+	if (!(f = fdopen(fd, "a")))
+		close(fd);
+	return f;
+}
 
 /* Whether host:port is what this DUT reaches through its uplink by its descriptions: a broker
  * a client DUT names, or the lab's broker address for it.  No other connection is made for a
@@ -379,8 +394,7 @@ static int blob_of(const char *text)
 
 /* One fixture change a case asked for: done, logged into its fixtures.txt with a state line
  * ("= uplink cut") for whoever reads the evidence, and remembered in st. */
-static int serve_fixture(const struct runner *r, int evfd, enum ctx_req_op op, struct fixstate *st, char *why,
-			 size_t len)
+static int serve_fixture(const struct runner *r, enum ctx_req_op op, struct casewatch *st, char *why, size_t len)
 {
 	const struct keur_lab *l = r->lab;
 	int uplink = op == REQ_UPLINK_CUT || op == REQ_UPLINK_RESTORE;
@@ -390,7 +404,7 @@ static int serve_fixture(const struct runner *r, int evfd, enum ctx_req_op op, s
 		[REQ_UPLINK_CUT] = "uplink cut", [REQ_UPLINK_RESTORE] = "uplink restored",
 		[REQ_POWER_OFF] = "power off", [REQ_POWER_ON] = "power on",
 	};
-	FILE *log = evfile(evfd, "fixtures.txt");
+	FILE *log = fixlog(st);
 	int rc = op == REQ_UPLINK_CUT	  ? hw_uplink_cut(f, log, why, len)
 		 : op == REQ_UPLINK_RESTORE ? hw_uplink_restore(f, log, why, len)
 		 : op == REQ_POWER_OFF	    ? hw_power_off(f, log, why, len)
@@ -408,8 +422,11 @@ static int serve_fixture(const struct runner *r, int evfd, enum ctx_req_op op, s
 }
 
 /* Answers one request from the case process pid on sock (ctx.h): validates it, does it with
- * the parent's privileges, answers.  0, or -1 when the case closed its end. */
-static int serve(const struct runner *r, int evfd, int sock, pid_t pid, struct fixstate *st, struct outcome *o)
+ * the parent's privileges, answers.  0; -1 when the case closed its end; -2 when the answer
+ * could not be sent at once (a case that sends requests and does not wait for the answers
+ * would otherwise hold the parent, and with it the deadline and the fixtures' restoring). */
+static int serve(const struct runner *r, const struct plan_item *it, int sock, pid_t pid, struct casewatch *st,
+		 struct outcome *o)
 {
 	struct ctx_req q;
 	struct ctx_rep rep;
@@ -429,6 +446,12 @@ static int serve(const struct runner *r, int evfd, int sock, pid_t pid, struct f
 		goto answer;
 	}
 	q.host[sizeof(q.host) - 1] = '\0';
+	/* Who holds which socket on this machine: only for a case that looks at the DUT's ports. */
+	if ((q.op == REQ_LOCAL_DECLARED || q.op == REQ_LOCAL_OWNERS) &&
+	    !(it->c->needs & (NEED_MQTT_BROKER | NEED_COAP | NEED_MODBUS))) {
+		snprintf(rep.why, sizeof(rep.why), "refused: %s does not look at the DUT's ports", it->c->id);
+		goto answer;
+	}
 	switch (q.op) {
 	case REQ_CONTAINED:
 		o->contained = contain_observe(pid, &o->cont) == 0;
@@ -438,7 +461,7 @@ static int serve(const struct runner *r, int evfd, int sock, pid_t pid, struct f
 	case REQ_UPLINK_RESTORE:
 	case REQ_POWER_OFF:
 	case REQ_POWER_ON:
-		rep.rc = serve_fixture(r, evfd, (enum ctx_req_op)q.op, st, rep.why, sizeof(rep.why));
+		rep.rc = serve_fixture(r, (enum ctx_req_op)q.op, st, rep.why, sizeof(rep.why));
 		break;
 	case REQ_UPLINK_WORKS:
 		if (q.host[0] && !uplink_target_ok(r, q.host, q.port)) {
@@ -446,7 +469,7 @@ static int serve(const struct runner *r, int evfd, int sock, pid_t pid, struct f
 				 "descriptions", q.host, (int)q.port);
 			break;
 		} else {
-			FILE *log = evfile(evfd, "fixtures.txt");
+			FILE *log = fixlog(st);
 			rep.rc = hw_uplink_works(lab_fixture_for(r->lab->uplinks, r->lab->nuplinks, r->dut->id),
 						 q.host[0] ? q.host : NULL, q.port, log, rep.why, sizeof(rep.why));
 			if (log)
@@ -455,7 +478,7 @@ static int serve(const struct runner *r, int evfd, int sock, pid_t pid, struct f
 		break;
 	case REQ_REFLASH: {
 		const struct keur_dut *d = r->dut;
-		FILE *log = evfile(evfd, "fixtures.txt");
+		FILE *log = fixlog(st);
 		rep.rc = hw_reflash(lab_fixture_for(r->lab->reflashes, r->lab->nreflashes, d->id),
 				    d->firmware ? d->firmware : "", log, rep.why, sizeof(rep.why));
 		if (log) {
@@ -467,7 +490,7 @@ static int serve(const struct runner *r, int evfd, int sock, pid_t pid, struct f
 	}
 	case REQ_BROKER_TAKE: {
 		const struct lab_broker *b = lab_broker_for(r->lab, r->dut->id);
-		FILE *log = b && b->ns ? evfile(evfd, "fixtures.txt") : NULL;
+		FILE *log = b && b->ns ? fixlog(st) : NULL;
 		rep.rc = hw_broker_take(b, rep.why, sizeof(rep.why));
 		if (log) {
 			fprintf(log, "= broker taken%s\n", rep.rc < 0 ? " FAILED" : "");
@@ -527,22 +550,26 @@ answer:;
 		c->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(c), &blob, sizeof(blob));
 	}
-	n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	n = sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	int e = errno;
 	if (blob >= 0)
 		close(blob);
-	return n == (ssize_t)sizeof(rep) ? 0 : -1;
+	if (n == (ssize_t)sizeof(rep))
+		return 0;
+	return n < 0 && (e == EPIPE || e == ECONNRESET) ? -1 : -2;
 }
 
 /* Runs one case in a child.  0 with *o filled, or -EINTR when a signal stopped us.  evfd: the
  * case's evidence folder, -1 if it could not be made; st: what the case left changed. */
-static int run_child(const struct plan_item *it, const struct runner *r, int evfd, struct fixstate *st,
+static int run_child(const struct plan_item *it, const struct runner *r, int evfd, struct casewatch *st,
 		     struct outcome *o)
 {
 	char *evdir = xasprintf("%s/evidence/%s", r->outdir, it->c->id);
 	int resp[2] = { -1, -1 }, outp[2] = { -1, -1 }, reqp[2] = { -1, -1 }, status = 0, ret = 0;
 	char res[RESULT_CAP];
 	size_t reslen = 0;
-	struct capture cap = { .evfd = evfd, .fd = -1, .verbose = r->verbose };
+	struct capture cap = { .fd = -1, .verbose = r->verbose };
+	pid_t me = getpid();
 	int64_t deadline_ms = it->deadline_ms, m0;
 	int timed_out = 0, reaped = 0, res_open = 1, out_open = 1, req_open = 1, pidfd = -1;
 	pid_t pid;
@@ -572,7 +599,7 @@ static int run_child(const struct plan_item *it, const struct runner *r, int evf
 		close(resp[0]);
 		close(outp[0]);
 		close(reqp[0]);
-		child_main(it, r, evdir, evfd, resp[1], outp[1], reqp[1], getppid());
+		child_main(it, r, evdir, evfd, resp[1], outp[1], reqp[1], me);
 	}
 	setpgid(pid, pid);	/* also in the parent, so that a kill never races the child's own call */
 	close(resp[1]);
@@ -616,7 +643,12 @@ static int run_child(const struct plan_item *it, const struct runner *r, int evf
 			if (pf[i].fd == pidfd || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
 			if (pf[i].fd == reqp[0]) {
-				if (serve(r, evfd, reqp[0], pid, st, o) < 0)
+				int sr = serve(r, it, reqp[0], pid, st, o);
+				if (sr == -2) {
+					st->flooded = 1;
+					kill_group(pid);
+				}
+				if (sr < 0)
 					req_open = 0;
 				continue;
 			}
@@ -666,7 +698,11 @@ static int run_child(const struct plan_item *it, const struct runner *r, int evf
 		*nl = '\0';
 		v = verdict_parse(res);
 	}
-	if (timed_out && v != KEUR_NONE) {
+	if (st->flooded) {
+		o->verdict = KEUR_ERROR;
+		o->reason = xasprintf("the case process sent the harness requests without waiting for the answers, "
+				      "and was killed");
+	} else if (timed_out && v != KEUR_NONE) {
 		o->verdict = v;
 		o->reason = xasprintf("%s (the case process did not exit after its verdict and was killed at its deadline)",
 				      tab + 1);
@@ -695,6 +731,7 @@ static int run_child(const struct plan_item *it, const struct runner *r, int evf
 out:
 	o->duration_ms = time_mono_ms() - m0;
 	capture_end(&cap);
+	st->outlog = cap.fd;
 	for (int i = 0; i < 2; i++) {
 		if (resp[i] >= 0)
 			close(resp[i]);
@@ -779,7 +816,7 @@ void runner_plan_record(const struct plan_item *it, struct jrec *rec)
  * lives.  A netns or command fixture is put back unconditionally (that is idempotent); a manual
  * one only when st (NULL: none) says the case left it changed, so that an operator is not asked
  * for nothing.  log (may be NULL) gets what was done.  0, or -1 with why. */
-static int put_back(const struct keur_lab *l, const struct keur_dut *d, unsigned needs, const struct fixstate *st,
+static int put_back(const struct keur_lab *l, const struct keur_dut *d, unsigned needs, const struct casewatch *st,
 		    const char *when, FILE *log, char *why, size_t len)
 {
 	const struct lab_fixture *up = lab_fixture_for(l->uplinks, l->nuplinks, d->id);
@@ -820,7 +857,7 @@ static int put_back(const struct keur_lab *l, const struct keur_dut *d, unsigned
 
 /* Puts back what a case may have changed, whatever became of the case: 0, or -1 with why.
  * What was done goes into the case's evidence (fixtures.txt) before the evidence is hashed. */
-static int restore_fixtures(const struct runner *r, const struct plan_item *it, int evfd, const struct fixstate *st,
+static int restore_fixtures(const struct runner *r, const struct plan_item *it, int evfd, const struct casewatch *st,
 			    char *why, size_t len)
 {
 	/* A case may use a fixture without needing it (OFFLINE-POWER-001 takes the broker address
@@ -858,10 +895,36 @@ static int evdir_open(const struct runner *r, const char *evdir)
 	return fd;
 }
 
-/* After the case: the folder and what is in it back to the parent's user, readable by it alone
- * (no later case may read it), before anything there is read or hashed. */
+/* Removes name under dfd, a folder with what it holds (up to depth levels down). */
+static void remove_tree(int dfd, const char *name, int depth)
+{
+	DIR *d;
+	struct dirent *e;
+	int sub;
+
+	if (unlinkat(dfd, name, 0) == 0 || (errno != EISDIR && errno != EPERM))
+		return;
+	if (depth > 0 && (sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+		if ((d = fdopendir(sub))) {
+			while ((e = readdir(d)))
+				if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+					remove_tree(dirfd(d), e->d_name, depth - 1);
+			closedir(d);
+		} else {
+			close(sub);
+		}
+	}
+	unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
+/* After the case: the folder back to the parent's user, readable by it alone (no later case may
+ * read it), before anything there is read or hashed.  A plain file the case made is kept (and
+ * becomes root's); anything else a case could leave to trap the parent or smuggle a file in (a
+ * symbolic link, a FIFO, a socket, a folder, a second name of another file) is removed, and
+ * harness-removed.txt says what was. */
 static void evdir_reclaim(const struct runner *r, int evfd)
 {
+	struct strbuf gone;
 	DIR *d;
 	struct dirent *e;
 	int dfd;
@@ -870,16 +933,60 @@ static void evdir_reclaim(const struct runner *r, int evfd)
 		return;
 	if (fchown(evfd, geteuid(), getegid()) < 0 || fchmod(evfd, 0700) < 0)
 		return;
-	if ((dfd = dup(evfd)) < 0 || !(d = fdopendir(dfd))) {
+	if ((dfd = fcntl(evfd, F_DUPFD_CLOEXEC, 3)) < 0 || !(d = fdopendir(dfd))) {
 		if (dfd >= 0)
 			close(dfd);
 		return;
 	}
+	sb_init(&gone);
 	rewinddir(d);
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+	while ((e = readdir(d))) {
+		struct stat st;
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    fstatat(evfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISREG(st.st_mode) && st.st_nlink == 1 && (st.st_uid == r->contain.uid || st.st_uid == geteuid())) {
 			fchownat(evfd, e->d_name, geteuid(), getegid(), AT_SYMLINK_NOFOLLOW);
+			continue;
+		}
+		sb_addf(&gone, "%s (%s)\n", e->d_name, S_ISLNK(st.st_mode) ? "a symbolic link" : S_ISDIR(st.st_mode) ? "a folder"
+						      : S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISSOCK(st.st_mode) ? "a socket"
+						      : S_ISREG(st.st_mode) ? "a file with another name or owner" : "not a file");
+		remove_tree(evfd, e->d_name, 16);
+	}
 	closedir(d);
+	if (gone.len) {
+		FILE *f = evfile(evfd, "harness-removed.txt");
+		if (f) {
+			fprintf(f, "keur removed from the case's evidence folder what a case may not leave there:\n%s", gone.buf);
+			fclose(f);
+		}
+	}
+	sb_release(&gone);
+}
+
+/* The parent's record held in memory file *fd goes into the evidence folder as name, in place
+ * of anything the case put there under that name. */
+static void publish(int evfd, const char *name, int *fd)
+{
+	char buf[65536];
+	ssize_t n;
+	int out;
+
+	if (*fd < 0)
+		return;
+	if (evfd >= 0) {
+		unlinkat(evfd, name, 0);
+		if ((out = evfile_fd(evfd, name, 1)) >= 0) {
+			lseek(*fd, 0, SEEK_SET);
+			while ((n = read(*fd, buf, sizeof(buf))) > 0)
+				if (write_all(out, buf, (size_t)n) < 0)
+					break;
+			close(out);
+		}
+	}
+	close(*fd);
+	*fd = -1;
 }
 
 /* A case from start to end: its evidence folder, the case, the folder back from the case user,
@@ -888,11 +995,13 @@ static int run_one(const struct runner *r, const struct plan_item *it, struct ou
 		   size_t len)
 {
 	char *evdir = xasprintf("%s/evidence/%s", r->outdir, it->c->id);
-	struct fixstate st = { 0 };
+	struct casewatch st = { .fixlog = -1, .outlog = -1 };
 	int evfd = evdir_open(r, evdir);
 	int ir = run_child(it, r, evfd, &st, o);
 
 	evdir_reclaim(r, evfd);
+	publish(evfd, "output.log", &st.outlog);
+	publish(evfd, "fixtures.txt", &st.fixlog);
 	*restored = restore_fixtures(r, it, evfd, &st, why, len);
 	if (evfd >= 0)
 		close(evfd);
@@ -997,7 +1106,12 @@ static int versions_record(const struct runner *r, size_t i, const char *why)
 static int versions_read(const struct runner *r, const char *reason)
 {
 	char *path = xasprintf("%s/evidence/%s/%s", r->outdir, MQTT_VERSIONS_ID, MQTT_VERSIONS_FILE);
-	FILE *f = fopen(path, "r");
+	/* What the probe wrote: a plain file, never what a link or a FIFO would lead to. */
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	FILE *f = NULL;
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 || !(f = fdopen(fd, "r"))))
+		close(fd);
 	char line[4096];
 	unsigned char seen[64] = { 0 };
 	int err = 0;
@@ -1073,8 +1187,18 @@ int runner_run(struct runner *r)
 	int perr;
 
 	r->case_memory_mb = case_memory_mb();
-	if (r->contain.drop)
+	if (r->contain.drop) {
 		lock_down(r);
+		/* The DUT's serial lines, opened once for the run: a case user may not open them (a
+		 * tty is root's or the dialout group's), and opening one for each case would toggle
+		 * its modem lines each time. */
+		for (size_t i = 0; i < r->dut->nmodbus; i++) {
+			int fd = r->dut->modbus[i].serial ? open(r->dut->modbus[i].serial, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
+							  : -1;
+			if (fd >= 0)
+				preopen_add(r->dut->modbus[i].serial, fd);
+		}
+	}
 	if ((perr = versions_probe(r)) < 0) {
 		if (perr != -EINTR)
 			fprintf(stderr, "keur: cannot write the journal: %s\n", strerror(-perr));

@@ -511,6 +511,15 @@ void preopen_add(const char *path, int fd)
 	}
 }
 
+size_t preopen_fds(int *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < npreopened && n < cap; i++)
+		out[n++] = preopened[i].fd;
+	return n;
+}
+
 int preopen_dup(const char *path)
 {
 	for (size_t i = 0; i < npreopened; i++)

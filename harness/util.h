@@ -80,6 +80,8 @@ int file_copy(const char *from, const char *to, int64_t max, char sha[65], int64
  * duplicate the caller closes, or -1 when path was not opened so. */
 void preopen_add(const char *path, int fd);
 int preopen_dup(const char *path);
+/* The descriptors held so, up to cap of them into out; how many. */
+size_t preopen_fds(int *out, size_t cap);
 
 /* Joins dir and a relative name; absolute names are returned as they are. Caller frees. */
 char *path_join(const char *dir, const char *name);

@@ -11,7 +11,7 @@ if [ "$(id -u)" != 0 ]; then
 	echo "1..0 # SKIP cases only give up root when keur runs as root"
 	exit 0
 fi
-plan 30
+plan 43
 
 DUT=$TOP/tests/data/self-dut.xml
 # The signing key as a lab keeps it: its owner alone may read it.
@@ -86,8 +86,20 @@ echo "keep me" > "$TMP/victim"
 KEUR_SELFTEST_VICTIM=$TMP/victim "$SELF" run --dut "$DUT" --only SELF-PLANT-001 --out "$TMP/plant" --no-progress \
 	> "$TMP/plant.tap" 2>&1
 is "$(cat "$TMP/victim")" "keep me" "output.log planted as a link to a root file: the file is untouched"
+F=$TMP/plant/evidence/SELF-PLANT-001
+[ -f "$F/output.log" ] && [ ! -L "$F/output.log" ] && grep -q "overwritten by a case" "$F/output.log"
+ok $? "... and output.log is the parent's record of the case's output, in place of the link"
+like "$(cat "$F/harness-removed.txt" 2> /dev/null)" "^output.log \\(a symbolic link\\)$" "... and harness-removed.txt says a link was removed"
 
-# ---- 5. the lab's case-user, and a run that is not root ----
+# ---- 5. requests: malformed or outside the case's needs refused; a flood stopped ----
+"$SELF" run --dut "$DUT" --only SELF-REQUEST-001,SELF-FLOOD-001 --out "$TMP/req" --no-progress > "$TMP/req.tap" 2>&1
+is "$(verdict_of "$TMP/req.tap" SELF-REQUEST-001)" pass "malformed requests and requests outside the case's needs are refused"
+like "$(cat "$TMP/req/evidence/SELF-REQUEST-001/requests.txt")" "uplink check to 198.18.0.1:53: -1 refused: 198.18.0.1:53 is not where this DUT's uplink leads" \
+	"... an uplink check to an address no description names among them"
+is "$(verdict_of "$TMP/req.tap" SELF-FLOOD-001)" error "a case that floods the harness with requests is stopped: error"
+like "$(grep -A6 'SELF-FLOOD-001' "$TMP/req.tap")" "sent the harness requests without waiting for the answers, and was killed" "... saying why"
+
+# ---- 6. the lab's case-user, and a run that is not root ----
 printf '<lab xmlns="urn:keur:lab:1" id="contain-lab" case-user="daemon">\n  <scope><allow net="127.0.0.0/8"/></scope>\n</lab>\n' > "$TMP/lab.xml"
 "$SELF" run --dut "$DUT" --lab "$TMP/lab.xml" --only SELF-PASS-001 --out "$TMP/daemon" --no-progress > "$TMP/daemon.tap" 2>&1
 like "$(grep '^case ' "$TMP/daemon/journal")" " contain-uid=$(id -u daemon) " "the lab description's case-user is the one cases run as"
@@ -101,4 +113,29 @@ setpriv --reuid=nobody --regid=nogroup --clear-groups "$SELF" run --dut "$DUT" -
 	--out "$TMP/asuser/run" --no-progress > "$TMP/asuser.tap" 2>&1
 like "$(grep '^case ' "$TMP/asuser/run/journal")" "nothing%20dropped:%20keur%20runs%20as%20uid%20$(id -u nobody),%20not%20root" \
 	"a run that is not root says that nothing was dropped"
+
+# ---- 7. the one capability a case may keep: a port below 1024 for the broker it plays ----
+LOW=
+for p in $(seq 1023 -1 900); do
+	[ -z "$(ss -Htln "sport = :$p" 2> /dev/null)" ] && LOW=$p && break
+done
+printf '<lab xmlns="urn:keur:lab:1" id="contain-lab">\n  <scope><allow net="127.0.0.0/8"/></scope>\n  <broker listen="127.0.0.1" port="%s"/>\n</lab>\n' "$LOW" > "$TMP/lab-low.xml"
+"$SELF" run --dut "$DUT" --lab "$TMP/lab-low.xml" --only SELF-BIND-001,SELF-BIND-002 --out "$TMP/low" --no-progress > "$TMP/low.tap" 2>&1
+is "$(verdict_of "$TMP/low.tap" SELF-BIND-001)" pass "a case that plays the broker binds the lab's port $LOW"
+like "$(grep '^case id=SELF-BIND-001 ' "$TMP/low/journal")" " contain-caps=400 contain-nnp=1 " \
+	"... holding CAP_NET_BIND_SERVICE alone"
+like "$(cat "$TMP/low.tap")" "capabilities cap_net_bind_service, no_new_privs 1" "... and TAP names it"
+is "$(verdict_of "$TMP/low.tap" SELF-BIND-002)" fail "a case that does not play the broker cannot bind it"
+like "$(grep '^case id=SELF-BIND-002 ' "$TMP/low/journal")" "Permission%20denied.* contain-caps=0 " "... as it holds no capability"
+
+# ---- 8. a signing key others may read is named ----
+openssl req -x509 -new -key "$TMP/sign.key" -subj "/CN=contain test lab" -days 1 -out "$TMP/sign.pem" 2> /dev/null
+cp "$TMP/sign.key" "$TMP/open.key" && chmod 644 "$TMP/open.key"
+"$SELF" run --dut "$DUT" --only SELF-PASS-001 --out "$TMP/signed" --no-progress --sign-key "$TMP/open.key" \
+	--sign-cert "$TMP/sign.pem" > /dev/null 2> "$TMP/signed.err"
+like "$(cat "$TMP/signed.err")" "^keur: warning: the signing key $TMP/open.key is open to others than its owner \\(mode 0644\\): chmod 600 it" \
+	"a signing key with mode 0644: a warning that names it"
+"$SELF" run --dut "$DUT" --only SELF-PASS-001 --out "$TMP/signed2" --no-progress --sign-key "$TMP/sign.key" \
+	--sign-cert "$TMP/sign.pem" > /dev/null 2> "$TMP/signed2.err"
+ok "$(grep -c warning "$TMP/signed2.err")" "a signing key with mode 0600: no warning"
 done_testing

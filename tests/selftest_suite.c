@@ -1,14 +1,19 @@
 /* selftest_suite.c — cases that misbehave on purpose, to test the runner itself.  Linked only
  * into tests/keur-selftest and tests/unit, never into keur. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "case.h"
+#include "ctx.h"
 #include "util.h"
 
 static void pass(struct keur_ctx *ctx)
@@ -265,6 +270,83 @@ static void plant(struct keur_ctx *ctx)
 	keur_verdict(ctx, KEUR_PASS, "planted a link and printed");
 }
 
+/* Binds the lab's broker address when it is a port below 1024: a case that plays the DUT's
+ * broker keeps CAP_NET_BIND_SERVICE for it, any other case has no capability at all. */
+static void bind_low(struct keur_ctx *ctx)
+{
+	const struct lab_broker *b = keur_broker(ctx);
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int fd;
+
+	if (!b || inet_pton(AF_INET, b->listen, &a.sin_addr) != 1) {
+		keur_verdict(ctx, KEUR_ERROR, "the lab gives no IPv4 broker address");
+		return;
+	}
+	a.sin_port = htons((uint16_t)b->port);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0)
+		keur_verdict(ctx, KEUR_PASS, "bound %s:%d", b->listen, b->port);
+	else
+		keur_verdict(ctx, KEUR_FAIL, "cannot bind %s:%d: %s", b->listen, b->port, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Requests the parent must refuse (ctx.h): a short one, an unknown one, an uplink check to an
+ * address no description names, the machine's sockets for a case that scans no ports.  Each
+ * answer goes into requests.txt; pass when every one was refused. */
+static void bad_requests(struct keur_ctx *ctx)
+{
+	FILE *ev = keur_evidence(ctx, "requests.txt");
+	struct ctx_req q;
+	char why[600];
+	int refused = 0, rc;
+
+	if (!ev) {
+		keur_verdict(ctx, KEUR_ERROR, "cannot write requests.txt");
+		return;
+	}
+	struct ctx_rep rep;
+	if (send(ctx->reqfd, "x", 1, MSG_NOSIGNAL) == 1 && recv(ctx->reqfd, &rep, sizeof(rep), 0) == (ssize_t)sizeof(rep)) {
+		rep.why[sizeof(rep.why) - 1] = '\0';
+		fprintf(ev, "a request of 1 byte: %d %s\n", (int)rep.rc, rep.why);
+		refused += rep.rc < 0 && strstr(rep.why, "malformed");
+	}
+	memset(&q, 0, sizeof(q));
+	q.op = 999;
+	rc = ctx_ask(ctx, &q, why, sizeof(why), NULL);
+	fprintf(ev, "unknown request: %d %s\n", rc, why);
+	refused += rc < 0 && strstr(why, "refused");
+	memset(&q, 0, sizeof(q));
+	q.op = REQ_UPLINK_WORKS;
+	q.port = 53;
+	snprintf(q.host, sizeof(q.host), "198.18.0.1");
+	rc = ctx_ask(ctx, &q, why, sizeof(why), NULL);
+	fprintf(ev, "uplink check to 198.18.0.1:53: %d %s\n", rc, why);
+	refused += rc < 0 && strstr(why, "refused");
+	memset(&q, 0, sizeof(q));
+	q.op = REQ_LOCAL_OWNERS;
+	rc = ctx_ask(ctx, &q, why, sizeof(why), NULL);
+	fprintf(ev, "the machine's sockets: %d %s\n", rc, why);
+	refused += rc < 0 && strstr(why, "refused");
+	fclose(ev);
+	if (refused == 4)
+		keur_verdict(ctx, KEUR_PASS, "every malformed request, and every one outside the case's needs, was refused");
+	else
+		keur_verdict(ctx, KEUR_FAIL, "%d of 4 requests refused (see requests.txt)", refused);
+}
+
+/* Sends requests and never reads the answers: the parent must stop it, not wait on it. */
+static void flood(struct keur_ctx *ctx)
+{
+	struct ctx_req q = { .op = REQ_CONTAINED };
+
+	for (int i = 0; i < 100000; i++)
+		if (send(ctx->reqfd, &q, sizeof(q), MSG_NOSIGNAL) < 0)
+			break;
+	keur_verdict(ctx, KEUR_PASS, "flooded the harness and was not stopped");
+}
+
 /* Holds the case process for KEUR_SELFTEST_SLOW_MS so that a test can look at it in /proc. */
 static void linger(struct keur_ctx *ctx)
 {
@@ -287,6 +369,11 @@ static const struct keur_case cases[] = {
 	{ "SELF-CONTAIN-001", "a case that tries to leave its confinement", "selftest", 0, 10, 0, contain_probe },
 	{ "SELF-LINGER-001", "a case that stays a while", "selftest", 0, 30, 0, linger },
 	{ "SELF-PLANT-001", "a case that plants a link where its output goes", "selftest", 0, 10, 0, plant },
+	{ "SELF-BIND-001", "a case that plays the broker on the lab's port", "selftest", NEED_FIX_BROKER, 5, 0, bind_low },
+	{ "SELF-BIND-002", "a case that binds the lab's broker port without playing the broker", "selftest", 0, 5, 0,
+	  bind_low },
+	{ "SELF-REQUEST-001", "a case that asks the harness for what it may not have", "selftest", 0, 10, 0, bad_requests },
+	{ "SELF-FLOOD-001", "a case that floods the harness with requests", "selftest", 0, 5, 0, flood },
 	{ "SELF-SPAWN-001", "a case that leaves a process behind", "selftest", 0, 10, 0, spawn },
 	{ "SELF-TWICE-001", "a case that settles twice", "selftest", 0, 5, 0, twice },
 	{ "SELF-NA-001", "a case for Modbus devices", "selftest", NEED_MODBUS, 5, 0, pass },
