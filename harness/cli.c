@@ -97,7 +97,10 @@ static const char run_help[] =
 	"  --ics FILE     the manufacturer's implementation conformance statement for the profile\n"
 	"                 (keur ics template); default: the one the DUT description names\n"
 	"  -v, --verbose  show each case's own output as TAP comments\n"
-	"  --no-progress  no progress lines on stderr (they appear only on a terminal anyway)\n";
+	"  --no-progress  no progress lines on stderr (they appear only on a terminal anyway)\n"
+	"Run as root, each case process gives root up before it talks to the DUT: it becomes the\n"
+	"lab description's case-user, else _keur, else nobody, without groups or capabilities\n"
+	"(keur(1), \"keur run\"); the reports record what each case ran as.\n";
 
 /* After the usage: what this installation has, found where it is installed. */
 static void usage_data(void)
