@@ -65,6 +65,7 @@ struct outcome {
 #define CASE_MEMORY_MB 64
 #define CASE_OOM_STATUS 71
 #define CASE_FILE_MAX ((rlim_t)4 << 30)	/* the largest file a case process may write when it gave up root */
+#define INPUT_MAX ((off_t)1 << 30)	/* the largest input file handed to a case process (hand_over) */
 
 static long case_memory_mb(void)
 {
@@ -91,12 +92,15 @@ static long case_memory_mb(void)
 static void hand_over(char **path, int *keep, size_t *nkeep, size_t cap)
 {
 	char buf[65536];
+	struct stat st;
 	ssize_t n;
 	int in, mfd;
 
-	if (!*path || *nkeep >= cap || (in = open(*path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (!*path || *nkeep >= cap || (in = open(*path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
 		return;
-	if ((mfd = memfd_create("keur-input", 0)) < 0) {
+	/* A plain file of sane size only: not a FIFO, a device or anything without an end. */
+	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > INPUT_MAX ||
+	    (mfd = memfd_create("keur-input", 0)) < 0) {
 		close(in);
 		return;
 	}
