@@ -949,11 +949,11 @@ static void evdir_reclaim(const struct runner *r, int evfd)
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
 		    fstatat(evfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
-		if (S_ISREG(st.st_mode) && st.st_nlink == 1 && (st.st_uid == r->contain.uid || st.st_uid == geteuid())) {
-			fchownat(evfd, e->d_name, geteuid(), getegid(), AT_SYMLINK_NOFOLLOW);
+		int plain = S_ISREG(st.st_mode) && st.st_nlink == 1 && (st.st_uid == r->contain.uid || st.st_uid == geteuid());
+		if (plain && fchownat(evfd, e->d_name, geteuid(), getegid(), AT_SYMLINK_NOFOLLOW) == 0)
 			continue;
-		}
-		sb_addf(&gone, "%s (%s)\n", e->d_name, S_ISLNK(st.st_mode) ? "a symbolic link" : S_ISDIR(st.st_mode) ? "a folder"
+		sb_addf(&gone, "%s (%s)\n", e->d_name, plain ? "a file that could not be made root's"
+						      : S_ISLNK(st.st_mode) ? "a symbolic link" : S_ISDIR(st.st_mode) ? "a folder"
 						      : S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISSOCK(st.st_mode) ? "a socket"
 						      : S_ISREG(st.st_mode) ? "a file with another name or owner" : "not a file");
 		remove_tree(evfd, e->d_name, 16);
@@ -1041,13 +1041,15 @@ static void lock_down(const struct runner *r)
 	DIR *d;
 	struct dirent *e;
 
-	chmod(path, 0600);
+	if (chmod(path, 0600) < 0 && errno != ENOENT)
+		fprintf(stderr, "keur: warning: cannot make %s readable by its owner alone: %s\n", path, strerror(errno));
 	free(path);
 	path = xasprintf("%s/evidence", r->outdir);
 	if ((d = opendir(path))) {
 		while ((e = readdir(d)))
-			if (e->d_name[0] != '.')
-				fchmodat(dirfd(d), e->d_name, 0700, 0);
+			if (e->d_name[0] != '.' && fchmodat(dirfd(d), e->d_name, 0700, 0) < 0)
+				fprintf(stderr, "keur: warning: cannot make %s/%s readable by its owner alone: %s\n", path,
+					e->d_name, strerror(errno));
 		closedir(d);
 	}
 	free(path);
