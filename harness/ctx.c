@@ -227,10 +227,8 @@ int keur_local_declared(struct keur_ctx *ctx, size_t i, struct procnet_pids *out
 		long pid = strtol(p, &end, 10);
 		if (end == p)
 			break;
-		if (pid > 0 && !procnet_pids_has(out, (int)pid)) {
-			out->pid = xrealloc(out->pid, (out->n + 1) * sizeof(*out->pid));
-			out->pid[out->n++] = (int)pid;
-		}
+		if (pid > 0)
+			procnet_pids_add(out, (int)pid);
 		p = end;
 	}
 	free(text);

@@ -292,7 +292,7 @@ int procnet_pids_has(const struct procnet_pids *p, int pid)
 	return 0;
 }
 
-static void pids_add(struct procnet_pids *p, int pid)
+void procnet_pids_add(struct procnet_pids *p, int pid)
 {
 	if (procnet_pids_has(p, pid))
 		return;
@@ -358,16 +358,16 @@ static int from_pid_file(const char *file, struct procnet_pids *out, char *why, 
 	if (proc)
 		closedir(proc);
 	struct procnet_pids dut = { 0 };
-	pids_add(&dut, (int)pid);
+	procnet_pids_add(&dut, (int)pid);
 	for (size_t before = 0; before != dut.n;) {
 		before = dut.n;
 		for (size_t i = 0; i < nall; i++)
 			if (procnet_pids_has(&dut, all[i].ppid))
-				pids_add(&dut, all[i].pid);
+				procnet_pids_add(&dut, all[i].pid);
 	}
 	free(all);
 	for (size_t i = 0; i < dut.n; i++)
-		pids_add(out, dut.pid[i]);
+		procnet_pids_add(out, dut.pid[i]);
 	procnet_pids_release(&dut);
 	return 0;
 }
@@ -442,7 +442,7 @@ int procnet_declared(const struct dut_local_process *lp, struct procnet_pids *ou
 	while ((e = readdir(proc))) {
 		int pid = pid_of(e->d_name);
 		if (pid && member(pid, lp, unit, &ns))
-			pids_add(out, pid);
+			procnet_pids_add(out, pid);
 	}
 	closedir(proc);
 	if (out->n > before)

@@ -71,6 +71,8 @@ struct procnet_pids {
  * namespace with no process).  The caller releases out. */
 int procnet_declared(const struct dut_local_process *lp, struct procnet_pids *out, char *why, size_t len);
 int procnet_pids_has(const struct procnet_pids *p, int pid);
+/* Adds pid unless it is there already. */
+void procnet_pids_add(struct procnet_pids *p, int pid);
 void procnet_pids_release(struct procnet_pids *p);
 
 #endif

@@ -91,10 +91,8 @@ static long case_memory_mb(void)
  * descriptor is added to keep.  A file that cannot be read stays as it is: the case says so. */
 static void hand_over(char **path, int *keep, size_t *nkeep, size_t cap)
 {
-	char buf[65536];
 	struct stat st;
-	ssize_t n;
-	int in, mfd;
+	int in, mfd, r;
 
 	if (!*path || *nkeep >= cap || (in = open(*path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
 		return;
@@ -104,11 +102,9 @@ static void hand_over(char **path, int *keep, size_t *nkeep, size_t cap)
 		close(in);
 		return;
 	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write_all(mfd, buf, (size_t)n) < 0)
-			break;
+	r = fd_copy(in, mfd);
 	close(in);
-	if (n != 0) {
+	if (r < 0) {
 		close(mfd);
 		return;
 	}
@@ -563,12 +559,12 @@ answer:;
 	return n < 0 && (e == EPIPE || e == ECONNRESET) ? -1 : -2;
 }
 
-/* Runs one case in a child.  0 with *o filled, or -EINTR when a signal stopped us.  evfd: the
- * case's evidence folder, -1 if it could not be made; st: what the case left changed. */
-static int run_child(const struct plan_item *it, const struct runner *r, int evfd, struct casewatch *st,
-		     struct outcome *o)
+/* Runs one case in a child.  0 with *o filled, or -EINTR when a signal stopped us.  evdir: the
+ * case's evidence folder, evfd that folder opened, -1 if it could not be made; st: what the case
+ * left changed. */
+static int run_child(const struct plan_item *it, const struct runner *r, const char *evdir, int evfd,
+		     struct casewatch *st, struct outcome *o)
 {
-	char *evdir = xasprintf("%s/evidence/%s", r->outdir, it->c->id);
 	int resp[2] = { -1, -1 }, outp[2] = { -1, -1 }, reqp[2] = { -1, -1 }, status = 0, ret = 0;
 	char res[RESULT_CAP];
 	size_t reslen = 0;
@@ -746,7 +742,6 @@ out:
 	}
 	if (pidfd >= 0)
 		close(pidfd);
-	free(evdir);
 	return ret;
 }
 
@@ -973,8 +968,6 @@ static void evdir_reclaim(const struct runner *r, int evfd)
  * of anything the case put there under that name. */
 static void publish(int evfd, const char *name, int *fd)
 {
-	char buf[65536];
-	ssize_t n;
 	int out;
 
 	if (*fd < 0)
@@ -983,9 +976,7 @@ static void publish(int evfd, const char *name, int *fd)
 		unlinkat(evfd, name, 0);
 		if ((out = evfile_fd(evfd, name, 1)) >= 0) {
 			lseek(*fd, 0, SEEK_SET);
-			while ((n = read(*fd, buf, sizeof(buf))) > 0)
-				if (write_all(out, buf, (size_t)n) < 0)
-					break;
+			fd_copy(*fd, out);
 			close(out);
 		}
 	}
@@ -1001,7 +992,7 @@ static int run_one(const struct runner *r, const struct plan_item *it, struct ou
 	char *evdir = xasprintf("%s/evidence/%s", r->outdir, it->c->id);
 	struct casewatch st = { .fixlog = -1, .outlog = -1 };
 	int evfd = evdir_open(r, evdir);
-	int ir = run_child(it, r, evfd, &st, o);
+	int ir = run_child(it, r, evdir, evfd, &st, o);
 
 	evdir_reclaim(r, evfd);
 	publish(evfd, "output.log", &st.outlog);

@@ -495,6 +495,23 @@ int url_split(const char *url, char *host, size_t hlen, int *port, const char **
 	return 0;
 }
 
+int fd_copy(int in, int out)
+{
+	char buf[65536];
+	ssize_t n;
+	int r;
+
+	while ((n = read(in, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if ((r = write_all(out, buf, (size_t)n)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 static struct {
 	char *path;
 	int fd;

@@ -66,6 +66,8 @@ char *time_compact(int64_t ms, char *buf, size_t len);
 int mkdir_p(const char *path, mode_t mode);
 /* Writes all of buf, retrying on EINTR and short writes; 0 or -errno. */
 int write_all(int fd, const void *buf, size_t len);
+/* Copies what is left to read of in to out: 0, or -errno. */
+int fd_copy(int in, int out);
 /* Reads a whole file (NUL-terminated, caller frees *out); 0 or -errno. */
 int file_read(const char *path, char **out, size_t *len);
 /* Writes a file atomically (temporary name, fsync, rename); 0 or -errno. */
